@@ -1,0 +1,352 @@
+package overlap
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"pcnmap/geo"
+	"pcnmap/overlap/nhs"
+)
+
+// Inputs is everything Build joins. Assign and Members are already resolved (the lookup or the spatial
+// assignment; the membership on AsOf), so Build does no I/O and no geometry.
+type Inputs struct {
+	Release     string
+	ExtractDate time.Time
+	AsOf        time.Time
+	Areas       []geo.Feature
+	// Registrations holds the registered patients by practice and LSOA.
+	Registrations *nhs.Registrations
+	// Members maps practice codes to PCN codes on AsOf; a practice absent from it is in no PCN.
+	Members map[string]string
+	// PCNNames maps PCN codes to names.
+	PCNNames map[string]string
+	// Assign maps LSOA codes to area codes.
+	Assign map[string]string
+	// Contexts are the optional context files (LSOA → local authority, CCG, Sub-ICB, rurality …).
+	Contexts []*nhs.Context
+	// MembershipConflicts is carried into Coverage.
+	MembershipConflicts int
+}
+
+// ErrDuplicateArea is returned when two areas share a code.
+var ErrDuplicateArea = errors.New("overlap: duplicate area code")
+
+// Build joins the inputs into a Dataset. Every registration row is accounted for in Coverage.
+func Build(ctx context.Context, in Inputs) (*Dataset, error) {
+	if in.Registrations == nil {
+		return nil, errors.New("overlap: no registrations")
+	}
+	d := &Dataset{Release: in.Release, ExtractDate: in.ExtractDate, AsOf: in.AsOf}
+	d.Coverage.MembershipConflicts = in.MembershipConflicts
+
+	d.Areas = make([]Area, len(in.Areas))
+	for i, f := range in.Areas {
+		d.Areas[i] = Area{Feature: f}
+	}
+	slices.SortFunc(d.Areas, func(x, y Area) int { return strings.Compare(x.Code, y.Code) })
+	for i := 1; i < len(d.Areas); i++ {
+		if d.Areas[i].Code == d.Areas[i-1].Code {
+			return nil, fmt.Errorf("%w: %s", ErrDuplicateArea, d.Areas[i].Code)
+		}
+	}
+
+	// PCNs: those with at least one member practice on the as-of date.
+	pcnCodes := make([]string, 0, 1500)
+	seen := make(map[string]bool)
+	for _, p := range in.Members {
+		if p != "" && !seen[p] {
+			seen[p] = true
+			pcnCodes = append(pcnCodes, p)
+		}
+	}
+	slices.Sort(pcnCodes)
+	d.PCNs = make([]PCN, len(pcnCodes))
+	pcnIndex := make(map[string]int32, len(pcnCodes))
+	for i, c := range pcnCodes {
+		d.PCNs[i] = PCN{Code: c, Name: in.PCNNames[c]}
+		pcnIndex[c] = int32(i)
+	}
+
+	reg := in.Registrations
+	order := make([]int32, len(reg.Practices)) // position in d.Practices of each file practice
+	d.Practices = make([]Practice, len(reg.Practices))
+	{
+		perm := make([]int, len(reg.Practices))
+		for i := range perm {
+			perm[i] = i
+		}
+		slices.SortFunc(perm, func(x, y int) int { return strings.Compare(reg.Practices[x].Code, reg.Practices[y].Code) })
+		for pos, i := range perm {
+			p := reg.Practices[i]
+			pcn := int32(NoPCN)
+			if code, ok := in.Members[p.Code]; ok && code != "" {
+				pcn = pcnIndex[code]
+			}
+			d.Practices[pos] = Practice{Code: p.Code, Name: p.Name, PCN: pcn}
+			order[i] = int32(pos)
+		}
+	}
+	inFile := make(map[string]bool, len(reg.Practices))
+	for _, p := range reg.Practices {
+		inFile[p.Code] = true
+	}
+	for practice, pcn := range in.Members {
+		if pcn != "" && !inFile[practice] {
+			d.Coverage.AbsentMembers++
+		}
+	}
+
+	areaIndex := make(map[string]int32, len(d.Areas))
+	for i := range d.Areas {
+		areaIndex[d.Areas[i].Code] = int32(i)
+	}
+
+	// Classify each LSOA of the file once: an area, or one of the coverage categories.
+	const (
+		welsh = -2 - iota
+		noLSOA
+		closed
+		unassigned
+		unknown
+	)
+	lsoaArea := make([]int32, len(reg.LSOAs))
+	lsoaPos := make([]int32, len(reg.LSOAs)) // position in d.LSOAs, for assigned LSOAs
+	for i, code := range reg.LSOAs {
+		lsoaPos[i] = -1
+		areaCode, ok := in.Assign[code]
+		switch {
+		case ok:
+			a, ok := areaIndex[areaCode]
+			if !ok {
+				d.Coverage.LookupOutside++
+				lsoaArea[i] = unassigned
+				continue
+			}
+			lsoaArea[i] = a
+		case strings.HasPrefix(code, "W01"):
+			lsoaArea[i] = welsh
+		case code == "NO2011":
+			lsoaArea[i] = noLSOA
+		case code == "CLOSED":
+			lsoaArea[i] = closed
+		case strings.HasPrefix(code, "E01"):
+			lsoaArea[i] = unassigned
+		default:
+			lsoaArea[i] = unknown
+		}
+	}
+	assigned := make([]int32, 0, len(reg.LSOAs))
+	for i, a := range lsoaArea {
+		if a >= 0 {
+			assigned = append(assigned, int32(i))
+		}
+	}
+	slices.SortFunc(assigned, func(x, y int32) int { return strings.Compare(reg.LSOAs[x], reg.LSOAs[y]) })
+	d.LSOAs = make([]LSOA, len(assigned))
+	for pos, i := range assigned {
+		d.LSOAs[pos] = LSOA{Code: reg.LSOAs[i], Area: lsoaArea[i]}
+		lsoaPos[i] = int32(pos)
+	}
+
+	categories := map[int32]*Count{
+		welsh: &d.Coverage.Welsh, noLSOA: &d.Coverage.NoLSOA, closed: &d.Coverage.Closed,
+		unassigned: &d.Coverage.Unassigned, unknown: &d.Coverage.Unknown,
+	}
+	lsoaSeen := make([]bool, len(reg.LSOAs))
+	d.Rows = make([]Row, 0, len(reg.Rows))
+	for n, r := range reg.Rows {
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		patients := int64(r.Patients)
+		d.Coverage.Total.Rows++
+		d.Coverage.Total.Patients += patients
+		d.Practices[order[r.Practice]].ListSize += patients
+		a := lsoaArea[r.LSOA]
+		c := &d.Coverage.Assigned
+		if a < 0 {
+			c = categories[a]
+		} else {
+			d.Rows = append(d.Rows, Row{Practice: order[r.Practice], LSOA: lsoaPos[r.LSOA], Patients: r.Patients})
+		}
+		c.Rows++
+		c.Patients += patients
+		if !lsoaSeen[r.LSOA] {
+			lsoaSeen[r.LSOA] = true
+			c.LSOAs++
+		}
+	}
+	for i := range d.Practices {
+		if p := &d.Practices[i]; p.PCN == NoPCN {
+			d.Coverage.NoPCN.Practices++
+			d.Coverage.NoPCN.Patients += p.ListSize
+		}
+	}
+	if err := d.Aggregate(); err != nil {
+		return nil, err
+	}
+	d.classify(in.Contexts)
+	return d, nil
+}
+
+// classify gives each LSOA its context units (applying parent hierarchies, so a Sub-ICB lookup also
+// gives ICB and NHS region), then gives each area, per kind, the unit where most of its registered
+// residents live.
+func (d *Dataset) classify(contexts []*nhs.Context) {
+	byLSOA := make(map[string]int32, len(d.LSOAs))
+	for i := range d.LSOAs {
+		byLSOA[d.LSOAs[i].Code] = int32(i)
+	}
+	for k := range d.Units {
+		d.Units[k] = make(map[string]string)
+	}
+	var hierarchies []nhs.Hierarchy
+	for _, c := range contexts {
+		for _, cl := range c.Classifications {
+			for code, u := range cl.LSOA {
+				if i, ok := byLSOA[code]; ok {
+					d.LSOAs[i].Units[cl.Kind] = u.Code
+					d.Units[cl.Kind][u.Code] = u.Name
+				}
+			}
+		}
+		hierarchies = append(hierarchies, c.Hierarchies...)
+	}
+	// Parents may chain (CCG → STP); apply until nothing changes.
+	for changed := true; changed; {
+		changed = false
+		for _, h := range hierarchies {
+			for i := range d.LSOAs {
+				l := &d.LSOAs[i]
+				if l.Units[h.To] != "" || l.Units[h.From] == "" {
+					continue
+				}
+				if u, ok := h.Parent[l.Units[h.From]]; ok {
+					l.Units[h.To] = u.Code
+					d.Units[h.To][u.Code] = u.Name
+					changed = true
+				}
+			}
+		}
+	}
+	type vote struct {
+		registered int64
+		lsoas      int
+	}
+	for k := range KindCount {
+		if len(d.Units[k]) == 0 {
+			continue
+		}
+		votes := make([]map[string]vote, len(d.Areas))
+		for _, l := range d.LSOAs {
+			u := l.Units[k]
+			if u == "" {
+				continue
+			}
+			if votes[l.Area] == nil {
+				votes[l.Area] = make(map[string]vote, 2)
+			}
+			v := votes[l.Area][u]
+			v.registered += l.Registered
+			v.lsoas++
+			votes[l.Area][u] = v
+		}
+		for a, m := range votes {
+			best, bv := "", vote{-1, 0}
+			for u, v := range m {
+				if c := cmp.Or(cmp.Compare(v.registered, bv.registered), cmp.Compare(v.lsoas, bv.lsoas), strings.Compare(best, u)); c > 0 {
+					best, bv = u, v
+				}
+			}
+			d.Areas[a].Units[k] = best
+		}
+	}
+}
+
+// Aggregate derives every total from Rows and the practices' PCNs: registered(a), the LSOAs'
+// registered, the cells patients(a,p), PCN list sizes and member lists, then indexes the cells.
+// Build calls it; a loader that fills Areas, PCNs, Practices, LSOAs and Rows calls it once.
+func (d *Dataset) Aggregate() error {
+	for i := range d.Areas {
+		d.Areas[i].Registered, d.Areas[i].InPCN = 0, 0
+	}
+	for i := range d.LSOAs {
+		d.LSOAs[i].Registered = 0
+	}
+	for i := range d.PCNs {
+		d.PCNs[i].ListSize, d.PCNs[i].Resident, d.PCNs[i].Practices = 0, 0, nil
+	}
+	for i, p := range d.Practices {
+		if p.PCN == NoPCN {
+			continue
+		}
+		if int(p.PCN) >= len(d.PCNs) || p.PCN < 0 {
+			return fmt.Errorf("overlap: practice %s: PCN index %d out of range", p.Code, p.PCN)
+		}
+		pcn := &d.PCNs[p.PCN]
+		pcn.ListSize += p.ListSize
+		pcn.Practices = append(pcn.Practices, int32(i))
+	}
+	nPCN := int64(len(d.PCNs))
+	dense := int64(len(d.Areas))*nPCN <= 1<<24
+	var grid []int64 // area × PCN, when small enough: faster than a map for the national data
+	var sparse map[int64]int64
+	if dense {
+		grid = make([]int64, int64(len(d.Areas))*nPCN)
+	} else {
+		sparse = make(map[int64]int64, len(d.Areas)*24)
+	}
+	for _, r := range d.Rows {
+		if int(r.LSOA) >= len(d.LSOAs) || int(r.Practice) >= len(d.Practices) || r.LSOA < 0 || r.Practice < 0 || r.Patients < 0 {
+			return fmt.Errorf("overlap: registration row %+v out of range", r)
+		}
+		l := &d.LSOAs[r.LSOA]
+		if int(l.Area) >= len(d.Areas) || l.Area < 0 {
+			return fmt.Errorf("overlap: LSOA %s: area index %d out of range", l.Code, l.Area)
+		}
+		patients := int64(r.Patients)
+		l.Registered += patients
+		d.Areas[l.Area].Registered += patients
+		pcn := d.Practices[r.Practice].PCN
+		if pcn == NoPCN {
+			continue
+		}
+		if dense {
+			grid[int64(l.Area)*nPCN+int64(pcn)] += patients
+		} else {
+			sparse[int64(l.Area)<<32|int64(pcn)] += patients
+		}
+	}
+	d.Cells = d.Cells[:0]
+	add := func(a, p int32, v int64) error {
+		if v > 1<<31-1 {
+			return fmt.Errorf("overlap: area %s: %d patients overflow a cell", d.Areas[a].Code, v)
+		}
+		d.Cells = append(d.Cells, Cell{Area: a, PCN: p, Patients: int32(v)})
+		d.Areas[a].InPCN += v
+		d.PCNs[p].Resident += v
+		return nil
+	}
+	for k, v := range grid {
+		if v > 0 {
+			if err := add(int32(int64(k)/nPCN), int32(int64(k)%nPCN), v); err != nil {
+				return err
+			}
+		}
+	}
+	for k, v := range sparse {
+		if err := add(int32(k>>32), int32(k&0xffffffff), v); err != nil {
+			return err
+		}
+	}
+	d.Index()
+	return nil
+}

@@ -1,0 +1,208 @@
+// Package overlap joins registrations, PCN membership and areas into one Dataset and computes the
+// metrics of DESIGN.md: how many PCNs serve each area, how concentrated each area is, where each PCN's
+// patients live and how pairs of PCNs overlap. It is pure computation over in-memory data: no I/O,
+// no flags, and a Dataset is read-only once built, so any number of goroutines may share it.
+package overlap
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"pcnmap/geo"
+	"pcnmap/overlap/nhs"
+)
+
+// NoPCN marks a practice that belongs to no PCN on the as-of date, or an area with no dominant PCN.
+const NoPCN = -1
+
+// Area is one area (an MSOA by default) with the totals that do not depend on a threshold.
+type Area struct {
+	geo.Feature
+	// Registered is registered(a): patients of every practice in the file living in the area,
+	// including practices that belong to no PCN.
+	Registered int64
+	// InPCN is Σ_p patients(a,p): the area's patients whose practice is in a PCN.
+	InPCN int64
+	// Units holds, per context kind, the code of the unit (local authority, ICB, …) where most of
+	// the area's registered residents live; "" when no context file gave that kind.
+	Units [KindCount]string
+}
+
+// Urban reports whether most of the area's registered residents live in urban LSOAs.
+func (a *Area) Urban() bool { return a.Units[nhs.KindRurality] == "Urban" }
+
+// KindCount is the number of context kinds, the size of Area.Units.
+const KindCount = int(nhs.KindRurality) + 1
+
+// PCN is a Primary Care Network with at least one member practice on the as-of date.
+type PCN struct {
+	Code string
+	Name string
+	// ListSize is every registered patient of its member practices, wherever they live.
+	ListSize int64
+	// Resident is the part of ListSize living in the areas; core footprint and containment are
+	// shares of it.
+	Resident  int64
+	Practices []int32 // indexes into Dataset.Practices
+}
+
+// Practice is a GP practice in the registrations file.
+type Practice struct {
+	Code     string
+	Name     string
+	PCN      int32 // index into Dataset.PCNs, or NoPCN
+	ListSize int64
+}
+
+// LSOA is one LSOA of residence that was assigned to an area.
+type LSOA struct {
+	Code       string
+	Area       int32
+	Registered int64
+	Units      [KindCount]string
+}
+
+// Row is one assigned registration row: a practice's patients living in one LSOA.
+type Row struct {
+	Practice int32 // index into Dataset.Practices
+	LSOA     int32 // index into Dataset.LSOAs
+	Patients int32
+}
+
+// Boundary is a context outline (an ICB, a local authority) drawn over the areas; Kind names the
+// context kind ("icb", "la", …).
+type Boundary struct {
+	Kind string
+	geo.Feature
+}
+
+// Cell is patients(a,p): the patients of one PCN living in one area.
+type Cell struct {
+	Area     int32
+	PCN      int32
+	Patients int32
+}
+
+// Count is a number of registration rows and the patients they hold.
+type Count struct {
+	Rows     int64 `json:"rows"`
+	Patients int64 `json:"patients"`
+	LSOAs    int   `json:"lsoas,omitempty"`
+}
+
+// Coverage accounts for every registration row: each lands in exactly one of Assigned, Welsh,
+// NoLSOA, Closed, Unassigned and Unknown, so they sum to Total.
+type Coverage struct {
+	Total    Count `json:"total"`
+	Assigned Count `json:"assigned"`
+	// Welsh counts rows whose LSOA is Welsh (W01…).
+	Welsh Count `json:"welsh"`
+	// NoLSOA counts rows with LSOA NO2011: patients with no recorded LSOA.
+	NoLSOA Count `json:"no_lsoa"`
+	// Closed counts rows with LSOA CLOSED.
+	Closed Count `json:"closed"`
+	// Unassigned counts English LSOAs (E01…) that were not assigned to any area: absent from the
+	// lookup, or with a centroid outside every area polygon.
+	Unassigned Count `json:"unassigned"`
+	// Unknown counts rows whose LSOA code is of no known form.
+	Unknown Count `json:"unknown"`
+	// NoPCN counts practices in no PCN on the as-of date and their patients (all of whom still
+	// count towards registered).
+	NoPCN struct {
+		Practices int   `json:"practices"`
+		Patients  int64 `json:"patients"`
+	} `json:"no_pcn"`
+	// AbsentMembers counts member practices of a PCN that have no rows in the registrations file.
+	AbsentMembers int `json:"absent_members"`
+	// MembershipConflicts counts practices with two active PCN relationships on the as-of date;
+	// the latest-starting one was used.
+	MembershipConflicts int `json:"membership_conflicts"`
+	// LookupOutside counts LSOAs that the lookup maps to an area code absent from the polygons.
+	LookupOutside int `json:"lookup_outside"`
+}
+
+// Dataset is one release joined and ready for metrics. Areas, PCNs and Practices are sorted by code;
+// Cells are sorted by area then PCN.
+type Dataset struct {
+	Release     string
+	ExtractDate time.Time
+	AsOf        time.Time
+	Areas       []Area
+	PCNs        []PCN
+	Practices   []Practice
+	LSOAs       []LSOA
+	// Rows are the registration rows whose LSOA is in an area; Cells and every total derive from them.
+	Rows       []Row
+	Cells      []Cell
+	Boundaries []Boundary
+	Coverage   Coverage
+	// Units names the context units: Units[kind][code] is the unit's name.
+	Units [KindCount]map[string]string
+
+	areaStart []int32 // Cells[areaStart[a]:areaStart[a+1]] are area a's cells
+	byPCN     []int32 // positions in Cells sorted by PCN then area
+	pcnStart  []int32 // byPCN[pcnStart[p]:pcnStart[p+1]] are PCN p's cells
+	areaCode  map[string]int32
+	pcnCode   map[string]int32
+}
+
+// AreaCells returns patients(a,·): area a's cells, sorted by PCN. The slice is shared.
+func (d *Dataset) AreaCells(a int) []Cell {
+	return d.Cells[d.areaStart[a]:d.areaStart[a+1]]
+}
+
+// PCNCells calls fn with each cell of PCN p in area order.
+func (d *Dataset) PCNCells(p int, fn func(c Cell)) {
+	for _, i := range d.byPCN[d.pcnStart[p]:d.pcnStart[p+1]] {
+		fn(d.Cells[i])
+	}
+}
+
+// Area returns the position of the area with the given code.
+func (d *Dataset) Area(code string) (int, bool) {
+	i, ok := d.areaCode[code]
+	return int(i), ok
+}
+
+// PCN returns the position of the PCN with the given code.
+func (d *Dataset) PCN(code string) (int, bool) {
+	i, ok := d.pcnCode[code]
+	return int(i), ok
+}
+
+// Index builds the derived lookups (cell offsets, the PCN-major order, code maps) from Areas, PCNs
+// and Cells. Build calls it; a loader that fills a Dataset field by field must call it once before use.
+func (d *Dataset) Index() {
+	slices.SortFunc(d.Cells, func(x, y Cell) int {
+		return cmp.Or(cmp.Compare(x.Area, y.Area), cmp.Compare(x.PCN, y.PCN))
+	})
+	d.areaStart = offsets(len(d.Areas), len(d.Cells), func(i int) int32 { return d.Cells[i].Area })
+	d.byPCN = make([]int32, len(d.Cells))
+	for i := range d.byPCN {
+		d.byPCN[i] = int32(i)
+	}
+	slices.SortStableFunc(d.byPCN, func(x, y int32) int { return cmp.Compare(d.Cells[x].PCN, d.Cells[y].PCN) })
+	d.pcnStart = offsets(len(d.PCNs), len(d.byPCN), func(i int) int32 { return d.Cells[d.byPCN[i]].PCN })
+	d.areaCode = make(map[string]int32, len(d.Areas))
+	for i := range d.Areas {
+		d.areaCode[d.Areas[i].Code] = int32(i)
+	}
+	d.pcnCode = make(map[string]int32, len(d.PCNs))
+	for i := range d.PCNs {
+		d.pcnCode[d.PCNs[i].Code] = int32(i)
+	}
+}
+
+// offsets returns, for keys 0..n-1 of a list of m entries sorted by key, where each key's run starts;
+// the last element is m.
+func offsets(n, m int, key func(i int) int32) []int32 {
+	start := make([]int32, n+1)
+	for i := 0; i < m; i++ {
+		start[key(i)+1]++
+	}
+	for k := 1; k <= n; k++ {
+		start[k] += start[k-1]
+	}
+	return start
+}

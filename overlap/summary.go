@@ -1,0 +1,267 @@
+package overlap
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+
+	"pcnmap/overlap/nhs"
+)
+
+// Stats describes a distribution of whole numbers (PCNs per area, practices per PCN).
+// SD is the sample standard deviation (n−1); percentiles interpolate linearly between order
+// statistics (Hyndman and Fan's type 7, the default of R and NumPy).
+type Stats struct {
+	N      int     `json:"n"`
+	Mean   float64 `json:"mean"`
+	SD     float64 `json:"sd"`
+	Min    int64   `json:"min"`
+	P10    float64 `json:"p10"`
+	Median float64 `json:"median"`
+	P90    float64 `json:"p90"`
+	Max    int64   `json:"max"`
+	// Histogram[k] is how many values equal k; only set for small counts such as PCNs per area.
+	Histogram []int `json:"histogram,omitempty"`
+}
+
+// Describe summarises values; with histogram it also counts each value. values is sorted in place.
+func Describe(values []int64, histogram bool) Stats {
+	s := Stats{N: len(values)}
+	if len(values) == 0 {
+		return s
+	}
+	slices.Sort(values)
+	var sum float64
+	for _, v := range values {
+		sum += float64(v)
+	}
+	s.Mean = sum / float64(len(values))
+	if len(values) > 1 {
+		var ss float64
+		for _, v := range values {
+			d := float64(v) - s.Mean
+			ss += d * d
+		}
+		s.SD = math.Sqrt(ss / float64(len(values)-1))
+	}
+	s.Min, s.Max = values[0], values[len(values)-1]
+	s.P10, s.Median, s.P90 = quantile(values, 0.1), quantile(values, 0.5), quantile(values, 0.9)
+	if histogram && s.Min >= 0 {
+		s.Histogram = make([]int, s.Max+1)
+		for _, v := range values {
+			s.Histogram[v]++
+		}
+	}
+	return s
+}
+
+// quantile of sorted values, type 7.
+func quantile(sorted []int64, q float64) float64 {
+	h := q * float64(len(sorted)-1)
+	lo := int(math.Floor(h))
+	if lo+1 >= len(sorted) {
+		return float64(sorted[len(sorted)-1])
+	}
+	return float64(sorted[lo]) + (h-float64(lo))*float64(sorted[lo+1]-sorted[lo])
+}
+
+// AreaSummary describes PCNs per area over a set of areas, at t = 0 and at the threshold.
+type AreaSummary struct {
+	Code       string `json:"code,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Areas      int    `json:"areas"`
+	Registered int64  `json:"registered"`
+	Any        Stats  `json:"pcns_any"`
+	At         Stats  `json:"pcns"`
+}
+
+// ListSizes describes PCN list sizes against the 30k–50k range the PCN contract expects.
+type ListSizes struct {
+	Stats
+	Below30k    float64 `json:"share_below_30k"`
+	From30To50k float64 `json:"share_30k_to_50k"`
+	Above50k    float64 `json:"share_above_50k"`
+}
+
+// UnitPCNs describes the PCNs of one CCG, Sub-ICB or ICB. A PCN belongs to the unit where most of its
+// resident patients live; Population is the sum of those PCNs' list sizes.
+type UnitPCNs struct {
+	Code       string  `json:"code"`
+	Name       string  `json:"name"`
+	PCNs       int     `json:"pcns"`
+	Population int64   `json:"population"`
+	Largest    float64 `json:"largest_share"`
+	Ratio      float64 `json:"largest_to_smallest"`
+}
+
+// Summary is the report's summary.json: the distribution of PCNs per area for England and broken
+// down by context unit, the PCN list-size distribution, and how every registration row was used.
+type Summary struct {
+	Release     string                   `json:"release"`
+	ExtractDate string                   `json:"extract_date,omitempty"`
+	AsOf        string                   `json:"as_of,omitempty"`
+	Threshold   float64                  `json:"threshold"`
+	Practices   int                      `json:"practices"`
+	PCNs        int                      `json:"pcns"`
+	All         AreaSummary              `json:"areas"`
+	By          map[string][]AreaSummary `json:"breakdowns,omitempty"`
+	ListSizes   ListSizes                `json:"pcn_list_sizes"`
+	PracticesBy Stats                    `json:"practices_per_pcn"`
+	PCNUnits    map[string][]UnitPCNs    `json:"pcns_by_unit,omitempty"`
+	Coverage    Coverage                 `json:"coverage"`
+}
+
+// breakdownKinds are the context kinds summaries are broken down by.
+var breakdownKinds = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
+
+// pcnUnitKinds are the kinds PCNs are grouped by for UnitPCNs.
+var pcnUnitKinds = []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB}
+
+// Summarise computes the summary at threshold t from area metrics am (computed here when nil).
+func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*Summary, error) {
+	if am == nil {
+		am = d.AreaMetrics(nil, t)
+	}
+	s := &Summary{Release: d.Release, Threshold: t, Practices: len(d.Practices), PCNs: len(d.PCNs), Coverage: d.Coverage}
+	if !d.ExtractDate.IsZero() {
+		s.ExtractDate = d.ExtractDate.Format("2006-01-02")
+	}
+	if !d.AsOf.IsZero() {
+		s.AsOf = d.AsOf.Format("2006-01-02")
+	}
+	all := make([]int32, len(d.Areas))
+	for i := range all {
+		all[i] = int32(i)
+	}
+	s.All = d.areaSummary(all, am)
+	for _, k := range breakdownKinds {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		groups := make(map[string][]int32)
+		for i := range d.Areas {
+			if u := d.Areas[i].Units[k]; u != "" {
+				groups[u] = append(groups[u], int32(i))
+			}
+		}
+		if len(groups) == 0 {
+			continue
+		}
+		if s.By == nil {
+			s.By = make(map[string][]AreaSummary)
+		}
+		rows := make([]AreaSummary, 0, len(groups))
+		for code, areas := range groups {
+			r := d.areaSummary(areas, am)
+			r.Code, r.Name = code, d.Units[k][code]
+			rows = append(rows, r)
+		}
+		slices.SortFunc(rows, func(x, y AreaSummary) int { return cmp.Compare(x.Code, y.Code) })
+		s.By[k.String()] = rows
+	}
+
+	sizes := make([]int64, len(d.PCNs))
+	practices := make([]int64, len(d.PCNs))
+	for i, p := range d.PCNs {
+		sizes[i] = p.ListSize
+		practices[i] = int64(len(p.Practices))
+	}
+	s.ListSizes.Stats = Describe(sizes, false)
+	for _, v := range sizes {
+		switch {
+		case v < 30000:
+			s.ListSizes.Below30k++
+		case v <= 50000:
+			s.ListSizes.From30To50k++
+		default:
+			s.ListSizes.Above50k++
+		}
+	}
+	if n := float64(len(sizes)); n > 0 {
+		s.ListSizes.Below30k /= n
+		s.ListSizes.From30To50k /= n
+		s.ListSizes.Above50k /= n
+	}
+	s.PracticesBy = Describe(practices, false)
+	for _, k := range pcnUnitKinds {
+		if rows := d.unitPCNs(k); len(rows) > 0 {
+			if s.PCNUnits == nil {
+				s.PCNUnits = make(map[string][]UnitPCNs)
+			}
+			s.PCNUnits[k.String()] = rows
+		}
+	}
+	return s, nil
+}
+
+func (d *Dataset) areaSummary(areas []int32, am []AreaMetrics) AreaSummary {
+	r := AreaSummary{Areas: len(areas)}
+	anyV := make([]int64, len(areas))
+	atV := make([]int64, len(areas))
+	for i, a := range areas {
+		r.Registered += d.Areas[a].Registered
+		anyV[i] = int64(am[a].PCNsAny)
+		atV[i] = int64(am[a].PCNs)
+	}
+	r.Any = Describe(anyV, true)
+	r.At = Describe(atV, true)
+	return r
+}
+
+// PCNUnit returns, for kind k, the unit where most of PCN p's resident patients live ("" if none).
+func (d *Dataset) PCNUnit(p int, k nhs.Kind) string {
+	patients := make(map[string]int64, 2)
+	d.PCNCells(p, func(c Cell) {
+		if u := d.Areas[c.Area].Units[k]; u != "" {
+			patients[u] += int64(c.Patients)
+		}
+	})
+	best, bn := "", int64(-1)
+	for u, n := range patients {
+		if n > bn || (n == bn && u < best) {
+			best, bn = u, n
+		}
+	}
+	return best
+}
+
+func (d *Dataset) unitPCNs(k nhs.Kind) []UnitPCNs {
+	if len(d.Units[k]) == 0 {
+		return nil
+	}
+	type agg struct {
+		pcns                 int
+		pop, largest, lowest int64
+	}
+	units := make(map[string]*agg)
+	for p := range d.PCNs {
+		u := d.PCNUnit(p, k)
+		if u == "" {
+			continue
+		}
+		x := units[u]
+		if x == nil {
+			x = &agg{lowest: math.MaxInt64}
+			units[u] = x
+		}
+		size := d.PCNs[p].ListSize
+		x.pcns++
+		x.pop += size
+		x.largest = max(x.largest, size)
+		x.lowest = min(x.lowest, size)
+	}
+	rows := make([]UnitPCNs, 0, len(units))
+	for code, x := range units {
+		r := UnitPCNs{Code: code, Name: d.Units[k][code], PCNs: x.pcns, Population: x.pop}
+		if x.pop > 0 {
+			r.Largest = float64(x.largest) / float64(x.pop)
+		}
+		if x.lowest > 0 {
+			r.Ratio = float64(x.largest) / float64(x.lowest)
+		}
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(x, y UnitPCNs) int { return cmp.Compare(x.Code, y.Code) })
+	return rows
+}

@@ -1,0 +1,217 @@
+// Package report writes the batch outputs of one release at one threshold: areas.csv, pcns.csv,
+// pcn_pairs.csv and summary.json, and a short text summary. Output is byte-for-byte deterministic for
+// the same workspace and threshold: rows are sorted by code and floats have fixed precision.
+package report
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+)
+
+// Options says what to compute.
+type Options struct {
+	Threshold float64 // share, 0..1
+	Core      float64 // core footprint share, 0..1; 0 means overlap.DefaultCore
+}
+
+// Files are the names Write creates in its directory.
+var Files = []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"}
+
+// unitColumns are the context kinds written as columns of areas.csv, when the release has them.
+var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
+
+// Write computes the metrics of d and writes the report files into dir (created if needed).
+// It returns the summary for the caller to print.
+func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*overlap.Summary, error) {
+	if opt.Core == 0 {
+		opt.Core = overlap.DefaultCore
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	am := d.AreaMetrics(nil, opt.Threshold)
+	pm := d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
+	summary, err := d.Summarise(ctx, opt.Threshold, am)
+	if err != nil {
+		return nil, err
+	}
+	writers := map[string]func(io.Writer) error{
+		"areas.csv":     func(w io.Writer) error { return Areas(w, d, am) },
+		"pcns.csv":      func(w io.Writer) error { return PCNs(w, d, pm) },
+		"pcn_pairs.csv": func(w io.Writer) error { return Pairs(w, d, d.Pairs(opt.Threshold)) },
+		"summary.json": func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(summary)
+		},
+	}
+	for _, name := range Files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := writeFile(filepath.Join(dir, name), writers[name]); err != nil {
+			return nil, err
+		}
+	}
+	return summary, nil
+}
+
+// writeFile writes through a temporary file renamed into place, so a reader never sees half a report.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if err := write(bw); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// usedKinds are the unit kinds any area of d has.
+func usedKinds(d *overlap.Dataset) []nhs.Kind {
+	var kinds []nhs.Kind
+	for _, k := range unitColumns {
+		if len(d.Units[k]) > 0 {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+func float(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
+
+func integer[T int | int32 | int64](v T) string { return strconv.FormatInt(int64(v), 10) }
+
+// Areas writes one row per area: code,name,registered,in_pcn,pcns_any,pcns,dominant_pcn,
+// dominant_pcn_name,dominant_share,hhi,effective_pcns,entropy and a column per context kind.
+func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
+	cw := csv.NewWriter(w)
+	kinds := usedKinds(d)
+	header := []string{"code", "name", "registered", "in_pcn", "pcns_any", "pcns", "dominant_pcn", "dominant_pcn_name", "dominant_share", "hhi", "effective_pcns", "entropy"}
+	for _, k := range kinds {
+		header = append(header, k.String())
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for i := range d.Areas {
+		a, m := &d.Areas[i], am[i]
+		dom, domName := "", ""
+		if m.Dominant != overlap.NoPCN {
+			dom, domName = d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name
+		}
+		rec = append(rec[:0], a.Code, a.Name, integer(a.Registered), integer(a.InPCN), integer(m.PCNsAny), integer(m.PCNs),
+			dom, domName, float(m.DominantShare), float(m.HHI), float(m.EffectivePCNs), float(m.Entropy))
+		for _, k := range kinds {
+			rec = append(rec, a.Units[k])
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// PCNs writes one row per PCN: code,name,list_size,resident,practices,areas_any,areas,core_areas,
+// containment,dominant_areas and the CCG, Sub-ICB and ICB holding most of its patients.
+func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
+	cw := csv.NewWriter(w)
+	var kinds []nhs.Kind
+	for _, k := range []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB} {
+		if len(d.Units[k]) > 0 {
+			kinds = append(kinds, k)
+		}
+	}
+	header := []string{"code", "name", "list_size", "resident", "practices", "areas_any", "areas", "core_areas", "containment", "dominant_areas"}
+	for _, k := range kinds {
+		header = append(header, k.String())
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for i := range d.PCNs {
+		p, m := &d.PCNs[i], pm[i]
+		rec = append(rec[:0], p.Code, p.Name, integer(p.ListSize), integer(p.Resident), integer(len(p.Practices)),
+			integer(m.AreasAny), integer(m.Areas), integer(m.Core), float(m.Containment), integer(m.Dominates))
+		for _, k := range kinds {
+			rec = append(rec, d.PCNUnit(i, k))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Pairs writes one row per pair of PCNs that both serve some area at the threshold.
+func Pairs(w io.Writer, d *overlap.Dataset, pairs []overlap.Pair) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"pcn1", "pcn1_name", "pcn2", "pcn2_name", "shared_areas", "shared_areas_any", "overlap"}); err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		a, b := &d.PCNs[p.P1], &d.PCNs[p.P2]
+		if err := cw.Write([]string{a.Code, a.Name, b.Code, b.Name, integer(p.Shared), integer(p.SharedAny), integer(p.Overlap)}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Text writes the short summary printed after a report.
+func Text(w io.Writer, s *overlap.Summary) error {
+	c := s.Coverage
+	pct := func(n, of int64) string {
+		if of == 0 {
+			return "0%"
+		}
+		return strconv.FormatFloat(100*float64(n)/float64(of), 'f', 2, 64) + "%"
+	}
+	_, err := fmt.Fprintf(w, `release %s (extract %s, membership as of %s), threshold %s
+areas: %d, registered residents: %d, PCNs: %d, practices: %d
+PCNs per area, any patients (t = 0): mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
+PCNs per area, at t = %s:           mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
+coverage: %d of %d patients (%s) live in an area; Welsh LSOAs %d, NO2011 %d, CLOSED %d, English LSOAs outside the areas %d (%d LSOAs), unknown codes %d
+practices in no PCN: %d (%d patients, counted in registered)
+`,
+		s.Release, s.ExtractDate, s.AsOf, overlap.FormatThreshold(s.Threshold),
+		s.All.Areas, s.All.Registered, s.PCNs, s.Practices,
+		s.All.Any.Mean, s.All.Any.SD, s.All.Any.Median, s.All.Any.P10, s.All.Any.P90,
+		overlap.FormatThreshold(s.Threshold), s.All.At.Mean, s.All.At.SD, s.All.At.Median, s.All.At.P10, s.All.At.P90,
+		c.Assigned.Patients, c.Total.Patients, pct(c.Assigned.Patients, c.Total.Patients),
+		c.Welsh.Patients, c.NoLSOA.Patients, c.Closed.Patients, c.Unassigned.Patients, c.Unassigned.LSOAs, c.Unknown.Patients,
+		c.NoPCN.Practices, c.NoPCN.Patients)
+	return err
+}

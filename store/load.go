@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+)
+
+// ErrCorrupt is returned when stored rows do not decode.
+var ErrCorrupt = errors.New("store: corrupt workspace")
+
+// Load reads release name ("" for the newest) into memory.
+func (w *Workspace) Load(ctx context.Context, name string) (*overlap.Dataset, error) {
+	name, err := w.resolve(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	d, err := w.load(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: release %s: %w", w.path, name, err)
+	}
+	return d, nil
+}
+
+func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, error) {
+	d := &overlap.Dataset{Release: name}
+	var extract, asOf, coverage string
+	if err := w.db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.ExtractDate, err = parseDate(extract); err != nil {
+		return nil, err
+	}
+	if d.AsOf, err = parseDate(asOf); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(coverage, &d.Coverage); err != nil {
+		return nil, fmt.Errorf("%w: coverage: %v", ErrCorrupt, err)
+	}
+	kinds := make(map[string]nhs.Kind, overlap.KindCount)
+	for k := range overlap.KindCount {
+		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
+		d.Units[k] = make(map[string]string)
+	}
+	if err := query(ctx, w.db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
+		var kind, code, unitName string
+		if err := s.Scan(&kind, &code, &unitName); err != nil {
+			return err
+		}
+		d.Units[kinds[kind]][code] = unitName
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("units: %w", err)
+	}
+	if err := query(ctx, w.db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var a overlap.Area
+		var units string
+		var g []byte
+		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &g); err != nil {
+			return err
+		}
+		if err := parseUnits(units, kinds, &a.Units); err != nil {
+			return fmt.Errorf("area %s: %w", a.Code, err)
+		}
+		geom, err := multiPolygon(g)
+		if err != nil {
+			return fmt.Errorf("area %s: %w", a.Code, err)
+		}
+		a.Geom, a.Bound = geom, geom.Bound()
+		d.Areas = append(d.Areas, a)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	if err := query(ctx, w.db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var p overlap.PCN
+		if err := s.Scan(&p.Code, &p.Name); err != nil {
+			return err
+		}
+		d.PCNs = append(d.PCNs, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("pcns: %w", err)
+	}
+	if err := query(ctx, w.db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var p overlap.Practice
+		if err := s.Scan(&p.Code, &p.Name, &p.PCN, &p.ListSize); err != nil {
+			return err
+		}
+		d.Practices = append(d.Practices, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	if err := query(ctx, w.db, `SELECT code, area, units FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var l overlap.LSOA
+		var units string
+		if err := s.Scan(&l.Code, &l.Area, &units); err != nil {
+			return err
+		}
+		if err := parseUnits(units, kinds, &l.Units); err != nil {
+			return fmt.Errorf("lsoa %s: %w", l.Code, err)
+		}
+		d.LSOAs = append(d.LSOAs, l)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("lsoas: %w", err)
+	}
+	var packed []byte
+	if err := w.db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
+		return nil, fmt.Errorf("registrations: %w", err)
+	}
+	if d.Rows, err = unpackRows(packed); err != nil {
+		return nil, err
+	}
+	if err := query(ctx, w.db, `SELECT kind, code, name, geom FROM boundaries WHERE release = ? ORDER BY kind, code`, name, func(s scanner) error {
+		var b overlap.Boundary
+		var g []byte
+		if err := s.Scan(&b.Kind, &b.Code, &b.Name, &g); err != nil {
+			return err
+		}
+		geom, err := multiPolygon(g)
+		if err != nil {
+			return fmt.Errorf("boundary %s %s: %w", b.Kind, b.Code, err)
+		}
+		b.Geom, b.Bound = geom, geom.Bound()
+		d.Boundaries = append(d.Boundaries, b)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("boundaries: %w", err)
+	}
+	if err := d.Aggregate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return d, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func query(ctx context.Context, db *sql.DB, q, release string, row func(scanner) error) error {
+	rows, err := db.QueryContext(ctx, q, release)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func parseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return t, fmt.Errorf("%w: date %q", ErrCorrupt, s)
+	}
+	return t, nil
+}
+
+func unmarshal(s string, v any) error {
+	if s == "" || s == "null" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}
+
+func parseUnits(s string, kinds map[string]nhs.Kind, dst *[overlap.KindCount]string) error {
+	var m map[string]string
+	if err := unmarshal(s, &m); err != nil {
+		return fmt.Errorf("%w: units: %v", ErrCorrupt, err)
+	}
+	for kind, code := range m {
+		k, ok := kinds[kind]
+		if !ok {
+			return fmt.Errorf("%w: unknown unit kind %q", ErrCorrupt, kind)
+		}
+		dst[k] = code
+	}
+	return nil
+}
+
+func multiPolygon(b []byte) (orb.MultiPolygon, error) {
+	g, err := wkb.Unmarshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: geometry: %v", ErrCorrupt, err)
+	}
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		return g, nil
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, nil
+	}
+	return nil, fmt.Errorf("%w: geometry is a %s, not a polygon", ErrCorrupt, g.GeoJSONType())
+}
+
+func unpackRows(b []byte) ([]overlap.Row, error) {
+	bad := fmt.Errorf("%w: registrations blob is truncated", ErrCorrupt)
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return nil, bad
+	}
+	b = b[k:]
+	rows := make([]overlap.Row, n)
+	var prev int64
+	for i := range rows {
+		delta, k1 := binary.Varint(b)
+		if k1 <= 0 {
+			return nil, bad
+		}
+		lsoa, k2 := binary.Uvarint(b[k1:])
+		if k2 <= 0 {
+			return nil, bad
+		}
+		patients, k3 := binary.Uvarint(b[k1+k2:])
+		if k3 <= 0 || lsoa > 1<<31-1 || patients > 1<<31-1 {
+			return nil, bad
+		}
+		b = b[k1+k2+k3:]
+		prev += delta
+		if prev < 0 || prev > 1<<31-1 {
+			return nil, bad
+		}
+		rows[i] = overlap.Row{Practice: int32(prev), LSOA: int32(lsoa), Patients: int32(patients)}
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("%w: registrations blob has %d trailing bytes", ErrCorrupt, len(b))
+	}
+	return rows, nil
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+)
+
+// Save writes release d into the workspace in one transaction, replacing a release of the same name.
+// On any error, or when ctx is cancelled, the transaction is rolled back and the file is as it was.
+func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, rel Release) (err error) {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: begin: %w", w.path, err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, t := range releaseTables {
+		col := "release"
+		if t == "releases" {
+			col = "name"
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE "+col+" = ?", d.Release); err != nil {
+			return fmt.Errorf("store: %s: clear %s: %w", w.path, t, err)
+		}
+	}
+	if err := saveRelease(ctx, tx, d, rel); err != nil {
+		return fmt.Errorf("store: %s: release %s: %w", w.path, d.Release, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: commit: %w", w.path, err)
+	}
+	return nil
+}
+
+// Ingest saves d into the workspace at path, creating the file if needed; when the file was created
+// here and the save fails, it is removed again, so a failed first ingest leaves nothing behind.
+func Ingest(ctx context.Context, path string, d *overlap.Dataset, rel Release) error {
+	_, statErr := os.Stat(path)
+	created := os.IsNotExist(statErr)
+	w, err := Open(ctx, path, true)
+	if err == nil {
+		err = w.Save(ctx, d, rel)
+		if cerr := w.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("store: %s: close: %w", path, cerr)
+		}
+	}
+	if err != nil && created {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(path + suffix)
+		}
+	}
+	return err
+}
+
+func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, rel Release) error {
+	coverage, err := json.Marshal(d.Coverage)
+	if err != nil {
+		return err
+	}
+	sources, err := json.Marshal(rel.Sources)
+	if err != nil {
+		return err
+	}
+	notes, err := json.Marshal(rel.Notes)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO releases(name, extract_date, as_of, ingested_at, sources, coverage, notes) VALUES(?,?,?,?,?,?,?)`,
+		d.Release, date(d.ExtractDate), date(d.AsOf), rel.IngestedAt.UTC().Format(time.RFC3339), string(sources), string(coverage), string(notes)); err != nil {
+		return fmt.Errorf("releases: %w", err)
+	}
+
+	type unit struct {
+		kind, code, name string
+	}
+	var units []unit
+	for k := range overlap.KindCount {
+		for code, name := range d.Units[k] {
+			units = append(units, unit{nhs.Kind(k).String(), code, name})
+		}
+	}
+	if err := insert(ctx, tx, "units", []string{"release", "kind", "code", "name"}, len(units), func(i int, v []any) error {
+		v[0], v[1], v[2], v[3] = d.Release, units[i].kind, units[i].code, units[i].name
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom"}, len(d.Areas), func(i int, v []any) error {
+		a := &d.Areas[i]
+		g, err := wkb.Marshal(a.Geom)
+		if err != nil {
+			return fmt.Errorf("area %s: %w", a.Code, err)
+		}
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, i, a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := insert(ctx, tx, "pcns", []string{"release", "idx", "code", "name", "list_size", "resident"}, len(d.PCNs), func(i int, v []any) error {
+		p := &d.PCNs[i]
+		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, p.Code, p.Name, p.ListSize, p.Resident
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := insert(ctx, tx, "practices", []string{"release", "idx", "code", "name", "pcn", "list_size"}, len(d.Practices), func(i int, v []any) error {
+		p := &d.Practices[i]
+		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, p.Code, p.Name, p.PCN, p.ListSize
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := insert(ctx, tx, "lsoas", []string{"release", "idx", "code", "area", "registered", "units"}, len(d.LSOAs), func(i int, v []any) error {
+		l := &d.LSOAs[i]
+		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, l.Code, l.Area, l.Registered, unitsJSON(&l.Units)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := insert(ctx, tx, "area_pcn", []string{"release", "area", "pcn", "patients"}, len(d.Cells), func(i int, v []any) error {
+		c := d.Cells[i]
+		v[0], v[1], v[2], v[3] = d.Release, c.Area, c.PCN, c.Patients
+		return nil
+	}); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations(release, rows) VALUES(?, ?)`, d.Release, packRows(d.Rows)); err != nil {
+		return fmt.Errorf("registrations: %w", err)
+	}
+	return insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
+		b := &d.Boundaries[i]
+		g, err := wkb.Marshal(b.Geom)
+		if err != nil {
+			return fmt.Errorf("boundary %s %s: %w", b.Kind, b.Code, err)
+		}
+		v[0], v[1], v[2], v[3], v[4] = d.Release, b.Kind, b.Code, b.Name, g
+		return nil
+	})
+}
+
+// insertBatch is how many rows one INSERT statement carries: multi-row statements are several
+// times faster than one statement a row in SQLite.
+const insertBatch = 256
+
+// insert writes n rows into table; row fills the values of row i.
+func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int, v []any) error) error {
+	one := "(" + strings.Repeat("?,", len(cols)-1) + "?)"
+	prefix := "INSERT INTO " + table + "(" + strings.Join(cols, ",") + ") VALUES "
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, insertBatch*len(cols))
+	for start := 0; start < n; start += insertBatch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m := min(insertBatch, n-start)
+		for i := 0; i < m; i++ {
+			if err := row(start+i, args[i*len(cols):(i+1)*len(cols)]); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+		var err error
+		if m == insertBatch {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", m), ",")); err != nil {
+					return fmt.Errorf("%s: %w", table, err)
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", m), ","), args[:m*len(cols)]...)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// unitsJSON writes an area's or LSOA's units as a JSON object keyed by kind, omitting empty kinds,
+// so SQL users can json_extract(units, '$.icb').
+func unitsJSON(u *[overlap.KindCount]string) string {
+	m := make(map[string]string, len(u))
+	for k, code := range u {
+		if code != "" {
+			m[nhs.Kind(k).String()] = code
+		}
+	}
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
+}
+
+// packRows encodes rows as uvarints (practice delta, LSOA, patients): about 4 bytes a row.
+func packRows(rows []overlap.Row) []byte {
+	b := make([]byte, 0, len(rows)*5+binary.MaxVarintLen64)
+	b = binary.AppendUvarint(b, uint64(len(rows)))
+	var prev int64
+	for _, r := range rows {
+		b = binary.AppendVarint(b, int64(r.Practice)-prev)
+		prev = int64(r.Practice)
+		b = binary.AppendUvarint(b, uint64(r.LSOA))
+		b = binary.AppendUvarint(b, uint64(r.Patients))
+	}
+	return b
+}

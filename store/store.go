@@ -1,0 +1,169 @@
+// Package store keeps pcnmap's workspace: one SQLite file (modernc.org/sqlite, no cgo) holding any
+// number of releases side by side. Saving a release happens in one transaction, so a failure or an
+// interrupt leaves the file as it was. Tables are plain rows a SQL user can query (areas, pcns,
+// practices, lsoas, area_pcn); the practice × LSOA registrations are kept as one packed blob per
+// release, because 840k rows of SQL would cost more to write than the rest of the ingest.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// ErrNoRelease is returned when the workspace has no release of the requested name (or none at all).
+var ErrNoRelease = errors.New("store: no such release")
+
+// schemaVersion is bumped when the tables change incompatibly.
+const schemaVersion = "1"
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS releases(
+	name TEXT PRIMARY KEY, extract_date TEXT, as_of TEXT, ingested_at TEXT NOT NULL,
+	sources TEXT NOT NULL, coverage TEXT NOT NULL, notes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+	PRIMARY KEY(release, kind, code));
+CREATE TABLE IF NOT EXISTS areas(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+	registered INTEGER NOT NULL, in_pcn INTEGER NOT NULL, units TEXT NOT NULL, geom BLOB NOT NULL,
+	PRIMARY KEY(release, idx));
+CREATE TABLE IF NOT EXISTS pcns(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+	list_size INTEGER NOT NULL, resident INTEGER NOT NULL, PRIMARY KEY(release, idx));
+CREATE TABLE IF NOT EXISTS practices(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+	pcn INTEGER NOT NULL, list_size INTEGER NOT NULL, PRIMARY KEY(release, idx));
+CREATE TABLE IF NOT EXISTS lsoas(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, area INTEGER NOT NULL,
+	registered INTEGER NOT NULL, units TEXT NOT NULL, PRIMARY KEY(release, idx));
+CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL, pcn INTEGER NOT NULL,
+	patients INTEGER NOT NULL, PRIMARY KEY(release, area, pcn));
+CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS boundaries(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
+	geom BLOB NOT NULL, PRIMARY KEY(release, kind, code));
+`
+
+// releaseTables are the tables holding one release's rows, cleared when it is re-ingested.
+var releaseTables = []string{"units", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "boundaries", "releases"}
+
+// Workspace is an open workspace file.
+type Workspace struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens the workspace at path, creating it when create is set; without it a missing file is
+// an error, so a mistyped --db doesn't silently give an empty workspace.
+func Open(ctx context.Context, path string, create bool) (*Workspace, error) {
+	if !create {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	w := &Workspace{db: db, path: path}
+	if err := w.init(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Workspace) init(ctx context.Context) error {
+	var version string
+	err := w.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key='schema'`).Scan(&version)
+	switch {
+	case err == nil && version == schemaVersion:
+		return nil
+	case err == nil:
+		return fmt.Errorf("store: %s: workspace schema %s, this pcnmap reads %s; re-ingest into a new file", w.path, version, schemaVersion)
+	case !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table"):
+		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	if _, err := w.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("store: %s: create tables: %w", w.path, err)
+	}
+	if _, err := w.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)`, schemaVersion); err != nil {
+		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (w *Workspace) Close() error { return w.db.Close() }
+
+// Release describes one ingested release.
+type Release struct {
+	Name        string    `json:"name"`
+	ExtractDate string    `json:"extract_date,omitempty"`
+	AsOf        string    `json:"as_of,omitempty"`
+	IngestedAt  time.Time `json:"ingested_at"`
+	Sources     []Source  `json:"sources"`
+	// Notes are what the ingest reported: repaired polygons, spatial-assignment differences, ….
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Source is one input file of a release, by base name: workspaces move between machines.
+type Source struct {
+	Role string `json:"role"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
+// Releases lists the ingested releases, newest extract first.
+func (w *Workspace) Releases(ctx context.Context) ([]Release, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT name, extract_date, as_of, ingested_at, sources, notes FROM releases ORDER BY extract_date DESC, name DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	defer rows.Close()
+	var out []Release
+	for rows.Next() {
+		var r Release
+		var at, sources, notes string
+		if err := rows.Scan(&r.Name, &r.ExtractDate, &r.AsOf, &at, &sources, &notes); err != nil {
+			return nil, fmt.Errorf("store: %s: %w", w.path, err)
+		}
+		if r.IngestedAt, err = time.Parse(time.RFC3339, at); err != nil {
+			return nil, fmt.Errorf("store: %s: release %s: ingested_at: %w", w.path, r.Name, err)
+		}
+		if err := unmarshal(sources, &r.Sources); err != nil {
+			return nil, fmt.Errorf("store: %s: release %s: sources: %w", w.path, r.Name, err)
+		}
+		if err := unmarshal(notes, &r.Notes); err != nil {
+			return nil, fmt.Errorf("store: %s: release %s: notes: %w", w.path, r.Name, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// resolve returns the release name to load: name itself when it exists, or the newest when name is "".
+func (w *Workspace) resolve(ctx context.Context, name string) (string, error) {
+	releases, err := w.Releases(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(releases) == 0 {
+		return "", fmt.Errorf("%w: %s holds no release; run pcnmap ingest first", ErrNoRelease, w.path)
+	}
+	if name == "" {
+		return releases[0].Name, nil
+	}
+	names := make([]string, len(releases))
+	for i, r := range releases {
+		if r.Name == name {
+			return name, nil
+		}
+		names[i] = r.Name
+	}
+	return "", fmt.Errorf("%w: %q (the workspace has %s)", ErrNoRelease, name, strings.Join(names, ", "))
+}
