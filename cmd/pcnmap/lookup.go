@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"pcnmap/geo"
+	"pcnmap/overlap"
+)
+
+func runLookup(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "lookup", "--db W.db (--lon X --lat Y | --points FILE.csv) [--release NAME] [--threshold 1%]\n\n"+
+		"Finds the area containing a point and the PCNs serving it, or, with --points, appends\n"+
+		"area_code and area_name to each row of a CSV with lon/lat (or longitude/latitude, x/y) columns.")
+	db := fs.String("db", "", "workspace `file`")
+	release := fs.String("release", "", "release `name` (default: the newest)")
+	lonS := fs.String("lon", "", "longitude (WGS84)")
+	latS := fs.String("lat", "", "latitude (WGS84)")
+	points := fs.String("points", "", "`CSV` of points; results go to stdout")
+	threshold := fs.String("threshold", "1%", "threshold for the PCNs listed for a point")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db"); err != nil {
+		return err
+	}
+	if (*points == "") == (*lonS == "" && *latS == "") {
+		return fmt.Errorf("%w: lookup: give either --lon and --lat, or --points", errUsage)
+	}
+	t, err := overlap.ParseThreshold(*threshold)
+	if err != nil {
+		return fmt.Errorf("%w: lookup: --threshold: %v", errUsage, err)
+	}
+	d, err := loadRelease(ctx, *db, *release)
+	if err != nil {
+		return err
+	}
+	features := make([]geo.Feature, len(d.Areas))
+	for i := range d.Areas {
+		features[i] = d.Areas[i].Feature
+	}
+	idx := geo.NewIndex(features)
+	if *points != "" {
+		return lookupPoints(ctx, e.stdout, idx, *points)
+	}
+	lon, err1 := strconv.ParseFloat(*lonS, 64)
+	lat, err2 := strconv.ParseFloat(*latS, 64)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("%w: lookup: --lon %q --lat %q are not numbers", errUsage, *lonS, *latS)
+	}
+	a, ok := idx.Locate(orb.Point{lon, lat})
+	if !ok {
+		return fmt.Errorf("lookup: %g,%g: %w: no area contains the point", lon, lat, geo.ErrNotFound)
+	}
+	area := &d.Areas[a]
+	m := d.AreaAt(a, t)
+	fmt.Fprintf(e.stdout, "%s\t%s\tregistered %d\tPCNs %d at %s, %d with any patients\n", area.Code, area.Name, area.Registered, m.PCNs, overlap.FormatThreshold(t), m.PCNsAny)
+	cells := append([]overlap.Cell(nil), d.AreaCells(a)...)
+	sortCellsByPatients(cells)
+	for _, c := range cells {
+		if !d.Serves(c, t) {
+			continue
+		}
+		p := &d.PCNs[c.PCN]
+		fmt.Fprintf(e.stdout, "  %s\t%s\t%d\t%.1f%%\n", p.Code, p.Name, c.Patients, 100*d.Share(a, c.Patients))
+	}
+	return nil
+}
+
+func sortCellsByPatients(cells []overlap.Cell) {
+	for i := 1; i < len(cells); i++ { // insertion sort: an area has a few dozen cells
+		for j := i; j > 0 && (cells[j].Patients > cells[j-1].Patients || cells[j].Patients == cells[j-1].Patients && cells[j].PCN < cells[j-1].PCN); j-- {
+			cells[j], cells[j-1] = cells[j-1], cells[j]
+		}
+	}
+}
+
+// lookupPoints streams a CSV of points to w with area_code and area_name appended; a point outside
+// every area gets empty columns, a row whose coordinates do not parse is an error naming the line.
+func lookupPoints(ctx context.Context, w io.Writer, idx *geo.Index, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("lookup: %w", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("lookup: %s: header: %w", path, err)
+	}
+	lonCol, latCol := -1, -1
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+		case "lon", "long", "lng", "longitude", "x":
+			lonCol = i
+		case "lat", "latitude", "y":
+			latCol = i
+		}
+	}
+	if lonCol < 0 || latCol < 0 {
+		return fmt.Errorf("lookup: %s: no lon/lat columns in header %q", path, strings.Join(header, ","))
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append(append([]string(nil), header...), "area_code", "area_name")); err != nil {
+		return err
+	}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("lookup: %s: %w", path, err)
+		}
+		if line%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		lon, err1 := strconv.ParseFloat(strings.TrimSpace(rec[lonCol]), 64)
+		lat, err2 := strconv.ParseFloat(strings.TrimSpace(rec[latCol]), 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("lookup: %s: line %d: %q,%q is not a lon,lat pair", path, line, rec[lonCol], rec[latCol])
+		}
+		code, name := "", ""
+		if i, ok := idx.Locate(orb.Point{lon, lat}); ok {
+			code, name = idx.Feature(i).Code, idx.Feature(i).Name
+		}
+		if err := cw.Write(append(rec, code, name)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

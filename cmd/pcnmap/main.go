@@ -1,0 +1,136 @@
+// Command pcnmap measures how Primary Care Network catchments overlap across small areas of England
+// and publishes the result: a SQLite workspace, CSV/JSON reports, point lookups, vector tiles and a map.
+//
+//	pcnmap ingest --db W.db --areas AREAS --registrations REG --membership MEMB [...]
+//	pcnmap report --db W.db [--release NAME] [--threshold 1%] --out DIR
+//	pcnmap lookup --db W.db --lon X --lat Y | --points FILE.csv
+//
+// Run "pcnmap COMMAND --help" for each command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// command is one subcommand: its flags are defined on fs and run does the work.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *env, args []string) error
+}
+
+var commands = []command{
+	{"ingest", "read the national files into a workspace release", runIngest},
+	{"report", "write areas.csv, pcns.csv, pcn_pairs.csv and summary.json for a release", runReport},
+	{"lookup", "find the area (and its PCNs) at a point, or for a CSV of points", runLookup},
+	{"releases", "list the releases in a workspace", runReleases},
+	{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
+		_, err := fmt.Fprintln(e.stdout, "pcnmap", version)
+		return err
+	}},
+}
+
+// env is what a command may touch of the outside world, so tests can run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+	// terminal is set when stderr is a terminal: progress bars are drawn only then.
+	terminal bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, terminal: isTerminal(os.Stderr)}
+	err := run(ctx, e, os.Args[1:])
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "pcnmap:", err)
+		}
+		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage marks mistakes on the command line (exit status 2).
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: no command given", errUsage)
+		}
+		return nil
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	usage(e.stderr)
+	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "pcnmap %s: Primary Care Network overlap across the small areas of England\n\nUsage: pcnmap COMMAND [flags]\n\nCommands:\n", version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"pcnmap COMMAND --help\" for a command's flags.")
+}
+
+// newFlags makes a command's flag set; parse it with parse.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: pcnmap %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args and rejects stray positional arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: %s: unexpected argument %q", errUsage, fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// required reports the first empty required flag.
+func required(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if f := fs.Lookup(n); f != nil && f.Value.String() == "" {
+			return fmt.Errorf("%w: %s: --%s is required", errUsage, fs.Name(), n)
+		}
+	}
+	return nil
+}
+
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }

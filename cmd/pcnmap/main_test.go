@@ -1,0 +1,384 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const fixtures = "../../fixtures/"
+
+// pcnmap runs the command in-process and returns its stdout and error.
+func pcnmap(t testing.TB, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), &env{stdout: &out, stderr: &errOut}, args)
+	return out.String(), err
+}
+
+// contextFlags are the fixture's context files, as `make run` passes them.
+var contextFlags = []string{
+	"--context", fixtures + "lsoa-msoa-lookup.csv", "--context", fixtures + "lsoa-ccg-lad.csv",
+	"--context", fixtures + "lsoa-sub-icb.csv", "--context", fixtures + "sub-icb-icb.csv",
+	"--context", fixtures + "ccg-stp.csv", "--context", fixtures + "lsoa-ruc.csv",
+	"--context", fixtures + "sub-icb-bng.geojson",
+}
+
+// ingestFixture ingests the 2021 fixture release with the given areas file and LSOA placement flags.
+func ingestFixture(t testing.TB, db, areas string, place ...string) {
+	t.Helper()
+	args := append([]string{"ingest", "--db", db, "--areas", areas,
+		"--registrations", fixtures + "registrations-2021-01.csv.gz", "--membership", fixtures + "epcn-2019-12.xlsx"}, place...)
+	args = append(args, contextFlags...)
+	if out, err := pcnmap(t, args...); err != nil {
+		t.Fatalf("pcnmap %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func reportFiles(t testing.TB, db string, threshold string) map[string][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := pcnmap(t, "report", "--db", db, "--threshold", threshold, "--out", dir); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
+	return files
+}
+
+// TestReportGolden ingests the fixture and compares the report with testdata/report/*.golden;
+// go test ./cmd/pcnmap -update rewrites them.
+func TestReportGolden(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	for name, got := range reportFiles(t, db, "1%") {
+		golden := filepath.Join("testdata", "report", name+".golden")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./cmd/pcnmap -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("report %s differs from %s; diff them, and run with -update if the change is intended", name, golden)
+		}
+	}
+}
+
+// TestFormatsAgree ingests the same MSOAs from GeoJSON (WGS84), GeoPackage and zipped Shapefile
+// (both EPSG:27700): the reports must be byte-for-byte identical, placing LSOAs by the lookup and
+// by their population-weighted centroids alike.
+func TestFormatsAgree(t *testing.T) {
+	for _, place := range [][]string{
+		{"--lookup", fixtures + "lsoa-msoa-lookup.csv"},
+		{"--centroids", fixtures + "lsoa-centroids.csv"},
+	} {
+		t.Run(place[0], func(t *testing.T) {
+			var first map[string][]byte
+			for _, areas := range []string{"msoa.geojson", "msoa-bng.gpkg", "msoa-bng-shp.zip"} {
+				db := filepath.Join(t.TempDir(), "w.db")
+				ingestFixture(t, db, fixtures+areas, place...)
+				files := reportFiles(t, db, "1%")
+				if first == nil {
+					first = files
+					continue
+				}
+				for name, b := range files {
+					if !bytes.Equal(b, first[name]) {
+						t.Errorf("%s from %s differs from the one from msoa.geojson", name, areas)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSpatialMatchesLookup: on the fixture, placing LSOAs by centroid gives the lookup's answer.
+func TestSpatialMatchesLookup(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	args := []string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
+		"--registrations", fixtures + "registrations-2021-01.csv.gz", "--membership", fixtures + "epcn-2019-12.xlsx",
+		"--lookup", fixtures + "lsoa-msoa-lookup.csv", "--centroids", fixtures + "lsoa-centroids.csv"}
+	out, err := pcnmap(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "spatial check: 0 of 443 LSOAs") {
+		t.Errorf("ingest with --lookup and --centroids printed\n%s\nwant a spatial check with 0 of 443 LSOAs differing", out)
+	}
+}
+
+func TestReleasesSideBySide(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	args := []string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
+		"--registrations", fixtures + "registrations-2022-07.csv.gz", "--membership", fixtures + "epcn-2022-04.xlsx",
+		"--lookup", fixtures + "lsoa-msoa-lookup.csv"}
+	if out, err := pcnmap(t, args...); err != nil {
+		t.Fatalf("ingest 2022: %v\n%s", err, out)
+	}
+	// Re-ingesting a release replaces it rather than adding a third.
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	out, err := pcnmap(t, "releases", "--db", db, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []struct {
+		Name, AsOf string `json:"as_of"`
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Name != "2022-07" || rs[1].Name != "2021-01" {
+		t.Errorf("releases = %+v, want 2022-07 and 2021-01", rs)
+	}
+	for _, r := range []string{"2021-01", "2022-07"} {
+		if out, err := pcnmap(t, "report", "--db", db, "--release", r, "--out", t.TempDir()); err != nil || !strings.Contains(out, "release "+r) {
+			t.Errorf("report --release %s: %v\n%s", r, err, out)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	tests := map[string]struct {
+		lon, lat string
+		want     string // the area code printed first, or an error text
+		wantErr  bool
+	}{
+		// Population-weighted centroids of LSOAs whose MSOA the lookup gives.
+		"Old Trafford": {"-2.26046", "53.465578", "E02001259", false},
+		"Rutland 005A": {"-0.761460376428138", "52.622384277356815", "E02002867", false},
+		"the sea":      {"-3.0", "53.5", "not found", true},
+		"not a number": {"west", "53.5", "not numbers", true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			out, err := pcnmap(t, "lookup", "--db", db, "--lon", tc.lon, "--lat", tc.lat)
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("lookup %s,%s = %v, want an error containing %q", tc.lon, tc.lat, err, tc.want)
+				}
+				return
+			}
+			if err != nil || !strings.HasPrefix(out, tc.want) {
+				t.Errorf("lookup %s,%s = %q, %v; want it to start with %s", tc.lon, tc.lat, out, err, tc.want)
+			}
+		})
+	}
+	points := filepath.Join(t.TempDir(), "points.csv")
+	if err := os.WriteFile(points, []byte("id,longitude,latitude\n1,-2.26046,53.465578\n2,-3.0,53.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := pcnmap(t, "lookup", "--db", db, "--points", points)
+	want := "id,longitude,latitude,area_code,area_name\n1,-2.26046,53.465578,E02001259,Trafford 001\n2,-3.0,53.5,,\n"
+	if err != nil || out != want {
+		t.Errorf("lookup --points = %q, %v; want %q", out, err, want)
+	}
+}
+
+// TestBadInput: each bad input fails with an error naming the file and the problem, and leaves an
+// existing workspace byte-for-byte as it was.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := map[string]string{
+		"--areas": fixtures + "msoa.geojson", "--registrations": fixtures + "registrations-2021-01.csv.gz",
+		"--membership": fixtures + "epcn-2019-12.xlsx", "--lookup": fixtures + "lsoa-msoa-lookup.csv",
+	}
+	tests := map[string]struct {
+		flag, path string
+		want       []string // substrings of the error
+	}{
+		"missing column":      {"--registrations", write("nocount.csv", "PRACTICE_CODE,LSOA_CODE\nA1,E01000001\n"), []string{"nocount.csv", "Number of Patients"}},
+		"non-numeric count":   {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
+		"negative count":      {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
+		"malformed line":      {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
+		"truncated gzip":      {"--registrations", write("cut.csv.gz", truncated(t, fixtures+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
+		"corrupt zip":         {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
+		"xlsx without sheet":  {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
+		"not a collection":    {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
+		"unknown CRS":         {"--areas", write("crs.geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`), []string{"crs.geojson", "3857"}},
+		"duplicate area code": {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "E02001259"}},
+		"shapefile sans dbf":  {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
+		"missing file":        {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
+	}
+	db := filepath.Join(dir, "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	before := digest(t, db)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			inputs := map[string]string{}
+			for k, v := range good {
+				inputs[k] = v
+			}
+			inputs[tc.flag] = tc.path
+			args := []string{"ingest", "--db", db, "--release", "2021-01"}
+			for k, v := range inputs {
+				args = append(args, k, v)
+			}
+			_, err := pcnmap(t, args...)
+			if err == nil {
+				t.Fatalf("ingest with %s = nil error, want one", name)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("ingest with %s: error %q does not mention %q", name, err, w)
+				}
+			}
+			if after := digest(t, db); after != before {
+				t.Errorf("ingest with %s changed the workspace", name)
+			}
+		})
+	}
+	// A failed first ingest leaves no file behind.
+	fresh := filepath.Join(dir, "fresh.db")
+	if _, err := pcnmap(t, "ingest", "--db", fresh, "--areas", tests["not a collection"].path, "--registrations", good["--registrations"],
+		"--membership", good["--membership"], "--lookup", good["--lookup"]); err == nil {
+		t.Fatal("ingest of a bad areas file succeeded")
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed first ingest left %s behind (stat: %v)", fresh, err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		want string
+	}{
+		"no command":      {nil, "no command"},
+		"unknown command": {[]string{"frobnicate"}, "unknown command"},
+		"missing flag":    {[]string{"report", "--out", "x"}, "--db is required"},
+		"bad threshold":   {[]string{"report", "--db", "x", "--out", "y", "--threshold", "5"}, "5%"},
+		"stray argument":  {[]string{"report", "--db", "x", "--out", "y", "extra"}, "unexpected argument"},
+		"no placement":    {[]string{"ingest", "--db", "x", "--areas", "a", "--registrations", "r", "--membership", "m"}, "--lookup"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := pcnmap(t, tc.args...)
+			if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("pcnmap %v = %v, want a usage error mentioning %q", tc.args, err, tc.want)
+			}
+		})
+	}
+	if out, err := pcnmap(t, "version"); err != nil || !strings.HasPrefix(out, "pcnmap ") {
+		t.Errorf("pcnmap version = %q, %v", out, err)
+	}
+}
+
+func digest(t testing.TB, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The WAL holds committed pages not yet checkpointed: include it so no change can hide there.
+	if wal, err := os.ReadFile(path + "-wal"); err == nil {
+		b = append(b, wal...)
+	}
+	return sha256.Sum256(b)
+}
+
+func truncated(t testing.TB, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b[:len(b)/2])
+}
+
+// emptyWorkbook is an xlsx with one sheet named Sheet1.
+func emptyWorkbook(t testing.TB) string {
+	f := excelize.NewFile()
+	defer f.Close()
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// duplicateAreas is the fixture GeoJSON with its first feature twice.
+func duplicateAreas(t testing.TB) string {
+	b, err := os.ReadFile(fixtures + "msoa.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc map[string]any
+	if err := json.Unmarshal(b, &fc); err != nil {
+		t.Fatal(err)
+	}
+	features := fc["features"].([]any)
+	fc["features"] = append(features, features[0])
+	out, err := json.Marshal(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// shapefileWithoutDBF unpacks the fixture shapefile into dir without its .dbf and returns the .shp.
+func shapefileWithoutDBF(t testing.TB, dir string) string {
+	zr, err := zip.OpenReader(fixtures + "msoa-bng-shp.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var shp string
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, ".dbf") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "nodbf"+filepath.Ext(f.Name))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(p, ".shp") {
+			shp = p
+		}
+	}
+	return shp
+}
