@@ -1,0 +1,104 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb/maptile"
+
+	"pcnmap/geo"
+)
+
+// areasFields is the schema of the server's areas layer, used to give benchmarks realistic attributes.
+var areasFields = []Field{
+	{"code", FieldString}, {"name", FieldString}, {"registered", FieldNumber}, {"pcns", FieldNumber},
+	{"pcns_any", FieldNumber}, {"dominant_pcn", FieldString}, {"dominant_pcn_name", FieldString},
+	{"dominant_share", FieldNumber}, {"hhi", FieldNumber}, {"effective_pcns", FieldNumber},
+	{"urban", FieldBool},
+}
+
+// areasLayer is an areas layer over feats with made-up metrics (fixed seed), full-precision floats.
+func areasLayer(feats []geo.Feature, s *Shapes) Layer {
+	rng := rand.New(rand.NewPCG(1, 2))
+	type row struct {
+		reg, pcns, any  float64
+		dom, domName    string
+		share, hhi, eff float64
+		urban           bool
+	}
+	rows := make([]row, len(feats))
+	for i := range rows {
+		d := rng.IntN(1250)
+		hhi := 0.2 + 0.8*rng.Float64()
+		rows[i] = row{
+			reg: float64(5000 + rng.IntN(10000)), pcns: float64(1 + rng.IntN(8)), any: float64(1 + rng.IntN(30)),
+			dom: fmt.Sprintf("U%05d", d), domName: fmt.Sprintf("PCN NUMBER %d OF SOMEWHERE", d),
+			share: rng.Float64(), hhi: hhi, eff: 1 / hhi, urban: rng.IntN(4) > 0,
+		}
+	}
+	return Layer{
+		Name: "areas", Shapes: s, Fields: areasFields,
+		Attrs: func(i int, v []Value) bool {
+			r := &rows[i]
+			v[0].Str, v[1].Str = feats[i].Code, feats[i].Name
+			v[2].Num, v[3].Num, v[4].Num = r.reg, r.pcns, r.any
+			v[5].Str, v[6].Str = r.dom, r.domName
+			v[7].Num, v[8].Num, v[9].Num = r.share, r.hhi, r.eff
+			v[10].Bool = r.urban
+			return true
+		},
+	}
+}
+
+func BenchmarkPrepare(b *testing.B) {
+	feats := nationalFeatures(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Prepare(context.Background(), feats, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchRender(b *testing.B, ts []maptile.Tile) {
+	feats, s := nationalPrepared(b)
+	l := areasLayer(feats, s)
+	ctx := context.Background()
+	var durs []time.Duration
+	size := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		data, err := Render(ctx, ts[i%len(ts)], l)
+		durs = append(durs, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += len(data)
+	}
+	slices.Sort(durs)
+	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(size)/float64(len(durs))/1024, "KB/tile")
+}
+
+// BenchmarkRenderZ10 renders the 9 z10 tiles over Greater Manchester.
+func BenchmarkRenderZ10(b *testing.B) {
+	var ts []maptile.Tile
+	for x := uint32(504); x <= 506; x++ {
+		for y := uint32(330); y <= 332; y++ {
+			ts = append(ts, maptile.New(x, y, 10))
+		}
+	}
+	benchRender(b, ts)
+}
+
+// BenchmarkRenderZ6 renders z6 31/20, northern England (the densest z6 tile).
+func BenchmarkRenderZ6(b *testing.B) {
+	benchRender(b, []maptile.Tile{maptile.New(31, 20, 6)})
+}
