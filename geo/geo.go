@@ -7,6 +7,8 @@ import (
 	"errors"
 
 	"github.com/paulmach/orb"
+
+	_ "pcnmap/internal/quietlog" // before go-spatial's init, which logs
 )
 
 // ErrNotFound is returned when no area contains a point or matches a code.

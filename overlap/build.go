@@ -201,20 +201,26 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 // gives ICB and NHS region), then gives each area, per kind, the unit where most of its registered
 // residents live.
 func (d *Dataset) classify(contexts []*nhs.Context) {
-	byLSOA := make(map[string]int32, len(d.LSOAs))
-	for i := range d.LSOAs {
-		byLSOA[d.LSOAs[i].Code] = int32(i)
-	}
 	for k := range d.Units {
 		d.Units[k] = make(map[string]string)
 	}
 	var hierarchies []nhs.Hierarchy
 	for _, c := range contexts {
 		for _, cl := range c.Classifications {
-			for code, u := range cl.LSOA {
-				if i, ok := byLSOA[code]; ok {
-					d.LSOAs[i].Units[cl.Kind] = u.Code
-					d.Units[cl.Kind][u.Code] = u.Name
+			// In LSOA order, so that when a unit is named differently on two rows the name kept is
+			// the same on every run.
+			for i := range d.LSOAs {
+				u, ok := cl.LSOA[d.LSOAs[i].Code]
+				if !ok {
+					continue
+				}
+				d.LSOAs[i].Units[cl.Kind] = u.Code
+				if _, named := d.Units[cl.Kind][u.Code]; !named {
+					name := u.Name
+					if cl.Kind == nhs.KindRurality {
+						name = u.Code // the unit is Urban or Rural; the RUC11 class names its LSOAs, not it
+					}
+					d.Units[cl.Kind][u.Code] = name
 				}
 			}
 		}

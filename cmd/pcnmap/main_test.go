@@ -150,7 +150,7 @@ func TestReleasesSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rs []struct {
-		Name, AsOf string `json:"as_of"`
+		Name string `json:"name"`
 	}
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ func TestBadInput(t *testing.T) {
 		"xlsx without sheet":  {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
 		"not a collection":    {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
 		"unknown CRS":         {"--areas", write("crs.geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`), []string{"crs.geojson", "3857"}},
-		"duplicate area code": {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "E02001259"}},
+		"duplicate area code": {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "duplicate"}},
 		"shapefile sans dbf":  {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
 		"missing file":        {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
 	}
