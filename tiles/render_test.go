@@ -543,3 +543,5 @@ func checkCoverage(t *testing.T, where string, fs []*geojson.Feature, feats []ge
 		t.Errorf("%s: %d samples covered twice", where, twice)
 	}
 }
+
+func roundTo(v, scale float64) float64 { return math.Round(v*scale) / scale }
