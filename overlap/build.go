@@ -119,16 +119,18 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 	lsoaPos := make([]int32, len(reg.LSOAs)) // position in d.LSOAs, for assigned LSOAs
 	for i, code := range reg.LSOAs {
 		lsoaPos[i] = -1
-		areaCode, ok := in.Assign[code]
-		switch {
-		case ok:
-			a, ok := areaIndex[areaCode]
-			if !ok {
-				d.Coverage.LookupOutside++
-				lsoaArea[i] = unassigned
+		if areaCode, ok := in.Assign[code]; ok {
+			if a, ok := areaIndex[areaCode]; ok {
+				lsoaArea[i] = a
 				continue
 			}
-			lsoaArea[i] = a
+			if strings.HasPrefix(code, "E01") {
+				// An English LSOA the lookup places in an area the polygons lack; a Welsh LSOA
+				// mapped to a Welsh MSOA is simply Welsh.
+				d.Coverage.LookupOutside++
+			}
+		}
+		switch {
 		case strings.HasPrefix(code, "W01"):
 			lsoaArea[i] = welsh
 		case code == "NO2011":
@@ -301,15 +303,9 @@ func (d *Dataset) Aggregate() error {
 		pcn.ListSize += p.ListSize
 		pcn.Practices = append(pcn.Practices, int32(i))
 	}
-	nPCN := int64(len(d.PCNs))
-	dense := int64(len(d.Areas))*nPCN <= 1<<24
-	var grid []int64 // area × PCN, when small enough: faster than a map for the national data
-	var sparse map[int64]int64
-	if dense {
-		grid = make([]int64, int64(len(d.Areas))*nPCN)
-	} else {
-		sparse = make(map[int64]int64, len(d.Areas)*24)
-	}
+	// Bucket the PCN rows by area (a counting sort), then add up each area's rows in a dense
+	// per-PCN accumulator that is cleared through the list of PCNs it touched.
+	byArea := make([]int32, len(d.Areas)+1)
 	for _, r := range d.Rows {
 		if int(r.LSOA) >= len(d.LSOAs) || int(r.Practice) >= len(d.Practices) || r.LSOA < 0 || r.Practice < 0 || r.Patients < 0 {
 			return fmt.Errorf("overlap: registration row %+v out of range", r)
@@ -318,39 +314,50 @@ func (d *Dataset) Aggregate() error {
 		if int(l.Area) >= len(d.Areas) || l.Area < 0 {
 			return fmt.Errorf("overlap: LSOA %s: area index %d out of range", l.Code, l.Area)
 		}
-		patients := int64(r.Patients)
-		l.Registered += patients
-		d.Areas[l.Area].Registered += patients
-		pcn := d.Practices[r.Practice].PCN
-		if pcn == NoPCN {
-			continue
-		}
-		if dense {
-			grid[int64(l.Area)*nPCN+int64(pcn)] += patients
-		} else {
-			sparse[int64(l.Area)<<32|int64(pcn)] += patients
+		l.Registered += int64(r.Patients)
+		d.Areas[l.Area].Registered += int64(r.Patients)
+		if d.Practices[r.Practice].PCN != NoPCN {
+			byArea[l.Area+1]++
 		}
 	}
+	for a := 1; a < len(byArea); a++ {
+		byArea[a] += byArea[a-1]
+	}
+	next := append([]int32(nil), byArea[:len(d.Areas)]...)
+	order := make([]int32, byArea[len(d.Areas)])
+	for i, r := range d.Rows {
+		if d.Practices[r.Practice].PCN != NoPCN {
+			a := d.LSOAs[r.LSOA].Area
+			order[next[a]] = int32(i)
+			next[a]++
+		}
+	}
+	sum := make([]int64, len(d.PCNs))
+	var touched []int32
 	d.Cells = d.Cells[:0]
-	add := func(a, p int32, v int64) error {
-		if v > 1<<31-1 {
-			return fmt.Errorf("overlap: area %s: %d patients overflow a cell", d.Areas[a].Code, v)
-		}
-		d.Cells = append(d.Cells, Cell{Area: a, PCN: p, Patients: int32(v)})
-		d.Areas[a].InPCN += v
-		d.PCNs[p].Resident += v
-		return nil
-	}
-	for k, v := range grid {
-		if v > 0 {
-			if err := add(int32(int64(k)/nPCN), int32(int64(k)%nPCN), v); err != nil {
-				return err
+	for a := range d.Areas {
+		touched = touched[:0]
+		for _, i := range order[byArea[a]:byArea[a+1]] {
+			r := d.Rows[i]
+			p := d.Practices[r.Practice].PCN
+			if sum[p] == 0 {
+				touched = append(touched, p)
 			}
+			sum[p] += int64(r.Patients)
 		}
-	}
-	for k, v := range sparse {
-		if err := add(int32(k>>32), int32(k&0xffffffff), v); err != nil {
-			return err
+		slices.Sort(touched)
+		for _, p := range touched {
+			v := sum[p]
+			sum[p] = 0
+			if v == 0 {
+				continue
+			}
+			if v > 1<<31-1 {
+				return fmt.Errorf("overlap: area %s: %d patients overflow a cell", d.Areas[a].Code, v)
+			}
+			d.Cells = append(d.Cells, Cell{Area: int32(a), PCN: p, Patients: int32(v)})
+			d.Areas[a].InPCN += v
+			d.PCNs[p].Resident += v
 		}
 	}
 	d.Index()

@@ -29,18 +29,18 @@ CREATE TABLE IF NOT EXISTS releases(
 	name TEXT PRIMARY KEY, extract_date TEXT, as_of TEXT, ingested_at TEXT NOT NULL,
 	sources TEXT NOT NULL, coverage TEXT NOT NULL, notes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS units(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
-	PRIMARY KEY(release, kind, code));
+	PRIMARY KEY(release, kind, code)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS areas(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	registered INTEGER NOT NULL, in_pcn INTEGER NOT NULL, units TEXT NOT NULL, geom BLOB NOT NULL,
 	PRIMARY KEY(release, idx));
 CREATE TABLE IF NOT EXISTS pcns(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
-	list_size INTEGER NOT NULL, resident INTEGER NOT NULL, PRIMARY KEY(release, idx));
+	list_size INTEGER NOT NULL, resident INTEGER NOT NULL, PRIMARY KEY(release, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS practices(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
-	pcn INTEGER NOT NULL, list_size INTEGER NOT NULL, PRIMARY KEY(release, idx));
+	pcn INTEGER NOT NULL, list_size INTEGER NOT NULL, PRIMARY KEY(release, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lsoas(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, area INTEGER NOT NULL,
-	registered INTEGER NOT NULL, units TEXT NOT NULL, PRIMARY KEY(release, idx));
+	registered INTEGER NOT NULL, units TEXT NOT NULL, PRIMARY KEY(release, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL, pcn INTEGER NOT NULL,
-	patients INTEGER NOT NULL, PRIMARY KEY(release, area, pcn));
+	patients INTEGER NOT NULL, PRIMARY KEY(release, area, pcn)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS boundaries(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	geom BLOB NOT NULL, PRIMARY KEY(release, kind, code));
@@ -63,7 +63,10 @@ func Open(ctx context.Context, path string, create bool) (*Workspace, error) {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// A rollback journal, not WAL: a save writes each page once (WAL writes it twice, once to the
+	// log and once at the checkpoint), and readers only read at start-up, so WAL's concurrency buys
+	// nothing. Large pages keep area geometries (a few KB each) on few overflow pages.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=page_size(32768)&_pragma=journal_mode(DELETE)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
