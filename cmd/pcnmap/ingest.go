@@ -277,8 +277,16 @@ func assignLSOAs(layer *geo.Layer, lookup *nhs.Lookup, points map[string]orb.Poi
 			}
 		}
 		slices.Sort(outside)
+		// Welsh LSOAs outside English areas are expected; name the others.
+		var english []string
+		for _, code := range outside {
+			if !strings.HasPrefix(code, "W") {
+				english = append(english, code)
+			}
+		}
 		if len(outside) > 0 {
-			notes = append(notes, fmt.Sprintf("%d LSOA points lie in no area: %s", len(outside), abbreviate(outside, 10)))
+			notes = append(notes, fmt.Sprintf("%d LSOA points lie in no area (%d of them Welsh): %s",
+				len(outside), len(outside)-len(english), abbreviate(english, 10)))
 		}
 	}
 	if lookup == nil {
