@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,4 +103,46 @@ func BenchmarkRenderZ10(b *testing.B) {
 // BenchmarkRenderZ6 renders z6 31/20, northern England (the densest z6 tile).
 func BenchmarkRenderZ6(b *testing.B) {
 	benchRender(b, []maptile.Tile{maptile.New(31, 20, 6)})
+}
+
+// BenchmarkExportMBTiles prepares the national MSOA layer and exports z0–12 of all England with the
+// areas schema, coalescing, as `pcnmap tiles export` does. It reports the largest tile (uncompressed),
+// which must stay under 500 KB.
+func BenchmarkExportMBTiles(b *testing.B) {
+	feats := nationalFeatures(b)
+	dir := b.TempDir()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	var st MBTilesStats
+	for b.Loop() {
+		s, err := Prepare(context.Background(), feats, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l := areasLayer(feats, s)
+		l.Coalesce = true
+		st, err = WriteMBTiles(context.Background(), filepath.Join(dir, "england.mbtiles"), MBTilesOptions{}, l)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(st.Tiles), "tiles")
+	b.ReportMetric(float64(st.Bytes)/(1<<20), "MB")
+	b.ReportMetric(float64(st.Largest)/1024, "largest-KB")
+	if st.Largest > 500*1024 {
+		b.Errorf("largest tile %d bytes at %v, over 500 KB", st.Largest, st.LargestAt)
+	}
+	b.Logf("%d tiles (%d empty), %.1f MB, largest %d KB at %v", st.Tiles, st.Empty, float64(st.Bytes)/(1<<20), st.Largest/1024, st.LargestAt)
+}
+
+// cpuTime is the process's user and system CPU time so far: on a shared machine it says more about
+// the work done than wall time does.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
