@@ -45,7 +45,7 @@ func TestGolden(t *testing.T) {
 		"z10-trafford": {maptile.New(505, 331, 10), false},
 		"z12":          {maptile.New(2021, 1326, 12), false},
 		"z14-overzoom": {maptile.New(8085, 5305, 14), false},
-		"z8-coalesced": {maptile.New(126, 82, 8), true},
+		"z5-coalesced": {maptile.New(15, 10, 5), true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
