@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
 	"pcnmap/geo"
@@ -67,9 +68,20 @@ func BenchmarkPrepare(b *testing.B) {
 	}
 }
 
+// benchRender renders the tiles in turn, cold (Render keeps no cache), with the areas layer as the
+// server draws it (coalesced) and with every feature.
 func benchRender(b *testing.B, ts []maptile.Tile) {
+	for _, coalesce := range []bool{true, false} {
+		b.Run(map[bool]string{true: "coalesced", false: "every-feature"}[coalesce], func(b *testing.B) {
+			benchRenderLayer(b, ts, coalesce)
+		})
+	}
+}
+
+func benchRenderLayer(b *testing.B, ts []maptile.Tile, coalesce bool) {
 	feats, s := nationalPrepared(b)
 	l := areasLayer(feats, s)
+	l.Coalesce = coalesce
 	ctx := context.Background()
 	var durs []time.Duration
 	size := 0
@@ -145,4 +157,35 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkEncodeZ6 compares the hand-written encoder with orb's mvt.Marshal on the z6 31/20 tile
+// (every feature): orb is given the tile already built (decoded geometry in tile coordinates,
+// properties as maps), so it is timed on encoding alone, while Render also assembles, clips and
+// quantises the geometry.
+func BenchmarkEncodeZ6(b *testing.B) {
+	feats, s := nationalPrepared(b)
+	l := areasLayer(feats, s)
+	tile := maptile.New(31, 20, 6)
+	data, err := Render(context.Background(), tile, l)
+	if err != nil {
+		b.Fatal(err)
+	}
+	layers := decodeTile(b, data)
+	b.Run("orb-mvt.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := mvt.Marshal(layers); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tiles.Render", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Render(context.Background(), tile, l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

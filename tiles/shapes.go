@@ -44,8 +44,8 @@ const (
 	DefaultMinArea = 16.0
 	// DefaultSnap is about 1 cm on the ground.
 	DefaultSnap = 1e-7
-	// DefaultCoalesce is four pixels of a 512-pixel tile (two by two).
-	DefaultCoalesce = 256.0
+	// DefaultCoalesce is eight pixels of a 512-pixel tile (under three by three).
+	DefaultCoalesce = 512.0
 )
 
 // Stats describes the topology Prepare built.
