@@ -71,6 +71,9 @@ func WriteMBTiles(ctx context.Context, path string, opt MBTilesOptions, layers .
 		err = syncFile(tmp)
 	}
 	if err == nil {
+		err = os.Chmod(tmp, 0o644) // CreateTemp made it private; the tile set is for publishing
+	}
+	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {

@@ -1,12 +1,14 @@
 package tiles
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -339,10 +341,11 @@ func TestPrepareBadInput(t *testing.T) {
 func TestNoGaps(t *testing.T) {
 	feats, s := fixtureShapes(t)
 	outer := outerEdges(feats)
-	for _, coalesce := range []bool{false, true} {
-		l := Layer{Name: "msoa", Shapes: s, Coalesce: coalesce}
-		for _, z := range []maptile.Zoom{6, 8, 10, 12, 13} {
-			for _, tile := range coverTiles(s.Bound(), z) {
+	for _, z := range []maptile.Zoom{4, 5, 6, 8, 10, 12, 13} {
+		for _, tile := range coverTiles(s.Bound(), z) {
+			var areas [2]float64
+			for k, coalesce := range []bool{false, true} {
+				l := Layer{Name: "msoa", Shapes: s, Coalesce: coalesce}
 				data, err := Render(context.Background(), tile, l)
 				if err != nil {
 					t.Fatal(err)
@@ -356,9 +359,54 @@ func TestNoGaps(t *testing.T) {
 				segs := projectEdges(outer, tile)
 				checkEdgesPaired(t, where, fs, segs, slack)
 				checkCoverage(t, where, fs, feats, tile, segs, slack)
+				for _, f := range fs {
+					for _, p := range polygons(t, f.Geometry) {
+						for _, r := range p {
+							areas[k] += area2(r) / 2
+						}
+					}
+				}
+			}
+			// Merging features dissolves shared arcs: it moves no boundary, so the area drawn is the
+			// same (up to where clipping rounds differently).
+			if d := math.Abs(areas[0] - areas[1]); d > 1e-6*areas[0]+8*Buffer {
+				t.Errorf("tile %v: area drawn %v, coalesced %v", tile, areas[0], areas[1])
 			}
 		}
 	}
+}
+
+// TestRenderConcurrent renders many tiles from many goroutines (run with -race).
+func TestRenderConcurrent(t *testing.T) {
+	feats, s := fixtureShapes(t)
+	l := Layer{Name: "msoa", Shapes: s, Fields: testFields, Attrs: testAttrs(feats, false), Coalesce: true}
+	var ts []maptile.Tile
+	for z := maptile.Zoom(5); z <= 12; z++ {
+		ts = append(ts, coverTiles(s.Bound(), z)...)
+	}
+	want := make([][]byte, len(ts))
+	for i, tile := range ts {
+		var err error
+		if want[i], err = Render(context.Background(), tile, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range ts {
+				i := (k + g*7) % len(ts)
+				got, err := Render(context.Background(), ts[i], l)
+				if err != nil || !bytes.Equal(got, want[i]) {
+					t.Errorf("Render(%v) concurrently = %d bytes, %v; want %d bytes", ts[i], len(got), err, len(want[i]))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // outerEdges returns the fixture's edges that no other ring shares (matched on coordinates rounded to

@@ -7,9 +7,11 @@
 //
 // Prepare builds the topology of the areas once: every ring is split into arcs where its set of
 // neighbours changes, so an edge shared by two areas is stored, simplified and quantised once. Shared
-// edges are found by exact vertex equality, which holds for ONS boundary files (neighbours share their
-// vertices). Each zoom's rings are rebuilt from the same simplified arcs, so neighbours keep sharing
-// exactly the same vertices and no gap or sliver opens between them at any zoom.
+// edges are found by vertex equality, within Options.Snap (1e-7 degrees, about 1 cm, by default):
+// neighbours in ONS boundary files share their vertices, but after reprojection to WGS84 the copies
+// differ in the last digits. Each zoom's rings are rebuilt from the same simplified arcs, so neighbours
+// keep sharing exactly the same vertices and no gap or sliver opens between them at any zoom; at low
+// zooms, layers may also merge areas too small to see into their neighbours (Options.Coalesce).
 package tiles
 
 import (
