@@ -122,6 +122,13 @@ type Coverage struct {
 	LookupOutside int `json:"lookup_outside"`
 }
 
+// Source is one input file of a release, by base name: workspaces move between machines.
+type Source struct {
+	Role string `json:"role"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
 // Dataset is one release joined and ready for metrics. Areas, PCNs and Practices are sorted by code;
 // Cells are sorted by area then PCN.
 type Dataset struct {
@@ -137,6 +144,10 @@ type Dataset struct {
 	Cells      []Cell
 	Boundaries []Boundary
 	Coverage   Coverage
+	// Sources are the files the release was read from; Notes what reading them found worth saying
+	// (repaired polygons, spatial-assignment differences, membership conflicts).
+	Sources []Source
+	Notes   []string
 	// Units names the context units: Units[kind][code] is the unit's name.
 	Units [KindCount]map[string]string
 

@@ -34,9 +34,15 @@ func (w *Workspace) Load(ctx context.Context, name string) (*overlap.Dataset, er
 
 func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, error) {
 	d := &overlap.Dataset{Release: name}
-	var extract, asOf, coverage string
-	if err := w.db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage); err != nil {
+	var extract, asOf, coverage, sources, notes string
+	if err := w.db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
 		return nil, err
+	}
+	if err := unmarshal(sources, &d.Sources); err != nil {
+		return nil, fmt.Errorf("%w: sources: %v", ErrCorrupt, err)
+	}
+	if err := unmarshal(notes, &d.Notes); err != nil {
+		return nil, fmt.Errorf("%w: notes: %v", ErrCorrupt, err)
 	}
 	var err error
 	if d.ExtractDate, err = parseDate(extract); err != nil {

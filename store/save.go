@@ -16,9 +16,10 @@ import (
 	"pcnmap/overlap/nhs"
 )
 
-// Save writes release d into the workspace in one transaction, replacing a release of the same name.
-// On any error, or when ctx is cancelled, the transaction is rolled back and the file is as it was.
-func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, rel Release) (err error) {
+// Save writes release d into the workspace in one transaction, replacing a release of the same name,
+// and stamps it with the time ingestedAt. On any error, or when ctx is cancelled, the transaction is
+// rolled back and the file is as it was.
+func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt time.Time) (err error) {
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %s: begin: %w", w.path, err)
@@ -37,7 +38,7 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, rel Release) (
 			return fmt.Errorf("store: %s: clear %s: %w", w.path, t, err)
 		}
 	}
-	if err := saveRelease(ctx, tx, d, rel); err != nil {
+	if err := saveRelease(ctx, tx, d, ingestedAt); err != nil {
 		return fmt.Errorf("store: %s: release %s: %w", w.path, d.Release, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -48,12 +49,12 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, rel Release) (
 
 // Ingest saves d into the workspace at path, creating the file if needed; when the file was created
 // here and the save fails, it is removed again, so a failed first ingest leaves nothing behind.
-func Ingest(ctx context.Context, path string, d *overlap.Dataset, rel Release) error {
+func Ingest(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {
 	_, statErr := os.Stat(path)
 	created := os.IsNotExist(statErr)
 	w, err := Open(ctx, path, true)
 	if err == nil {
-		err = w.Save(ctx, d, rel)
+		err = w.Save(ctx, d, ingestedAt)
 		if cerr := w.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("store: %s: close: %w", path, cerr)
 		}
@@ -66,21 +67,21 @@ func Ingest(ctx context.Context, path string, d *overlap.Dataset, rel Release) e
 	return err
 }
 
-func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, rel Release) error {
+func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt time.Time) error {
 	coverage, err := json.Marshal(d.Coverage)
 	if err != nil {
 		return err
 	}
-	sources, err := json.Marshal(rel.Sources)
+	sources, err := json.Marshal(d.Sources)
 	if err != nil {
 		return err
 	}
-	notes, err := json.Marshal(rel.Notes)
+	notes, err := json.Marshal(d.Notes)
 	if err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO releases(name, extract_date, as_of, ingested_at, sources, coverage, notes) VALUES(?,?,?,?,?,?,?)`,
-		d.Release, date(d.ExtractDate), date(d.AsOf), rel.IngestedAt.UTC().Format(time.RFC3339), string(sources), string(coverage), string(notes)); err != nil {
+		d.Release, date(d.ExtractDate), date(d.AsOf), ingestedAt.UTC().Format(time.RFC3339), string(sources), string(coverage), string(notes)); err != nil {
 		return fmt.Errorf("releases: %w", err)
 	}
 

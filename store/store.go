@@ -15,6 +15,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"pcnmap/overlap"
 )
 
 // ErrNoRelease is returned when the workspace has no release of the requested name (or none at all).
@@ -108,17 +110,10 @@ type Release struct {
 	Name        string    `json:"name"`
 	ExtractDate string    `json:"extract_date,omitempty"`
 	AsOf        string    `json:"as_of,omitempty"`
-	IngestedAt  time.Time `json:"ingested_at"`
-	Sources     []Source  `json:"sources"`
+	IngestedAt  time.Time        `json:"ingested_at"`
+	Sources     []overlap.Source `json:"sources"`
 	// Notes are what the ingest reported: repaired polygons, spatial-assignment differences, ….
 	Notes []string `json:"notes,omitempty"`
-}
-
-// Source is one input file of a release, by base name: workspaces move between machines.
-type Source struct {
-	Role string `json:"role"`
-	Name string `json:"name"`
-	Size int64  `json:"size"`
 }
 
 // Releases lists the ingested releases, newest extract first.

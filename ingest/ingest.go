@@ -1,0 +1,353 @@
+// Package ingest reads the files of one release (area polygons, registrations, PCN membership, the
+// LSOA placement and context files) and joins them into an overlap.Dataset. Independent files are read
+// in parallel; nothing is written: saving the result is the store's job.
+package ingest
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"golang.org/x/sync/errgroup"
+
+	"pcnmap/geo"
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+)
+
+// Options name the files of a release. Areas, Registrations and Membership are required, and one of
+// Lookup, Centroids or LSOAPolygons.
+type Options struct {
+	Areas         string // area polygons
+	Registrations string // the gp-reg-pat-prac-lsoa-all CSV
+	Membership    string // the ePCN workbook (.xlsx) or the practice mapping CSV
+	// AsOf is the membership date; zero means the registrations' extract date.
+	AsOf time.Time
+	// Release names the release; "" means the extract month, YYYY-MM.
+	Release string
+	// Lookup is an LSOA → area CSV. With Centroids or LSOAPolygons as well, the lookup is used and
+	// the spatial placement only compared with it.
+	Lookup       string
+	Centroids    string // LSOA population-weighted centroids
+	LSOAPolygons string // LSOA polygons, placed by their point on surface
+	// CodeField and NameField override the detected area code and name attributes.
+	CodeField, NameField string
+	// Contexts are context files: CSV lookups, or boundary polygons written as a path or KIND=path.
+	Contexts []string
+	// Progress, when set, is called once per input read; it must be safe for concurrent use.
+	Progress func()
+}
+
+// ErrOptions is returned for options that cannot describe a release.
+var ErrOptions = errors.New("ingest: bad options")
+
+// Steps is the number of times Prepare calls Progress for o.
+func (o Options) Steps() int {
+	n := 3 + len(o.Contexts)
+	if o.Lookup != "" {
+		n++
+	}
+	if o.Centroids != "" || o.LSOAPolygons != "" {
+		n++
+	}
+	return n
+}
+
+// Prepare reads every input (in parallel where they are independent) and joins them into a Dataset.
+// It writes nothing: saving the result is the store's job.
+func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
+	switch {
+	case o.Areas == "" || o.Registrations == "" || o.Membership == "":
+		return nil, fmt.Errorf("%w: areas, registrations and membership are all needed", ErrOptions)
+	case o.Lookup == "" && o.Centroids == "" && o.LSOAPolygons == "":
+		return nil, fmt.Errorf("%w: a lookup, centroids or LSOA polygons are needed to place LSOAs in areas", ErrOptions)
+	}
+	asOf := o.AsOf
+	progress := func() {
+		if o.Progress != nil {
+			o.Progress()
+		}
+	}
+
+	var (
+		layer      *geo.Layer
+		regs       *nhs.Registrations
+		membership *nhs.Membership
+		lookup     *nhs.Lookup
+		points     map[string]orb.Point
+		contexts   []*nhs.Context
+		boundaries []overlap.Boundary
+		mu         sync.Mutex
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField})
+		progress()
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		regs, err = nhs.ReadRegistrations(o.Registrations)
+		progress()
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		if isWorkbook(o.Membership) {
+			membership, err = nhs.ReadEPCN(o.Membership)
+		} else {
+			membership, err = nhs.ReadPracticeMap(o.Membership)
+		}
+		progress()
+		return err
+	})
+	if o.Lookup != "" {
+		g.Go(func() error {
+			var err error
+			lookup, err = nhs.ReadLookup(o.Lookup)
+			progress()
+			return err
+		})
+	}
+	switch {
+	case o.Centroids != "":
+		g.Go(func() error {
+			c, err := nhs.ReadCentroids(o.Centroids)
+			if err != nil {
+				return err
+			}
+			points = make(map[string]orb.Point, len(c.Points))
+			for code, p := range c.Points {
+				points[code] = orb.Point{p.Lon, p.Lat}
+			}
+			progress()
+			return nil
+		})
+	case o.LSOAPolygons != "":
+		g.Go(func() error {
+			l, err := geo.ReadFile(o.LSOAPolygons, geo.ReadOptions{})
+			if err != nil {
+				return err
+			}
+			points = make(map[string]orb.Point, len(l.Features))
+			for _, f := range l.Features {
+				points[f.Code] = geo.PointOnSurface(f.Geom)
+			}
+			progress()
+			return nil
+		})
+	}
+	for _, spec := range o.Contexts {
+		g.Go(func() error {
+			kind, path := splitKind(spec)
+			if isPolygonFile(path) {
+				l, err := geo.ReadFile(path, geo.ReadOptions{})
+				if err != nil {
+					return err
+				}
+				if kind == "" {
+					kind = boundaryKind(l.CodeField)
+				}
+				if kind == "" {
+					return fmt.Errorf("ingest: --context %s: cannot tell what its polygons are from the code field %q; write KIND=%s (icb, sub-icb, ccg, la, region)", path, l.CodeField, path)
+				}
+				mu.Lock()
+				for _, f := range l.Features {
+					boundaries = append(boundaries, overlap.Boundary{Kind: kind, Feature: f})
+				}
+				mu.Unlock()
+			} else {
+				c, err := nhs.ReadContext(path)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				contexts = append(contexts, c)
+				mu.Unlock()
+			}
+			progress()
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	if asOf.IsZero() {
+		asOf = regs.ExtractDate
+	}
+	members, conflicts := membership.AsOf(asOf)
+	names := make(map[string]string, len(membership.PCNs))
+	for _, p := range membership.PCNs {
+		names[p.Code] = p.Name
+	}
+	// Context files in a stable order, whatever order the goroutines finished in.
+	slices.SortFunc(contexts, func(a, b *nhs.Context) int { return strings.Compare(a.Source, b.Source) })
+
+	var notes []string
+	if len(layer.Repaired) > 0 {
+		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.Areas), len(layer.Repaired), abbreviate(layer.Repaired, 20)))
+	}
+	if len(conflicts) > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %d practices had two PCN relationships active on %s; the later-starting one was used", filepath.Base(o.Membership), len(conflicts), asOf.Format("2006-01-02")))
+	}
+	assign, spatialNotes := assignLSOAs(layer, lookup, points)
+	notes = append(notes, spatialNotes...)
+
+	release := o.Release
+	if release == "" {
+		if regs.ExtractDate.IsZero() {
+			return nil, fmt.Errorf("%w: %s has no EXTRACT_DATE, so the release needs a name", ErrOptions, o.Registrations)
+		}
+		release = regs.ExtractDate.Format("2006-01")
+	}
+	d, err := overlap.Build(ctx, overlap.Inputs{
+		Release: release, ExtractDate: regs.ExtractDate, AsOf: asOf,
+		Areas: layer.Features, Registrations: regs, Members: members, PCNNames: names,
+		Assign: assign, Contexts: contexts, MembershipConflicts: len(conflicts),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	slices.SortFunc(boundaries, func(a, b overlap.Boundary) int {
+		return strings.Compare(a.Kind+"\x00"+a.Code, b.Kind+"\x00"+b.Code)
+	})
+	d.Boundaries = boundaries
+	if n := d.Coverage.LookupOutside; n > 0 {
+		notes = append(notes, fmt.Sprintf("%d LSOAs of the lookup map to areas absent from %s; their patients are counted as unassigned", n, filepath.Base(o.Areas)))
+	}
+	d.Notes = notes
+	for _, s := range []struct{ role, path string }{
+		{"areas", o.Areas}, {"registrations", o.Registrations}, {"membership", o.Membership},
+		{"lookup", o.Lookup}, {"centroids", o.Centroids}, {"lsoa-polygons", o.LSOAPolygons},
+	} {
+		if s.path != "" {
+			d.Sources = append(d.Sources, source(s.role, s.path))
+		}
+	}
+	for _, spec := range o.Contexts {
+		_, path := splitKind(spec)
+		d.Sources = append(d.Sources, source("context", path))
+	}
+	return d, nil
+}
+
+// assignLSOAs places LSOAs in areas: by the lookup when there is one, else by locating each LSOA's
+// point in the area polygons. With both, the lookup is used and the spatial route only compared.
+func assignLSOAs(layer *geo.Layer, lookup *nhs.Lookup, points map[string]orb.Point) (map[string]string, []string) {
+	var notes []string
+	var spatial map[string]string
+	if points != nil {
+		idx := geo.NewIndex(layer.Features)
+		spatial = make(map[string]string, len(points))
+		var outside []string
+		for code, p := range points {
+			if i, ok := idx.Locate(p); ok {
+				spatial[code] = idx.Feature(i).Code
+			} else {
+				outside = append(outside, code)
+			}
+		}
+		slices.Sort(outside)
+		// Welsh LSOAs outside English areas are expected; name the others.
+		var english []string
+		for _, code := range outside {
+			if !strings.HasPrefix(code, "W") {
+				english = append(english, code)
+			}
+		}
+		if len(outside) > 0 {
+			notes = append(notes, fmt.Sprintf("%d LSOA points lie in no area (%d of them Welsh): %s",
+				len(outside), len(outside)-len(english), abbreviate(english, 10)))
+		}
+	}
+	if lookup == nil {
+		return spatial, notes
+	}
+	if spatial != nil {
+		var differ []string
+		for lsoa, area := range lookup.Area {
+			if s, ok := spatial[lsoa]; ok && s != area {
+				differ = append(differ, lsoa)
+			}
+		}
+		slices.Sort(differ)
+		notes = append(notes, fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup: %s",
+			len(differ), len(spatial), abbreviate(differ, 10)))
+	}
+	return lookup.Area, notes
+}
+
+func abbreviate(codes []string, n int) string {
+	if len(codes) <= n {
+		return strings.Join(codes, ", ")
+	}
+	return strings.Join(codes[:n], ", ") + fmt.Sprintf(" and %d more", len(codes)-n)
+}
+
+func source(role, path string) overlap.Source {
+	s := overlap.Source{Role: role, Name: filepath.Base(path)}
+	if fi, err := os.Stat(path); err == nil {
+		s.Size = fi.Size()
+	}
+	return s
+}
+
+func isWorkbook(path string) bool {
+	return strings.EqualFold(filepath.Ext(path), ".xlsx")
+}
+
+// splitKind splits "icb=FILE" into its kind and path; a plain path has no kind.
+func splitKind(spec string) (kind, path string) {
+	if k, p, ok := strings.Cut(spec, "="); ok && !strings.ContainsAny(k, `/\.`) {
+		return k, p
+	}
+	return "", spec
+}
+
+// isPolygonFile tells boundary polygons from CSV context files: by extension, and for a zip by
+// whether it holds a shapefile.
+func isPolygonFile(path string) bool {
+	lower := strings.ToLower(path)
+	for _, ext := range []string{".geojson", ".geojson.gz", ".json", ".json.gz", ".gpkg", ".gpkg.gz", ".shp"} {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	if strings.HasSuffix(lower, ".zip") {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			return false // let the CSV reader report the broken zip
+		}
+		defer zr.Close()
+		for _, f := range zr.File {
+			if strings.HasSuffix(strings.ToLower(f.Name), ".shp") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// boundaryKind names a boundary layer by its code field (LOC22CD: Sub-ICB locations, ICB22CD, …).
+func boundaryKind(field string) string {
+	f := strings.ToUpper(field)
+	for _, k := range []struct{ prefix, kind string }{
+		{"SICBL", "sub-icb"}, {"LOC", "sub-icb"}, {"ICB", "icb"}, {"CCG", "ccg"}, {"STP", "stp"},
+		{"LAD", "la"}, {"UTLA", "la"}, {"CTYUA", "la"}, {"NHSER", "nhs-region"}, {"RGN", "region"},
+	} {
+		if strings.HasPrefix(f, k.prefix) {
+			return k.kind
+		}
+	}
+	return ""
+}

@@ -1,0 +1,95 @@
+package nhs
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReadPracticeMapExtract(t *testing.T) {
+	m, err := ReadPracticeMap("testdata/practice-map-2022-01-trafford.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("partners=%d pcns=%d unallocated=%v date=%s first=%v", len(m.Partners), len(m.PCNs),
+		m.Unallocated, m.ExtractDate.Format(time.DateOnly), m.PCNs[0])
+	want := "partners=27 pcns=5 unallocated=[{A84035 RIVERSDALE SURGERY} {A84614 THE ADDERLANE SURGERY} {B82622 REETH MEDICAL CENTRE}] " +
+		"date=2022-01-01 first={U42898 SOUTH TRAFFORD PCN}"
+	if got != want {
+		t.Errorf("ReadPracticeMap(extract) = %s, want %s", got, want)
+	}
+	asOf, conflicts := m.AsOf(time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC))
+	if asOf["P91003"] != "U95344" || len(asOf) != 27 || len(conflicts) != 0 {
+		t.Errorf("ReadPracticeMap(extract).AsOf = %d practices, P91003 in %q, %d conflicts; want 27, U95344, 0",
+			len(asOf), asOf["P91003"], len(conflicts))
+	}
+	for _, p := range m.Partners {
+		if !p.Start.IsZero() || !p.End.IsZero() {
+			t.Errorf("ReadPracticeMap(extract) partner %+v has dates", p)
+		}
+	}
+}
+
+func TestReadPracticeMapVariants(t *testing.T) {
+	const header = "PRACTICE_CODE,PRACTICE_NAME,PCN_CODE,PCN_NAME,EXTRACT_DATE\n"
+	tests := map[string]struct {
+		in        string
+		want      string
+		err       error
+		fragments []string
+	}{
+		"unallocated spellings": {
+			in:   header + "A1,ONE,U,Unallocated,01Jan2022\nA2,TWO,,,01Jan2022\nA3,THREE,U00000,UNALLOCATED,01Jan2022\nA4,FOUR,U12345,REAL PCN,01Jan2022\n",
+			want: "A4/U12345 | U12345=REAL PCN | unallocated A1 A2 A3",
+		},
+		"PCN name from a later row": {
+			in:   header + "A1,ONE,U1,,\nA2,TWO,U1,NAMED PCN,\n",
+			want: "A1/U1; A2/U1 | U1=NAMED PCN | unallocated",
+		},
+		"no name columns": {
+			in:   "PCN_CODE,PRACTICE_CODE\nU1,A1\n",
+			want: "A1/U1 | U1= | unallocated",
+		},
+		"missing PCN column": {
+			in: "PRACTICE_CODE,PRACTICE_NAME\nA1,ONE\n", err: ErrMissingColumn, fragments: []string{`"PCN_CODE"`},
+		},
+		"duplicate practice": {
+			in: header + "A1,ONE,U1,X,\nA2,TWO,U1,X,\nA1,ONE,U2,Y,\n", err: ErrDuplicate, fragments: []string{"line 4", "practice A1 repeats line 2"},
+		},
+		"two extract dates": {
+			in: header + "A1,ONE,U1,X,01Jan2022\nA2,TWO,U1,X,01Feb2022\n", err: ErrConflict, fragments: []string{"line 3"},
+		},
+		"bad extract date": {
+			in: header + "A1,ONE,U1,X,Jan 2022\n", err: ErrInvalidValue, fragments: []string{"line 2", "not a date"},
+		},
+		"empty practice": {
+			in: header + ",ONE,U1,X,\n", err: ErrInvalidValue, fragments: []string{"line 2"},
+		},
+		"short line": {
+			in: header + "A1,ONE,U1\n", err: ErrMalformed, fragments: []string{"line 2", "3 fields, want 5"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			m, err := readPracticeMap(strings.NewReader(tt.in), "map.csv")
+			if !checkErr(t, "readPracticeMap("+name+")", err, tt.err, tt.fragments...) {
+				return
+			}
+			var ps, ns, us []string
+			for _, p := range m.Partners {
+				ps = append(ps, p.Practice+"/"+p.PCN)
+			}
+			for _, p := range m.PCNs {
+				ns = append(ns, p.Code+"="+p.Name)
+			}
+			for _, p := range m.Unallocated {
+				us = append(us, p.Code)
+			}
+			got := strings.Join(ps, "; ") + " | " + strings.Join(ns, " ") + " | unallocated " + strings.Join(us, " ")
+			if strings.TrimSpace(got) != tt.want {
+				t.Errorf("readPracticeMap(%s) = %s, want %s", name, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,407 @@
+package nhs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// summary is what the registrations tests compare.
+func summary(r *Registrations) string {
+	var patients int64
+	for _, row := range r.Rows {
+		patients += int64(row.Patients)
+	}
+	date := "-"
+	if !r.ExtractDate.IsZero() {
+		date = r.ExtractDate.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("rows=%d practices=%d lsoas=%d patients=%d sexrows=%d date=%s",
+		len(r.Rows), len(r.Practices), len(r.LSOAs), patients, r.SexRows, date)
+}
+
+const published = "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,SEX,Number of Patients\n"
+
+func TestReadRegistrationsVariants(t *testing.T) {
+	tests := map[string]struct {
+		in        string
+		want      string
+		err       error
+		fragments []string
+	}{
+		"published layout": {
+			in: published +
+				"GP_PRAC_PAT_LIST,04JAN2021,P91003,PARK MEDICAL PRACTICE,E01006187,ALL,1\n" +
+				"GP_PRAC_PAT_LIST,04JAN2021,P91003,PARK MEDICAL PRACTICE,NO2011,ALL,7\n" +
+				"GP_PRAC_PAT_LIST,04JAN2021,A89015,\"FULWELL MEDICAL CENTRE,\",E01006187,ALL,3\n",
+			want: "rows=3 practices=2 lsoas=2 patients=11 sexrows=0 date=2021-01-04",
+		},
+		"2022 count column, mixed-case month": {
+			in: "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n" +
+				"GP_PRAC_PAT_LIST,01Jul2022,P91003,PARK MEDICAL PRACTICE,NO2011,ALL,2\n",
+			want: "rows=1 practices=1 lsoas=1 patients=2 sexrows=0 date=2022-07-01",
+		},
+		"minimal columns, no PUBLICATION, EXTRACT_DATE or SEX": {
+			in:   "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,5\nP1,E01000002,6\nP2,E01000001,0\n",
+			want: "rows=3 practices=2 lsoas=2 patients=11 sexrows=0 date=-",
+		},
+		"any order, any case, BOM, spaces, CRLF, blank lines, no final newline": {
+			in:   "\ufeff number of patients ,lsoa_code,Practice_Code,extract_date\r\n 5 , E01000001 ,P1,2021-01-04\r\n\r\n7,E01000002,P1,2021-01-04",
+			want: "rows=2 practices=1 lsoas=2 patients=12 sexrows=0 date=2021-01-04",
+		},
+		"header only": {
+			in:   published,
+			want: "rows=0 practices=0 lsoas=0 patients=0 sexrows=0 date=-",
+		},
+		"MALE and FEMALE summed when no ALL row": {
+			in: "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n" +
+				"P1,E01000001,MALE,3\nP1,E01000001,FEMALE,4\n" + // summed: 7
+				"P1,E01000002,ALL,10\nP1,E01000002,MALE,6\nP1,E01000002,FEMALE,4\n" + // ALL only
+				"P2,E01000001,F,2\n", // one sex only: used as it is
+			want: "rows=3 practices=2 lsoas=2 patients=19 sexrows=3 date=-",
+		},
+		"ALL row after its MALE and FEMALE rows": {
+			in:   "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\nP1,E01000001,MALE,3\nP1,E01000001,FEMALE,4\nP1,E01000001,ALL,7\n",
+			want: "rows=1 practices=1 lsoas=1 patients=7 sexrows=0 date=-",
+		},
+		"practice rows not contiguous": {
+			in:   "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,1\nP2,E01000001,2\nP1,E01000002,3\n",
+			want: "rows=3 practices=2 lsoas=2 patients=6 sexrows=0 date=-",
+		},
+
+		"empty file": {in: "", err: ErrMalformed, fragments: []string{"empty file"}},
+		"missing count column": {
+			in:        "PRACTICE_CODE,LSOA_CODE,PATIENTS\nP1,E01000001,1\n",
+			err:       ErrMissingColumn,
+			fragments: []string{"line 1", `"Number of Patients" or "NUMBER_OF_PATIENTS"`, `"PATIENTS"`},
+		},
+		"missing practice column": {
+			in:  "LSOA_CODE,NUMBER_OF_PATIENTS\nE01000001,1\n",
+			err: ErrMissingColumn, fragments: []string{`"PRACTICE_CODE"`},
+		},
+		"column twice": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS,PRACTICE_CODE\nP1,E01000001,1,P1\n",
+			err: ErrMalformed, fragments: []string{"appears twice"},
+		},
+		"non-numeric count": {
+			in:  published + "GP_PRAC_PAT_LIST,04JAN2021,P1,X,E01000001,ALL,1\nGP_PRAC_PAT_LIST,04JAN2021,P1,X,E01000002,ALL,x7\n",
+			err: ErrInvalidValue, fragments: []string{`: line 3: column "Number of Patients": "x7" is not a whole number`},
+		},
+		"negative count": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,-3\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `"-3" is negative`},
+		},
+		"fractional count": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,2.5\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", "not a whole number"},
+		},
+		"empty count": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,\n",
+			err: ErrInvalidValue, fragments: []string{"line 2"},
+		},
+		"count too large": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,99999999999\n",
+			err: ErrInvalidValue, fragments: []string{"too large"},
+		},
+		"empty practice": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\n ,E01000001,1\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `"PRACTICE_CODE" is empty`},
+		},
+		"empty LSOA": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,,1\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `"LSOA_CODE" is empty`},
+		},
+		"too few fields": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,1\nP1,E01000002\n",
+			err: ErrMalformed, fragments: []string{"line 3", "2 fields, want 3"},
+		},
+		"too many fields": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,1,9\n",
+			err: ErrMalformed, fragments: []string{"line 2", "4 fields, want 3"},
+		},
+		"quoted field broken across lines": {
+			in:  published + "GP_PRAC_PAT_LIST,04JAN2021,P1,\"PARK\nSURGERY\",E01000001,ALL,1\n",
+			err: ErrMalformed, fragments: []string{"line 2", "broken across lines"},
+		},
+		"quote inside unquoted field": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E0100\"0001,1\n",
+			err: ErrMalformed, fragments: []string{"line 2", "field 2"},
+		},
+		"text after closing quote": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\n\"P1\"x,E01000001,1\n",
+			err: ErrMalformed, fragments: []string{"line 2", "after a closing quote"},
+		},
+		"duplicate ALL rows": {
+			in:  "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\nP1,E01000001,ALL,1\nP1,E01000002,ALL,1\nP1,E01000001,ALL,2\n",
+			err: ErrDuplicate, fragments: []string{"line 4", "practice P1, LSOA E01000001, SEX ALL repeats line 2"},
+		},
+		"duplicate rows of a practice seen twice": {
+			in:  "PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,1\nP2,E01000001,1\nP1,E01000001,2\n",
+			err: ErrDuplicate, fragments: []string{"line 4", "repeats line 2"},
+		},
+		"duplicate MALE rows": {
+			in:  "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\nP1,E01000001,MALE,1\nP1,E01000001,FEMALE,1\nP1,E01000001,M,2\n",
+			err: ErrDuplicate, fragments: []string{"line 4", "SEX MALE repeats line 2"},
+		},
+		"unknown sex": {
+			in:  "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\nP1,E01000001,X,1\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `"X" is not ALL, MALE or FEMALE`},
+		},
+		"two extract dates": {
+			in:  "PRACTICE_CODE,LSOA_CODE,EXTRACT_DATE,NUMBER_OF_PATIENTS\nP1,E01000001,04JAN2021,1\nP1,E01000002,2021-01-04,1\nP1,E01000003,01FEB2021,1\n",
+			err: ErrConflict, fragments: []string{"line 4", "differs from 2021-01-04 on line 2"},
+		},
+		"bad extract date": {
+			in:  "PRACTICE_CODE,LSOA_CODE,EXTRACT_DATE,NUMBER_OF_PATIENTS\nP1,E01000001,31FEB2021,1\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", "not a date"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := readRegistrations(strings.NewReader(tt.in), "gp-reg.csv")
+			call := fmt.Sprintf("readRegistrations(%q)", name)
+			if !checkErr(t, call, err, tt.err, tt.fragments...) {
+				return
+			}
+			if s := summary(got); s != tt.want {
+				t.Errorf("%s = %s, want %s", call, s, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadRegistrationsMessage(t *testing.T) {
+	in := published + "GP_PRAC_PAT_LIST,04JAN2021,P1,X,E01000002,ALL,x7\n"
+	p := writeTemp(t, "gp-reg.csv.gz", gzipBytes(t, []byte(in)))
+	_, err := ReadRegistrations(p)
+	want := "nhs: " + p + `: line 2: column "Number of Patients": "x7" is not a whole number`
+	if err == nil || err.Error() != want {
+		t.Errorf("ReadRegistrations(%s) = %v, want %s", p, err, want)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 2 || e.File != p {
+		t.Errorf("ReadRegistrations(%s) = %#v, want an *Error at line 2 of the file", p, err)
+	}
+}
+
+func TestReadRegistrationsSexRows(t *testing.T) {
+	in := "PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\n" +
+		"P1,E01000001,MALE,3\nP1,E01000001,FEMALE,4\nP1,E01000002,ALL,10\nP1,E01000002,MALE,6\n"
+	r, err := readRegistrations(strings.NewReader(in), "sex.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int32{}
+	for _, row := range r.Rows {
+		got[r.Practices[row.Practice].Code+"/"+r.LSOAs[row.LSOA]] = row.Patients
+	}
+	want := map[string]int32{"P1/E01000001": 7, "P1/E01000002": 10}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("readRegistrations(sex.csv) rows = %v, want %v", got, want)
+	}
+}
+
+// The real extracts, in every container the readers accept.
+func TestReadRegistrationsExtracts(t *testing.T) {
+	plain2021 := gunzipTestdata(t, "gp-reg-2021-01-trafford.csv.gz")
+	plain2022 := readTestdata(t, "gp-reg-2022-07-trafford.csv")
+	const (
+		want2021 = "rows=254 practices=22 lsoas=31 patients=42789 sexrows=0 date=2021-01-04"
+		want2022 = "rows=250 practices=23 lsoas=31 patients=48408 sexrows=0 date=2022-07-01"
+	)
+	practiceMap := readTestdata(t, "practice-map-2022-01-trafford.csv")
+	tests := map[string]struct {
+		name string
+		data []byte
+		want string
+	}{
+		"2021 gzip":               {"gp.csv.gz", readTestdata(t, "gp-reg-2021-01-trafford.csv.gz"), want2021},
+		"2021 plain":              {"gp.csv", plain2021, want2021},
+		"2022 plain":              {"gp.csv", plain2022, want2022},
+		"2022 gzip without .gz":   {"gp.csv", gzipBytes(t, plain2022), want2022},
+		"2022 zip":                {"gp.zip", zipBytes(t, member{"gp-reg-pat-prac-lsoa-all.csv", plain2022}), want2022},
+		"zip with a readme":       {"gp.zip", zipBytes(t, member{"README.txt", []byte("hello")}, member{"data/gp.csv", plain2022}), want2022},
+		"zip with two CSVs":       {"gp.zip", zipBytes(t, member{"map.csv", practiceMap}, member{"gp.csv", plain2021}), want2021},
+		"zip with macOS metadata": {"gp.zip", zipBytes(t, member{"__MACOSX/._gp.csv", []byte{0, 5, 22}}, member{"gp.csv", plain2021}), want2021},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := writeTemp(t, tt.name, tt.data)
+			got, err := ReadRegistrations(p)
+			if err != nil {
+				t.Fatalf("ReadRegistrations(%s): %v", name, err)
+			}
+			if s := summary(got); s != tt.want {
+				t.Errorf("ReadRegistrations(%s) = %s, want %s", name, s, tt.want)
+			}
+		})
+	}
+	r, err := ReadRegistrations("testdata/gp-reg-2021-01-trafford.csv.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Source != "gp-reg-2021-01-trafford.csv.gz" || r.Practices[0] != (Practice{"P91003", "PARK MEDICAL PRACTICE"}) {
+		t.Errorf("ReadRegistrations(2021 extract) Source, Practices[0] = %q, %v", r.Source, r.Practices[0])
+	}
+}
+
+// Broken containers are errors, never a short read.
+func TestReadRegistrationsBrokenFiles(t *testing.T) {
+	gz := readTestdata(t, "gp-reg-2021-01-trafford.csv.gz")
+	plain := readTestdata(t, "gp-reg-2022-07-trafford.csv")
+	zipped := zipBytes(t, member{"gp.csv", plain})
+	badCRC := append([]byte(nil), gz...)
+	badCRC[len(badCRC)-8] ^= 0xff // the CRC-32 in the gzip trailer
+	corruptZip := append([]byte(nil), zipped...)
+	for i := 40; i < 400; i++ { // the deflated data of the member
+		corruptZip[i] ^= 0x5a
+	}
+	practiceMap := readTestdata(t, "practice-map-2022-01-trafford.csv")
+	tests := map[string]struct {
+		name      string
+		data      []byte
+		err       error
+		fragments []string
+	}{
+		"truncated gzip":      {"gp.csv.gz", gz[:len(gz)/2], io.ErrUnexpectedEOF, []string{"line ", "unexpected EOF"}},
+		"gzip without footer": {"gp.csv.gz", gz[:len(gz)-4], io.ErrUnexpectedEOF, nil},
+		"gzip bad checksum":   {"gp.csv.gz", badCRC, nil, []string{"checksum"}},
+		"gzip header only":    {"gp.csv.gz", gz[:5], nil, []string{"gzip"}},
+		"truncated zip":       {"gp.zip", zipped[:len(zipped)/2], nil, []string{"zip"}},
+		"corrupt zip":         {"gp.zip", corruptZip, nil, []string{"gp.zip"}},
+		"empty zip":           {"gp.zip", zipBytes(t), ErrArchive, []string{"no files"}},
+		"zip of two registrations": {"gp.zip",
+			zipBytes(t, member{"a.csv", plain}, member{"b.csv", plain}),
+			ErrArchive, []string{`"a.csv", "b.csv"`, "cannot choose"}},
+		"zip without registrations": {"gp.zip",
+			zipBytes(t, member{"map.csv", practiceMap}, member{"other.csv", []byte("a,b\n1,2\n")}),
+			ErrArchive, []string{`"map.csv", "other.csv"`}},
+		"missing file": {"", nil, nil, []string{"no such file"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := "testdata/does-not-exist.csv"
+			if tt.data != nil {
+				p = writeTemp(t, tt.name, tt.data)
+			}
+			got, err := ReadRegistrations(p)
+			if err == nil {
+				t.Fatalf("ReadRegistrations(%s) = %s, want an error", name, summary(got))
+			}
+			if tt.err != nil && !errors.Is(err, tt.err) {
+				t.Errorf("ReadRegistrations(%s) = %v, want an error matching %v", name, err, tt.err)
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Errorf("ReadRegistrations(%s) = %v (%T), want an *Error", name, err, err)
+			}
+			if !strings.HasPrefix(err.Error(), "nhs: "+p) {
+				t.Errorf("ReadRegistrations(%s) = %q, want it to start with the file", name, err)
+			}
+			for _, f := range tt.fragments {
+				if !strings.Contains(err.Error(), f) {
+					t.Errorf("ReadRegistrations(%s) = %q, want it to mention %q", name, err, f)
+				}
+			}
+		})
+	}
+}
+
+// An error early in a big file stops the read-ahead goroutine.
+func TestReadRegistrationsNoLeak(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,x\n")
+	for i := 0; i < 100000; i++ { // 1.7 MB: more than the read-ahead buffers hold
+		fmt.Fprintf(&b, "P2,E01%06d,1\n", i)
+	}
+	p := writeTemp(t, "big.csv.gz", gzipBytes(t, []byte(b.String())))
+	before := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		if _, err := ReadRegistrations(p); !errors.Is(err, ErrInvalidValue) {
+			t.Fatalf("ReadRegistrations(big.csv.gz) = %v, want ErrInvalidValue", err)
+		}
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("goroutines after 5 failed reads = %d, want about %d", after, before)
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want int32
+		err  string
+	}{
+		"zero":     {"0", 0, ""},
+		"padded":   {" 42 ", 42, ""},
+		"plus":     {"+7", 7, ""},
+		"minus 0":  {"-0", 0, ""},
+		"max":      {"2147483647", 2147483647, ""},
+		"overflow": {"2147483648", 0, "is too large"},
+		"negative": {"-1", 0, "is negative"},
+		"empty":    {"", 0, "is not a whole number"},
+		"sign":     {"-", 0, "is not a whole number"},
+		"decimal":  {"1.0", 0, "is not a whole number"},
+		"letters":  {"x7", 0, "is not a whole number"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := parseCount([]byte(tt.in))
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if got != tt.want || gotErr != tt.err {
+				t.Errorf("parseCount(%q) = %d, %q, want %d, %q", tt.in, got, gotErr, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want string // "" = rejected
+	}{
+		"NHS upper":         {"04JAN2021", "2021-01-04"},
+		"NHS mixed":         {"01Jul2022", "2022-07-01"},
+		"NHS hyphens":       {"4-Jan-2021", "2021-01-04"},
+		"full month":        {"1 September 2021", "2021-09-01"},
+		"sept":              {"01-Sept-2021", "2021-09-01"},
+		"ISO":               {"2021-01-04", "2021-01-04"},
+		"ISO with time":     {"2021-01-04T00:00:00Z", "2021-01-04"},
+		"ISO space time":    {"2021-01-04 10:30", "2021-01-04"},
+		"UK":                {"01/07/2019", "2019-07-01"},
+		"UK short":          {"1/7/2019", "2019-07-01"},
+		"UK with time":      {"01/07/2019 00:00:00", "2019-07-01"},
+		"compact":           {"20191001", "2019-10-01"},
+		"leap day":          {"29/02/2020", "2020-02-29"},
+		"not a leap day":    {"29/02/2021", ""},
+		"31 April":          {"2021-04-31", ""},
+		"month 13":          {"2021-13-01", ""},
+		"two-digit year":    {"01/07/19", ""},
+		"US order":          {"07/31/2019", ""},
+		"unknown month":     {"04JUX2021", ""},
+		"empty":             {"", ""},
+		"serial":            {"43647", ""},
+		"too many parts":    {"2021-01-04-05", ""},
+		"year out of range": {"01/01/1066", ""},
+		"junk":              {"soon", ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := parseDate(tt.in)
+			s := ""
+			if ok {
+				s = got.Format(time.DateOnly)
+			}
+			if s != tt.want {
+				t.Errorf("parseDate(%q) = %q, want %q", tt.in, s, tt.want)
+			}
+		})
+	}
+}
