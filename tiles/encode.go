@@ -3,7 +3,9 @@ package tiles
 import (
 	"encoding/binary"
 	"math"
+	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // encoder writes the subset of the vector tile protobuf that Render needs: layers with their keys and
@@ -95,6 +97,9 @@ func (e *encoder) value(t FieldType, v *Value) uint32 {
 	switch t {
 	case FieldString:
 		k.s = v.Str
+		if !utf8.ValidString(k.s) {
+			k.s = strings.ToValidUTF8(k.s, "\uFFFD") // protobuf strings are UTF-8
+		}
 	case FieldNumber:
 		f := v.Num
 		if f == 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb/maptile"
 )
@@ -76,14 +77,14 @@ func checkTile(t maptile.Tile) error {
 
 func checkLayers(layers []Layer) error {
 	for i, l := range layers {
-		if l.Name == "" {
-			return fmt.Errorf("tiles: layer %d has no name", i)
+		if l.Name == "" || !utf8.ValidString(l.Name) {
+			return fmt.Errorf("tiles: layer %d has no name, or one that is not UTF-8", i)
 		}
 		if l.Shapes == nil || len(l.Shapes.levels) != MaxZoom+1 {
 			return fmt.Errorf("tiles: layer %q has no prepared shapes", l.Name)
 		}
 		for _, f := range l.Fields {
-			if f.Name == "" || f.Type < FieldString || f.Type > FieldBool {
+			if f.Name == "" || !utf8.ValidString(f.Name) || f.Type < FieldString || f.Type > FieldBool {
 				return fmt.Errorf("tiles: layer %q: field %q of type %d is not valid", l.Name, f.Name, f.Type)
 			}
 		}

@@ -25,8 +25,9 @@ type Options struct {
 	MinArea float64
 	// Snap, in degrees, is the distance below which two input vertices are taken to be the same
 	// vertex when finding shared edges. Boundary files made by reprojecting a topologically clean
-	// source (the ONS MSOA files are) hold neighbours' shared vertices a few 1e-12 degrees apart, not
-	// exactly equal. Zero means DefaultSnap; a negative value requires exact equality.
+	// source (the ONS MSOA files are) hold neighbours' copies of a shared vertex apart by about 1e-12
+	// degrees (a few hundred by up to 1e-8), not exactly equal. Zero means DefaultSnap; a negative
+	// value requires exact equality.
 	Snap float64
 	// Coalesce, in square tile units, is the area below which a feature is merged, at a zoom, into
 	// the neighbour it shares most boundary with (repeatedly, smallest first, until every merged
