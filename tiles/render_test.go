@@ -342,9 +342,12 @@ func TestNoGaps(t *testing.T) {
 	feats, s := fixtureShapes(t)
 	outer := outerEdges(feats)
 	for _, z := range []maptile.Zoom{4, 5, 6, 8, 10, 12, 13} {
-		for _, tile := range coverTiles(s.Bound(), z) {
+		for k, tile := range coverTiles(s.Bound(), z) {
+			if z == 13 && k%5 != 0 {
+				continue // a sample of the over-zoomed tiles is enough
+			}
 			var areas [2]float64
-			for k, coalesce := range []bool{false, true} {
+			for i, coalesce := range []bool{false, true} {
 				l := Layer{Name: "msoa", Shapes: s, Coalesce: coalesce}
 				data, err := Render(context.Background(), tile, l)
 				if err != nil {
@@ -358,11 +361,13 @@ func TestNoGaps(t *testing.T) {
 				slack := (2*DefaultTolerance + 2) * float64(int(1)<<max(0, int(z)-MaxZoom))
 				segs := projectEdges(outer, tile)
 				checkEdgesPaired(t, where, fs, segs, slack)
-				checkCoverage(t, where, fs, feats, tile, segs, slack)
+				if !raceEnabled || k%4 == 0 {
+					checkCoverage(t, where, fs, feats, tile, segs, slack)
+				}
 				for _, f := range fs {
 					for _, p := range polygons(t, f.Geometry) {
 						for _, r := range p {
-							areas[k] += area2(r) / 2
+							areas[i] += area2(r) / 2
 						}
 					}
 				}
@@ -523,27 +528,39 @@ func checkCoverage(t *testing.T, where string, fs []*geojson.Feature, feats []ge
 	t.Helper()
 	const step, n = 8, Extent / 8
 	var got, want [n][n]uint8
+	// fill adds one feature (even–odd over all its rings) to cover, edge by edge: each edge adds its
+	// crossings to the rows it spans.
+	var xs [n][]float64
 	fill := func(cover *[n][n]uint8, rings []orb.Ring) {
-		var xs []float64
-		for row := 0; row < n; row++ {
-			y := float64(row*step) + 0.5*step + 0.01
-			xs = xs[:0]
-			for _, r := range rings {
-				for i := 1; i < len(r); i++ {
-					a, b := r[i-1], r[i]
-					if (a[1] > y) != (b[1] > y) {
-						xs = append(xs, a[0]+(y-a[1])*(b[0]-a[0])/(b[1]-a[1]))
-					}
+		lo, hi := n, -1
+		for _, r := range rings {
+			for i := 1; i < len(r); i++ {
+				a, b := r[i-1], r[i]
+				if a[1] == b[1] {
+					continue
 				}
+				// rows whose sample y = row*step + step/2 + 0.01 lies in [min, max)
+				y0, y1 := math.Min(a[1], b[1]), math.Max(a[1], b[1])
+				r0 := max(0, int(math.Ceil((y0-0.5*step-0.01)/step)))
+				r1 := min(n-1, int(math.Ceil((y1-0.5*step-0.01)/step))-1)
+				for row := r0; row <= r1; row++ {
+					y := float64(row*step) + 0.5*step + 0.01
+					xs[row] = append(xs[row], a[0]+(y-a[1])*(b[0]-a[0])/(b[1]-a[1]))
+				}
+				lo, hi = min(lo, r0), max(hi, r1)
 			}
-			slices.Sort(xs)
-			for k := 0; k+1 < len(xs); k += 2 {
-				c0 := int(math.Ceil((xs[k] - 0.5*step) / step))
-				c1 := int(math.Floor((xs[k+1] - 0.5*step) / step))
+		}
+		for row := lo; row <= hi; row++ {
+			x := xs[row]
+			slices.Sort(x)
+			for k := 0; k+1 < len(x); k += 2 {
+				c0 := int(math.Ceil((x[k] - 0.5*step) / step))
+				c1 := int(math.Floor((x[k+1] - 0.5*step) / step))
 				for c := max(c0, 0); c <= min(c1, n-1); c++ {
 					cover[row][c]++
 				}
 			}
+			xs[row] = x[:0]
 		}
 	}
 	for _, f := range fs {
@@ -566,19 +583,32 @@ func checkCoverage(t *testing.T, where string, fs []*geojson.Feature, feats []ge
 		}
 		fill(&want, rings)
 	}
+	// Mark the samples within slack of the outer boundary, segment by segment.
+	var near [n][n]bool
+	for _, sg := range outer {
+		c0 := max(0, int(math.Floor((math.Min(sg[0][0], sg[1][0])-slack)/step)))
+		c1 := min(n-1, int(math.Ceil((math.Max(sg[0][0], sg[1][0])+slack)/step)))
+		r0 := max(0, int(math.Floor((math.Min(sg[0][1], sg[1][1])-slack)/step)))
+		r1 := min(n-1, int(math.Ceil((math.Max(sg[0][1], sg[1][1])+slack)/step)))
+		for row := r0; row <= r1; row++ {
+			for c := c0; c <= c1; c++ {
+				p := orb.Point{float64(c*step) + 0.5*step, float64(row*step) + 0.5*step + 0.01}
+				if !near[row][c] && planar.DistanceFrom(sg, p) <= slack {
+					near[row][c] = true
+				}
+			}
+		}
+	}
 	gaps, twice := 0, 0
 	for row := range n {
 		for c := range n {
 			if got[row][c] > 1 {
 				twice++
 			}
-			if want[row][c] == 0 || got[row][c] > 0 {
+			if want[row][c] == 0 || got[row][c] > 0 || near[row][c] {
 				continue
 			}
 			p := orb.Point{float64(c*step) + 0.5*step, float64(row*step) + 0.5*step + 0.01}
-			if nearAny(p, outer, slack) {
-				continue
-			}
 			if gaps++; gaps <= 3 {
 				t.Errorf("%s: sample %v inside the extract is not covered", where, p)
 			}
