@@ -6,11 +6,10 @@ import (
 )
 
 // The documented figures of the national files (../shared/data/README.md). Skipped when the files
-// are absent, and with -short.
+// are absent, with -short and under the race detector (which makes them ten times slower and has
+// nothing to find there that the extracts do not exercise): run `go test ./overlap/nhs/`.
 func TestNationalRegistrations(t *testing.T) {
-	if testing.Short() {
-		t.Skip("national files are slow under -short")
-	}
+	skipNational(t)
 	tests := map[string]struct {
 		file                 string
 		rows, practices      int
@@ -50,9 +49,7 @@ func TestNationalRegistrations(t *testing.T) {
 }
 
 func TestNationalEPCN(t *testing.T) {
-	if testing.Short() {
-		t.Skip("national files are slow under -short")
-	}
+	skipNational(t)
 	jan2021 := time.Date(2021, 1, 4, 0, 0, 0, 0, time.UTC)
 	jul2022 := time.Date(2022, 7, 1, 0, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
@@ -90,9 +87,7 @@ func TestNationalEPCN(t *testing.T) {
 }
 
 func TestNationalOthers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("national files are slow under -short")
-	}
+	skipNational(t)
 	m, err := ReadPracticeMap(national(t, "gp-reg-pat-prac-map-2022-01.csv"))
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +137,13 @@ func TestNationalOthers(t *testing.T) {
 		if got := describeContext(ctx, sample); got != want {
 			t.Errorf("ReadContext(%s) = %s, want %s", file, got, want)
 		}
+	}
+}
+
+func skipNational(t *testing.T) {
+	t.Helper()
+	if testing.Short() || raceEnabled {
+		t.Skip("national files: skipped with -short and -race")
 	}
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package nhs
+
+const raceEnabled = false
