@@ -623,3 +623,22 @@ func checkCoverage(t *testing.T, where string, fs []*geojson.Feature, feats []ge
 }
 
 func roundTo(v, scale float64) float64 { return math.Round(v*scale) / scale }
+
+func TestCovers(t *testing.T) {
+	tests := map[string]struct {
+		ring []pt
+		want bool
+	}{
+		"figure of eight": {[]pt{{0, 0}, {2, 2}, {2, 0}, {0, 2}}, true},
+		"there and back":  {[]pt{{0, 0}, {1, 1}, {2, 0}, {1, 1}}, false},
+		"line":            {[]pt{{0, 0}, {1, 0}, {2, 0}}, false},
+		"two points":      {[]pt{{0, 0}, {1, 0}}, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := covers(tc.ring); got != tc.want {
+				t.Errorf("covers(%v) = %v, want %v", tc.ring, got, tc.want)
+			}
+		})
+	}
+}

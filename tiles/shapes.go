@@ -69,6 +69,10 @@ type Stats struct {
 	LevelVertices [MaxZoom + 1]int
 	// Merged counts, per zoom, the features drawn as part of a bigger neighbour by coalescing layers.
 	Merged [MaxZoom + 1]int
+	// Refined counts, per zoom, the arcs given more vertices because simplification turned a ring
+	// inside out or into a zero-area figure of eight; Inverted, the rings still so afterwards.
+	Refined  [MaxZoom + 1]int
+	Inverted [MaxZoom + 1]int
 }
 
 // Shapes is a set of area polygons prepared for rendering: projected to Web Mercator, split into
@@ -122,6 +126,8 @@ func (b *box) union(o box) {
 
 // level is one zoom's simplified, quantised arcs and the per-ring facts Render needs.
 type level struct {
+	refined, inverted int // for Stats
+
 	pts   []pt
 	arcs  []int32 // arc a is pts[arcs[a]:arcs[a+1]]
 	rings []ringLevel
@@ -743,6 +749,8 @@ func (b *builder) levels(ctx context.Context, s *Shapes, minArea float64) error 
 				s.stats.Dropped[z]++
 			}
 		}
+		s.stats.Refined[z] = l.refined
+		s.stats.Inverted[z] = l.inverted
 		for i, a := range l.alias {
 			if a != int32(i) {
 				s.stats.Merged[z]++
@@ -752,7 +760,101 @@ func (b *builder) levels(ctx context.Context, s *Shapes, minArea float64) error 
 	return nil
 }
 
+// level builds one zoom. Simplifying arcs one by one can turn a small ring inside out (its arcs cross)
+// or into a figure of eight whose lobes cancel to a zero area, which renderers would drop, opening a
+// hole. Such rings get their arcs refined, at this zoom only, in up to three rounds (two zooms' worth
+// of vertices more each time, then every vertex); the arcs are shared, so their neighbours follow and
+// stay gap-free.
 func (b *builder) level(s *Shapes, z int, minArea float64) *level {
+	var boost map[int32]uint8 // arc → how many zooms further its vertices are taken from
+	for round := 0; ; round++ {
+		l, lw := b.buildLevel(s, z, minArea, boost)
+		bad := b.badRings(s, l, lw)
+		if len(bad) == 0 || round == 3 {
+			l.refined, l.inverted = len(boost), len(bad)
+			if b.coalesce > 0 {
+				b.coalesceLevel(s, l, lw, 2*b.coalesce)
+			}
+			return l
+		}
+		if boost == nil {
+			boost = make(map[int32]uint8)
+		}
+		step := uint8(2 * (round + 1))
+		if round == 2 {
+			step = math.MaxUint8
+		}
+		for _, ri := range bad {
+			for _, a := range s.refs[s.rings[ri].start:s.rings[ri].end] {
+				if a < 0 {
+					a = ^a
+				}
+				boost[a] = max(boost[a], step)
+			}
+		}
+	}
+}
+
+// badRings lists the rings that simplification turned inside out or into a figure of eight of zero
+// area (rings that merely collapsed, tracing back along themselves, are fine to leave out).
+func (b *builder) badRings(s *Shapes, l *level, lw *levelWork) []int32 {
+	var bad []int32
+	var buf []pt
+	for pi := range s.polys {
+		ps := s.polys[pi]
+		for ri := ps.start; ri < ps.end; ri++ {
+			if lw.tiny[ri] {
+				continue
+			}
+			sum := lw.ring2[ri]
+			if b.ringRev[ri] {
+				sum = -sum
+			}
+			if ri > ps.start {
+				sum = -sum // holes run the other way
+			}
+			switch {
+			case sum < 0:
+				bad = append(bad, ri)
+			case sum == 0:
+				buf = l.appendRing(buf[:0], s.refs[s.rings[ri].start:s.rings[ri].end])
+				if covers(buf) {
+					bad = append(bad, ri)
+				}
+			}
+		}
+	}
+	return bad
+}
+
+// covers reports whether a ring of zero signed area still encloses something: it does unless every
+// edge is matched by the same edge run the other way.
+func covers(r []pt) bool {
+	if len(r) < 3 {
+		return false
+	}
+	type edge struct{ a, b pt }
+	net := make(map[edge]int, len(r))
+	prev := r[len(r)-1]
+	for _, p := range r {
+		if prev.x < p.x || (prev.x == p.x && prev.y < p.y) {
+			net[edge{prev, p}]++
+		} else {
+			net[edge{p, prev}]--
+		}
+		prev = p
+	}
+	for _, n := range net {
+		if n != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// buildLevel quantises the simplified arcs at zoom z (arcs in boost with vertices from boost[a]
+// zooms further) and decides which rings survive there.
+func (b *builder) buildLevel(s *Shapes, z int, minArea float64, boost map[int32]uint8) (*level, *levelWork) {
 	scale := Extent * math.Ldexp(1, z)
 	zz := uint8(z)
 	count := 0
@@ -777,8 +879,12 @@ func (b *builder) level(s *Shapes, z int, minArea float64) *level {
 		start := len(l.pts)
 		bx := emptyBox()
 		var sum int64
+		keep := zz
+		if bst, ok := boost[int32(a)]; ok {
+			keep = uint8(min(int(zz)+int(bst), math.MaxUint8))
+		}
 		for k := b.arcOff[a]; k < b.arcOff[a+1]; k++ {
-			if b.minZoom[k] > zz {
+			if b.minZoom[k] > keep {
 				continue
 			}
 			p := b.pts[b.arcVids[k]]
@@ -821,10 +927,7 @@ func (b *builder) level(s *Shapes, z int, minArea float64) *level {
 			}
 		}
 	}
-	if b.coalesce > 0 {
-		b.coalesceLevel(s, l, lw, 2*b.coalesce)
-	}
-	return l
+	return l, lw
 }
 
 // levelWork holds per-arc and per-ring facts of one zoom while it is built.

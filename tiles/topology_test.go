@@ -115,7 +115,11 @@ func TestNationalTileSizes(t *testing.T) {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
-	t.Logf("Shapes holds about %.1f MB; %+v", float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), s.Stats())
+	st := s.Stats()
+	t.Logf("Shapes holds about %.1f MB; %+v", float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), st)
+	if st.Inverted != [MaxZoom + 1]int{} {
+		t.Errorf("rings still inside out or figures of eight after refinement: %v", st.Inverted)
+	}
 	for _, coalesce := range []bool{true, false} {
 		l := areasLayer(feats, s)
 		l.Coalesce = coalesce
@@ -147,7 +151,7 @@ func TestNationalNoGaps(t *testing.T) {
 	}
 	feats, s := nationalPrepared(t)
 	outer := outerEdges(feats)
-	tiles := []maptile.Tile{maptile.New(31, 20, 6), maptile.New(63, 42, 7), maptile.New(127, 85, 8), maptile.New(511, 340, 10)}
+	tiles := []maptile.Tile{maptile.New(7, 5, 4), maptile.New(15, 10, 5), maptile.New(31, 20, 6), maptile.New(63, 42, 7), maptile.New(127, 85, 8), maptile.New(511, 340, 10)}
 	for x := uint32(504); x <= 506; x++ {
 		for y := uint32(330); y <= 332; y++ {
 			tiles = append(tiles, maptile.New(x, y, 10))
