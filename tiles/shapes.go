@@ -827,10 +827,21 @@ func (b *builder) badRings(s *Shapes, l *level, lw *levelWork) []int32 {
 	return bad
 }
 
-// covers reports whether a ring of zero signed area still encloses something: it does unless every
-// edge is matched by the same edge run the other way.
+// covers reports whether a ring of zero signed area still encloses something: it does unless its
+// points are all on one line or every edge is matched by the same edge run the other way.
 func covers(r []pt) bool {
 	if len(r) < 3 {
+		return false
+	}
+	a, b := r[0], r[1]
+	collinear := true
+	for _, c := range r[2:] {
+		if int64(b.x-a.x)*int64(c.y-a.y) != int64(b.y-a.y)*int64(c.x-a.x) {
+			collinear = false
+			break
+		}
+	}
+	if collinear {
 		return false
 	}
 	type edge struct{ a, b pt }
