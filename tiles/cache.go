@@ -128,8 +128,13 @@ func NewEntry(data []byte) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	sum := sha256.Sum256(data)
-	return Entry{Gzip: gz, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, Size: len(data)}, nil
+	return Entry{Gzip: gz, ETag: ETag(data), Size: len(data)}, nil
+}
+
+// ETag is a strong entity tag for b, quoted: the first 128 bits of its SHA-256, in hex.
+func ETag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // Stats returns the counters.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -18,18 +19,9 @@ var extract = flag.Bool("extract", false, "rewrite testdata/trafford-msoa.geojso
 func traffordCodes() []string {
 	var codes []string
 	for n := 1259; n <= 1286; n++ {
-		codes = append(codes, "E02"+pad6(n))
+		codes = append(codes, fmt.Sprintf("E02%06d", n))
 	}
 	return codes
-}
-
-func pad6(n int) string {
-	b := []byte("000000")
-	for i := 5; i >= 0 && n > 0; i-- {
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b)
 }
 
 // TestExtractFixture writes the fixture: Trafford's MSOAs and every MSOA sharing an edge with one of

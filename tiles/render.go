@@ -14,9 +14,9 @@ import (
 type FieldType uint8
 
 const (
-	FieldString FieldType = iota + 1
-	FieldNumber
-	FieldBool
+	FieldString FieldType = iota + 1 // Value.Str, written as a string value
+	FieldNumber                      // Value.Num, written as an integer when it is one, else a double
+	FieldBool                        // Value.Bool
 )
 
 // String returns the type's name as TileJSON vector_layers write it.
