@@ -106,7 +106,7 @@ func (b *builder) coalesceLevel(s *Shapes, l *level, lw *levelWork, limit2 float
 				sum += acc[j].len
 			}
 			og := acc[i].g
-			if sum > bestLen || (sum == bestLen && garea[og] > garea[best]) {
+			if best < 0 || sum > bestLen || (sum == bestLen && garea[og] > garea[best]) {
 				best, bestLen = og, sum
 			}
 			i = j

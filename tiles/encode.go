@@ -48,6 +48,7 @@ func putEncoder(e *encoder) {
 		return
 	}
 	clear(e.vals) // drop references to the caller's strings
+	clear(e.vidx)
 	encoders.Put(e)
 }
 
