@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -49,7 +50,12 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	}
 	idx := geo.NewIndex(features)
 	if *points != "" {
-		return lookupPoints(ctx, e.stdout, idx, *points)
+		f, err := os.Open(*points)
+		if err != nil {
+			return fmt.Errorf("lookup: %w", err)
+		}
+		defer f.Close()
+		return lookupPoints(ctx, e.stdout, idx, f, *points)
 	}
 	lon, err1 := strconv.ParseFloat(*lonS, 64)
 	lat, err2 := strconv.ParseFloat(*latS, 64)
@@ -85,13 +91,8 @@ func sortCellsByPatients(cells []overlap.Cell) {
 
 // lookupPoints streams a CSV of points to w with area_code and area_name appended; a point outside
 // every area gets empty columns, a row whose coordinates do not parse is an error naming the line.
-func lookupPoints(ctx context.Context, w io.Writer, idx *geo.Index, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("lookup: %w", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
+func lookupPoints(ctx context.Context, w io.Writer, idx *geo.Index, in io.Reader, path string) error {
+	r := csv.NewReader(in)
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
@@ -128,7 +129,7 @@ func lookupPoints(ctx context.Context, w io.Writer, idx *geo.Index, path string)
 		}
 		lon, err1 := strconv.ParseFloat(strings.TrimSpace(rec[lonCol]), 64)
 		lat, err2 := strconv.ParseFloat(strings.TrimSpace(rec[latCol]), 64)
-		if err1 != nil || err2 != nil {
+		if err1 != nil || err2 != nil || math.IsNaN(lon) || math.IsNaN(lat) {
 			return fmt.Errorf("lookup: %s: line %d: %q,%q is not a lon,lat pair", path, line, rec[lonCol], rec[latCol])
 		}
 		code, name := "", ""

@@ -14,7 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
+
+	"pcnmap/geo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -377,4 +380,19 @@ func shapefileWithoutDBF(t testing.TB, dir string) string {
 		}
 	}
 	return shp
+}
+
+// FuzzLookupPoints: any CSV gives rows out or an error naming the file, never a panic.
+func FuzzLookupPoints(f *testing.F) {
+	idx := geo.NewIndex([]geo.Feature{{Code: "A", Name: "a", Geom: orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}}})
+	for _, s := range []string{"lon,lat\n0.5,0.5\n", "id,x,y\n1,2,3\n", "lat,lon\nNaN,Inf\n", "\ufefflongitude,latitude\n\"0.5\",0.5\n", "lon\n1\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		err := lookupPoints(context.Background(), &out, idx, strings.NewReader(in), "points.csv")
+		if err != nil && !strings.Contains(err.Error(), "points.csv") {
+			t.Fatalf("error %q does not name the file", err)
+		}
+	})
 }
