@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Times the national ingest against the plain-Python join baseline, 5 runs each in one command, and
+# reports medians, the ratio and pcnmap's peak memory. Run from the repository root: bash bench/ingest.sh
+set -euo pipefail
+D=${DATA:-../shared/data}
+BIN=${BIN:-bin/pcnmap}
+[ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ingest=("$BIN" ingest --db "$tmp/england.db" --areas "$D/msoa2011-england-generalised-clipped.geojson.gz"
+  --registrations "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" --membership "$D/ePCN-2019-12.xlsx"
+  --lookup "$D/lsoa11-msoa11-lookup.csv")
+baseline=(python3 bench/join.py "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" "$D/gp-reg-pat-prac-map-2022-01.csv" "$D/lsoa11-msoa11-lookup.csv")
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+run() { # run LABEL CMD...: 5 timed runs, prints the median wall seconds
+  local label=$1; shift
+  for i in 1 2 3 4 5; do
+    rm -f "$tmp/england.db"
+    /usr/bin/time -f "%e %M" -o "$tmp/t" "$@" >/dev/null
+    cat "$tmp/t" >> "$tmp/$label"
+  done
+  cut -d' ' -f1 "$tmp/$label" | median
+}
+p=$(run pcnmap "${ingest[@]}")
+b=$(run python "${baseline[@]}")
+mem=$(cut -d' ' -f2 "$tmp/pcnmap" | sort -n | tail -1)
+echo "pcnmap ingest (national, Jan 2021): median ${p} s wall over 5 runs; peak RSS $((mem / 1024)) MB"
+echo "python join baseline:                median ${b} s wall over 5 runs"
+awk -v p="$p" -v b="$b" 'BEGIN {printf "ratio pcnmap/python: %.2f\n", p / b}'
