@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/paulmach/orb/maptile"
+
+	"pcnmap/overlap"
+	"pcnmap/tiles"
+)
+
+// ExportOptions configures Export.
+type ExportOptions struct {
+	// Threshold is the threshold of the areas layer's pcns attribute (0 counts every PCN with
+	// patients in an area).
+	Threshold float64
+	// MinZoom and MaxZoom are the zooms written; MaxZoom zero means tiles.MaxZoom.
+	MinZoom, MaxZoom maptile.Zoom
+	// Layers are the layers each tile holds: "areas" (the default) and/or "boundaries".
+	Layers []string
+	// Workers renders tiles in parallel; zero means GOMAXPROCS.
+	Workers int
+	// Progress, when set, is called after each tile with the tiles done and the tiles to do.
+	Progress func(done, total int)
+}
+
+// ExportLayers are the layers Export can write: the pcn layer needs a PCN per tile set and is served
+// only.
+var ExportLayers = []string{layerAreas, layerBoundaries}
+
+// Export writes the tiles this server would serve for d as an MBTiles 1.3 file at path (see
+// tiles.WriteMBTiles), so that any static host can serve them and `pcnmap serve --mbtiles` can too.
+func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOptions) (tiles.MBTilesStats, error) {
+	if opt.Threshold < 0 || opt.Threshold > 1 {
+		return tiles.MBTilesStats{}, fmt.Errorf("server: export: %w", overlap.ErrThreshold)
+	}
+	names := opt.Layers
+	if len(names) == 0 {
+		names = []string{layerAreas}
+	}
+	ls, err := newLayerSet(ctx, d)
+	if err != nil {
+		return tiles.MBTilesStats{}, err
+	}
+	var layers []tiles.Layer
+	for _, n := range names {
+		switch n {
+		case layerAreas:
+			layers = append(layers, ls.areasLayer(d.Counts(nil, opt.Threshold)))
+		case layerBoundaries:
+			l, ok := ls.boundariesLayer()
+			if !ok {
+				return tiles.MBTilesStats{}, fmt.Errorf("server: export: release %s has no boundaries to draw", d.Release)
+			}
+			layers = append(layers, l)
+		default:
+			return tiles.MBTilesStats{}, fmt.Errorf("server: export: no layer %q (layers: %s)", n, strings.Join(ExportLayers, ", "))
+		}
+	}
+	md := tiles.Metadata{
+		Name:        "pcnmap " + strings.Join(names, "+") + " " + d.Release,
+		Description: fmt.Sprintf("PCN overlap per area, release %s; pcns counts the PCNs holding at least %s of an area's registered patients", d.Release, overlap.FormatThreshold(opt.Threshold)),
+		Attribution: Attribution,
+		Version:     d.Release,
+		MinZoom:     opt.MinZoom,
+		MaxZoom:     opt.MaxZoom,
+	}
+	return tiles.WriteMBTiles(ctx, path, tiles.MBTilesOptions{Metadata: md, Workers: opt.Workers, Progress: opt.Progress}, layers...)
+}

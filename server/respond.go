@@ -1,0 +1,222 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+)
+
+// payload is a body ready to send: its bytes, optionally already gzipped, its content type and a
+// strong ETag of the uncompressed bytes.
+type payload struct {
+	body  []byte
+	gz    []byte // nil: compressed on the fly when the client accepts gzip and the body is large
+	etag  string
+	ctype string
+}
+
+const (
+	mimeJSON = "application/json"
+	mimeMVT  = "application/vnd.mapbox-vector-tile"
+	// minGzip is the smallest body worth compressing: below it gzip saves less than a packet.
+	minGzip = 1024
+)
+
+// newPayload computes body's ETag.
+func newPayload(body []byte, ctype string) payload {
+	return payload{body: body, etag: etagOf(body), ctype: ctype}
+}
+
+// compressed returns p with its gzipped bytes computed now, for payloads sent many times.
+func (p payload) compressed() (payload, error) {
+	if len(p.body) < minGzip {
+		return p, nil
+	}
+	gz, err := gzipBytes(p.body)
+	if err != nil {
+		return p, err
+	}
+	p.gz = gz
+	return p, nil
+}
+
+func etagOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// gzETag is the ETag of the gzip-encoded representation: a strong ETag must differ between
+// representations, and gzip bytes are not the identity bytes.
+func gzETag(etag string) string {
+	if len(etag) < 2 {
+		return etag
+	}
+	return etag[:len(etag)-1] + `-gz"`
+}
+
+// writeJSON marshals v and writes it with an ETag (and honours If-None-Match); cache says whether
+// clients may cache it for Config.MaxAge.
+func (s *Server) writeJSON(c echo.Context, v any, cache bool) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("server: encode answer: %w", err)
+	}
+	if cache {
+		s.cacheHeaders(c.Response().Header())
+	}
+	return s.write(c, newPayload(append(b, '\n'), mimeJSON))
+}
+
+// write sends p: 304 when If-None-Match names its ETag, gzip when the client accepts it.
+func (s *Server) write(c echo.Context, p payload) error {
+	r, w := c.Request(), c.Response()
+	h := w.Header()
+	if h.Get(echo.HeaderCacheControl) == "" {
+		s.cacheHeaders(h)
+	}
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	gz := len(p.body) >= minGzip && acceptsGzip(r.Header.Get(echo.HeaderAcceptEncoding))
+	etag := p.etag
+	if gz {
+		etag = gzETag(etag)
+	}
+	h.Set(headerETag, etag)
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body := p.body
+	if gz {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		body = p.gz
+		if body == nil {
+			var err error
+			if body, err = gzipBytes(p.body); err != nil {
+				return err
+			}
+		}
+	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	return c.Blob(http.StatusOK, p.ctype, body)
+}
+
+// cacheHeaders sets Cache-Control for answers that only change with the data.
+func (s *Server) cacheHeaders(h http.Header) {
+	if s.cfg.MaxAge < 0 {
+		h.Set(echo.HeaderCacheControl, "no-cache")
+		return
+	}
+	h.Set(echo.HeaderCacheControl, "public, max-age="+strconv.Itoa(int(s.cfg.MaxAge.Seconds())))
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip: "gzip" (or "x-gzip") with a
+// non-zero q, or "*" with a non-zero q when gzip isn't named.
+func acceptsGzip(header string) bool {
+	if header == "" {
+		return false
+	}
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || !(f >= 0 && f <= 1) {
+					f = 0 // a malformed q makes the coding unacceptable rather than guessed at
+				}
+				q = f
+			}
+		}
+		switch {
+		case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+			return q > 0
+		case name == "*":
+			star = q > 0
+		}
+	}
+	return star
+}
+
+// etagMatch reports whether an If-None-Match header names etag (weak comparison, as RFC 9110 asks
+// for If-None-Match), or is "*".
+func etagMatch(header, etag string) bool {
+	if header == "" || etag == "" {
+		return false
+	}
+	for header != "" {
+		var tag string
+		tag, header, _ = strings.Cut(header, ",")
+		tag = strings.TrimSpace(tag)
+		if tag == "*" {
+			return true
+		}
+		if strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+// gzipWriters and gzipReaders are encode/decode state reused across requests.
+var (
+	gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	gzipReaders sync.Pool
+)
+
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/3 + 64)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&buf)
+	if _, err := w.Write(b); err != nil {
+		return nil, fmt.Errorf("server: gzip: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("server: gzip: %w", err)
+	}
+	w.Reset(nil)
+	gzipWriters.Put(w)
+	return buf.Bytes(), nil
+}
+
+// gunzipTo decompresses gz into w, for clients that don't accept gzip.
+func gunzipTo(w io.Writer, gz []byte) error {
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(gz))
+	} else {
+		err = zr.Reset(bytes.NewReader(gz))
+	}
+	if err != nil {
+		return fmt.Errorf("server: gunzip: %w", err)
+	}
+	if _, err := io.Copy(w, zr); err != nil {
+		return fmt.Errorf("server: gunzip: %w", err)
+	}
+	gzipReaders.Put(zr)
+	return nil
+}
+
+// gunzip returns gz decompressed.
+func gunzip(gz []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gunzipTo(&buf, gz); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+const headerETag = "ETag"

@@ -1,0 +1,334 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/maptile"
+
+	"pcnmap/overlap"
+	"pcnmap/tiles"
+)
+
+// tileRequest is a parsed tile address with what the layer depends on.
+type tileRequest struct {
+	layer     string
+	tile      maptile.Tile
+	threshold float64 // areas
+	variant   string  // the cache variant: the threshold of areas, the PCN code of pcn
+	pcn       int     // pcn
+}
+
+// query reads one query parameter; handlers pass echo's c.QueryParam.
+type query func(name string) string
+
+// parseTile checks a tile request: the layer (404 when unknown), z/x/y.mvt (400 when not a tile of
+// the pyramid), and the layer's parameters: ?threshold= for areas (400 outside 0–100%), ?pcn= for
+// pcn (404 when missing or unknown). Other parameters are ignored.
+func (s *Server) parseTile(layer, z, x, yFile string, q query) (tileRequest, error) {
+	tr := tileRequest{layer: layer}
+	if !s.hasLayer(layer) {
+		return tr, fmt.Errorf("%w: unknown layer %q (layers: %s)", errNotFound, clip(layer), strings.Join(s.layerList(), ", "))
+	}
+	y, ok := strings.CutSuffix(yFile, ".mvt")
+	if !ok || strings.Contains(y, "/") {
+		return tr, fmt.Errorf("%w: tile paths end in .mvt", errNotFound)
+	}
+	t, err := tiles.ParseZXY(z, x, y)
+	if err != nil {
+		return tr, err
+	}
+	tr.tile = t
+	if s.mb != nil {
+		return tr, nil // pre-built tiles carry whatever they were exported with
+	}
+	switch layer {
+	case layerAreas:
+		tr.threshold, tr.variant, err = s.thresholdParam(q("threshold"))
+	case layerPCN:
+		tr.pcn, err = s.pcnParam(q("pcn"))
+		if err == nil {
+			tr.variant = s.d.PCNs[tr.pcn].Code
+		}
+	}
+	return tr, err
+}
+
+// thresholdParam parses ?threshold=, defaulting to the server's threshold.
+func (s *Server) thresholdParam(v string) (float64, string, error) {
+	if v == "" {
+		return s.threshold, s.tkey, nil
+	}
+	t, err := overlap.ParseThreshold(v)
+	if err != nil {
+		return 0, "", err
+	}
+	if t == s.threshold {
+		return t, s.tkey, nil
+	}
+	return t, thresholdKey(t), nil
+}
+
+// pcnParam finds the PCN of ?pcn=.
+func (s *Server) pcnParam(code string) (int, error) {
+	if code == "" {
+		return 0, fmt.Errorf("%w: the pcn layer needs ?pcn=CODE", errNotFound)
+	}
+	p, ok := s.d.PCN(strings.ToUpper(code))
+	if !ok {
+		return 0, fmt.Errorf("%w: no PCN %q", errNotFound, clip(code))
+	}
+	return p, nil
+}
+
+func (s *Server) hasLayer(name string) bool {
+	if s.mb != nil {
+		return s.mb.layers[name]
+	}
+	switch name {
+	case layerAreas, layerPCN:
+		return true
+	case layerBoundaries:
+		return s.layers.bounds != nil
+	}
+	return false
+}
+
+func (s *Server) layerList() []string {
+	if s.mb != nil {
+		return s.mb.names
+	}
+	var out []string
+	for _, n := range layerNames {
+		if s.hasLayer(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// tile returns the tile of tr from the cache, rendering it on a miss.
+func (s *Server) tile(ctx context.Context, tr tileRequest) (tiles.Entry, error) {
+	if s.mb != nil {
+		return s.cache.Tile(ctx, tiles.Key{Layer: "mbtiles", Tile: tr.tile}, func(ctx context.Context) ([]byte, error) {
+			return s.mb.tile(ctx, tr.tile)
+		})
+	}
+	return s.cache.Tile(ctx, tiles.Key{Layer: tr.layer, Variant: tr.variant, Tile: tr.tile}, func(ctx context.Context) ([]byte, error) {
+		return s.render(ctx, tr)
+	})
+}
+
+// render draws the tile of tr.
+func (s *Server) render(ctx context.Context, tr tileRequest) ([]byte, error) {
+	var l tiles.Layer
+	switch tr.layer {
+	case layerAreas:
+		counts, err := s.countsAt(tr.threshold)
+		if err != nil {
+			return nil, err
+		}
+		l = s.layers.areasLayer(counts)
+	case layerPCN:
+		l = s.layers.pcnLayer(tr.pcn)
+	case layerBoundaries:
+		l, _ = s.layers.boundariesLayer()
+	default:
+		return nil, fmt.Errorf("server: render: no layer %q", tr.layer)
+	}
+	return tiles.Render(ctx, tr.tile, l)
+}
+
+// countsAt returns the number of PCNs serving each area at threshold t, computed once per threshold
+// (under a millisecond for England) and kept for the next tiles at that threshold.
+func (s *Server) countsAt(t float64) ([]int32, error) {
+	return s.counts.get(t, func() ([]int32, error) { return s.d.Counts(nil, t), nil })
+}
+
+// handleTile serves /tiles/{layer}/{z}/{x}/{y}.mvt.
+func (s *Server) handleTile(c echo.Context) error {
+	tr, err := s.parseTile(c.Param("layer"), c.Param("z"), c.Param("x"), c.Param("y"), c.QueryParam)
+	if err != nil {
+		return err
+	}
+	e, err := s.tile(c.Request().Context(), tr)
+	if err != nil {
+		return err
+	}
+	return s.writeTile(c, e)
+}
+
+// writeTile sends a cached tile: 204 when empty, 304 when If-None-Match names it, the cached gzip
+// bytes when the client accepts gzip, and the bytes decompressed on the fly otherwise.
+func (s *Server) writeTile(c echo.Context, e tiles.Entry) error {
+	r, w := c.Request(), c.Response()
+	h := w.Header()
+	s.cacheHeaders(h)
+	if e.Gzip == nil {
+		return c.NoContent(http.StatusNoContent)
+	}
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	gz := acceptsGzip(r.Header.Get(echo.HeaderAcceptEncoding))
+	etag := e.ETag
+	if gz {
+		etag = gzETag(etag)
+	}
+	h.Set(headerETag, etag)
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	h.Set(echo.HeaderContentType, mimeMVT)
+	if gz {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(e.Gzip)))
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write(e.Gzip)
+		return err
+	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(e.Size))
+	w.WriteHeader(http.StatusOK)
+	return gunzipTo(w, e.Gzip)
+}
+
+// handleTileJSON serves /tiles/{layer}.json.
+func (s *Server) handleTileJSON(c echo.Context) error {
+	name, ok := strings.CutSuffix(c.Param("file"), ".json")
+	if !ok || !s.hasLayer(name) {
+		return fmt.Errorf("%w: no tile set %q (layers: %s)", errNotFound, clip(c.Param("file")), strings.Join(s.layerList(), ", "))
+	}
+	base := s.baseURL(c.Request())
+	if s.mb != nil {
+		return s.writeJSON(c, s.mb.tileJSON(base+"/tiles/"+name+"/{z}/{x}/{y}.mvt"), true)
+	}
+	params := url.Values{}
+	md := tiles.Metadata{Name: "pcnmap " + name, Attribution: Attribution, Version: s.d.Release}
+	var l tiles.Layer
+	switch name {
+	case layerAreas:
+		t, key, err := s.thresholdParam(c.QueryParam("threshold"))
+		if err != nil {
+			return err
+		}
+		counts, err := s.countsAt(t)
+		if err != nil {
+			return err
+		}
+		if key != s.tkey || c.QueryParam("threshold") != "" { // keep the client's choice explicit
+			params.Set("threshold", overlap.FormatThreshold(t))
+		}
+		l = s.layers.areasLayer(counts)
+		md.Description = fmt.Sprintf("PCN overlap per area, release %s; pcns counts the PCNs holding at least %s of an area's registered patients", s.d.Release, overlap.FormatThreshold(t))
+	case layerPCN:
+		p, err := s.pcnParam(c.QueryParam("pcn"))
+		if err != nil {
+			return err
+		}
+		params.Set("pcn", s.d.PCNs[p].Code)
+		l = s.layers.pcnLayer(p)
+		md.Description = fmt.Sprintf("Where the patients of %s (%s) live, release %s", s.d.PCNs[p].Name, s.d.PCNs[p].Code, s.d.Release)
+	case layerBoundaries:
+		l, _ = s.layers.boundariesLayer()
+		md.Description = "Context outlines: ingested boundaries, and units dissolved from the areas (dissolved=true)"
+	}
+	u := base + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
+	if len(params) > 0 {
+		u += "?" + params.Encode()
+	}
+	return s.writeJSON(c, tiles.TileJSON([]string{u}, md, l), true)
+}
+
+// baseURL is the scheme and host clients reach this server at, for absolute URLs in TileJSON (some
+// clients don't resolve relative tile URLs).
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimSuffix(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}
+
+// WarmStats describes a warm-up.
+type WarmStats struct {
+	Tiles, Empty int
+	Took         time.Duration
+}
+
+// Warm renders every tile of the areas layer at the default threshold at zooms 0..maxZoom that
+// touches the areas' bounds, GOMAXPROCS at a time, into the cache.
+func (s *Server) Warm(ctx context.Context, maxZoom maptile.Zoom) (WarmStats, error) {
+	if s.layers == nil {
+		return WarmStats{}, nil
+	}
+	start := time.Now()
+	b := s.layers.areas.Bound()
+	var todo []maptile.Tile
+	for z := maptile.Zoom(0); z <= maxZoom; z++ {
+		lo := maptile.At(b.Min, z) // x at the west edge, y at the south edge
+		hi := maptile.At(b.Max, z)
+		for x := lo.X; x <= hi.X; x++ {
+			for y := hi.Y; y <= lo.Y; y++ {
+				todo = append(todo, maptile.New(x, y, z))
+			}
+		}
+	}
+	var next, empty atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(todo) || ctx.Err() != nil {
+					return
+				}
+				tr := tileRequest{layer: layerAreas, tile: todo[i], threshold: s.threshold, variant: s.tkey}
+				e, err := s.tile(ctx, tr)
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+				if e.Gzip == nil {
+					empty.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return WarmStats{}, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return WarmStats{}, err
+	}
+	return WarmStats{Tiles: len(todo), Empty: int(empty.Load()), Took: time.Since(start)}, nil
+}
+
+// clip shortens user input quoted in errors.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -1,0 +1,37 @@
+// The legend: one row per class, with the number of areas in it where that is known.
+
+import { replace, h } from './dom';
+import { fmtInt } from './format';
+import type { Class, Scale } from './palette';
+
+export function renderLegend(el: HTMLElement, title: string, scale: Scale, note?: string): void {
+  const rows: Class[] = [...(scale.noData ? [scale.noData] : []), ...scale.classes];
+  const counted = rows.some((c) => c.count !== undefined);
+  const maxCount = Math.max(1, ...rows.map((c) => c.count || 0));
+  replace(
+    el,
+    h('h2', { class: 'legend-title', id: 'legend-title' }, title),
+    h(
+      'ul',
+      { class: 'legend-rows', 'aria-labelledby': 'legend-title' },
+      rows.map((c) =>
+        h(
+          'li',
+          { class: 'legend-row', 'data-lo': c.lo },
+          h('span', { class: 'swatch', style: `background:${c.colour}`, 'aria-hidden': 'true' }),
+          h('span', { class: 'legend-label' }, c.label),
+          counted
+            ? h(
+                'span',
+                { class: 'legend-count', title: `${fmtInt(c.count || 0)} areas` },
+                h('span', { class: 'legend-bar', style: `width:${Math.round(((c.count || 0) / maxCount) * 100)}%`, 'aria-hidden': 'true' }),
+                h('span', { class: 'legend-n' }, fmtInt(c.count || 0)),
+              )
+            : null,
+        ),
+      ),
+    ),
+    counted ? h('p', { class: 'legend-note' }, 'Bars: number of areas in England’s data.') : null,
+    note ? h('p', { class: 'legend-note' }, note) : null,
+  );
+}

@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+const t0 = Date.now();
+page.on('request', (r) => r.url().includes('/tiles/') && console.log('req', Date.now() - t0, r.url().replace('http://127.0.0.1:8089', '')));
+page.on('response', (r) => r.url().includes('/tiles/') && console.log('res', Date.now() - t0, r.status(), r.url().replace('http://127.0.0.1:8089', '')));
+await page.goto(process.argv[2] || 'http://127.0.0.1:8089/');
+await page.waitForFunction(() => window.pcnmap && window.pcnmap.ready, null, { timeout: 15000 });
+console.log('idle', await page.evaluate(() => window.pcnmap.firstIdle), Date.now() - t0);
+await browser.close();
