@@ -1,0 +1,392 @@
+package geo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/paulmach/orb"
+)
+
+// ReadOptions says which attributes hold the codes and names, and which GeoPackage table to read.
+// The zero value detects them.
+type ReadOptions struct {
+	// CodeField is the attribute holding the area code. When empty, the first field that looks like an
+	// ONS code field (MSOA11CD, LSOA21CD, LOC22CD…: letters, two digits, "CD") is used, else "code",
+	// else a name field (Trafford's localities have only "area_name").
+	CodeField string
+	// NameField is the attribute holding the area name. When empty, the "NM" twin of an ONS code field
+	// (MSOA11NM for MSOA11CD), else "name" or "area_name"; none at all is allowed.
+	NameField string
+	// Layer is the GeoPackage table to read (or the shapefile to take from a zip holding several). When
+	// empty the source must hold exactly one.
+	Layer string
+}
+
+// ReadFile reads the polygons of a GeoJSON (.geojson, .json, or either gzipped), an ESRI Shapefile (a
+// .shp with its .shx, .dbf and .prj beside it, or a .zip holding them) or a GeoPackage (.gpkg, or
+// .gpkg.gz, which is decompressed to a temporary file). The format is told from the content where it
+// can be, else from the name. Features come back in WGS84, normalised, and repaired when invalid.
+func ReadFile(path string, opt ReadOptions) (*Layer, error) {
+	name := filepath.Base(path)
+	if strings.EqualFold(filepath.Ext(path), ".shp") {
+		return readShapefileFiles(path, name, opt)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	var head [16]byte
+	n, err := io.ReadFull(f, head[:])
+	f.Close()
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fileErr(name, err)
+	}
+	if isSQLite(head[:n]) {
+		return readGeoPackage(path, name, opt, false)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	return readBytes(name, data, opt)
+}
+
+// Read reads a polygon source held in one stream, such as an upload: GeoJSON (plain or gzipped), a
+// zipped shapefile or a GeoPackage (plain or gzipped; it is copied to a temporary file for SQLite).
+// name is the source's file name, used to tell formats apart and in errors.
+func Read(r io.Reader, name string, opt ReadOptions) (*Layer, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	return readBytes(name, data, opt)
+}
+
+// readBytes tells the format from the content: gzip, zip, SQLite or JSON.
+func readBytes(name string, data []byte, opt ReadOptions) (*Layer, error) {
+	switch {
+	case isGzip(data):
+		if isSQLite(gzipHead(data)) || hasSuffixFold(name, ".gpkg.gz") {
+			return readGeoPackageGzip(name, data, opt)
+		}
+		return readGeoJSONBytes(name, data, opt)
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		return readShapefileZip(name, data, opt)
+	case isSQLite(data):
+		return readGeoPackageBytes(name, data, opt)
+	case looksLikeJSON(data):
+		return readGeoJSONBytes(name, data, opt)
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case hasSuffixFold(lower, ".shx"), hasSuffixFold(lower, ".dbf"), hasSuffixFold(lower, ".prj"):
+		return nil, fileErr(name, fmt.Errorf("%w: read the .shp beside it, or a .zip of the shapefile", ErrFormat))
+	case hasSuffixFold(lower, ".gz"):
+		return nil, fileErr(name, fmt.Errorf("%w: not gzip data", ErrMalformed))
+	case hasSuffixFold(lower, ".zip"):
+		return nil, fileErr(name, fmt.Errorf("%w: not a zip archive", ErrMalformed))
+	case hasSuffixFold(lower, ".gpkg"):
+		return nil, fileErr(name, fmt.Errorf("%w: not an SQLite database", ErrMalformed))
+	case hasSuffixFold(lower, ".geojson"), hasSuffixFold(lower, ".json"):
+		return nil, fileErr(name, fmt.Errorf("%w: not a JSON object", ErrMalformed))
+	}
+	return nil, fileErr(name, ErrFormat)
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+func isGzip(b []byte) bool   { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+func isSQLite(b []byte) bool { return bytes.HasPrefix(b, []byte("SQLite format 3\x00")) }
+
+func looksLikeJSON(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// fieldCode matches ONS code fields: MSOA11CD, LSOA21CD, LAD22CD, LOC22CD, SICBL22CD…
+var fieldCode = regexp.MustCompile(`(?i)^[a-z]+[0-9][0-9]cd$`)
+
+// fieldName matches ONS name fields, the twins of fieldCode.
+var fieldName = regexp.MustCompile(`(?i)^[a-z]+[0-9][0-9]nm$`)
+
+// detectFields picks the code and name attributes among fields (in the source's order).
+func detectFields(fields []string, opt ReadOptions) (code, name string, err error) {
+	find := func(want string) (string, bool) {
+		for _, f := range fields {
+			if f == want {
+				return f, true
+			}
+		}
+		for _, f := range fields {
+			if strings.EqualFold(f, want) {
+				return f, true
+			}
+		}
+		return "", false
+	}
+	findRe := func(re *regexp.Regexp) (string, bool) {
+		for _, f := range fields {
+			if re.MatchString(f) {
+				return f, true
+			}
+		}
+		return "", false
+	}
+	list := func() string {
+		if len(fields) == 0 {
+			return "none"
+		}
+		return strings.Join(fields, ", ")
+	}
+	var ok bool
+	if opt.CodeField != "" {
+		if code, ok = find(opt.CodeField); !ok {
+			return "", "", fmt.Errorf("%w: code field %q (fields: %s)", ErrField, opt.CodeField, list())
+		}
+	} else if code, ok = findRe(fieldCode); !ok {
+		for _, c := range []string{"code", "area_code", "name", "area_name"} {
+			if code, ok = find(c); ok {
+				break
+			}
+		}
+		if !ok {
+			if code, ok = findRe(fieldName); !ok {
+				return "", "", fmt.Errorf("%w: no code field (fields: %s); name one in ReadOptions.CodeField", ErrField, list())
+			}
+		}
+	}
+	if opt.NameField != "" {
+		if name, ok = find(opt.NameField); !ok {
+			return "", "", fmt.Errorf("%w: name field %q (fields: %s)", ErrField, opt.NameField, list())
+		}
+		return code, name, nil
+	}
+	if fieldCode.MatchString(code) {
+		if name, ok = find(code[:len(code)-2] + "NM"); ok {
+			return code, name, nil
+		}
+	}
+	for _, c := range []string{"name", "area_name"} {
+		if name, ok = find(c); ok {
+			return code, name, nil
+		}
+	}
+	if name, ok = findRe(fieldName); ok {
+		return code, name, nil
+	}
+	return code, "", nil
+}
+
+// maxWorkers caps the goroutines that clean features.
+var maxWorkers = runtime.GOMAXPROCS(0)
+
+// batchSize is how many features a cleaning worker takes at a time.
+const batchSize = 64
+
+// batch is a run of features, cleaned in place by one worker.
+type batch struct {
+	feats    []Feature
+	errs     []error
+	repaired []bool
+}
+
+func (b *batch) clean(crs CRS) {
+	for i := range b.feats {
+		f := &b.feats[i]
+		g, fixed, err := cleanFeature(f.Geom, crs)
+		if err != nil {
+			b.errs[i] = err // keep going, so that the error reported is always the first
+			continue
+		}
+		f.Geom, f.Bound, b.repaired[i] = g, g.Bound(), fixed
+	}
+}
+
+// sink collects the features a reader produces and cleans them (reprojection, normalisation,
+// validation, repair) on worker goroutines while the reader goes on. The caller must call wait.
+type sink struct {
+	crs     CRS
+	work    chan *batch
+	wg      sync.WaitGroup
+	batches []*batch
+	cur     *batch
+	n       int
+}
+
+// newSink starts the workers, which clean features read in crs.
+func newSink(crs CRS) *sink {
+	k := &sink{crs: crs, work: make(chan *batch, 4*maxWorkers)}
+	for range maxWorkers {
+		k.wg.Add(1)
+		go func() {
+			defer k.wg.Done()
+			for b := range k.work {
+				b.clean(crs)
+			}
+		}()
+	}
+	return k
+}
+
+// add hands over a feature whose Geom is in the sink's CRS; the sink owns it from then on.
+func (k *sink) add(f Feature) {
+	if k.cur == nil {
+		k.cur = &batch{feats: make([]Feature, 0, batchSize)}
+	}
+	k.cur.feats = append(k.cur.feats, f)
+	k.n++
+	if len(k.cur.feats) == batchSize {
+		k.flush()
+	}
+}
+
+func (k *sink) flush() {
+	if k.cur == nil {
+		return
+	}
+	b := k.cur
+	k.cur = nil
+	b.errs, b.repaired = make([]error, len(b.feats)), make([]bool, len(b.feats))
+	k.batches = append(k.batches, b)
+	k.work <- b
+}
+
+// wait flushes the last batch and waits for the workers. It may be called more than once.
+func (k *sink) wait() {
+	if k.work == nil {
+		return
+	}
+	k.flush()
+	close(k.work)
+	k.wg.Wait()
+	k.work = nil
+}
+
+// layer checks the codes and makes the Layer of the cleaned features, or returns the first problem:
+// a missing or duplicated code, then a geometry error. positions[i] is where feature i was in the file,
+// when records were skipped (nil when they are the same).
+func (k *sink) layer(source, codeField, nameField string, positions []int) (*Layer, error) {
+	k.wait()
+	if k.n == 0 {
+		return nil, fileErr(source, ErrNoFeatures)
+	}
+	pos := func(i int) int {
+		if positions == nil {
+			return i
+		}
+		return positions[i]
+	}
+	feats := make([]Feature, 0, k.n)
+	for _, b := range k.batches {
+		feats = append(feats, b.feats...)
+	}
+	seen := make(map[string]int, len(feats))
+	for i := range feats {
+		c := feats[i].Code
+		if c == "" {
+			return nil, featureErr(source, pos(i), "", fmt.Errorf("%w in field %s", ErrNoCode, codeField))
+		}
+		if j, dup := seen[c]; dup {
+			return nil, featureErr(source, pos(i), c, fmt.Errorf("%w (first at feature %d)", ErrDuplicateCode, pos(j)))
+		}
+		seen[c] = i
+	}
+	l := &Layer{Source: source, CRS: k.crs, CodeField: codeField, NameField: nameField, Features: feats}
+	i := 0
+	for _, b := range k.batches {
+		for j, err := range b.errs {
+			if err != nil {
+				return nil, featureErr(source, pos(i+j), b.feats[j].Code, err)
+			}
+			if b.repaired[j] {
+				l.Repaired = append(l.Repaired, b.feats[j].Code)
+			}
+		}
+		i += len(b.feats)
+	}
+	return l, nil
+}
+
+// cleanFeature checks the range of g's coordinates in crs, converts them to WGS84 in place, normalises
+// g and repairs it if it is invalid.
+func cleanFeature(g orb.MultiPolygon, crs CRS) (orb.MultiPolygon, bool, error) {
+	for _, poly := range g {
+		for _, ring := range poly {
+			for i, p := range ring {
+				if !inRange(p, crs) {
+					return nil, false, rangeErr(p, crs)
+				}
+				if crs == CRSBNG {
+					ring[i] = BNGToWGS84(p)
+				}
+			}
+		}
+	}
+	g = Normalize(g)
+	if len(g) == 0 {
+		return nil, false, fmt.Errorf("%w: no ring with 3 distinct points and an area", ErrEmptyGeometry)
+	}
+	if Valid(g) {
+		return g, false, nil
+	}
+	r, err := Repair(g)
+	if err != nil {
+		return nil, false, err
+	}
+	return r, true, nil
+}
+
+// pointArena hands out rings carved from large shared blocks, so that reading a national file makes a
+// few dozen allocations instead of one per ring. Every ring is capped, so appending to one copies it.
+type pointArena struct {
+	buf   []orb.Point
+	start int // where the ring being built begins
+}
+
+const arenaBlock = 1 << 16
+
+func (a *pointArena) add(p orb.Point) {
+	if len(a.buf) == cap(a.buf) {
+		n := len(a.buf) - a.start
+		nb := make([]orb.Point, n, max(arenaBlock, 2*n+16))
+		copy(nb, a.buf[a.start:])
+		a.buf, a.start = nb, 0
+	}
+	a.buf = append(a.buf, p)
+}
+
+// ring returns the points added since the last call.
+func (a *pointArena) ring() orb.Ring {
+	r := orb.Ring(a.buf[a.start:len(a.buf):len(a.buf)])
+	a.start = len(a.buf)
+	return r
+}
+
+// drop forgets the points added since the last ring.
+func (a *pointArena) drop() { a.buf = a.buf[:a.start] }
+
+// sliceArena does the same for rings and polygons.
+type sliceArena[T any] struct{ buf []T }
+
+func (a *sliceArena[T]) take(items []T) []T {
+	if len(items) == 0 {
+		return nil
+	}
+	if cap(a.buf)-len(a.buf) < len(items) {
+		a.buf = make([]T, 0, max(4096, len(items)))
+	}
+	s := len(a.buf)
+	a.buf = append(a.buf, items...)
+	return a.buf[s:len(a.buf):len(a.buf)]
+}
