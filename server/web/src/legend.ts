@@ -31,7 +31,7 @@ export function renderLegend(el: HTMLElement, title: string, scale: Scale, note?
         ),
       ),
     ),
-    counted ? h('p', { class: 'legend-note' }, 'Bars: number of areas in England’s data.') : null,
+    counted ? h('p', { class: 'legend-note' }, 'Bars: how many areas fall in each class.') : null,
     note ? h('p', { class: 'legend-note' }, note) : null,
   );
 }

@@ -8,7 +8,7 @@ import type { MapGeoJSONFeature } from 'maplibre-gl';
 import { api, APIError, type Area, type BBox, type Overlaps, type PCN, type SearchResult, type Summary, type TileJSON } from './api';
 import { download } from './csv';
 import { $, announce, h, replace } from './dom';
-import { fmtDate } from './format';
+import { displayName, fmtDate } from './format';
 import { Labels } from './labels';
 import { renderLegend } from './legend';
 import { featuresBBox, MapView, prewarm } from './map';
@@ -89,7 +89,7 @@ function pcnScale(): Scale {
 function renderLegendNow(): void {
   if (state.pcn) {
     const d = PCN_SHADES[state.shade];
-    renderLegend(ui.legend, d.title, pcnScale(), pcn ? `${pcn.name}. Outlined: its core footprint.` : undefined);
+    renderLegend(ui.legend, d.title, pcnScale(), pcn ? `${displayName(pcn.name)}. Outlined: its core footprint (${Math.round(pcn.core_share * 100)}% of its patients).` : undefined);
   } else {
     const d = METRIC_DEFS[state.metric];
     renderLegend(ui.legend, d.title(state.threshold), scale, d.note);
@@ -259,7 +259,7 @@ async function selectPCN(code: string, opts: { fly?: boolean; push?: boolean } =
   overlaps = undefined;
   showPCN();
   ui.panelToggle.textContent = 'PCN details';
-  announce(`${pcn.name}: list size ${pcn.list_size}`);
+  announce(`${displayName(pcn.name)}: list size ${pcn.list_size}`);
   const core = new Set(pcn.area_shares.filter((a) => a.core).map((a) => a.code));
   if (opts.fly) {
     void flyTo(pcn.core_bbox || pcn.bbox, () => {

@@ -351,7 +351,7 @@ export class MapView {
           source: PCN,
           'source-layer': PCN,
           filter: ['in', ['get', 'code'], ['literal', core]],
-          paint: { 'line-color': '#c2185b', 'line-width': 2, 'line-dasharray': [2, 1] },
+          paint: { 'line-color': INK, 'line-width': 2, 'line-dasharray': [2, 1] },
         },
         lineAt,
       );

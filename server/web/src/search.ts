@@ -3,6 +3,7 @@
 
 import { api, type SearchResult } from './api';
 import { h, replace } from './dom';
+import { displayName } from './format';
 
 export function setupSearch(input: HTMLInputElement, list: HTMLUListElement, choose: (r: SearchResult) => void): void {
   let results: SearchResult[] = [];
@@ -29,7 +30,7 @@ export function setupSearch(input: HTMLInputElement, list: HTMLUListElement, cho
   const pick = (i: number) => {
     const r = results[i];
     if (!r) return;
-    input.value = r.name;
+    input.value = displayName(r.name);
     close();
     choose(r);
   };
@@ -52,7 +53,7 @@ export function setupSearch(input: HTMLInputElement, list: HTMLUListElement, cho
               onclick: () => pick(i),
             },
             h('span', { class: `badge badge-${r.type}` }, r.type === 'pcn' ? 'PCN' : 'Area'),
-            h('span', { class: 'search-name' }, r.name),
+            h('span', { class: 'search-name' }, displayName(r.name)),
             h('code', { class: 'search-code' }, r.code),
           ),
         ),

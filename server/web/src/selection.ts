@@ -3,7 +3,7 @@
 import type { Area, AreaPCN, Overlaps, PCN } from './api';
 import { toCSV } from './csv';
 import { h, replace } from './dom';
-import { fmt1, fmtInt, fmtShare } from './format';
+import { displayName, fmt1, fmtInt, fmtShare } from './format';
 import type { Scale } from './palette';
 import { formatPercent, type PCNShade } from './state';
 import { KIND_NAMES } from './summary';
@@ -16,8 +16,11 @@ export interface SelectionActions {
   setShade(shade: PCNShade): void;
 }
 
-const fig = (label: string, value: string | Node, hint?: string) =>
-  h('div', { class: 'fig' }, h('dt', null, label, hint ? h('span', { class: 'hint', title: hint, 'aria-label': hint }, ' ⓘ') : null), h('dd', null, value));
+/** A small "i" that explains a figure on hover or focus. */
+export const hint = (text: string) => h('span', { class: 'hint', tabindex: '0', role: 'img', 'aria-label': text, 'data-tip': text }, 'i');
+
+const fig = (label: string, value: string | Node, tip?: string, wide = false) =>
+  h('div', { class: wide ? 'fig fig-wide' : 'fig' }, h('dt', null, label, tip ? hint(tip) : null), h('dd', null, value));
 
 function header(kind: string, code: string, name: string, a: SelectionActions): HTMLElement {
   return h(
@@ -30,9 +33,11 @@ function header(kind: string, code: string, name: string, a: SelectionActions): 
 }
 
 function units(u: Record<string, { code: string; name?: string }>): HTMLElement | null {
-  const order = ['icb', 'sub-icb', 'ccg', 'la', 'region'];
-  const rows = order.filter((k) => u[k]).map((k) => fig(KIND_NAMES[k] || k, u[k].name || u[k].code));
-  return rows.length ? h('dl', { class: 'figs figs-units' }, rows) : null;
+  const order = u['sub-icb'] ? ['icb', 'sub-icb', 'la', 'region'] : ['icb', 'ccg', 'la', 'region'];
+  const rows = order
+    .filter((k) => u[k])
+    .map((k) => h('div', null, h('dt', null, KIND_NAMES[k] || k), h('dd', { title: u[k].code }, displayName(u[k].name || u[k].code))));
+  return rows.length ? h('dl', { class: 'units' }, rows) : null;
 }
 
 function shareBar(p: AreaPCN, max: number, a: SelectionActions, dominant: boolean): HTMLElement {
@@ -41,8 +46,8 @@ function shareBar(p: AreaPCN, max: number, a: SelectionActions, dominant: boolea
     { class: `bar-row${p.serves ? '' : ' below'}` },
     h(
       'button',
-      { type: 'button', class: 'link bar-name', title: `${p.name} (${p.code}): show where its patients live`, onclick: () => a.selectPCN(p.code) },
-      p.name,
+      { type: 'button', class: 'link bar-name', title: `${displayName(p.name)} (${p.code}): show where its patients live`, onclick: () => a.selectPCN(p.code) },
+      displayName(p.name),
       dominant ? h('span', { class: 'tag' }, 'largest') : null,
     ),
     h(
@@ -71,13 +76,20 @@ export function renderArea(el: HTMLElement, area: Area, t: number, a: SelectionA
       fig(`PCNs ≥ ${formatPercent(t)}`, h('strong', { class: 'pcn-count', 'data-pcns': area.pcns }, fmtInt(area.pcns))),
       fig('PCNs with any patients', fmtInt(area.pcns_any)),
       fig('Effective PCNs', area.effective_pcns ? fmt1(area.effective_pcns) : '–', '1 / HHI: how many equal-sized PCNs would give the same concentration.'),
+      area.urban === null ? null : fig('Setting', area.urban ? 'Urban' : 'Rural'),
       fig(
         'Largest PCN',
         area.dominant_pcn
-          ? h('span', null, h('button', { type: 'button', class: 'link', onclick: () => a.selectPCN(area.dominant_pcn!.code) }, area.dominant_pcn.name), ` · ${fmtShare(area.dominant_share)}`)
+          ? h(
+              'span',
+              null,
+              h('button', { type: 'button', class: 'link', onclick: () => a.selectPCN(area.dominant_pcn!.code) }, displayName(area.dominant_pcn.name)),
+              h('span', { class: 'muted' }, ` · ${fmtShare(area.dominant_share)} of residents`),
+            )
           : 'none',
+        undefined,
+        true,
       ),
-      area.urban === null ? null : fig('Setting', area.urban ? 'Urban' : 'Rural'),
     ),
     units(area.units),
     h('h3', { id: 'shares-title' }, 'Residents by PCN'),
@@ -142,9 +154,9 @@ export function renderPCN(el: HTMLElement, pcn: PCN, ov: Overlaps | undefined, t
             { class: r.serves ? '' : 'below' },
             h(
               'td',
-              null,
+              { class: r.core ? 'core' : undefined, title: r.core ? 'In the core footprint' : undefined },
               h('button', { type: 'button', class: 'link', onclick: () => a.selectArea(r.code) }, r.name),
-              r.core ? h('span', { class: 'tag tag-core', title: 'In the core footprint' }, 'core') : null,
+              r.core ? h('span', { class: 'sr-only' }, ' (core footprint)') : null,
             ),
             h('td', { class: 'num' }, fmtInt(r.patients)),
             h('td', { class: 'num' }, fmtShare(r.list_share)),
@@ -155,7 +167,7 @@ export function renderPCN(el: HTMLElement, pcn: PCN, ov: Overlaps | undefined, t
     );
   replace(
     el,
-    header('PCN', pcn.code, pcn.name, a),
+    header('PCN', pcn.code, displayName(pcn.name), a),
     h(
       'dl',
       { class: 'figs' },
@@ -185,6 +197,7 @@ export function renderPCN(el: HTMLElement, pcn: PCN, ov: Overlaps | undefined, t
       h('li', null, h('span', { class: 'swatch swatch-core', 'aria-hidden': 'true' }), 'core footprint'),
     ),
     h('h3', null, 'Where its patients live'),
+    h('p', { class: 'muted small' }, 'Marked on the left: areas of its core footprint. Greyed: areas where it has under ', formatPercent(t), ' of residents.'),
     table(top),
     pcn.area_shares.length > top.length
       ? h('details', { class: 'more' }, h('summary', null, `All ${fmtInt(pcn.area_shares.length)} areas`), table(pcn.area_shares.slice(top.length)))
@@ -213,7 +226,7 @@ export function renderPCN(el: HTMLElement, pcn: PCN, ov: Overlaps | undefined, t
                 h(
                   'tr',
                   null,
-                  h('td', null, h('button', { type: 'button', class: 'link', onclick: () => a.selectPCN(o.code) }, o.name)),
+                  h('td', null, h('button', { type: 'button', class: 'link', onclick: () => a.selectPCN(o.code) }, displayName(o.name))),
                   h('td', { class: 'num' }, fmtInt(o.shared_areas)),
                   h('td', { class: 'num' }, fmtInt(o.overlap)),
                 ),
@@ -229,7 +242,7 @@ export function renderPCN(el: HTMLElement, pcn: PCN, ov: Overlaps | undefined, t
       h(
         'ul',
         { class: 'plain' },
-        pcn.practices.map((p) => h('li', null, `${p.name} `, h('code', null, p.code), h('span', { class: 'muted' }, ` · ${fmtInt(p.list_size)}`))),
+        pcn.practices.map((p) => h('li', null, `${displayName(p.name)} `, h('code', null, p.code), h('span', { class: 'muted' }, ` · ${fmtInt(p.list_size)}`))),
       ),
     ),
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'button', onclick: () => a.download() }, downloadIcon(), 'Download CSV')),
