@@ -25,9 +25,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
-	"github.com/labstack/echo/v4"
 
 	"pcnmap/fixtures"
 	"pcnmap/overlap"
@@ -39,7 +39,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // Fixture facts the tests lean on: a Trafford MSOA, a Trafford PCN, and tiles over Trafford.
 const (
 	traffordArea = "E02001259"
-	z10Trafford  = "10/504/331"
+	z10Trafford  = "10/505/331"
 )
 
 func fixtureDataset(tb testing.TB) *overlap.Dataset {
