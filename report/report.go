@@ -1,6 +1,9 @@
-// Package report writes the batch outputs of one release at one threshold: areas.csv, pcns.csv,
-// pcn_pairs.csv and summary.json, and a short text summary. Output is byte-for-byte deterministic for
-// the same workspace and threshold: rows are sorted by code and floats have fixed precision.
+// Package report writes the batch outputs of one release at one threshold: the CSV files (areas.csv,
+// pcns.csv, pcn_pairs.csv, summary.json), the same as JSON, and documents people read (HTML, and PDF
+// printed from it by a headless Chromium), one for the release or one per context unit (ICB, Sub-ICB,
+// CCG, local authority, region) with an index; and the comparison of two releases. Output is
+// byte-for-byte deterministic for the same workspace and options: rows are sorted, floats have fixed
+// precision, and nothing records the time it was made (PDF dates are set to the release's extract date).
 package report
 
 import (
@@ -18,10 +21,29 @@ import (
 	"pcnmap/overlap/nhs"
 )
 
-// Options says what to compute.
+// Options says what to compute and what to write.
 type Options struct {
 	Threshold float64 // share, 0..1
 	Core      float64 // core footprint share, 0..1; 0 means overlap.DefaultCore
+	// Format is the output format; the zero value is FormatCSV.
+	Format Format
+	// By writes one document per unit of this kind plus an index (HTML and PDF only); KindUnset
+	// writes one document for the whole release.
+	By nhs.Kind
+	// Unit restricts the documents to the unit with this code (of kind By, or of whichever kind has
+	// it when By is unset).
+	Unit string
+	// Browser is the path of the Chromium that prints PDFs; required for FormatPDF.
+	Browser string
+	// Workers bounds how many documents are made at once; zero means GOMAXPROCS. PDFs are printed
+	// at most two at a time whatever it says: each print is a whole browser.
+	Workers int
+	// Progress, when set, is called after each document with the number done and the total. Calls
+	// come from one goroutine at a time.
+	Progress func(done, total int)
+	// Sections are extra sections appended to each unit document (the team alignment, once team
+	// sets exist).
+	Sections []Section
 }
 
 // Files are the names Write creates in its directory.
@@ -30,11 +52,14 @@ var Files = []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"}
 // unitColumns are the context kinds written as columns of areas.csv, when the release has them.
 var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
 
-// Write computes the metrics of d and writes the report files into dir (created if needed).
+// Write computes the metrics of d and writes the report in opt.Format into dir (created if needed).
 // It returns the summary for the caller to print.
 func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*overlap.Summary, error) {
 	if opt.Core == 0 {
 		opt.Core = overlap.DefaultCore
+	}
+	if err := opt.check(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -44,6 +69,12 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 	summary, err := d.Summarise(ctx, opt.Threshold, am)
 	if err != nil {
 		return nil, err
+	}
+	switch opt.Format {
+	case FormatJSON:
+		return summary, writeJSON(ctx, dir, d, opt, am, pm, summary)
+	case FormatHTML, FormatPDF:
+		return summary, writeDocuments(ctx, dir, d, opt, am, pm)
 	}
 	writers := map[string]func(io.Writer) error{
 		"areas.csv":     func(w io.Writer) error { return Areas(w, d, am) },
@@ -105,6 +136,18 @@ func usedKinds(d *overlap.Dataset) []nhs.Kind {
 	return kinds
 }
 
+// pcnUnitKinds are the kinds PCNs are placed in (where most of their resident patients live), when
+// the release has them.
+func pcnUnitKinds(d *overlap.Dataset) []nhs.Kind {
+	var kinds []nhs.Kind
+	for _, k := range []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB} {
+		if len(d.Units[k]) > 0 {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
 func float(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
 
 func integer[T int | int32 | int64](v T) string { return strconv.FormatInt(int64(v), 10) }
@@ -145,12 +188,7 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 // containment,dominant_areas and the CCG, Sub-ICB and ICB holding most of its patients.
 func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
 	cw := csv.NewWriter(w)
-	var kinds []nhs.Kind
-	for _, k := range []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB} {
-		if len(d.Units[k]) > 0 {
-			kinds = append(kinds, k)
-		}
-	}
+	kinds := pcnUnitKinds(d)
 	header := []string{"code", "name", "list_size", "resident", "practices", "areas_any", "areas", "core_areas", "containment", "dominant_areas"}
 	for _, k := range kinds {
 		header = append(header, k.String())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
+	"strings"
 
 	"pcnmap/overlap"
 	"pcnmap/report"
@@ -11,13 +13,21 @@ import (
 )
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report", "--db W.db [--release NAME] [--threshold 1%] --out DIR\n\n"+
-		"Writes areas.csv, pcns.csv, pcn_pairs.csv and summary.json into DIR and prints a short summary.")
+	fs := newFlags(e, "report", "--db W.db [--release NAME] [--threshold 1%] [--format csv|json|html|pdf]\n"+
+		"       [--by icb|sub-icb|ccg|la|region|stp|nhs-region] [--unit CODE] [--browser PATH] --out DIR\n\n"+
+		"csv writes areas.csv, pcns.csv, pcn_pairs.csv and summary.json into DIR; json the same as JSON.\n"+
+		"html writes report.html (or, with --by, one document per unit and index.html); pdf prints them\n"+
+		"with a headless Chromium, and falls back to HTML with a message when there is none.\n"+
+		"Prints a short summary.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	threshold := fs.String("threshold", "1%", "share of an area's registered population a PCN must hold to count as serving it: 1% or 0.01")
 	core := fs.String("core", "80%", "share of a PCN's resident patients its core footprint holds")
 	out := fs.String("out", "", "output `directory`")
+	format := fs.String("format", "csv", "output `format`: csv, json, html or pdf")
+	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, region, stp, nhs-region) and an index")
+	unit := fs.String("unit", "", "write the document of this unit `code` only")
+	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,15 +42,67 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil || c == 0 {
 		return fmt.Errorf("%w: report: --core %q must be a share above 0%%", errUsage, *core)
 	}
+	opt := report.Options{Threshold: t, Core: c, Unit: *unit}
+	if opt.Format, err = report.ParseFormat(*format); err != nil {
+		return fmt.Errorf("%w: report: --format: %v", errUsage, err)
+	}
+	if *by != "" {
+		if opt.By, err = report.ParseKind(*by); err != nil {
+			return fmt.Errorf("%w: report: --by: %v", errUsage, err)
+		}
+	}
+	if (*by != "" || *unit != "") && opt.Format != report.FormatHTML && opt.Format != report.FormatPDF {
+		return fmt.Errorf("%w: report: --by and --unit write documents: add --format html or pdf", errUsage)
+	}
+	if opt.Format == report.FormatPDF {
+		if *browser != "" && findBrowser(*browser) == "" {
+			return fmt.Errorf("%w: report: --browser %s: no such executable", errUsage, *browser)
+		}
+		if opt.Browser = findBrowser(*browser); opt.Browser == "" {
+			fmt.Fprintf(e.stderr, "pcnmap: report: PDF skipped: no Chromium found (looked for %s on PATH; install Debian's chromium or pass --browser); writing HTML instead\n",
+				strings.Join(browserNames, ", "))
+			opt.Format = report.FormatHTML
+		}
+	}
 	d, err := loadRelease(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
-	s, err := report.Write(ctx, *out, d, report.Options{Threshold: t, Core: c})
+	var bar *progress
+	opt.Progress = func(done, total int) {
+		if bar == nil {
+			bar = e.newProgress(int64(total), "documents")
+		}
+		bar.add(1)
+		if done == total {
+			bar.finish()
+		}
+	}
+	s, err := report.Write(ctx, *out, d, opt)
 	if err != nil {
 		return err
 	}
 	return report.Text(e.stdout, s)
+}
+
+// browserNames are the Chromium executables looked for on PATH, Debian's first.
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// findBrowser returns the browser to print PDFs with: the one given, or the first of browserNames on
+// PATH, or "" when there is none.
+func findBrowser(given string) string {
+	if given != "" {
+		if p, err := exec.LookPath(given); err == nil {
+			return p
+		}
+		return ""
+	}
+	for _, name := range browserNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
 }
 
 // loadRelease opens the workspace read-only in spirit (it is never written) and loads one release.

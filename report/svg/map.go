@@ -1,0 +1,461 @@
+package svg
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+
+	"pcnmap/tiles"
+)
+
+// Map is a static choropleth of some features of a tiles.Shapes, drawn from the very geometry the
+// vector tiles serve: the features' tiles at the zoom whose simplification stays below a pixel of the
+// figure are rendered with tiles.Render, decoded and stitched. Because the tiles share every edge
+// between neighbours, the edges can be told apart exactly: an edge of one drawn feature only is the
+// outline of the set, an edge between features of different groups a group line (for example where
+// the dominant PCN changes), any other edge a thin area line.
+type Map struct {
+	Title  string // the figure's accessible title
+	Shapes *tiles.Shapes
+	// Features are the indexes of the features to draw, ascending.
+	Features []int
+	// Bound is the WGS84 bound of Features: it sets the frame and the zoom.
+	Bound orb.Bound
+	// Class returns the legend entry feature i is filled with (an index into Legend).
+	Class func(i int) int
+	// Label returns the tooltip of feature i.
+	Label func(i int) string
+	// Code returns feature i's code, written as its data-code attribute.
+	Code func(i int) string
+	// Group returns feature i's group; nil draws no group lines.
+	Group func(i int) int32
+	// Legend lists the fills; GroupLine and Outline label the lines in the legend.
+	Legend    []Swatch
+	GroupLine string
+	Outline   string
+	// AreaLines draws the thin lines between features of the same group (leave it off for maps of
+	// thousands of small areas, where they would grey the map out).
+	AreaLines bool
+	// Width and Height bound the size of the map in pixels (the legend adds to the height); zero
+	// means 680 × 620.
+	Width, Height float64
+}
+
+// MaxTolerance is the largest simplification tolerance, in pixels of the figure, a map accepts: it
+// takes the lowest zoom whose tiles are simplified no more than this.
+const MaxTolerance = 0.75
+
+// scale is deci-pixels: coordinates are written with one decimal.
+const scale = 10
+
+const pad = 6.0
+
+// Stats says what Write drew, for tests and benchmarks.
+type Stats struct {
+	Zoom     int
+	Tiles    int // tiles rendered
+	Paths    int // feature paths drawn
+	Segments int // line segments drawn, after merging those tiles share
+}
+
+// ErrMap is returned for a map that cannot be drawn.
+var ErrMap = errors.New("svg: map")
+
+// seg is a line segment in deci-pixels, a < b.
+type seg struct{ a, b [2]int64 }
+
+// Write draws the map and its legend.
+func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
+	var st Stats
+	if m.Shapes == nil || m.Class == nil {
+		return st, fmt.Errorf("%w: no shapes or no classes", ErrMap)
+	}
+	width, height := m.Width, m.Height
+	if width <= 0 || height <= 0 {
+		width, height = 680, 620
+	}
+	x0, y0 := mercator(orb.Point{m.Bound.Min[0], m.Bound.Max[1]})
+	x1, y1 := mercator(orb.Point{m.Bound.Max[0], m.Bound.Min[1]})
+	wx, wy := math.Max(x1-x0, 1e-12), math.Max(y1-y0, 1e-12)
+	s0 := math.Min((width-2*pad)/wx, (height-2*pad)/wy) // pixels per normalised unit
+	z := 0
+	for z < tiles.MaxZoom && tiles.DefaultTolerance*s0/(tiles.Extent*math.Ldexp(1, z)) > MaxTolerance {
+		z++
+	}
+	st.Zoom = z
+	n := math.Ldexp(1, z)
+	world := float64(tiles.Extent) * n
+	// Global tile units at zoom z → deci-pixels.
+	px := func(gx, gy int64) [2]int64 {
+		return [2]int64{
+			int64(math.Round(((float64(gx)/world-x0)*s0 + pad) * scale)),
+			int64(math.Round(((float64(gy)/world-y0)*s0 + pad) * scale)),
+		}
+	}
+	mapW, mapH := wx*s0+2*pad, wy*s0+2*pad
+
+	in := make([]bool, m.Shapes.Len())
+	for _, i := range m.Features {
+		if i < 0 || i >= len(in) {
+			return st, fmt.Errorf("%w: feature %d out of range", ErrMap, i)
+		}
+		in[i] = true
+	}
+	layer := tiles.Layer{Name: "areas", Shapes: m.Shapes, Attrs: func(i int, _ []tiles.Value) bool { return in[i] }}
+	last := uint32(n) - 1
+	tx0, tx1 := clampTile(x0*n, last), clampTile(x1*n, last)
+	ty0, ty1 := clampTile(y0*n, last), clampTile(y1*n, last)
+
+	rings := make(map[int][][][2]int64) // feature → rings in deci-pixels
+	var lines [3][]seg                  // area lines, group lines, outline
+	type use struct {
+		n    uint8
+		a, b int32
+	}
+	edges := make(map[seg]use)
+	for ty := ty0; ty <= ty1; ty++ {
+		for tx := tx0; tx <= tx1; tx++ {
+			if err := ctx.Err(); err != nil {
+				return st, err
+			}
+			data, err := tiles.Render(ctx, maptile.New(tx, ty, maptile.Zoom(z)), layer)
+			if err != nil {
+				return st, fmt.Errorf("svg: map: %w", err)
+			}
+			if data == nil {
+				continue
+			}
+			st.Tiles++
+			layers, err := mvt.Unmarshal(data)
+			if err != nil {
+				return st, fmt.Errorf("svg: map: decode tile %d/%d/%d: %w", z, tx, ty, err)
+			}
+			ox, oy := int64(tx)*tiles.Extent, int64(ty)*tiles.Extent
+			clear(edges)
+			for _, l := range layers {
+				for _, f := range l.Features {
+					id, ok := f.ID.(float64)
+					if !ok || id < 1 || int(id) > len(in) {
+						return st, fmt.Errorf("%w: tile %d/%d/%d has a feature with id %v", ErrMap, z, tx, ty, f.ID)
+					}
+					fi := int32(id) - 1
+					for _, r := range polygonRings(f.Geometry) {
+						if len(r) > 1 && r[0] == r[len(r)-1] {
+							r = r[:len(r)-1]
+						}
+						if len(r) < 3 {
+							continue
+						}
+						g := make([][2]int64, len(r))
+						for k, p := range r {
+							g[k] = [2]int64{int64(p[0]) + ox, int64(p[1]) + oy}
+						}
+						out := make([][2]int64, 0, len(g))
+						for _, p := range g {
+							q := px(p[0], p[1])
+							if len(out) == 0 || out[len(out)-1] != q {
+								out = append(out, q)
+							}
+						}
+						if len(out) >= 3 {
+							rings[int(fi)] = append(rings[int(fi)], out)
+						}
+						prev := g[len(g)-1]
+						for _, p := range g {
+							k := canonical(prev, p)
+							prev = p
+							u := edges[k]
+							switch u.n {
+							case 0:
+								u.a = fi
+							case 1:
+								u.b = fi
+							}
+							u.n = min(u.n+1, 3)
+							edges[k] = u
+						}
+					}
+				}
+			}
+			// Keep each edge's part inside the tile proper (not its buffer, where the clipping
+			// edges lie), classified by the features on either side.
+			lo := [2]float64{float64(ox), float64(oy)}
+			hi := [2]float64{float64(ox + tiles.Extent), float64(oy + tiles.Extent)}
+			for e, u := range edges {
+				class := 0
+				switch {
+				case u.n == 2 && u.a == u.b:
+					continue // inside one feature (two of its parts touching)
+				case u.n == 1:
+					class = 2
+				case u.n == 2 && m.Group != nil && m.Group(int(u.a)) != m.Group(int(u.b)):
+					class = 1
+				case !m.AreaLines:
+					continue
+				}
+				a, b, ok := clipSegment(e.a, e.b, lo, hi)
+				if !ok {
+					continue
+				}
+				pa := [2]int64{int64(math.Round(((a[0]/world-x0)*s0 + pad) * scale)), int64(math.Round(((a[1]/world-y0)*s0 + pad) * scale))}
+				pb := [2]int64{int64(math.Round(((b[0]/world-x0)*s0 + pad) * scale)), int64(math.Round(((b[1]/world-y0)*s0 + pad) * scale))}
+				if pa != pb {
+					lines[class] = append(lines[class], canonical(pa, pb))
+				}
+			}
+		}
+	}
+
+	_, _, _, legendH := legendLayout(m, width)
+	totalH := mapH + legendH
+	sw := newWriter(w)
+	sw.printf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" role="img" font-family="sans-serif" font-size="11">`,
+		num(width), num(totalH), num(width), num(totalH))
+	sw.printf(`<title>%s</title>`, esc(m.Title))
+	// Centre the map horizontally; coordinates are in deci-pixels.
+	sw.printf(`<g transform="translate(%s 0) scale(0.1)" stroke-linejoin="round" stroke-linecap="round">`, num((width-mapW)/2))
+	sw.str(`<g stroke="none">`)
+	for _, i := range m.Features {
+		rs := rings[i]
+		if len(rs) == 0 {
+			continue
+		}
+		st.Paths++
+		c := m.Class(i)
+		fill := NoData
+		if c >= 0 && c < len(m.Legend) {
+			fill = m.Legend[c].Fill
+		}
+		code := ""
+		if m.Code != nil {
+			code = m.Code(i)
+		}
+		sw.printf(`<path class="area" data-code="%s" fill="%s" d="`, esc(code), fill)
+		for _, r := range rs {
+			writeRing(sw, r)
+		}
+		sw.str(`">`)
+		if m.Label != nil {
+			sw.printf(`<title>%s</title>`, esc(m.Label(i)))
+		}
+		sw.str(`</path>`)
+	}
+	sw.str(`</g>`)
+	styles := [3]string{
+		`fill="none" stroke="#ffffff" stroke-width="6" stroke-opacity="0.85"`,
+		`fill="none" stroke="#222222" stroke-width="11"`,
+		`fill="none" stroke="#000000" stroke-width="22"`,
+	}
+	names := [3]string{"area-lines", "group-lines", "outline"}
+	for c := range lines {
+		merged := slices.Compact(sortSegs(lines[c]))
+		st.Segments += len(merged)
+		if len(merged) == 0 {
+			continue
+		}
+		sw.printf(`<path class="%s" %s d="`, names[c], styles[c])
+		writeChains(sw, merged)
+		sw.str(`"/>`)
+	}
+	sw.str(`</g>`)
+	writeLegend(sw, m, width, mapH)
+	sw.str(`</svg>`)
+	return st, sw.flush()
+}
+
+// mercator projects a WGS84 point to normalised Web Mercator: 0..1 across the world, y down.
+func mercator(p orb.Point) (float64, float64) {
+	lat := math.Max(-85.05112878, math.Min(85.05112878, p[1]))
+	x := (p[0] + 180) / 360
+	s := math.Sin(lat * math.Pi / 180)
+	y := 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
+	return x, y
+}
+
+func clampTile(v float64, last uint32) uint32 {
+	if v <= 0 {
+		return 0
+	}
+	if v >= float64(last) {
+		return last
+	}
+	return uint32(v)
+}
+
+// polygonRings lists the rings of a decoded polygon or multipolygon.
+func polygonRings(g orb.Geometry) []orb.Ring {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return g
+	case orb.MultiPolygon:
+		var out []orb.Ring
+		for _, p := range g {
+			out = append(out, p...)
+		}
+		return out
+	}
+	return nil
+}
+
+func less(a, b [2]int64) bool { return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]) }
+
+func canonical(a, b [2]int64) seg {
+	if less(b, a) {
+		a, b = b, a
+	}
+	return seg{a, b}
+}
+
+func sortSegs(s []seg) []seg {
+	slices.SortFunc(s, func(x, y seg) int {
+		return cmp.Or(cmp.Compare(x.a[0], y.a[0]), cmp.Compare(x.a[1], y.a[1]), cmp.Compare(x.b[0], y.b[0]), cmp.Compare(x.b[1], y.b[1]))
+	})
+	return s
+}
+
+// clipSegment clips segment ab (global units, a < b) to the box lo..hi (Liang–Barsky).
+func clipSegment(a, b [2]int64, lo, hi [2]float64) (p, q [2]float64, ok bool) {
+	ax, ay := float64(a[0]), float64(a[1])
+	dx, dy := float64(b[0])-ax, float64(b[1])-ay
+	t0, t1 := 0.0, 1.0
+	for _, c := range [4][2]float64{{-dx, ax - lo[0]}, {dx, hi[0] - ax}, {-dy, ay - lo[1]}, {dy, hi[1] - ay}} {
+		pp, qq := c[0], c[1]
+		if pp == 0 {
+			if qq < 0 {
+				return p, q, false
+			}
+			continue
+		}
+		r := qq / pp
+		if pp < 0 {
+			t0 = math.Max(t0, r)
+		} else {
+			t1 = math.Min(t1, r)
+		}
+	}
+	if t0 >= t1 {
+		return p, q, false
+	}
+	return [2]float64{ax + t0*dx, ay + t0*dy}, [2]float64{ax + t1*dx, ay + t1*dy}, true
+}
+
+// writeRing writes a closed ring as an absolute move and relative lines.
+func writeRing(sw *writer, r [][2]int64) {
+	sw.printf("M%d %d", r[0][0], r[0][1])
+	prev := r[0]
+	for _, p := range r[1:] {
+		sw.printf("l%d %d", p[0]-prev[0], p[1]-prev[1])
+		prev = p
+	}
+	sw.str("z")
+}
+
+// writeChains joins sorted, distinct segments into polylines (each segment used once, the lowest
+// continuation first) and writes them.
+func writeChains(sw *writer, segs []seg) {
+	at := make(map[[2]int64][]int32, 2*len(segs))
+	for i, s := range segs {
+		at[s.a] = append(at[s.a], int32(i))
+		at[s.b] = append(at[s.b], int32(i))
+	}
+	used := make([]bool, len(segs))
+	next := func(p [2]int64) ([2]int64, bool) {
+		for _, i := range at[p] {
+			if used[i] {
+				continue
+			}
+			used[i] = true
+			if segs[i].a == p {
+				return segs[i].b, true
+			}
+			return segs[i].a, true
+		}
+		return p, false
+	}
+	var fwd, back [][2]int64
+	for i, s := range segs {
+		if used[i] {
+			continue
+		}
+		used[i] = true
+		fwd = append(fwd[:0], s.a, s.b)
+		for p, ok := next(s.b); ok; p, ok = next(p) {
+			fwd = append(fwd, p)
+		}
+		back = back[:0]
+		for p, ok := next(s.a); ok; p, ok = next(p) {
+			back = append(back, p)
+		}
+		slices.Reverse(back)
+		chain := append(back, fwd...)
+		sw.printf("M%d %d", chain[0][0], chain[0][1])
+		for k := 1; k < len(chain); k++ {
+			sw.printf("l%d %d", chain[k][0]-chain[k-1][0], chain[k][1]-chain[k-1][1])
+		}
+		back = chain[:0]
+	}
+}
+
+// legendItem is an entry of the legend: a fill swatch, or a sample of a line style.
+type legendItem struct {
+	label, fill string
+	line        int // 0: a fill; 1: group line; 2: outline
+}
+
+// legendItems are the legend's entries in order: the fills, then the lines that are drawn.
+func legendItems(m *Map) []legendItem {
+	var items []legendItem
+	for _, s := range m.Legend {
+		items = append(items, legendItem{label: s.Label, fill: s.Fill})
+	}
+	if m.Group != nil && m.GroupLine != "" {
+		items = append(items, legendItem{label: m.GroupLine, line: 1})
+	}
+	if m.Outline != "" {
+		items = append(items, legendItem{label: m.Outline, line: 2})
+	}
+	return items
+}
+
+const legendRow = 18.0
+
+// legendLayout places the legend items in rows of the given width.
+func legendLayout(m *Map, width float64) (items []legendItem, xs, ys []float64, height float64) {
+	items = legendItems(m)
+	x, y := pad, 8.0
+	for _, it := range items {
+		w := 22 + 6.2*float64(len([]rune(it.label))) + 14
+		if x+w > width-pad && x > pad {
+			x, y = pad, y+legendRow
+		}
+		xs, ys = append(xs, x), append(ys, y)
+		x += w
+	}
+	return items, xs, ys, y + legendRow + 4
+}
+
+func writeLegend(sw *writer, m *Map, width, top float64) {
+	items, xs, ys, _ := legendLayout(m, width)
+	sw.printf(`<g class="legend" transform="translate(0 %s)">`, num(top))
+	for k, it := range items {
+		x, y := xs[k], ys[k]
+		switch it.line {
+		case 1:
+			sw.printf(`<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#222222" stroke-width="1.1"/>`, num(x), num(x+16), num(y+6), num(y+6))
+		case 2:
+			sw.printf(`<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="#000000" stroke-width="2.2"/>`, num(x), num(x+16), num(y+6), num(y+6))
+		default:
+			sw.printf(`<rect x="%s" y="%s" width="16" height="12" fill="%s" stroke="#999999" stroke-width="0.5"/>`, num(x), num(y), it.fill)
+		}
+		sw.printf(`<text x="%s" y="%s" fill="#333">%s</text>`, num(x+22), num(y+10), esc(it.label))
+	}
+	sw.str(`</g>`)
+}
