@@ -37,6 +37,8 @@ var commands = []command{
 	{"compare", "set two releases side by side: PCNs per area, dominant PCNs, mergers and splits", runCompare},
 	{"lookup", "find the area (and its PCNs) at a point, or for a CSV of points", runLookup},
 	{"releases", "list the releases in a workspace", runReleases},
+	{"serve", "serve vector tiles, TileJSON and the JSON API over HTTP", runServe},
+	{"tiles", "export the vector tiles as an MBTiles file (tiles export)", runTiles},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 		_, err := fmt.Fprintln(e.stdout, "pcnmap", version)
 		return err

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"pcnmap/server"
+	"pcnmap/tiles"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "(--db W.db [--release NAME] | --mbtiles FILE) [--addr 127.0.0.1:8080] [--warm] [flags]\n\n"+
+		"Serves vector tiles (/tiles/{areas,pcn,boundaries}/{z}/{x}/{y}.mvt and /tiles/{layer}.json), the JSON\n"+
+		"API under /api/ (documented at /api/openapi.json), /healthz and /metrics, until interrupted.\n"+
+		"With --db it loads one release into memory and renders tiles on demand (cached). With --mbtiles\n"+
+		"it serves a file written by `pcnmap tiles export` (or any vector MBTiles) on the same tile\n"+
+		"routes, under the names of the file's vector layers; the API then answers 404. --db and\n"+
+		"--mbtiles are exclusive. Request logs go to stderr.")
+	db := fs.String("db", "", "workspace `file`")
+	release := fs.String("release", "", "release `name` (default: the newest)")
+	mbtiles := fs.String("mbtiles", "", "serve this MBTiles `file` instead of a workspace")
+	def := server.DefaultConfig()
+	addr := fs.String("addr", def.Addr, "`host:port` to listen on (port 0: any free port)")
+	warm := fs.Bool("warm", false, fmt.Sprintf("pre-render zooms 0-%d of the areas layer at the default threshold in the background", server.WarmMaxZoom))
+	var origins list
+	fs.Var(&origins, "cors-origin", "`origin` allowed to fetch from browser pages elsewhere (repeatable; default *)")
+	cacheMB := fs.Int("cache-mb", int(def.CacheBytes>>20), "tile cache size in `MB` (compressed tiles)")
+	maxAge := fs.Int("max-age", int(def.MaxAge/time.Second), "Cache-Control max-age in `seconds` of tiles and answers (0: clients revalidate every time)")
+	threshold := fs.String("threshold", def.Threshold, "default threshold of the areas layer and the API: 1% or 0.01")
+	publicURL := fs.String("public-url", "", "base `URL` clients reach the server at, for TileJSON tile URLs behind a proxy (default: from each request)")
+	logFormat := fs.String("log", "text", "log `format`: text or json")
+	quiet := fs.Bool("quiet", false, "log warnings and errors only, not every request")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if (*db == "") == (*mbtiles == "") {
+		return fmt.Errorf("%w: serve: give either --db or --mbtiles", errUsage)
+	}
+	if *mbtiles != "" && *release != "" {
+		return fmt.Errorf("%w: serve: --release needs --db", errUsage)
+	}
+	if *cacheMB <= 0 || *maxAge < 0 {
+		return fmt.Errorf("%w: serve: --cache-mb must be positive and --max-age not negative", errUsage)
+	}
+	level := slog.LevelInfo
+	if *quiet {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(e.stderr, opts))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(e.stderr, opts))
+	default:
+		return fmt.Errorf("%w: serve: --log %q: text or json", errUsage, *logFormat)
+	}
+	cfg := server.Config{
+		Addr: *addr, PublicURL: *publicURL, CORSOrigins: origins, CacheBytes: int64(*cacheMB) << 20,
+		MaxAge: time.Duration(*maxAge) * time.Second, Logger: logger, Threshold: *threshold, Warm: *warm,
+	}
+	if *maxAge == 0 {
+		cfg.MaxAge = -1 // Config's zero means the default; negative means no-cache
+	}
+
+	start := time.Now()
+	var data server.Data
+	what := ""
+	if *db != "" {
+		d, err := loadRelease(ctx, *db, *release)
+		if err != nil {
+			return err
+		}
+		data.Dataset = d
+		what = "release " + d.Release
+	} else {
+		mb, err := tiles.OpenMBTiles(ctx, *mbtiles)
+		if err != nil {
+			return err
+		}
+		defer mb.Close()
+		data.MBTiles = mb
+		what = *mbtiles
+	}
+	s, err := server.New(ctx, cfg, data)
+	if err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "pcnmap: serving %s on http://%s/ (ready in %s; Ctrl-C stops)\n", what, ln.Addr(), time.Since(start).Round(time.Millisecond))
+	return s.Serve(ctx, ln)
+}

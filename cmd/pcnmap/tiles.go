@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb/maptile"
+
+	"pcnmap/overlap"
+	"pcnmap/server"
+	"pcnmap/tiles"
+)
+
+func runTiles(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "export" {
+		fmt.Fprintln(e.stderr, "Usage: pcnmap tiles export --db W.db --out FILE.mbtiles [flags]\n\nRun \"pcnmap tiles export --help\" for its flags.")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			return nil
+		}
+		return fmt.Errorf("%w: tiles: the only subcommand is export", errUsage)
+	}
+	return runTilesExport(ctx, e, args[1:])
+}
+
+func runTilesExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "tiles export", "--db W.db --out FILE.mbtiles [--release NAME] [--minzoom 0 --maxzoom 12] [--threshold 1%] [--layers areas,boundaries]\n\n"+
+		"Writes the tiles `pcnmap serve` would serve as an MBTiles 1.3 file (gzipped MVT, TMS rows, metadata\n"+
+		"with vector_layers) for any static host, `pcnmap serve --mbtiles`, QGIS or GDAL. Each tile holds\n"+
+		"every layer given. The file is written beside --out under a temporary name and renamed at the end.")
+	db := fs.String("db", "", "workspace `file`")
+	release := fs.String("release", "", "release `name` (default: the newest)")
+	out := fs.String("out", "", "MBTiles `file` to write (replaced if it exists)")
+	minZoom := fs.Int("minzoom", 0, "lowest `zoom`")
+	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 1 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
+	threshold := fs.String("threshold", "1%", "threshold of the areas layer's pcns attribute: 1% or 0.01")
+	layers := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "out"); err != nil {
+		return err
+	}
+	if *maxZoom < 1 || *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
+		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom, 1 ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
+	}
+	t, err := overlap.ParseThreshold(*threshold)
+	if err != nil {
+		return fmt.Errorf("%w: tiles export: --threshold: %v", errUsage, err)
+	}
+	var names []string
+	for n := range strings.SplitSeq(*layers, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	start := time.Now()
+	d, err := loadRelease(ctx, *db, *release)
+	if err != nil {
+		return err
+	}
+	var bar *progress
+	last := 0
+	st, err := server.Export(ctx, *out, d, server.ExportOptions{
+		Threshold: t, MinZoom: maptile.Zoom(*minZoom), MaxZoom: maptile.Zoom(*maxZoom), Layers: names,
+		Progress: func(done, total int) {
+			if bar == nil {
+				bar = e.newProgress(int64(total), "tiles")
+			}
+			bar.add(done - last)
+			last = done
+		},
+	})
+	if bar != nil {
+		bar.finish()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: release %s, zooms %d-%d, %d tiles (%d empty left out), %.1f MB, largest %d KB at %d/%d/%d, in %s\n",
+		*out, d.Release, *minZoom, *maxZoom, st.Tiles, st.Empty, float64(st.Bytes)/(1<<20), st.Largest>>10,
+		st.LargestAt.Z, st.LargestAt.X, st.LargestAt.Y, time.Since(start).Round(time.Millisecond))
+	return nil
+}
