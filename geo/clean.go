@@ -1,31 +1,15 @@
 package geo
 
 import (
-	"context"
-	"fmt"
-	"log"
 	"math"
 	"slices"
-	"sync"
 
-	"github.com/go-spatial/geom"
-	"github.com/go-spatial/geom/planar/makevalid"
 	"github.com/paulmach/orb"
 )
 
-func init() {
-	// go-spatial's triangulation (imported through makevalid) adds Lshortfile to the standard logger's
-	// flags in its init, and logs "Debug false". Put the default flags back, so that programs importing
-	// geo keep their log format; the line it has logged cannot be taken back.
-	if log.Flags() == log.LstdFlags|log.Lshortfile {
-		log.SetFlags(log.LstdFlags)
-	}
-}
-
 // Normalize cleans mp in place and returns it: it drops repeated consecutive points, closes open rings,
 // drops rings with fewer than 4 points or all on one line (and the holes of a polygon whose outer ring
-// went),
-// and turns outer rings counter-clockwise and holes clockwise, as RFC 7946 asks.
+// went), and turns outer rings counter-clockwise and holes clockwise, as RFC 7946 asks.
 func Normalize(mp orb.MultiPolygon) orb.MultiPolygon {
 	out := mp[:0]
 	for _, poly := range mp {
@@ -105,16 +89,13 @@ func ringArea(r orb.Ring) float64 {
 // Valid reports whether a normalised multipolygon is valid in the sense that matters for area and
 // point-in-polygon work: no ring crosses itself or another ring (and no two edges overlap), every hole
 // lies inside its outer ring and outside the other holes, and no polygon lies inside another. Rings
-// touching at a point are accepted. The crossing test sweeps the edges by x, so it costs O(n log n).
+// touching at a point are accepted. The crossing test is a sweep over the edges, so it costs O(n log n).
 func Valid(mp orb.MultiPolygon) bool {
-	v := validators.Get().(*validator)
-	ok := v.valid(mp)
-	v.reset()
-	validators.Put(v)
-	return ok
+	var v validator
+	return v.check(mp)
 }
 
-// validator holds the scratch buffers of Valid, reused across features.
+// validator holds the scratch buffers of Valid; each cleaning worker keeps one across features.
 type validator struct {
 	rings  []orb.Ring
 	segs   []segment
@@ -129,7 +110,12 @@ type segment struct {
 	ring, i int32
 }
 
-var validators = sync.Pool{New: func() any { return new(validator) }}
+// check is Valid with v's buffers, which it leaves empty for the next feature.
+func (v *validator) check(mp orb.MultiPolygon) bool {
+	ok := v.valid(mp)
+	v.reset()
+	return ok
+}
 
 func (v *validator) reset() {
 	clear(v.rings)
@@ -368,91 +354,6 @@ func pointInRing(r orb.Ring, p orb.Point) int {
 		return inside
 	}
 	return outside
-}
-
-// repairScale is the size Repair gives an area in makevalid's units.
-var repairScale = 1e6
-
-// Repair rebuilds an invalid multipolygon with go-spatial's makevalid (a constrained triangulation of
-// its edges, keeping the triangles inside) and returns it normalised. The input is not modified. It fails
-// when makevalid fails or leaves nothing.
-func Repair(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
-	b := mp.Bound()
-	if b.IsEmpty() && len(mp) == 0 {
-		return nil, ErrEmptyGeometry
-	}
-	// makevalid's triangulation rounds points to 0.001 units (it was written for tile pixels) and its
-	// hit map rounds the points it labels to 20 significant bits. So work relative to the centre, scaled
-	// so that the larger side of the bound spans repairScale units: the rounding is then a billionth of
-	// the area's size (a twentieth of a millimetre for 50 km).
-	c := b.Center()
-	k := 1.0
-	if side := max(b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]); side > 0 {
-		k = repairScale / side
-	}
-	in := make(geom.MultiPolygon, 0, len(mp))
-	for _, poly := range mp {
-		gp := make(geom.Polygon, 0, len(poly))
-		for _, r := range poly {
-			n := len(r)
-			if n > 1 && r[0] == r[n-1] {
-				n-- // geom rings are implicitly closed
-			}
-			gr := make([][2]float64, n)
-			for i := range gr {
-				gr[i] = [2]float64{(r[i][0] - c[0]) * k, (r[i][1] - c[1]) * k}
-			}
-			gp = append(gp, gr)
-		}
-		in = append(in, gp)
-	}
-	got, err := runMakevalid(in)
-	if err != nil {
-		return nil, fmt.Errorf("%w: makevalid: %v", ErrInvalidGeometry, err)
-	}
-	out := make(orb.MultiPolygon, 0, len(got))
-	for _, gp := range got {
-		poly := make(orb.Polygon, 0, len(gp))
-		for _, gr := range gp {
-			r := make(orb.Ring, len(gr), len(gr)+1)
-			for i, p := range gr {
-				r[i] = orb.Point{p[0]/k + c[0], p[1]/k + c[1]}
-			}
-			poly = append(poly, r)
-		}
-		out = append(out, poly)
-	}
-	out = Normalize(out)
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: makevalid left nothing", ErrInvalidGeometry)
-	}
-	return out, nil
-}
-
-// runMakevalid calls makevalid, turning a panic of the library into an error: a reader must not panic.
-func runMakevalid(in geom.MultiPolygon) (out geom.MultiPolygon, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	mv := &makevalid.Makevalid{}
-	g, _, err := mv.Makevalid(context.Background(), in, nil)
-	if err != nil {
-		return nil, err
-	}
-	switch g := g.(type) {
-	case *geom.MultiPolygon:
-		if g == nil {
-			return nil, nil
-		}
-		return *g, nil
-	case geom.MultiPolygon:
-		return g, nil
-	case nil:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("unexpected result %T", g)
 }
 
 // PointOnSurface returns a point inside mp (not on its boundary), to place an area that has no

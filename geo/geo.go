@@ -7,8 +7,6 @@ import (
 	"errors"
 
 	"github.com/paulmach/orb"
-
-	_ "pcnmap/internal/quietlog" // before go-spatial's init, which logs
 )
 
 // ErrNotFound is returned when no area contains a point or matches a code.

@@ -201,10 +201,10 @@ type batch struct {
 	repaired []bool
 }
 
-func (b *batch) clean(crs CRS) {
+func (b *batch) clean(crs CRS, v *validator) {
 	for i := range b.feats {
 		f := &b.feats[i]
-		g, fixed, err := cleanFeature(f.Geom, crs)
+		g, fixed, err := cleanFeature(f.Geom, crs, v)
 		if err != nil {
 			b.errs[i] = err // keep going, so that the error reported is always the first
 			continue
@@ -231,8 +231,9 @@ func newSink(crs CRS) *sink {
 		k.wg.Add(1)
 		go func() {
 			defer k.wg.Done()
+			var v validator
 			for b := range k.work {
-				b.clean(crs)
+				b.clean(crs, &v)
 			}
 		}()
 	}
@@ -319,8 +320,8 @@ func (k *sink) layer(source, codeField, nameField string, positions []int) (*Lay
 }
 
 // cleanFeature checks the range of g's coordinates in crs, converts them to WGS84 in place, normalises
-// g and repairs it if it is invalid.
-func cleanFeature(g orb.MultiPolygon, crs CRS) (orb.MultiPolygon, bool, error) {
+// g and repairs it if it is invalid, which it checks with v.
+func cleanFeature(g orb.MultiPolygon, crs CRS, v *validator) (orb.MultiPolygon, bool, error) {
 	for _, poly := range g {
 		for _, ring := range poly {
 			for i, p := range ring {
@@ -337,7 +338,7 @@ func cleanFeature(g orb.MultiPolygon, crs CRS) (orb.MultiPolygon, bool, error) {
 	if len(g) == 0 {
 		return nil, false, fmt.Errorf("%w: no ring with 3 distinct points and an area", ErrEmptyGeometry)
 	}
-	if Valid(g) {
+	if v.check(g) {
 		return g, false, nil
 	}
 	r, err := Repair(g)

@@ -1,0 +1,138 @@
+package geo
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// checkAccepted asserts what an accepted input must give: features with codes and valid polygons of
+// closed rings of finite WGS84 points.
+func checkAccepted(t *testing.T, l *Layer, err error) {
+	if err != nil {
+		var re *ReadError
+		if !errors.As(err, &re) {
+			t.Fatalf("error %v is not a *ReadError", err)
+		}
+		return
+	}
+	if len(l.Features) == 0 {
+		t.Fatal("accepted a source without features")
+	}
+	for _, f := range l.Features {
+		if f.Code == "" || len(f.Geom) == 0 {
+			t.Fatalf("accepted feature %q with %d polygons", f.Code, len(f.Geom))
+		}
+		checkRings(t, f.Geom)
+		if !Valid(f.Geom) {
+			t.Fatalf("accepted feature %q with an invalid geometry %v", f.Code, f.Geom)
+		}
+	}
+}
+
+func checkRings(t *testing.T, mp orb.MultiPolygon) {
+	for _, poly := range mp {
+		for _, r := range poly {
+			if len(r) < 4 || r[0] != r[len(r)-1] {
+				t.Fatalf("ring of %d points not closed", len(r))
+			}
+			for _, p := range r {
+				if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) ||
+					math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
+					t.Fatalf("point %v is not a finite longitude/latitude", p)
+				}
+			}
+		}
+	}
+}
+
+func FuzzReadGeoJSON(f *testing.F) {
+	for _, name := range []string{"testdata/tiny.geojson"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(gzipBytes(b))
+	}
+	f.Add([]byte(fc(feat("E02000001"), feat("E02000002"))))
+	f.Add([]byte(`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:27700"}},"features":[` +
+		`{"type":"Feature","properties":{"code":"A"},"geometry":{"type":"MultiPolygon","coordinates":[[[[379000,398000],[380000,398000],[380000,399000],[379000,398000]],[[379100,398050],[379200,398050],[379200,398100],[379100,398050]]]]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ReadGeoJSON(bytes.NewReader(data), "fuzz.geojson", ReadOptions{})
+		checkAccepted(t, l, err)
+	})
+}
+
+func FuzzReadShapefile(f *testing.F) {
+	prj, err := os.ReadFile("testdata/tiny-bng.prj")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var parts [3][]byte
+	for i, ext := range []string{".shp", ".shx", ".dbf"} {
+		if parts[i], err = os.ReadFile("testdata/tiny-bng" + ext); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add(parts[0], parts[1], parts[2])
+	f.Fuzz(func(t *testing.T, shp, shx, dbf []byte) {
+		l, err := ReadShapefile("fuzz.shp", Shapefile{SHP: shp, SHX: shx, DBF: dbf, PRJ: prj}, ReadOptions{})
+		checkAccepted(t, l, err)
+	})
+}
+
+// FuzzGPKGHeader fuzzes the GeoPackage geometry parser (header and WKB), then the cleaning of what it
+// accepts, as WGS84.
+func FuzzGPKGHeader(f *testing.F) {
+	db, err := sql.Open("sqlite", "file:testdata/tiny.gpkg?mode=ro")
+	if err != nil {
+		f.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT geom FROM tiny`)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	rows.Close()
+	db.Close()
+	lonlat := orb.Polygon{{{-2.3, 53.4}, {-2.29, 53.4}, {-2.29, 53.41}, {-2.3, 53.4}}}
+	f.Add(gpkgBlob(lonlat))
+	f.Add(gpkgBlob(orb.MultiPolygon{lonlat, lonlat}))
+	f.Add(gpkgBlob(orb.Point{1, 2}))
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		var w wkbReader
+		mp, err := w.gpkg(blob)
+		if err != nil {
+			return
+		}
+		n := 0
+		for _, poly := range mp {
+			for _, r := range poly {
+				n += len(r)
+			}
+		}
+		if n > len(blob)/16 {
+			t.Fatalf("%d points from %d bytes", n, len(blob))
+		}
+		g, _, err := cleanFeature(mp, CRSWGS84, new(validator))
+		if err != nil {
+			return
+		}
+		checkRings(t, g)
+		if !Valid(g) {
+			t.Fatalf("cleanFeature returned an invalid geometry %v", g)
+		}
+	})
+}
