@@ -308,8 +308,9 @@ func (r *run) document(ctx context.Context, sc scope) (*document, figures, error
 	} else {
 		doc.Title = "PCN overlap: " + sc.name + " (" + kindTitle(sc.kind) + " " + sc.code + ")"
 		doc.UnitColumn = "This " + kindTitle(sc.kind)
-		if r.opt.By != nhs.KindUnset {
-			doc.Index = "index." + r.ext()
+		// A PDF would resolve the relative link to where it was printed from: no link there.
+		if r.opt.By != nhs.KindUnset && r.opt.Format == FormatHTML {
+			doc.Index = "index.html"
 		}
 	}
 

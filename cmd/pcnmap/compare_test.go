@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// mapPaths matches the geometry of the maps, left out of the golden files (the tiles package's own
+// golden tests guard it).
+var mapPaths = regexp.MustCompile(` d="[^"]*"`)
+
+// TestCompareGolden ingests the two fixture releases (January 2021 with the December 2019 ePCN,
+// July 2022 with the April 2022 one) and compares the CSV and HTML comparison with
+// testdata/compare/*.golden; go test ./cmd/pcnmap -update rewrites them.
+func TestCompareGolden(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	args := append([]string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
+		"--registrations", fixtures + "registrations-2022-07.csv.gz", "--membership", fixtures + "epcn-2022-04.xlsx",
+		"--lookup", fixtures + "lsoa-msoa-lookup.csv"}, contextFlags...)
+	if out, err := pcnmap(t, args...); err != nil {
+		t.Fatalf("ingest 2022: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	var text string
+	for _, format := range []string{"csv", "html"} {
+		out, err := pcnmap(t, "compare", "--db", db, "--from", "2021-01", "--to", "2022-07", "--format", format, "--out", dir)
+		if err != nil {
+			t.Fatalf("compare --format %s: %v\n%s", format, err, out)
+		}
+		text = out
+	}
+	if !strings.Contains(text, "releases 2021-01 → 2022-07") {
+		t.Errorf("compare printed %q, want a summary of 2021-01 → 2022-07", text)
+	}
+	for _, name := range []string{"compare_areas.csv", "compare_pcns.csv", "compare.html"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = mapPaths.ReplaceAll(got, []byte(` d="…"`))
+		golden := filepath.Join("testdata", "compare", name+".golden")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./cmd/pcnmap -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("compare %s differs from %s; diff them, and run with -update if the change is intended", name, golden)
+		}
+	}
+
+	tests := map[string]struct {
+		args []string
+		want string
+	}{
+		"same release": {[]string{"--from", "2021-01", "--to", "2021-01"}, "both 2021-01"},
+		"pdf format":   {[]string{"--from", "2021-01", "--to", "2022-07", "--format", "pdf"}, "csv or html"},
+		"no link":      {[]string{"--from", "2021-01", "--to", "2022-07", "--link", "0"}, "--link"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			args := append([]string{"compare", "--db", db, "--out", t.TempDir()}, tc.args...)
+			if _, err := pcnmap(t, args...); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("pcnmap %v = %v, want a usage error mentioning %q", args, err, tc.want)
+			}
+		})
+	}
+	if _, err := pcnmap(t, "compare", "--db", db, "--from", "2021-01", "--to", "1999-01", "--out", t.TempDir()); err == nil {
+		t.Error("compare with a release that is not in the workspace succeeded")
+	}
+}
+
+// TestReportFormats: --format html --by writes an index and one document per unit; json the JSON
+// files; --by with csv is a usage error.
+func TestReportFormats(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	tests := map[string]struct {
+		args  []string
+		files []string
+	}{
+		"html by icb": {[]string{"--format", "html", "--by", "icb"}, []string{"index.html", "icb-E54000015.html", "icb-E54000057.html"}},
+		"html unit":   {[]string{"--format", "html", "--unit", "E08000009"}, []string{"la-E08000009.html"}},
+		"html":        {[]string{"--format", "html"}, []string{"report.html"}},
+		"json":        {[]string{"--format", "json"}, []string{"areas.json", "pcns.json", "pcn_pairs.json", "summary.json"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if out, err := pcnmap(t, append([]string{"report", "--db", db, "--out", dir}, tc.args...)...); err != nil {
+				t.Fatalf("report %v: %v\n%s", tc.args, err, out)
+			}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Name())
+			}
+			if strings.Join(got, " ") != strings.Join(sorted(tc.files), " ") {
+				t.Errorf("report %v wrote %v, want %v", tc.args, got, sorted(tc.files))
+			}
+		})
+	}
+	for _, args := range [][]string{{"--by", "icb"}, {"--format", "html", "--by", "ward"}, {"--format", "docx"}} {
+		if _, err := pcnmap(t, append([]string{"report", "--db", db, "--out", t.TempDir()}, args...)...); !errors.Is(err, errUsage) {
+			t.Errorf("report %v = %v, want a usage error", args, err)
+		}
+	}
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
