@@ -18,8 +18,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"pcnmap/internal/quietlog"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -53,7 +51,6 @@ type env struct {
 }
 
 func main() {
-	quietlog.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, terminal: isTerminal(os.Stderr)}
 	err := run(ctx, e, os.Args[1:])
