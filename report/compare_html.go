@@ -152,13 +152,13 @@ func writeCompareHTML(ctx context.Context, dir string, c *Comparison) error {
 		{"Dominant PCN: the same code", countShare(int64(dom[DominantSame]), n), ""},
 		{"Dominant PCN: a successor of the old one (recoded, merged or split from it)", countShare(int64(dom[DominantSuccessor]), n), ""},
 		{"Dominant PCN: another network", countShare(int64(dom[DominantChanged]), n), ""},
-		{"PCNs continued (same code)", strconv.Itoa(changes[ChangeContinued]), ""},
-		{"PCNs recoded (one to one, new code)", strconv.Itoa(changes[ChangeRecoded]), ""},
-		{"New PCNs formed by a merger", strconv.Itoa(changes[ChangeMerged]), ""},
-		{"Old PCNs split", strconv.Itoa(changes[ChangeSplit]), ""},
-		{"Links in reorganisations (merged and split at once)", strconv.Itoa(changes[ChangeReorganised]), ""},
-		{"PCNs that appeared", strconv.Itoa(changes[ChangeAppeared]), ""},
-		{"PCNs that disappeared", strconv.Itoa(changes[ChangeDisappeared]), ""},
+		{"PCNs continued (same code)", commas(int64(changes[ChangeContinued])), ""},
+		{"PCNs recoded (one to one, new code)", commas(int64(changes[ChangeRecoded])), ""},
+		{"New PCNs formed by a merger", commas(int64(changes[ChangeMerged])), ""},
+		{"Old PCNs split", commas(int64(changes[ChangeSplit])), ""},
+		{"Links in reorganisations (merged and split at once)", commas(int64(changes[ChangeReorganised])), ""},
+		{"PCNs that appeared", commas(int64(changes[ChangeAppeared])), ""},
+		{"PCNs that disappeared", commas(int64(changes[ChangeDisappeared])), ""},
 	}
 
 	// Histogram of the change in PCNs per area.

@@ -531,7 +531,7 @@ func (r *run) unitMap(ctx context.Context, sc scope, ts string) (template.HTML, 
 		},
 		Legend:    classes,
 		AreaLines: len(features) <= maxAreaLines,
-		Outline:   "outline of the " + strings.ToLower(doctitleNoun(sc)),
+		Outline:   "outline of the " + kindNoun(sc.kind),
 	}
 	note := "Thin white lines separate areas; dark lines separate areas with different dominant PCNs (the PCN with most patients there)."
 	if sc.kind == nhs.KindUnset && len(features) > maxAreaLines {
@@ -556,11 +556,15 @@ func (r *run) unitMap(ctx context.Context, sc scope, ts string) (template.HTML, 
 	return template.HTML(sb.String()), note, nil // #nosec: built by package svg, which escapes every text
 }
 
-func doctitleNoun(sc scope) string {
-	if sc.kind == nhs.KindUnset {
+// kindNoun names a kind of unit inside a sentence.
+func kindNoun(k nhs.Kind) string {
+	switch k {
+	case nhs.KindUnset:
 		return "areas"
+	case nhs.KindLA, nhs.KindRegion:
+		return strings.ToLower(kindTitle(k))
 	}
-	return kindTitle(sc.kind)
+	return kindTitle(k)
 }
 
 func (r *run) pcnRows(sc scope, here map[int32]*pcnHere, basedIn []bool) []pcnRow {

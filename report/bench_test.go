@@ -1,0 +1,57 @@
+package report
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"pcnmap/ingest"
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+)
+
+// national is the shared national data, relative to this package.
+const national = "../../shared/data/"
+
+// nationalDataset builds the January 2021 release for England from the national files, with the
+// Sub-ICB → ICB contexts the ICB reports need and the rural-urban classification.
+func nationalDataset(b *testing.B) *overlap.Dataset {
+	b.Helper()
+	if _, err := os.Stat(national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz"); err != nil {
+		b.Skip("national data absent:", err)
+	}
+	d, err := ingest.Prepare(context.Background(), ingest.Options{
+		Areas:         national + "msoa2011-england-generalised-clipped.geojson.gz",
+		Registrations: national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz",
+		Membership:    national + "ePCN-2019-12.xlsx",
+		Lookup:        national + "lsoa11-msoa11-lookup.csv",
+		Contexts: []string{national + "lsoa11-sub-icb-2022-lookup.csv", national + "sub-icb-icb-region-2022-lookup.csv",
+			national + "lsoa11-ruc11-england.csv"},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// BenchmarkICBReportsNational writes the HTML documents of all 42 ICBs of England and their index,
+// from the joined dataset (the workspace load is not timed): the target is under 30 s.
+func BenchmarkICBReportsNational(b *testing.B) {
+	d := nationalDataset(b)
+	if n := len(d.Units[nhs.KindICB]); n != 42 {
+		b.Fatalf("%d ICBs, want 42", n)
+	}
+	dir := b.TempDir()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := Write(context.Background(), dir, d, Options{Threshold: overlap.DefaultThreshold, Format: FormatHTML, By: nhs.KindICB}); err != nil {
+			b.Fatal(err)
+		}
+		if elapsed := time.Since(start); elapsed > 30*time.Second {
+			b.Errorf("42 ICB reports took %v, want under 30 s", elapsed)
+		}
+	}
+}
