@@ -1,0 +1,192 @@
+package teams
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"pcnmap/overlap"
+)
+
+// Model is a Set resolved against one release: the team × PCN patient matrix, kept up to date under
+// what-if moves without touching the stored set. It is not safe for concurrent Moves.
+type Model struct {
+	d   *overlap.Dataset
+	set *Set // a private copy; its Teams' LSOAs are stale after a Move, member is current
+	// member[t] maps LSOA index → weight in team t (LSOA sets only).
+	member []map[int32]float64
+	// lsoaStart/lsoaCells: patients per LSOA and PCN column (column len(PCNs) is "no PCN").
+	lsoaStart []int32
+	lsoaCells []lsoaCell
+	byArea    [][]int32
+	lsoaCode  map[string]int32
+	// matrix[t][p] = patients(T,p); the last column holds patients of practices in no PCN.
+	matrix [][]float64
+	// Missing counts LSOA or practice codes of the set absent from the release (ignored).
+	Missing int
+}
+
+type lsoaCell struct {
+	pcn      int32
+	patients float64
+}
+
+// NewModel resolves s against d. Codes absent from d are counted in Missing, not refused: a set
+// imported on one release may be measured on another.
+func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
+	if len(s.Teams) == 0 {
+		return nil, fmt.Errorf("%w: set %q has no teams", ErrInput, s.Name)
+	}
+	np := len(d.PCNs)
+	m := &Model{d: d, set: s.Clone(), matrix: make([][]float64, len(s.Teams)), lsoaCode: make(map[string]int32, len(d.LSOAs))}
+	for t := range m.matrix {
+		m.matrix[t] = make([]float64, np+1)
+	}
+	for l := range d.LSOAs {
+		m.lsoaCode[d.LSOAs[l].Code] = int32(l)
+	}
+	if s.Method == MethodPractice {
+		practice := make(map[string]int32, len(d.Practices))
+		for i, p := range d.Practices {
+			practice[p.Code] = int32(i)
+		}
+		share := make([][]int32, len(d.Practices)) // teams per practice
+		for t, team := range s.Teams {
+			for _, c := range team.Practices {
+				i, ok := practice[c]
+				if !ok {
+					m.Missing++
+					continue
+				}
+				share[i] = append(share[i], int32(t))
+			}
+		}
+		for _, r := range d.Rows {
+			ts := share[r.Practice]
+			for _, t := range ts {
+				m.matrix[t][column(d, r.Practice)] += float64(r.Patients) / float64(len(ts))
+			}
+		}
+		return m, nil
+	}
+	// Patients per LSOA and PCN column, aggregated from the rows.
+	count := make([]int32, len(d.LSOAs)+1)
+	type key struct{ l, p int32 }
+	agg := make(map[key]int64, len(d.Rows)/4)
+	for _, r := range d.Rows {
+		k := key{r.LSOA, column(d, r.Practice)}
+		if _, ok := agg[k]; !ok {
+			count[r.LSOA+1]++
+		}
+		agg[k] += int64(r.Patients)
+	}
+	for l := 1; l < len(count); l++ {
+		count[l] += count[l-1]
+	}
+	m.lsoaStart = count
+	m.lsoaCells = make([]lsoaCell, len(agg))
+	next := slices.Clone(count[:len(count)-1])
+	for k, v := range agg {
+		m.lsoaCells[next[k.l]] = lsoaCell{pcn: k.p, patients: float64(v)}
+		next[k.l]++
+	}
+	for l := range d.LSOAs {
+		c := m.lsoaCells[count[l]:count[l+1]]
+		slices.SortFunc(c, func(a, b lsoaCell) int { return cmp.Compare(a.pcn, b.pcn) })
+	}
+	m.byArea = make([][]int32, len(d.Areas))
+	for l := range d.LSOAs {
+		m.byArea[d.LSOAs[l].Area] = append(m.byArea[d.LSOAs[l].Area], int32(l))
+	}
+	m.member = make([]map[int32]float64, len(s.Teams))
+	for t, team := range s.Teams {
+		m.member[t] = make(map[int32]float64, len(team.LSOAs))
+		for _, w := range team.LSOAs {
+			l, ok := m.lsoaCode[w.LSOA]
+			if !ok {
+				m.Missing++
+				continue
+			}
+			m.member[t][l] += w.Weight
+			m.addLSOA(t, l, w.Weight)
+		}
+	}
+	return m, nil
+}
+
+// column is the matrix column of a practice's PCN.
+func column(d *overlap.Dataset, practice int32) int32 {
+	if p := d.Practices[practice].PCN; p != overlap.NoPCN {
+		return p
+	}
+	return int32(len(d.PCNs))
+}
+
+func (m *Model) addLSOA(t int, l int32, w float64) {
+	row := m.matrix[t]
+	for _, c := range m.lsoaCells[m.lsoaStart[l]:m.lsoaStart[l+1]] {
+		row[c.pcn] += w * c.patients
+	}
+}
+
+// Move moves an LSOA, or every LSOA of an MSOA, from team from to team to: the whole weight from
+// holds in each. It changes the model only; Set returns the edited set for saving. It costs a few
+// additions per PCN present in the moved LSOAs.
+func (m *Model) Move(code, from, to string) error {
+	if m.member == nil {
+		return fmt.Errorf("%w: set %q is practice-based: there are no areas to move", ErrInput, m.set.Name)
+	}
+	f, ok := m.set.Team(from)
+	if !ok {
+		return fmt.Errorf("%w: %q in set %q", ErrNoTeam, from, m.set.Name)
+	}
+	t, ok := m.set.Team(to)
+	if !ok {
+		return fmt.Errorf("%w: %q in set %q", ErrNoTeam, to, m.set.Name)
+	}
+	var ls []int32
+	if l, ok := m.lsoaCode[code]; ok {
+		ls = []int32{l}
+	} else if a, ok := m.d.Area(code); ok {
+		ls = m.byArea[a]
+	} else {
+		return fmt.Errorf("%w: %s is neither an LSOA nor an area of release %s", ErrUnknownCode, code, m.d.Release)
+	}
+	moved := 0
+	for _, l := range ls {
+		w, ok := m.member[f][l]
+		if !ok || f == t {
+			continue
+		}
+		m.addLSOA(f, l, -w)
+		m.addLSOA(t, l, w)
+		delete(m.member[f], l)
+		m.member[t][l] += w
+		moved++
+	}
+	if moved == 0 {
+		return fmt.Errorf("%w: team %q holds no part of %s", ErrInput, from, code)
+	}
+	return nil
+}
+
+// Set returns the model's set as it stands after any moves: the original when nothing moved, else
+// an edited copy (LSOAs sorted by code) ready to be saved under a new name.
+func (m *Model) Set() *Set {
+	s := m.set.Clone()
+	if m.member == nil {
+		return s
+	}
+	for t := range s.Teams {
+		ws := make([]Weight, 0, len(m.member[t]))
+		for l, w := range m.member[t] {
+			ws = append(ws, Weight{LSOA: m.d.LSOAs[l].Code, Weight: w})
+		}
+		slices.SortFunc(ws, func(a, b Weight) int { return cmp.Compare(a.LSOA, b.LSOA) })
+		if !slices.Equal(ws, s.Teams[t].LSOAs) && s.Method != MethodEdited {
+			s.Method = MethodEdited
+		}
+		s.Teams[t].LSOAs = ws
+	}
+	return s
+}

@@ -1,0 +1,349 @@
+package teams_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"pcnmap/fixtures"
+	"pcnmap/geo"
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+	"pcnmap/teams"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// synthetic is a dataset known by construction: PCN p has one practice whose 100 patients per LSOA
+// live only in p's own two areas (each of two LSOAs).
+func synthetic(t testing.TB) *overlap.Dataset {
+	t.Helper()
+	d := &overlap.Dataset{Release: "synthetic"}
+	for p := 0; p < 4; p++ {
+		code := "P" + string(rune('0'+p))
+		d.PCNs = append(d.PCNs, overlap.PCN{Code: code, Name: "PCN " + code, ListSize: 400, Resident: 400, Practices: []int32{int32(p)}})
+		d.Practices = append(d.Practices, overlap.Practice{Code: "G" + string(rune('0'+p)), PCN: int32(p), ListSize: 400})
+		for a := 0; a < 2; a++ {
+			area := int32(len(d.Areas))
+			d.Areas = append(d.Areas, overlap.Area{Feature: geo.Feature{Code: "M" + string(rune('0'+area))}, Registered: 200, InPCN: 200})
+			for k := 0; k < 2; k++ {
+				l := int32(len(d.LSOAs))
+				d.LSOAs = append(d.LSOAs, overlap.LSOA{Code: "L" + string(rune('A'+l)), Area: area, Registered: 100})
+				d.Rows = append(d.Rows, overlap.Row{Practice: int32(p), LSOA: l, Patients: 100})
+			}
+		}
+	}
+	d.Index()
+	return d
+}
+
+func table(t testing.TB, csv string) *teams.Table {
+	t.Helper()
+	tab, err := teams.ParseCSV(strings.NewReader(csv), "test.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func TestSyntheticScores(t *testing.T) {
+	d := synthetic(t)
+	tests := map[string]struct {
+		csv        string
+		score, hhi float64
+		pcnTeams   int
+	}{
+		// Unions of whole PCNs' areas: no PCN is split, so the score is 1 whatever the team size.
+		"whole PCNs": {csv: "team,msoa\nA,M0\nA,M1\nA,M2\nA,M3\nB,M4\nB,M5\nB,M6\nB,M7\n", score: 1, hhi: 0.5, pcnTeams: 1},
+		// One team per PCN.
+		"one per PCN": {csv: "team,msoa\nA,M0\nA,M1\nB,M2\nB,M3\nC,M4\nC,M5\nD,M6\nD,M7\n", score: 1, hhi: 1, pcnTeams: 1},
+		// Every PCN split in half: each team takes the first LSOA of every area, so every PCN has
+		// half its patients in each team and the score is 1/2.
+		"split in half": {csv: "team,lsoa\nA,LA\nB,LB\nA,LC\nB,LD\nA,LE\nB,LF\nA,LG\nB,LH\nA,LI\nB,LJ\nA,LK\nB,LL\nA,LM\nB,LN\nA,LO\nB,LP\n", score: 0.5, hhi: 0.25, pcnTeams: 2},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			imp, err := teams.FromTable(context.Background(), d, table(t, tc.csv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := teams.NewModel(d, imp.Set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := m.Alignment(0.01)
+			if math.Abs(a.Score-tc.score) > 1e-9 {
+				t.Errorf("Score = %v, want %v", a.Score, tc.score)
+			}
+			if math.Abs(a.Coverage-1) > 1e-9 {
+				t.Errorf("Coverage = %v, want 1", a.Coverage)
+			}
+			for _, tm := range a.Teams {
+				if math.Abs(tm.HHI-tc.hhi) > 1e-9 {
+					t.Errorf("team %s HHI = %v, want %v", tm.Name, tm.HHI, tc.hhi)
+				}
+			}
+			for _, p := range a.PCNs {
+				if p.Teams != tc.pcnTeams || math.Abs(p.Outside) > 1e-9 {
+					t.Errorf("PCN %d: teams %d outside %v, want %d and 0", p.PCN, p.Teams, p.Outside, tc.pcnTeams)
+				}
+			}
+		})
+	}
+}
+
+func TestWhatIf(t *testing.T) {
+	d := synthetic(t)
+	imp, err := teams.FromTable(context.Background(), d, table(t, "team,msoa\nA,M0\nA,M1\nA,M2\nA,M3\nB,M4\nB,M5\nB,M6\nB,M7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Moving half of P0 (area M0) to B splits P0 in half: 1 − 200/1600 of the patients stay aligned.
+	if err := m.Move("M0", "A", "B"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Alignment(0).Score, 1-200.0/1600; math.Abs(got-want) > 1e-9 {
+		t.Errorf("after move Score = %v, want %v", got, want)
+	}
+	if imp.Set.Teams[0].LSOAs[0].LSOA != "LA" || len(imp.Set.Teams[0].LSOAs) != 8 {
+		t.Errorf("Move changed the imported set: %v", imp.Set.Teams[0].LSOAs)
+	}
+	edited := m.Set()
+	if edited.Method != teams.MethodEdited || len(edited.Teams[0].LSOAs) != 6 || len(edited.Teams[1].LSOAs) != 10 {
+		t.Errorf("Set() after move = %v teams %d/%d LSOAs", edited.Method, len(edited.Teams[0].LSOAs), len(edited.Teams[1].LSOAs))
+	}
+	// An LSOA move back restores part of it; moving what a team doesn't hold is an error.
+	if err := m.Move("LA", "B", "A"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Move("LA", "B", "A"); !errors.Is(err, teams.ErrInput) {
+		t.Errorf("second Move(LA) = %v, want ErrInput", err)
+	}
+	if err := m.Move("LB", "B", "A"); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Alignment(0).Score; math.Abs(got-1) > 1e-9 {
+		t.Errorf("after moving back Score = %v, want 1", got)
+	}
+	for name, args := range map[string][3]string{"no team": {"M0", "A", "Z"}, "no code": {"X", "A", "B"}} {
+		if err := m.Move(args[0], args[1], args[2]); err == nil {
+			t.Errorf("Move %s = nil, want an error", name)
+		}
+	}
+}
+
+func TestTableErrors(t *testing.T) {
+	d := synthetic(t)
+	tests := map[string]struct {
+		csv  string
+		want error
+		text string
+	}{
+		"no code column":   {csv: "team,ward\nA,x\n", want: teams.ErrInput, text: "line 1: no code column"},
+		"no team column":   {csv: "who,lsoa\nA,LA\n", want: teams.ErrInput, text: "no team column"},
+		"two code column":  {csv: "team,lsoa,msoa\nA,LA,M0\n", want: teams.ErrInput, text: "several code columns"},
+		"empty":            {csv: "", want: teams.ErrInput, text: "empty file"},
+		"header only":      {csv: "team,lsoa\n", want: teams.ErrInput, text: "no rows"},
+		"empty code":       {csv: "team,lsoa\nA,\n", want: teams.ErrInput, text: "line 2: empty"},
+		"repeat":           {csv: "team,lsoa\nA,LA\nA,la\n", want: teams.ErrInput, text: "line 3"},
+		"unknown lsoa":     {csv: "team,lsoa\nA,LA\nA,E01999999\n", want: teams.ErrUnknownCode, text: "test.csv: line 3: LSOA E01999999"},
+		"unknown msoa":     {csv: "Team Name,MSOA11CD\nA,E02999999\n", want: teams.ErrUnknownCode, text: "line 2: MSOA E02999999"},
+		"unknown practice": {csv: "team,practice_code\nA,G0\nB,Y99999\n", want: teams.ErrUnknownCode, text: "line 3: practice Y99999"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			tab, err := teams.ParseCSV(strings.NewReader(tc.csv), "test.csv")
+			if err == nil {
+				_, err = teams.FromTable(context.Background(), d, tab)
+			}
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) || !strings.HasPrefix(err.Error(), "teams: ") {
+				t.Errorf("import = %v, want %v containing %q", err, tc.want, tc.text)
+			}
+		})
+	}
+}
+
+func TestContestedAndPractices(t *testing.T) {
+	d := synthetic(t)
+	imp, err := teams.FromTable(context.Background(), d, table(t, "team,lsoa\nA,LA\nB,LA\nA,LC\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imp.Contested) != 1 || imp.Contested[0].Code != "LA" || len(imp.Contested[0].Teams) != 2 {
+		t.Errorf("Contested = %v, want LA by A and B", imp.Contested)
+	}
+	if strings.Join(imp.Uncovered, ",") != "LB,LD" {
+		t.Errorf("Uncovered = %v, want LB, LD (the gaps of covered areas)", imp.Uncovered)
+	}
+	imp, err = teams.FromTable(context.Background(), d, table(t, "team,practice\nA,G0\nA,G1\nB,G2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Alignment(0.01)
+	if a.Score != 1 || a.Teams[0].Registered != 800 || math.Abs(a.Coverage-0.75) > 1e-9 {
+		t.Errorf("practice set: score %v registered %v coverage %v, want 1, 800, 0.75", a.Score, a.Teams[0].Registered, a.Coverage)
+	}
+	if err := m.Move("M0", "A", "B"); !errors.Is(err, teams.ErrInput) {
+		t.Errorf("Move on a practice set = %v, want ErrInput", err)
+	}
+}
+
+// trafford imports the Trafford localities by the given method on the fixture release.
+func trafford(t testing.TB, method teams.Method) (*overlap.Dataset, *teams.Import) {
+	t.Helper()
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := teams.PolygonOptions{Method: method}
+	if method == teams.MethodCentroid {
+		c, err := nhs.ReadCentroids(fixtures.Path("lsoa-centroids.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Centroids = make(map[string]orb.Point, len(c.Points))
+		for k, p := range c.Points {
+			o.Centroids[k] = orb.Point{p.Lon, p.Lat}
+		}
+	} else {
+		if o.LSOAs, err = geo.ReadFile(fixtures.Path("lsoa.geojson"), geo.ReadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imp, err := teams.FromPolygons(context.Background(), d, layer, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, imp
+}
+
+// golden is the part of an alignment worth pinning, rounded so float noise doesn't churn it.
+type golden struct {
+	LSOAs     map[string]int      `json:"lsoas"`
+	Uncovered []string            `json:"uncovered"`
+	Contested int                 `json:"contested"`
+	Score     float64             `json:"score"`
+	Coverage  float64             `json:"coverage"`
+	Teams     map[string][]string `json:"teams"`
+	CSV       string              `json:"teams_csv"`
+}
+
+func round(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+
+func TestTraffordGolden(t *testing.T) {
+	for _, method := range []teams.Method{teams.MethodCentroid, teams.MethodArea} {
+		t.Run(method.String(), func(t *testing.T) {
+			d, imp := trafford(t, method)
+			m, err := teams.NewModel(d, imp.Set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := m.Alignment(0.01)
+			g := golden{LSOAs: map[string]int{}, Uncovered: imp.Uncovered, Contested: len(imp.Contested), Score: round(a.Score), Coverage: round(a.Coverage), Teams: map[string][]string{}}
+			for _, tm := range imp.Set.Teams {
+				g.LSOAs[tm.Name] = len(tm.LSOAs)
+			}
+			for _, tm := range a.Teams {
+				for _, s := range tm.PCNs {
+					g.Teams[tm.Name] = append(g.Teams[tm.Name], d.PCNs[s.PCN].Code)
+				}
+			}
+			var buf bytes.Buffer
+			if err := teams.WriteTeams(&buf, d, a); err != nil {
+				t.Fatal(err)
+			}
+			g.CSV = buf.String()
+			got, _ := json.MarshalIndent(g, "", "  ")
+			path := filepath.Join("testdata", "trafford-"+method.String()+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(want) != string(got)+"\n" {
+				t.Errorf("Trafford %s alignment differs from %s:\n%s", method, path, got)
+			}
+			if a.Score <= 0 || a.Score > 1 {
+				t.Errorf("Score = %v, want in (0, 1]", a.Score)
+			}
+		})
+	}
+}
+
+func TestPolygonErrors(t *testing.T) {
+	d := synthetic(t)
+	square := func(x float64) string {
+		return `{"type":"Polygon","coordinates":[[[` + ftoa(x) + `,0],[` + ftoa(x+1) + `,0],[` + ftoa(x+1) + `,1],[` + ftoa(x) + `,1],[` + ftoa(x) + `,0]]]}`
+	}
+	bowtie := `{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}`
+	tests := map[string]struct {
+		features string
+		text     string
+	}{
+		"duplicate name":    {features: `{"type":"Feature","properties":{"name":"A","code":"1"},"geometry":` + square(0) + `},{"type":"Feature","properties":{"name":"A","code":"2"},"geometry":` + square(2) + `}`, text: `feature 1: team name "A" repeats feature 0`},
+		"self-intersecting": {features: `{"type":"Feature","properties":{"name":"A"},"geometry":` + bowtie + `}`, text: "self-intersecting"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			doc := `{"type":"FeatureCollection","features":[` + tc.features + `]}`
+			layer, err := geo.ReadGeoJSON(strings.NewReader(doc), "teams.geojson", geo.ReadOptions{})
+			if err == nil {
+				_, err = teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{})
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.text) || !strings.Contains(err.Error(), "teams.geojson") {
+				t.Errorf("FromPolygons = %v, want an error containing %q", err, tc.text)
+			}
+		})
+	}
+}
+
+func ftoa(v float64) string { b, _ := json.Marshal(v); return string(b) }
+
+func FuzzParseCSV(f *testing.F) {
+	for _, s := range []string{"team,lsoa\nA,E01000001\n", "Team Name,MSOA11CD\nA,E02000001\nB,E02000002\n", "\uFEFFteam,practice_code\nA,P1\n",
+		"team,lsoa,msoa\n", "team,lsoa\n\"a\nb\",x\n", "team,lsoa\nA\n", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tab, err := teams.ParseCSV(strings.NewReader(s), "fuzz.csv")
+		if err != nil {
+			if !errors.Is(err, teams.ErrInput) {
+				t.Fatalf("ParseCSV error %v does not wrap ErrInput", err)
+			}
+			return
+		}
+		if len(tab.Rows) == 0 || (tab.Kind != teams.MethodLSOA && tab.Kind != teams.MethodMSOA && tab.Kind != teams.MethodPractice) {
+			t.Fatalf("ParseCSV accepted %d rows of kind %v", len(tab.Rows), tab.Kind)
+		}
+		for _, r := range tab.Rows {
+			if r.Team == "" || r.Code == "" || r.Line < 2 {
+				t.Fatalf("ParseCSV accepted row %+v", r)
+			}
+		}
+	})
+}
