@@ -24,7 +24,21 @@ func polygonsArea(mp orb.MultiPolygon) float64 {
 // anticlockwise and holes clockwise, and the same area as its member areas together (so no member
 // is missing and no internal edge was left in).
 func TestDissolve(t *testing.T) {
-	d := fixtureDataset(t)
+	checkDissolve(t, fixtureDataset(t))
+	// The fixture's Sub-ICBs were ingested as polygons: they are not dissolved again.
+	for _, b := range boundaries(fixtureDataset(t)) {
+		if b.Kind == nhs.KindSubICB.String() && b.dissolved {
+			t.Errorf("sub-icb %s dissolved although sub-icb outlines were ingested", b.Code)
+		}
+	}
+}
+
+// TestDissolveNational checks the dissolved outlines of the national release (with -national).
+func TestDissolveNational(t *testing.T) {
+	checkDissolve(t, nationalDataset(t))
+}
+
+func checkDissolve(t *testing.T, d *overlap.Dataset) {
 	dv := newDissolver(d.Areas)
 	for _, k := range dissolveKinds {
 		units := map[string]float64{}
@@ -55,12 +69,6 @@ func TestDissolve(t *testing.T) {
 					}
 				}
 			}
-		}
-	}
-	// The fixture's Sub-ICBs were ingested as polygons: they are not dissolved again.
-	for _, b := range boundaries(d) {
-		if b.Kind == nhs.KindSubICB.String() && b.dissolved {
-			t.Errorf("sub-icb %s dissolved although sub-icb outlines were ingested", b.Code)
 		}
 	}
 }

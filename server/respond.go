@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -111,11 +112,24 @@ func (s *Server) write(c echo.Context, p payload) error {
 
 // cacheHeaders sets Cache-Control for answers that only change with the data.
 func (s *Server) cacheHeaders(h http.Header) {
-	if s.cfg.MaxAge < 0 {
-		h.Set(echo.HeaderCacheControl, "no-cache")
-		return
+	h[echo.HeaderCacheControl] = s.hdr.cacheControl
+}
+
+// headers are header values built once and shared by every answer that sends them: assigning a
+// shared slice to a canonical key costs nothing per request, and net/http never modifies it.
+type headers struct {
+	cacheControl, mvt, gzip, varyEncoding []string
+}
+
+func newHeaders(maxAge time.Duration) headers {
+	cc := "no-cache"
+	if maxAge >= 0 {
+		cc = "public, max-age=" + strconv.Itoa(int(maxAge.Seconds()))
 	}
-	h.Set(echo.HeaderCacheControl, "public, max-age="+strconv.Itoa(int(s.cfg.MaxAge.Seconds())))
+	return headers{
+		cacheControl: []string{cc}, mvt: []string{mimeMVT}, gzip: []string{"gzip"},
+		varyEncoding: []string{echo.HeaderAcceptEncoding},
+	}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip: "gzip" (or "x-gzip") with a

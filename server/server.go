@@ -68,7 +68,7 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:              "127.0.0.1:8080",
 		CORSOrigins:       []string{"*"},
-		CacheBytes:        128 << 20,
+		CacheBytes:        64 << 20,
 		MaxAge:            time.Hour,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
@@ -157,6 +157,7 @@ type Server struct {
 	metrics   *metrics
 	echo      *echo.Echo
 	docs      payload // the OpenAPI document
+	hdr       headers
 }
 
 // New validates cfg and builds a server for data: with a Dataset it prepares the tile geometry of the
@@ -178,6 +179,7 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		cache:     tiles.NewCache(cfg.CacheBytes),
 		counts:    newMemo[float64, []int32](16),
 		summaries: newMemo[float64, []byte](8),
+		hdr:       newHeaders(cfg.MaxAge),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -176,25 +176,29 @@ func (s *Server) writeTile(c echo.Context, e tiles.Entry) error {
 	if e.Gzip == nil {
 		return c.NoContent(http.StatusNoContent)
 	}
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if v := h[echo.HeaderVary]; len(v) == 0 {
+		h[echo.HeaderVary] = s.hdr.varyEncoding
+	} else {
+		h[echo.HeaderVary] = append(v, echo.HeaderAcceptEncoding)
+	}
 	gz := acceptsGzip(r.Header.Get(echo.HeaderAcceptEncoding))
 	etag := e.ETag
 	if gz {
 		etag = gzETag(etag)
 	}
-	h.Set(headerETag, etag)
+	h[headerETag] = []string{etag}
 	if etagMatch(r.Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	h.Set(echo.HeaderContentType, mimeMVT)
+	h[echo.HeaderContentType] = s.hdr.mvt
 	if gz {
-		h.Set(echo.HeaderContentEncoding, "gzip")
-		h.Set(echo.HeaderContentLength, strconv.Itoa(len(e.Gzip)))
+		h[echo.HeaderContentEncoding] = s.hdr.gzip
+		h[echo.HeaderContentLength] = []string{strconv.Itoa(len(e.Gzip))}
 		w.WriteHeader(http.StatusOK)
 		_, err := w.Write(e.Gzip)
 		return err
 	}
-	h.Set(echo.HeaderContentLength, strconv.Itoa(e.Size))
+	h[echo.HeaderContentLength] = []string{strconv.Itoa(e.Size)}
 	w.WriteHeader(http.StatusOK)
 	return gunzipTo(w, e.Gzip)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"pcnmap/server"
@@ -33,6 +35,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	publicURL := fs.String("public-url", "", "base `URL` clients reach the server at, for TileJSON tile URLs behind a proxy (default: from each request)")
 	logFormat := fs.String("log", "text", "log `format`: text or json")
 	quiet := fs.Bool("quiet", false, "log warnings and errors only, not every request")
+	memLimit := fs.Int("mem-limit", 256, "soft limit in `MB` for the Go heap (the GC works harder near it; 0: none); GOMEMLIMIT overrides it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,8 +45,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *mbtiles != "" && *release != "" {
 		return fmt.Errorf("%w: serve: --release needs --db", errUsage)
 	}
-	if *cacheMB <= 0 || *maxAge < 0 {
-		return fmt.Errorf("%w: serve: --cache-mb must be positive and --max-age not negative", errUsage)
+	if *cacheMB <= 0 || *maxAge < 0 || *memLimit < 0 {
+		return fmt.Errorf("%w: serve: --cache-mb must be positive, --max-age and --mem-limit not negative", errUsage)
+	}
+	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// The default GC target is twice the live heap: for England that is ~150 MB of dataset, tile
+		// geometry and point index, plus the tile cache, so without a limit RSS drifts towards 350 MB.
+		debug.SetMemoryLimit(int64(*memLimit) << 20)
 	}
 	level := slog.LevelInfo
 	if *quiet {
@@ -90,6 +98,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Preparing the tile geometry needs several times the memory the server keeps; give the
+	// difference back to the system now rather than whenever the scavenger gets to it.
+	debug.FreeOSMemory()
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *addr)
 	if err != nil {
