@@ -233,4 +233,5 @@ func gunzip(gz []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-const headerETag = "ETag"
+// headerETag is the canonical form of "ETag", for direct use as a key of an http.Header.
+const headerETag = "Etag"
