@@ -94,8 +94,10 @@ func webContentType(name string) string {
 // webRoutes serves the map page at / and its files beside it (/assets/app-HASH.js, /favicon.svg).
 // Hashed assets may be cached for a year; the page itself is revalidated by ETag on every load, so a
 // new binary's page is picked up at once. Paths not in the bundle answer the usual JSON 404.
-func (s *Server) webRoutes(e *echo.Echo) error {
-	files, err := webSite(webFiles)
+func (s *Server) webRoutes(e *echo.Echo) error { return s.webRoutesFrom(e, webFiles) }
+
+func (s *Server) webRoutesFrom(e *echo.Echo, fsys fs.FS) error {
+	files, err := webSite(fsys)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ function units(u: Record<string, { code: string; name?: string }>): HTMLElement 
 function shareBar(p: AreaPCN, max: number, a: SelectionActions, dominant: boolean): HTMLElement {
   return h(
     'li',
-    { class: `bar-row${p.serves ? '' : ' below'}` },
+    { class: `bar-row${p.serves ? '' : ' below'}`, 'data-code': p.code, 'data-share': p.share },
     h(
       'button',
       { type: 'button', class: 'link bar-name', title: `${displayName(p.name)} (${p.code}): show where its patients live`, onclick: () => a.selectPCN(p.code) },
