@@ -231,6 +231,7 @@ type document struct {
 	Code, Name  string
 	Release     releaseInfo
 	UnitColumn  string
+	Compare     bool // the headline has an "All areas" column to compare with
 	Headline    []headRow
 	Histogram   template.HTML
 	HistTitle   string
@@ -308,6 +309,7 @@ func (r *run) document(ctx context.Context, sc scope) (*document, figures, error
 	} else {
 		doc.Title = "PCN overlap: " + sc.name + " (" + kindTitle(sc.kind) + " " + sc.code + ")"
 		doc.UnitColumn = "This " + kindTitle(sc.kind)
+		doc.Compare = true
 		// A PDF would resolve the relative link to where it was printed from: no link there.
 		if r.opt.By != nhs.KindUnset && r.opt.Format == FormatHTML {
 			doc.Index = "index.html"
@@ -484,7 +486,7 @@ func (r *run) histogram(sc scope, f figures, ts string) (template.HTML, error) {
 	if err := b.Write(&sb); err != nil {
 		return "", fmt.Errorf("report: histogram of %s: %w", sc.code, err)
 	}
-	return template.HTML(sb.String()), nil // #nosec: built by package svg, which escapes every text
+	return template.HTML(sb.String()), nil // trusted: package svg escapes every text it writes
 }
 
 // classes are the legend of the PCNs-per-area maps: 1 … 7 and 8 or more, with 0 in grey.
@@ -553,7 +555,7 @@ func (r *run) unitMap(ctx context.Context, sc scope, ts string) (template.HTML, 
 	if _, err := m.Write(ctx, &sb); err != nil {
 		return "", "", fmt.Errorf("report: map of %s: %w", sc.code, err)
 	}
-	return template.HTML(sb.String()), note, nil // #nosec: built by package svg, which escapes every text
+	return template.HTML(sb.String()), note, nil // trusted: package svg escapes every text it writes
 }
 
 // kindNoun names a kind of unit inside a sentence.

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"fmt"
@@ -18,18 +17,17 @@ import (
 	"pcnmap/overlap/nhs"
 )
 
-//go:embed templates
+//go:embed templates/*.html
 var templateFS embed.FS
+
+// style is the documents' style sheet, inlined in each so that a document is one file.
+//
+//go:embed templates/style.css
+var style string
 
 // templates are parsed once; a failure here is a bug in the embedded files, caught by every test.
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"css": func() template.CSS {
-		b, err := templateFS.ReadFile("templates/style.css")
-		if err != nil {
-			panic(err)
-		}
-		return template.CSS(b) // #nosec: our own embedded style sheet
-	},
+	"css": func() template.CSS { return template.CSS(style) }, // trusted: our own style sheet
 }).ParseFS(templateFS, "templates/*.html"))
 
 // indexRow is one unit in the index page.
@@ -142,11 +140,4 @@ func (r *run) indexRow(sc scope, f figures, link string) indexRow {
 		MeanAny: fixed(f.Any.Mean, 2), MeanAt: fixed(f.At.Mean, 2) + " (" + fixed(f.At.SD, 2) + ")",
 		Low: commas(int64(low)),
 	}
-}
-
-// renderDocument executes the unit template into memory, for tests.
-func renderDocument(doc *document) ([]byte, error) {
-	var buf bytes.Buffer
-	err := templates.ExecuteTemplate(&buf, "unit.html", doc)
-	return buf.Bytes(), err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -129,4 +130,26 @@ func sorted(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// TestReportPDFWithoutBrowser: with no Chromium on PATH, --format pdf says so and writes the HTML;
+// a --browser that does not exist is a usage error.
+func TestReportPDFWithoutBrowser(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	t.Setenv("PATH", t.TempDir())
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"report", "--db", db, "--format", "pdf", "--unit", "E54000015", "--out", dir}); err != nil {
+		t.Fatalf("report --format pdf without a browser: %v", err)
+	}
+	if !strings.Contains(errOut.String(), "PDF skipped") {
+		t.Errorf("stderr = %q, want a message that the PDF was skipped", errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "icb-E54000015.html")); err != nil {
+		t.Errorf("no HTML written instead of the PDF: %v", err)
+	}
+	if _, err := pcnmap(t, "report", "--db", db, "--format", "pdf", "--browser", "/no/such/chromium", "--out", dir); !errors.Is(err, errUsage) {
+		t.Errorf("report --browser /no/such/chromium = %v, want a usage error", err)
+	}
 }

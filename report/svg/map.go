@@ -94,11 +94,8 @@ func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 	n := math.Ldexp(1, z)
 	world := float64(tiles.Extent) * n
 	// Global tile units at zoom z → deci-pixels.
-	px := func(gx, gy int64) [2]int64 {
-		return [2]int64{
-			int64(math.Round(((float64(gx)/world-x0)*s0 + pad) * scale)),
-			int64(math.Round(((float64(gy)/world-y0)*s0 + pad) * scale)),
-		}
+	px := func(gx, gy float64) [2]int64 {
+		return [2]int64{int64(math.Round(((gx/world-x0)*s0 + pad) * scale)), int64(math.Round(((gy/world-y0)*s0 + pad) * scale))}
 	}
 	mapW, mapH := wx*s0+2*pad, wy*s0+2*pad
 
@@ -160,7 +157,7 @@ func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 						}
 						out := make([][2]int64, 0, len(g))
 						for _, p := range g {
-							q := px(p[0], p[1])
+							q := px(float64(p[0]), float64(p[1]))
 							if len(out) == 0 || out[len(out)-1] != q {
 								out = append(out, q)
 							}
@@ -205,9 +202,7 @@ func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 				if !ok {
 					continue
 				}
-				pa := [2]int64{int64(math.Round(((a[0]/world-x0)*s0 + pad) * scale)), int64(math.Round(((a[1]/world-y0)*s0 + pad) * scale))}
-				pb := [2]int64{int64(math.Round(((b[0]/world-x0)*s0 + pad) * scale)), int64(math.Round(((b[1]/world-y0)*s0 + pad) * scale))}
-				if pa != pb {
+				if pa, pb := px(a[0], a[1]), px(b[0], b[1]); pa != pb {
 					lines[class] = append(lines[class], canonical(pa, pb))
 				}
 			}
