@@ -1,0 +1,428 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"pcnmap/geo"
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+	"pcnmap/store"
+	"pcnmap/teams"
+)
+
+// teamCommands are the subcommands of pcnmap teams.
+var teamCommands = []command{
+	{"import", "import a footprint set from polygons or a team → LSOA/MSOA/practice CSV", runTeamsImport},
+	{"list", "list the footprint sets of a release", runTeamsList},
+	{"delete", "delete a footprint set", runTeamsDelete},
+	{"rename", "rename a footprint set", runTeamsRename},
+	{"alignment", "measure a set's alignment with PCNs: teams.csv, team_pcn_matrix.csv, pcn_teams.csv, the score", runTeamsAlignment},
+	{"whatif", "move LSOAs or MSOAs between teams and show the changed metrics; --save-as keeps the result", runTeamsWhatIf},
+}
+
+func runTeams(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(e.stderr, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
+		for _, c := range teamCommands {
+			fmt.Fprintf(e.stderr, "  %-9s %s\n", c.name, c.summary)
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("%w: teams: no subcommand given", errUsage)
+		}
+		return nil
+	}
+	for _, c := range teamCommands {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	return fmt.Errorf("%w: teams: unknown subcommand %q", errUsage, args[0])
+}
+
+// parseWithSource parses flags given before or after exactly one positional SOURCE argument.
+func parseWithSource(fs *flag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	}
+	if fs.NArg() == 0 {
+		return "", fmt.Errorf("%w: %s: SOURCE file is required", errUsage, fs.Name())
+	}
+	source := fs.Arg(0)
+	if err := parse(fs, fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	return source, nil
+}
+
+func runTeamsImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams import", "--db W.db --name NAME [--release R] [--method centroid|area] [--name-field F]\n"+
+		"       [--centroids LSOA_PWC.csv] [--lsoa-polygons LSOA.geojson] [--replace] SOURCE\n\n"+
+		"SOURCE is either polygons, one feature per team (GeoJSON, zipped Shapefile or GeoPackage, WGS84 or\n"+
+		"EPSG:27700), or a CSV with a team column and one code column: lsoa, msoa or practice. Polygons\n"+
+		"take LSOAs by population-weighted centroid (--centroids; --lsoa-polygons' points on surface fill\n"+
+		"gaps) or, with --method area, share each LSOA's patients by the part of its area in each team\n"+
+		"(--lsoa-polygons).")
+	db := fs.String("db", "", "workspace `file`")
+	name := fs.String("name", "", "the set's `name`")
+	release := fs.String("release", "", "`release` to check codes against and store the set in (default the newest)")
+	method := fs.String("method", "centroid", "how polygons take LSOAs: centroid or area")
+	nameField := fs.String("name-field", "", "polygon attribute holding the team name (default: detected, e.g. name, area_name)")
+	centroids := fs.String("centroids", "", "LSOA population-weighted centroids `CSV`, for --method centroid")
+	lsoaPolygons := fs.String("lsoa-polygons", "", "LSOA polygons `file`, for --method area")
+	replace := fs.Bool("replace", false, "replace a set of the same name")
+	source, err := parseWithSource(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := required(fs, "db", "name"); err != nil {
+		return err
+	}
+	m, err := teams.ParseMethod(*method)
+	if err != nil || (m != teams.MethodCentroid && m != teams.MethodArea) {
+		return fmt.Errorf("%w: teams import: --method %q must be centroid or area", errUsage, *method)
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	d, err := w.Load(ctx, *release)
+	if err != nil {
+		return err
+	}
+	var imp *teams.Import
+	if strings.EqualFold(filepath.Ext(source), ".csv") {
+		f, err := os.Open(source)
+		if err != nil {
+			return fmt.Errorf("teams: %w", err)
+		}
+		tab, err := teams.ParseCSV(f, filepath.Base(source))
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if imp, err = teams.FromTable(ctx, d, tab); err != nil {
+			return err
+		}
+	} else {
+		o := teams.PolygonOptions{Method: m}
+		switch {
+		case m == teams.MethodCentroid && *centroids == "" && *lsoaPolygons == "":
+			return fmt.Errorf("%w: teams import: polygons by centroid need --centroids (or --lsoa-polygons)", errUsage)
+		case m == teams.MethodArea && *lsoaPolygons == "":
+			return fmt.Errorf("%w: teams import: --method area needs --lsoa-polygons", errUsage)
+		}
+		if *centroids != "" {
+			c, err := nhs.ReadCentroids(*centroids)
+			if err != nil {
+				return err
+			}
+			o.Centroids = make(map[string]orb.Point, len(c.Points))
+			for k, p := range c.Points {
+				o.Centroids[k] = orb.Point{p.Lon, p.Lat}
+			}
+		}
+		if *lsoaPolygons != "" {
+			if o.LSOAs, err = geo.ReadFile(*lsoaPolygons, geo.ReadOptions{}); err != nil {
+				return err
+			}
+		}
+		layer, err := geo.ReadFile(source, geo.ReadOptions{CodeField: *nameField})
+		if err != nil {
+			return err
+		}
+		if *nameField != "" {
+			layer.NameField = "" // the code field is the name
+		}
+		if imp, err = teams.FromPolygons(ctx, d, layer, o); err != nil {
+			return err
+		}
+	}
+	imp.Set.Name = *name
+	imp.Set.Source = filepath.Base(source)
+	imp.Set.ImportedAt = time.Now().UTC().Truncate(time.Second)
+	model, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		return err
+	}
+	if err := w.SaveTeams(ctx, d.Release, imp.Set, *replace); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported %q into release %s: %d teams, method %s\n", *name, d.Release, len(imp.Set.Teams), imp.Set.Method)
+	for _, t := range imp.Set.Teams {
+		if len(t.Practices) > 0 {
+			fmt.Fprintf(e.stdout, "  %s: %d practices\n", t.Name, len(t.Practices))
+		} else {
+			fmt.Fprintf(e.stdout, "  %s: %d LSOAs\n", t.Name, len(t.LSOAs))
+		}
+	}
+	fmt.Fprintf(e.stdout, "uncovered LSOAs (in covered areas): %d%s\n", len(imp.Uncovered), codes(imp.Uncovered))
+	var contested []string
+	for _, c := range imp.Contested {
+		contested = append(contested, c.Code+" ("+strings.Join(c.Teams, " / ")+")")
+	}
+	fmt.Fprintf(e.stdout, "claimed by several teams (split evenly): %d%s\n", len(imp.Contested), codes(contested))
+	if imp.NoPoint > 0 {
+		fmt.Fprintf(e.stdout, "LSOAs with no centroid or polygon (not placed): %d\n", imp.NoPoint)
+	}
+	a := model.Alignment(0.01)
+	fmt.Fprintf(e.stdout, "alignment score at 1%%: %.4f\n", a.Score)
+	return nil
+}
+
+// codes abbreviates a list for a terminal line.
+func codes(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	if len(list) > 10 {
+		return ": " + strings.Join(list[:10], ", ") + fmt.Sprintf(", … (%d more)", len(list)-10)
+	}
+	return ": " + strings.Join(list, ", ")
+}
+
+func runTeamsList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams list", "--db W.db [--release R]")
+	db := fs.String("db", "", "workspace `file`")
+	release := fs.String("release", "", "`release` (default the newest)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db"); err != nil {
+		return err
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	sets, err := w.TeamSets(ctx, *release)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "release\tname\tteams\tmethod\tsource\timported")
+	for _, s := range sets {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", s.Release, s.Name, s.Teams, s.Method, s.Source, s.ImportedAt.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+func runTeamsDelete(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams delete", "--db W.db --set NAME [--release R]")
+	db := fs.String("db", "", "workspace `file`")
+	set := fs.String("set", "", "the set's `name`")
+	release := fs.String("release", "", "`release` (default the newest)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set"); err != nil {
+		return err
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := w.DeleteTeams(ctx, *release, *set); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "deleted %q\n", *set)
+	return err
+}
+
+func runTeamsRename(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams rename", "--db W.db --set NAME --to NEW_NAME [--release R]")
+	db := fs.String("db", "", "workspace `file`")
+	set := fs.String("set", "", "the set's `name`")
+	to := fs.String("to", "", "the new `name`")
+	release := fs.String("release", "", "`release` (default the newest)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set", "to"); err != nil {
+		return err
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := w.RenameTeams(ctx, *release, *set, *to); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "renamed %q to %q\n", *set, *to)
+	return err
+}
+
+// openModel loads the release and set named by the flags and resolves the set.
+func openModel(ctx context.Context, db, release, set string) (*store.Workspace, *overlap.Dataset, *teams.Model, error) {
+	w, err := store.Open(ctx, db, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := w.LoadTeams(ctx, release, set)
+	if err == nil {
+		var d *overlap.Dataset
+		if d, err = w.Load(ctx, release); err == nil {
+			var m *teams.Model
+			if m, err = teams.NewModel(d, s); err == nil {
+				return w, d, m, nil
+			}
+		}
+	}
+	w.Close()
+	return nil, nil, nil, err
+}
+
+func runTeamsAlignment(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams alignment", "--db W.db --set NAME [--release R] [--threshold 1%] [--out DIR]\n\n"+
+		"Prints the alignment score and a line per team; with --out, writes teams.csv, team_pcn_matrix.csv\n"+
+		"and pcn_teams.csv into DIR.")
+	db := fs.String("db", "", "workspace `file`")
+	set := fs.String("set", "", "the set's `name`")
+	release := fs.String("release", "", "`release` (default the newest)")
+	threshold := fs.String("threshold", "1%", "share of a team's registered population a PCN must hold to count")
+	out := fs.String("out", "", "output `directory` for the CSV files")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set"); err != nil {
+		return err
+	}
+	t, err := overlap.ParseThreshold(*threshold)
+	if err != nil {
+		return fmt.Errorf("%w: teams alignment: --threshold: %v", errUsage, err)
+	}
+	w, d, m, err := openModel(ctx, *db, *release, *set)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	a := m.Alignment(t)
+	if *out != "" {
+		if err := writeAlignment(*out, d, a); err != nil {
+			return err
+		}
+	}
+	return printAlignment(e.stdout, *set, d, a, nil)
+}
+
+func writeAlignment(dir string, d *overlap.Dataset, a *teams.Alignment) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("teams: %w", err)
+	}
+	for name, write := range map[string]func(io.Writer, *overlap.Dataset, *teams.Alignment) error{
+		"teams.csv": teams.WriteTeams, "team_pcn_matrix.csv": teams.WriteMatrix, "pcn_teams.csv": teams.WritePCNs,
+	} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("teams: %w", err)
+		}
+		err = write(f, d, a)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("teams: write %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// printAlignment prints the summary and one line per team; with before, the score change too.
+func printAlignment(w io.Writer, name string, d *overlap.Dataset, a, before *teams.Alignment) error {
+	if err := teams.Summary(w, name, a); err != nil {
+		return err
+	}
+	if before != nil {
+		fmt.Fprintf(w, "score before the moves: %.4f (change %+.4f)\n", before.Score, a.Score-before.Score)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "team\tregistered\tpcns\tdominant\tshare\teffective_pcns")
+	for i, t := range a.Teams {
+		dom := "-"
+		if t.Dominant >= 0 {
+			dom = d.PCNs[t.Dominant].Code
+		}
+		line := fmt.Sprintf("%s\t%.0f\t%d\t%s\t%.3f\t%.2f", t.Name, t.Registered, len(t.PCNs), dom, t.DominantShare, t.EffectivePCNs)
+		if before != nil && before.Teams[i].Registered != t.Registered {
+			line += fmt.Sprintf("\t(was %.0f, %d PCNs)", before.Teams[i].Registered, len(before.Teams[i].PCNs))
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams whatif", "--db W.db --set NAME --move CODE:FROM:TO [--move …] [--threshold 1%] [--save-as NAME] [--out DIR]\n\n"+
+		"Moves an LSOA or MSOA (CODE) from team FROM to team TO in memory and prints the changed metrics;\n"+
+		"the stored set is untouched unless --save-as stores the result as a new set.")
+	db := fs.String("db", "", "workspace `file`")
+	set := fs.String("set", "", "the set's `name`")
+	release := fs.String("release", "", "`release` (default the newest)")
+	threshold := fs.String("threshold", "1%", "share of a team's registered population a PCN must hold to count")
+	var moves list
+	fs.Var(&moves, "move", "`CODE:FROM:TO`, an LSOA or MSOA code and two team names (repeatable)")
+	saveAs := fs.String("save-as", "", "store the edited set under this `name`")
+	out := fs.String("out", "", "output `directory` for the edited set's CSV files")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set", "move"); err != nil {
+		return err
+	}
+	t, err := overlap.ParseThreshold(*threshold)
+	if err != nil {
+		return fmt.Errorf("%w: teams whatif: --threshold: %v", errUsage, err)
+	}
+	w, d, m, err := openModel(ctx, *db, *release, *set)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	before := m.Alignment(t)
+	for _, mv := range moves {
+		parts := strings.SplitN(mv, ":", 3)
+		if len(parts) != 3 {
+			return fmt.Errorf("%w: teams whatif: --move %q is not CODE:FROM:TO", errUsage, mv)
+		}
+		if err := m.Move(strings.TrimSpace(parts[0]), parts[1], parts[2]); err != nil {
+			return err
+		}
+	}
+	a := m.Alignment(t)
+	if *out != "" {
+		if err := writeAlignment(*out, d, a); err != nil {
+			return err
+		}
+	}
+	if err := printAlignment(e.stdout, *set+" (edited)", d, a, before); err != nil {
+		return err
+	}
+	if *saveAs != "" {
+		s := m.Set()
+		s.Name = *saveAs
+		s.Source = *set
+		s.ImportedAt = time.Now().UTC().Truncate(time.Second)
+		if err := w.SaveTeams(ctx, d.Release, s, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "saved as %q\n", *saveAs)
+	}
+	return nil
+}

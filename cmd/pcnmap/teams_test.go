@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"pcnmap/store"
+	"pcnmap/teams"
+)
+
+func TestTeamsCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	localities := fixtures + "trafford-localities.geojson"
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := pcnmap(t, args...)
+		if err != nil {
+			t.Fatalf("pcnmap %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	out := run("teams", "import", "--db", db, "--name", "Trafford localities", "--centroids", fixtures+"lsoa-centroids.csv", localities)
+	for _, want := range []string{"4 teams, method centroid", "Central: 33 LSOAs", "uncovered LSOAs (in covered areas): 0", "alignment score at 1%: 0.9312"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("teams import output lacks %q:\n%s", want, out)
+		}
+	}
+	// Flags after SOURCE, the area method and a CSV of MSOAs.
+	run("teams", "import", "--db", db, localities, "--name", "by area", "--method", "area", "--lsoa-polygons", fixtures+"lsoa.geojson")
+	csv := filepath.Join(dir, "patches.csv")
+	if err := os.WriteFile(csv, []byte("team,msoa\nNorth,E02001259\nNorth,E02001260\nSouth,E02001261\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("teams", "import", "--db", db, "--name", "patches", csv)
+	out = run("teams", "list", "--db", db)
+	if n := strings.Count(out, "\n"); n != 4 || !strings.Contains(out, "patches.csv") || !strings.Contains(out, "area") {
+		t.Errorf("teams list printed %d lines:\n%s", n, out)
+	}
+
+	outDir := filepath.Join(dir, "align")
+	out = run("teams", "alignment", "--db", db, "--set", "Trafford localities", "--out", outDir)
+	if !strings.Contains(out, "alignment score: 0.9312") {
+		t.Errorf("teams alignment output:\n%s", out)
+	}
+	for _, name := range []string{"teams.csv", "team_pcn_matrix.csv", "pcn_teams.csv"} {
+		b, err := os.ReadFile(filepath.Join(outDir, name))
+		if err != nil || strings.Count(string(b), "\n") < 5 {
+			t.Errorf("%s: %v\n%s", name, err, b)
+		}
+	}
+
+	// What-if: move one MSOA of Central to West, save the result, and check the stored set is unchanged.
+	out = run("teams", "whatif", "--db", db, "--set", "Trafford localities", "--move", "E02001259:North:West", "--save-as", "moved")
+	if !regexp.MustCompile(`score before the moves: 0\.9312 \(change [-+]0\.\d+\)`).MatchString(out) || !strings.Contains(out, `saved as "moved"`) {
+		t.Errorf("teams whatif output:\n%s", out)
+	}
+	w, err := store.Open(t.Context(), db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err1 := w.LoadTeams(t.Context(), "", "Trafford localities")
+	moved, err2 := w.LoadTeams(t.Context(), "", "moved")
+	w.Close()
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if moved.Method != teams.MethodEdited || len(orig.Teams[1].LSOAs) == len(moved.Teams[1].LSOAs) {
+		t.Errorf("moved set: method %v, North %d LSOAs (original %d)", moved.Method, len(moved.Teams[1].LSOAs), len(orig.Teams[1].LSOAs))
+	}
+
+	run("teams", "rename", "--db", db, "--set", "moved", "--to", "proposal")
+	run("teams", "delete", "--db", db, "--set", "proposal")
+	if out := run("teams", "list", "--db", db); strings.Contains(out, "proposal") || strings.Contains(out, "moved") {
+		t.Errorf("after rename and delete, teams list:\n%s", out)
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("team,lsoa\nA,E01999999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		args []string
+		want error
+	}{
+		"no subcommand":  {args: []string{"teams"}, want: errUsage},
+		"no source":      {args: []string{"teams", "import", "--db", db, "--name", "x"}, want: errUsage},
+		"no centroids":   {args: []string{"teams", "import", "--db", db, "--name", "x", localities}, want: errUsage},
+		"bad method":     {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "lsoa", localities}, want: errUsage},
+		"unknown code":   {args: []string{"teams", "import", "--db", db, "--name", "x", bad}, want: teams.ErrUnknownCode},
+		"taken name":     {args: []string{"teams", "import", "--db", db, "--name", "patches", csv}, want: store.ErrTeamSetExists},
+		"no set":         {args: []string{"teams", "alignment", "--db", db, "--set", "nope"}, want: store.ErrNoTeamSet},
+		"bad move":       {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259"}, want: errUsage},
+		"move no team":   {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259:North:Nowhere"}, want: teams.ErrNoTeam},
+		"bad threshold":  {args: []string{"teams", "alignment", "--db", db, "--set", "patches", "--threshold", "5"}, want: errUsage},
+		"rename missing": {args: []string{"teams", "rename", "--db", db, "--set", "nope", "--to", "x"}, want: store.ErrNoTeamSet},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := pcnmap(t, tc.args...); !errors.Is(err, tc.want) {
+				t.Errorf("pcnmap %s = %v, want %v", strings.Join(tc.args, " "), err, tc.want)
+			}
+		})
+	}
+	if out := run("teams", "list", "--db", db); strings.Count(out, "\n") != 4 {
+		t.Errorf("failed commands changed the sets:\n%s", out)
+	}
+}
