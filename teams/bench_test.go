@@ -1,0 +1,115 @@
+package teams_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"pcnmap/ingest"
+	"pcnmap/overlap"
+	"pcnmap/overlap/nhs"
+	"pcnmap/teams"
+)
+
+const national = "../../shared/data/"
+
+var (
+	nationalOnce sync.Once
+	nationalData *overlap.Dataset
+	nationalErr  error
+)
+
+// nationalDataset is the January 2021 release of England, built once per process.
+func nationalDataset(b *testing.B) *overlap.Dataset {
+	b.Helper()
+	if _, err := os.Stat(national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz"); err != nil {
+		b.Skip("national data absent:", err)
+	}
+	nationalOnce.Do(func() {
+		nationalData, nationalErr = ingest.Prepare(context.Background(), ingest.Options{
+			Areas:         national + "msoa2011-england-generalised-clipped.geojson.gz",
+			Registrations: national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz",
+			Membership:    national + "ePCN-2019-12.xlsx",
+			Lookup:        national + "lsoa11-msoa11-lookup.csv",
+			Contexts:      []string{national + "lsoa11-ccg20-lad20-lookup.csv"},
+		})
+	})
+	if nationalErr != nil {
+		b.Fatal(nationalErr)
+	}
+	return nationalData
+}
+
+// nationalSet makes one team per local authority from the MSOAs: ~300 teams over all of England,
+// a harder what-if than any one trust's set.
+func nationalSet(b *testing.B, d *overlap.Dataset) *teams.Set {
+	b.Helper()
+	var csv strings.Builder
+	csv.WriteString("team,msoa\n")
+	for _, a := range d.Areas {
+		la := a.Units[nhs.KindLA]
+		if la == "" {
+			la = "none"
+		}
+		csv.WriteString(la + "," + a.Code + "\n")
+	}
+	tab, err := teams.ParseCSV(strings.NewReader(csv.String()), "national.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp, err := teams.FromTable(context.Background(), d, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return imp.Set
+}
+
+// BenchmarkWhatIf moves one MSOA between two teams and recomputes every metric of the set, what the
+// map's what-if does per click (target under 50 ms on the national workspace).
+func BenchmarkWhatIf(b *testing.B) {
+	d := nationalDataset(b)
+	s := nationalSet(b, d)
+	m, err := teams.NewModel(d, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msoa := s.Teams[0].LSOAs[0].LSOA // an LSOA of the first team; its area is moved
+	l := d.Areas[d.LSOAs[indexOf(d, msoa)].Area].Code
+	from, to := s.Teams[0].Name, s.Teams[1].Name
+	b.Logf("%d teams, %d PCNs; moving %s between %s and %s", len(s.Teams), len(d.PCNs), l, from, to)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := m.Move(l, from, to); err != nil {
+			b.Fatal(err)
+		}
+		if a := m.Alignment(0.01); a.Score <= 0 {
+			b.Fatal("score", a.Score)
+		}
+		from, to = to, from
+	}
+}
+
+// BenchmarkModel resolves the national set against the release: the one-off cost before what-ifs.
+func BenchmarkModel(b *testing.B) {
+	d := nationalDataset(b)
+	s := nationalSet(b, d)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := teams.NewModel(d, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func indexOf(d *overlap.Dataset, lsoa string) int {
+	for i := range d.LSOAs {
+		if d.LSOAs[i].Code == lsoa {
+			return i
+		}
+	}
+	return -1
+}
