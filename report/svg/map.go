@@ -69,8 +69,54 @@ type Stats struct {
 // ErrMap is returned for a map that cannot be drawn.
 var ErrMap = errors.New("svg: map")
 
-// seg is a line segment in deci-pixels, a < b.
+// seg is a line segment (in global tile units or in deci-pixels), a < b.
 type seg struct{ a, b [2]int64 }
+
+// Line classes, in drawing order.
+const (
+	areaLine = iota
+	groupLine
+	outline
+)
+
+// frame places the map: the zoom its tiles are taken from, and the transform from global tile units
+// at that zoom to deci-pixels of the figure.
+type frame struct {
+	z          int
+	x0, y0, s0 float64 // top left in normalised Web Mercator; pixels per normalised unit
+	world      float64 // global tile units across the world at zoom z
+	mapW, mapH float64 // pixels
+	tx0, tx1   uint32  // tile columns and rows covering the bound
+	ty0, ty1   uint32
+}
+
+func newFrame(b orb.Bound, width, height float64) frame {
+	x0, y0 := mercator(orb.Point{b.Min[0], b.Max[1]})
+	x1, y1 := mercator(orb.Point{b.Max[0], b.Min[1]})
+	wx, wy := math.Max(x1-x0, 1e-12), math.Max(y1-y0, 1e-12)
+	f := frame{x0: x0, y0: y0, s0: math.Min((width-2*pad)/wx, (height-2*pad)/wy)}
+	for f.z < tiles.MaxZoom && tiles.DefaultTolerance*f.s0/(tiles.Extent*math.Ldexp(1, f.z)) > MaxTolerance {
+		f.z++
+	}
+	n := math.Ldexp(1, f.z)
+	f.world = tiles.Extent * n
+	f.mapW, f.mapH = wx*f.s0+2*pad, wy*f.s0+2*pad
+	last := uint32(n) - 1
+	f.tx0, f.tx1 = clampTile(x0*n, last), clampTile(x1*n, last)
+	f.ty0, f.ty1 = clampTile(y0*n, last), clampTile(y1*n, last)
+	return f
+}
+
+// px converts global tile units to deci-pixels.
+func (f *frame) px(gx, gy float64) [2]int64 {
+	return [2]int64{int64(math.Round(((gx/f.world-f.x0)*f.s0 + pad) * scale)), int64(math.Round(((gy/f.world-f.y0)*f.s0 + pad) * scale))}
+}
+
+// drawing is what the tiles give: each feature's rings and the lines of each class, in deci-pixels.
+type drawing struct {
+	rings map[int][][][2]int64
+	lines [3][]seg
+}
 
 // Write draws the map and its legend.
 func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
@@ -82,144 +128,25 @@ func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 	if width <= 0 || height <= 0 {
 		width, height = 680, 620
 	}
-	x0, y0 := mercator(orb.Point{m.Bound.Min[0], m.Bound.Max[1]})
-	x1, y1 := mercator(orb.Point{m.Bound.Max[0], m.Bound.Min[1]})
-	wx, wy := math.Max(x1-x0, 1e-12), math.Max(y1-y0, 1e-12)
-	s0 := math.Min((width-2*pad)/wx, (height-2*pad)/wy) // pixels per normalised unit
-	z := 0
-	for z < tiles.MaxZoom && tiles.DefaultTolerance*s0/(tiles.Extent*math.Ldexp(1, z)) > MaxTolerance {
-		z++
+	f := newFrame(m.Bound, width, height)
+	st.Zoom = f.z
+	dr, n, err := m.collect(ctx, &f)
+	if err != nil {
+		return st, err
 	}
-	st.Zoom = z
-	n := math.Ldexp(1, z)
-	world := float64(tiles.Extent) * n
-	// Global tile units at zoom z → deci-pixels.
-	px := func(gx, gy float64) [2]int64 {
-		return [2]int64{int64(math.Round(((gx/world-x0)*s0 + pad) * scale)), int64(math.Round(((gy/world-y0)*s0 + pad) * scale))}
-	}
-	mapW, mapH := wx*s0+2*pad, wy*s0+2*pad
-
-	in := make([]bool, m.Shapes.Len())
-	for _, i := range m.Features {
-		if i < 0 || i >= len(in) {
-			return st, fmt.Errorf("%w: feature %d out of range", ErrMap, i)
-		}
-		in[i] = true
-	}
-	layer := tiles.Layer{Name: "areas", Shapes: m.Shapes, Attrs: func(i int, _ []tiles.Value) bool { return in[i] }}
-	last := uint32(n) - 1
-	tx0, tx1 := clampTile(x0*n, last), clampTile(x1*n, last)
-	ty0, ty1 := clampTile(y0*n, last), clampTile(y1*n, last)
-
-	rings := make(map[int][][][2]int64) // feature → rings in deci-pixels
-	var lines [3][]seg                  // area lines, group lines, outline
-	type use struct {
-		n    uint8
-		a, b int32
-	}
-	edges := make(map[seg]use)
-	for ty := ty0; ty <= ty1; ty++ {
-		for tx := tx0; tx <= tx1; tx++ {
-			if err := ctx.Err(); err != nil {
-				return st, err
-			}
-			data, err := tiles.Render(ctx, maptile.New(tx, ty, maptile.Zoom(z)), layer)
-			if err != nil {
-				return st, fmt.Errorf("svg: map: %w", err)
-			}
-			if data == nil {
-				continue
-			}
-			st.Tiles++
-			layers, err := mvt.Unmarshal(data)
-			if err != nil {
-				return st, fmt.Errorf("svg: map: decode tile %d/%d/%d: %w", z, tx, ty, err)
-			}
-			ox, oy := int64(tx)*tiles.Extent, int64(ty)*tiles.Extent
-			clear(edges)
-			for _, l := range layers {
-				for _, f := range l.Features {
-					id, ok := f.ID.(float64)
-					if !ok || id < 1 || int(id) > len(in) {
-						return st, fmt.Errorf("%w: tile %d/%d/%d has a feature with id %v", ErrMap, z, tx, ty, f.ID)
-					}
-					fi := int32(id) - 1
-					for _, r := range polygonRings(f.Geometry) {
-						if len(r) > 1 && r[0] == r[len(r)-1] {
-							r = r[:len(r)-1]
-						}
-						if len(r) < 3 {
-							continue
-						}
-						g := make([][2]int64, len(r))
-						for k, p := range r {
-							g[k] = [2]int64{int64(p[0]) + ox, int64(p[1]) + oy}
-						}
-						out := make([][2]int64, 0, len(g))
-						for _, p := range g {
-							q := px(float64(p[0]), float64(p[1]))
-							if len(out) == 0 || out[len(out)-1] != q {
-								out = append(out, q)
-							}
-						}
-						if len(out) >= 3 {
-							rings[int(fi)] = append(rings[int(fi)], out)
-						}
-						prev := g[len(g)-1]
-						for _, p := range g {
-							k := canonical(prev, p)
-							prev = p
-							u := edges[k]
-							switch u.n {
-							case 0:
-								u.a = fi
-							case 1:
-								u.b = fi
-							}
-							u.n = min(u.n+1, 3)
-							edges[k] = u
-						}
-					}
-				}
-			}
-			// Keep each edge's part inside the tile proper (not its buffer, where the clipping
-			// edges lie), classified by the features on either side.
-			lo := [2]float64{float64(ox), float64(oy)}
-			hi := [2]float64{float64(ox + tiles.Extent), float64(oy + tiles.Extent)}
-			for e, u := range edges {
-				class := 0
-				switch {
-				case u.n == 2 && u.a == u.b:
-					continue // inside one feature (two of its parts touching)
-				case u.n == 1:
-					class = 2
-				case u.n == 2 && m.Group != nil && m.Group(int(u.a)) != m.Group(int(u.b)):
-					class = 1
-				case !m.AreaLines:
-					continue
-				}
-				a, b, ok := clipSegment(e.a, e.b, lo, hi)
-				if !ok {
-					continue
-				}
-				if pa, pb := px(a[0], a[1]), px(b[0], b[1]); pa != pb {
-					lines[class] = append(lines[class], canonical(pa, pb))
-				}
-			}
-		}
-	}
+	st.Tiles = n
 
 	_, _, _, legendH := legendLayout(m, width)
-	totalH := mapH + legendH
+	totalH := f.mapH + legendH
 	sw := newWriter(w)
 	sw.printf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" role="img" font-family="sans-serif" font-size="11">`,
 		num(width), num(totalH), num(width), num(totalH))
 	sw.printf(`<title>%s</title>`, esc(m.Title))
 	// Centre the map horizontally; coordinates are in deci-pixels.
-	sw.printf(`<g transform="translate(%s 0) scale(0.1)" stroke-linejoin="round" stroke-linecap="round">`, num((width-mapW)/2))
+	sw.printf(`<g transform="translate(%s 0) scale(0.1)" stroke-linejoin="round" stroke-linecap="round">`, num((width-f.mapW)/2))
 	sw.str(`<g stroke="none">`)
 	for _, i := range m.Features {
-		rs := rings[i]
+		rs := dr.rings[i]
 		if len(rs) == 0 {
 			continue
 		}
@@ -245,25 +172,136 @@ func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 	}
 	sw.str(`</g>`)
 	styles := [3]string{
-		`fill="none" stroke="#ffffff" stroke-width="6" stroke-opacity="0.85"`,
-		`fill="none" stroke="#222222" stroke-width="11"`,
-		`fill="none" stroke="#000000" stroke-width="22"`,
+		areaLine:  `class="area-lines" fill="none" stroke="#ffffff" stroke-width="6" stroke-opacity="0.85"`,
+		groupLine: `class="group-lines" fill="none" stroke="#222222" stroke-width="11"`,
+		outline:   `class="outline" fill="none" stroke="#000000" stroke-width="22"`,
 	}
-	names := [3]string{"area-lines", "group-lines", "outline"}
-	for c := range lines {
-		merged := slices.Compact(sortSegs(lines[c]))
+	for c := range dr.lines {
+		merged := slices.Compact(sortSegs(dr.lines[c]))
 		st.Segments += len(merged)
 		if len(merged) == 0 {
 			continue
 		}
-		sw.printf(`<path class="%s" %s d="`, names[c], styles[c])
+		sw.printf(`<path %s d="`, styles[c])
 		writeChains(sw, merged)
 		sw.str(`"/>`)
 	}
 	sw.str(`</g>`)
-	writeLegend(sw, m, width, mapH)
+	writeLegend(sw, m, width, f.mapH)
 	sw.str(`</svg>`)
 	return st, sw.flush()
+}
+
+// collect renders the tiles covering the frame with the features of the map, decodes them, and
+// returns the features' rings and the classified lines, with the number of tiles that had any.
+func (m *Map) collect(ctx context.Context, f *frame) (*drawing, int, error) {
+	in := make([]bool, m.Shapes.Len())
+	for _, i := range m.Features {
+		if i < 0 || i >= len(in) {
+			return nil, 0, fmt.Errorf("%w: feature %d out of range", ErrMap, i)
+		}
+		in[i] = true
+	}
+	layer := tiles.Layer{Name: "areas", Shapes: m.Shapes, Attrs: func(i int, _ []tiles.Value) bool { return in[i] }}
+	dr := &drawing{rings: make(map[int][][][2]int64)}
+	// The features on either side of each edge of one tile (a and b; n counts them, up to 3).
+	type use struct {
+		n    uint8
+		a, b int32
+	}
+	edges := make(map[seg]use)
+	n := 0
+	for ty := f.ty0; ty <= f.ty1; ty++ {
+		for tx := f.tx0; tx <= f.tx1; tx++ {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, err
+			}
+			t := maptile.New(tx, ty, maptile.Zoom(f.z))
+			data, err := tiles.Render(ctx, t, layer)
+			if err != nil {
+				return nil, 0, fmt.Errorf("svg: map: %w", err)
+			}
+			if data == nil {
+				continue
+			}
+			n++
+			layers, err := mvt.Unmarshal(data)
+			if err != nil {
+				return nil, 0, fmt.Errorf("svg: map: decode tile %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+			}
+			ox, oy := int64(tx)*tiles.Extent, int64(ty)*tiles.Extent
+			clear(edges)
+			for _, l := range layers {
+				for _, ft := range l.Features {
+					id, ok := ft.ID.(float64)
+					if !ok || id < 1 || int(id) > len(in) {
+						return nil, 0, fmt.Errorf("%w: tile %d/%d/%d has a feature with id %v", ErrMap, t.Z, t.X, t.Y, ft.ID)
+					}
+					fi := int32(id) - 1
+					for _, r := range polygonRings(ft.Geometry) {
+						if len(r) > 1 && r[0] == r[len(r)-1] {
+							r = r[:len(r)-1]
+						}
+						if len(r) < 3 {
+							continue
+						}
+						g := make([][2]int64, len(r))
+						out := make([][2]int64, 0, len(r))
+						for k, p := range r {
+							g[k] = [2]int64{int64(p[0]) + ox, int64(p[1]) + oy}
+							if q := f.px(float64(g[k][0]), float64(g[k][1])); len(out) == 0 || out[len(out)-1] != q {
+								out = append(out, q)
+							}
+						}
+						if len(out) >= 3 {
+							dr.rings[int(fi)] = append(dr.rings[int(fi)], out)
+						}
+						prev := g[len(g)-1]
+						for _, p := range g {
+							k := canonical(prev, p)
+							prev = p
+							u := edges[k]
+							switch u.n {
+							case 0:
+								u.a = fi
+							case 1:
+								u.b = fi
+							}
+							u.n = min(u.n+1, 3)
+							edges[k] = u
+						}
+					}
+				}
+			}
+			// Keep each edge's part inside the tile proper (not its buffer, where the clipping
+			// edges lie), classified by the features on either side.
+			lo := [2]float64{float64(ox), float64(oy)}
+			hi := [2]float64{float64(ox + tiles.Extent), float64(oy + tiles.Extent)}
+			for e, u := range edges {
+				var class int
+				switch {
+				case u.n == 2 && u.a == u.b:
+					continue // inside one feature (two of its parts touching)
+				case u.n == 1:
+					class = outline
+				case u.n == 2 && m.Group != nil && m.Group(int(u.a)) != m.Group(int(u.b)):
+					class = groupLine
+				case m.AreaLines:
+					class = areaLine
+				default:
+					continue
+				}
+				a, b, ok := clipSegment(e.a, e.b, lo, hi)
+				if !ok {
+					continue
+				}
+				if pa, pb := f.px(a[0], a[1]), f.px(b[0], b[1]); pa != pb {
+					dr.lines[class] = append(dr.lines[class], canonical(pa, pb))
+				}
+			}
+		}
+	}
+	return dr, n, nil
 }
 
 // mercator projects a WGS84 point to normalised Web Mercator: 0..1 across the world, y down.
