@@ -7,6 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paulmach/orb"
+
+	"pcnmap/geo"
 	"pcnmap/ingest"
 	"pcnmap/overlap"
 	"pcnmap/overlap/nhs"
@@ -112,4 +115,45 @@ func indexOf(d *overlap.Dataset, lsoa string) int {
 		}
 	}
 	return -1
+}
+
+var (
+	centroidOnce sync.Once
+	centroidPts  map[string]orb.Point
+	centroidErr  error
+)
+
+// BenchmarkImportICB imports a 50-team polygon set over a large local authority (50 of Birmingham's
+// MSOAs as team patches) by centroid against the national release (target under 1 s).
+func BenchmarkImportICB(b *testing.B) {
+	d := nationalDataset(b)
+	centroidOnce.Do(func() {
+		var c *nhs.Centroids
+		if c, centroidErr = nhs.ReadCentroids(national + "lsoa11-population-weighted-centroids.csv"); centroidErr == nil {
+			centroidPts = make(map[string]orb.Point, len(c.Points))
+			for k, p := range c.Points {
+				centroidPts[k] = orb.Point{p.Lon, p.Lat}
+			}
+		}
+	})
+	if centroidErr != nil {
+		b.Fatal(centroidErr)
+	}
+	layer := &geo.Layer{Source: "birmingham-50.geojson", CodeField: "code"}
+	for _, a := range d.Areas {
+		if a.Units[nhs.KindLA] == "E08000025" && len(layer.Features) < 50 {
+			layer.Features = append(layer.Features, a.Feature)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		imp, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Centroids: centroidPts})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(imp.Set.Teams) != 50 || len(imp.Uncovered) != 0 {
+			b.Fatalf("%d teams, %d uncovered", len(imp.Set.Teams), len(imp.Uncovered))
+		}
+	}
 }
