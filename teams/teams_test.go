@@ -347,3 +347,59 @@ func FuzzParseCSV(f *testing.F) {
 		}
 	})
 }
+
+func rect(code string, x0, x1 float64) geo.Feature {
+	r := orb.Ring{{x0, 0}, {x1, 0}, {x1, 1}, {x0, 1}, {x0, 0}}
+	return geo.Feature{Code: code, Geom: orb.MultiPolygon{{r}}}
+}
+
+// TestPolygonClaims: team A covers x in [0,2], B covers [1,3], so they overlap on [1,2].
+func TestPolygonClaims(t *testing.T) {
+	d := synthetic(t)
+	layer := &geo.Layer{Source: "overlap.geojson", CodeField: "name", Features: []geo.Feature{rect("A", 0, 2), rect("B", 1, 3)}}
+	weights := func(imp *teams.Import) map[string]float64 {
+		w := map[string]float64{}
+		for _, tm := range imp.Set.Teams {
+			for _, l := range tm.LSOAs {
+				w[tm.Name+":"+l.LSOA] = math.Round(l.Weight*1000) / 1000
+			}
+		}
+		return w
+	}
+	centroids := map[string]orb.Point{"LA": {0.5, 0.5}, "LB": {1.5, 0.5}, "LC": {2.5, 0.5}, "LD": {5, 5}}
+	imp, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Centroids: centroids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"A:LA": 1, "A:LB": 0.5, "B:LB": 0.5, "B:LC": 1}
+	if got := weights(imp); !equalWeights(got, want) {
+		t.Errorf("centroid weights = %v, want %v", got, want)
+	}
+	if len(imp.Contested) != 1 || imp.Contested[0].Code != "LB" || strings.Join(imp.Uncovered, ",") != "LD" || imp.NoPoint != 12 {
+		t.Errorf("contested %v, uncovered %v, no point %d; want LB, LD, 12", imp.Contested, imp.Uncovered, imp.NoPoint)
+	}
+	lsoas := &geo.Layer{Source: "lsoa.geojson", Features: []geo.Feature{rect("LA", 0, 1), rect("LB", 1, 2), rect("LC", 2, 3), rect("LD", 2.5, 3.5)}}
+	imp, err = teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Method: teams.MethodArea, LSOAs: lsoas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]float64{"A:LA": 1, "A:LB": 0.5, "B:LB": 0.5, "B:LC": 1, "B:LD": 0.5}
+	if got := weights(imp); !equalWeights(got, want) {
+		t.Errorf("area weights = %v, want %v", got, want)
+	}
+	if _, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Method: teams.MethodArea}); !errors.Is(err, teams.ErrInput) {
+		t.Errorf("area method without LSOA polygons = %v, want ErrInput", err)
+	}
+}
+
+func equalWeights(a, b map[string]float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if math.Abs(b[k]-v) > 0.02 {
+			return false
+		}
+	}
+	return true
+}
