@@ -40,7 +40,7 @@ func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOpti
 	if len(names) == 0 {
 		names = []string{layerAreas}
 	}
-	ls, err := newLayerSet(ctx, d)
+	ls, err := newLayerSet(ctx, d, names...)
 	if err != nil {
 		return tiles.MBTilesStats{}, err
 	}

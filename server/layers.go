@@ -83,9 +83,9 @@ type boundary struct {
 	dissolved bool
 }
 
-// newLayerSet prepares the areas' and the boundaries' tile geometry (in parallel) and the areas'
-// attributes.
-func newLayerSet(ctx context.Context, d *overlap.Dataset) (*layerSet, error) {
+// newLayerSet prepares the areas' tile geometry and attributes and, when layerBoundaries is among
+// extra, the boundaries' geometry too (in parallel).
+func newLayerSet(ctx context.Context, d *overlap.Dataset, extra ...string) (*layerSet, error) {
 	l := &layerSet{d: d}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -98,6 +98,9 @@ func newLayerSet(ctx context.Context, d *overlap.Dataset) (*layerSet, error) {
 		return err
 	})
 	g.Go(func() error {
+		if !slices.Contains(extra, layerBoundaries) {
+			return nil
+		}
 		l.boundaries = boundaries(d)
 		if len(l.boundaries) == 0 {
 			return nil

@@ -189,7 +189,7 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		return nil, errors.New("server: serve a workspace or an MBTiles file, not both")
 	case data.Dataset != nil:
 		s.d = data.Dataset
-		if s.layers, err = newLayerSet(ctx, s.d); err != nil {
+		if s.layers, err = newLayerSet(ctx, s.d, layerBoundaries); err != nil {
 			return nil, err
 		}
 		features := make([]geo.Feature, len(s.d.Areas))

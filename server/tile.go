@@ -205,36 +205,42 @@ func (s *Server) writeTile(c echo.Context, e tiles.Entry) error {
 
 // handleTileJSON serves /tiles/{layer}.json.
 func (s *Server) handleTileJSON(c echo.Context) error {
-	name, ok := strings.CutSuffix(c.Param("file"), ".json")
-	if !ok || !s.hasLayer(name) {
-		return fmt.Errorf("%w: no tile set %q (layers: %s)", errNotFound, clip(c.Param("file")), strings.Join(s.layerList(), ", "))
+	doc, err := s.tileJSON(s.baseURL(c.Request()), c.Param("file"), c.QueryParam("threshold"), c.QueryParam("pcn"))
+	if err != nil {
+		return err
 	}
-	base := s.baseURL(c.Request())
+	return s.writeJSON(c, doc, true)
+}
+
+// tileJSON describes the tile set of file ("areas.json") as served from base, with the layer's
+// parameters (threshold, pcn) carried into its tile URL.
+func (s *Server) tileJSON(base, file, threshold, pcn string) (tiles.TileJSONDoc, error) {
+	name, ok := strings.CutSuffix(file, ".json")
+	if !ok || !s.hasLayer(name) {
+		return tiles.TileJSONDoc{}, fmt.Errorf("%w: no tile set %q (layers: %s)", errNotFound, clip(file), strings.Join(s.layerList(), ", "))
+	}
+	u := base + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
 	if s.mb != nil {
-		return s.writeJSON(c, s.mb.tileJSON(base+"/tiles/"+name+"/{z}/{x}/{y}.mvt"), true)
+		return s.mb.tileJSON(u), nil
 	}
 	params := url.Values{}
 	md := tiles.Metadata{Name: "pcnmap " + name, Attribution: Attribution, Version: s.d.Release}
 	var l tiles.Layer
 	switch name {
 	case layerAreas:
-		t, key, err := s.thresholdParam(c.QueryParam("threshold"))
+		t, _, err := s.thresholdParam(threshold)
 		if err != nil {
-			return err
+			return tiles.TileJSONDoc{}, err
 		}
-		counts, err := s.countsAt(t)
-		if err != nil {
-			return err
-		}
-		if key != s.tkey || c.QueryParam("threshold") != "" { // keep the client's choice explicit
+		if threshold != "" { // keep the client's choice explicit, in canonical form
 			params.Set("threshold", overlap.FormatThreshold(t))
 		}
-		l = s.layers.areasLayer(counts)
+		l = s.layers.areasLayer(nil) // TileJSON reads the schema only
 		md.Description = fmt.Sprintf("PCN overlap per area, release %s; pcns counts the PCNs holding at least %s of an area's registered patients", s.d.Release, overlap.FormatThreshold(t))
 	case layerPCN:
-		p, err := s.pcnParam(c.QueryParam("pcn"))
+		p, err := s.pcnParam(pcn)
 		if err != nil {
-			return err
+			return tiles.TileJSONDoc{}, err
 		}
 		params.Set("pcn", s.d.PCNs[p].Code)
 		l = s.layers.pcnLayer(p)
@@ -243,11 +249,10 @@ func (s *Server) handleTileJSON(c echo.Context) error {
 		l, _ = s.layers.boundariesLayer()
 		md.Description = "Context outlines: ingested boundaries, and units dissolved from the areas (dissolved=true)"
 	}
-	u := base + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
 	if len(params) > 0 {
 		u += "?" + params.Encode()
 	}
-	return s.writeJSON(c, tiles.TileJSON([]string{u}, md, l), true)
+	return tiles.TileJSON([]string{u}, md, l), nil
 }
 
 // baseURL is the scheme and host clients reach this server at, for absolute URLs in TileJSON (some
