@@ -58,9 +58,11 @@ const (
 	MethodPractice
 	// MethodEdited: the result of what-if moves on another set.
 	MethodEdited
+	// MethodSuggested: a grouping of whole PCNs proposed by Model.Suggest.
+	MethodSuggested
 )
 
-var methodNames = [...]string{"", "centroid", "area", "lsoa", "msoa", "practice", "edited"}
+var methodNames = [...]string{"", "centroid", "area", "lsoa", "msoa", "practice", "edited", "suggested"}
 
 func (m Method) String() string {
 	if int(m) < len(methodNames) {
@@ -76,7 +78,7 @@ func ParseMethod(s string) (Method, error) {
 			return Method(i), nil
 		}
 	}
-	return MethodUnset, fmt.Errorf("%w: method %q (want centroid, area, lsoa, msoa, practice or edited)", ErrInput, s)
+	return MethodUnset, fmt.Errorf("%w: method %q (want centroid, area, lsoa, msoa, practice, edited or suggested)", ErrInput, s)
 }
 
 // Set is one footprint set.

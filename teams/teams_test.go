@@ -403,3 +403,51 @@ func equalWeights(a, b map[string]float64) bool {
 	}
 	return true
 }
+
+func TestSuggest(t *testing.T) {
+	d := synthetic(t)
+	imp, err := teams.FromTable(context.Background(), d, table(t, "team,lsoa\nA,LA\nB,LB\nA,LC\nB,LD\nA,LE\nB,LF\nA,LG\nB,LH\nA,LI\nB,LJ\nA,LK\nB,LL\nA,LM\nB,LN\nA,LO\nB,LP\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.Suggest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := teams.NewModel(d, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sm.Alignment(0.01).Score; len(s.Teams) != 2 || got != 1 || s.Method != teams.MethodSuggested {
+		t.Errorf("Suggest: %d teams, score %v, method %v; want 2 teams of whole PCNs scoring 1", len(s.Teams), got, s.Method)
+	}
+	if s.Teams[0].Name != "Team 1 (P0, P1)" || len(s.Teams[0].LSOAs) != 8 {
+		t.Errorf("Suggest team 1 = %q with %d LSOAs", s.Teams[0].Name, len(s.Teams[0].LSOAs))
+	}
+
+	d2, traf := trafford(t, teams.MethodCentroid)
+	m, err = teams.NewModel(d2, traf.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = m.Suggest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sm, err = teams.NewModel(d2, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, after := m.Alignment(0.01), sm.Alignment(0.01)
+	var names []string
+	for _, tm := range after.Teams {
+		names = append(names, tm.Name)
+	}
+	t.Logf("Trafford localities score %.4f; suggested %.4f: %s", before.Score, after.Score, strings.Join(names, "; "))
+	if len(s.Teams) != 4 || after.Score < before.Score || math.Abs(after.Coverage-before.Coverage) > 1e-9 {
+		t.Errorf("Suggest on Trafford: %d teams, score %.4f (current %.4f), coverage %v (current %v)", len(s.Teams), after.Score, before.Score, after.Coverage, before.Coverage)
+	}
+}
