@@ -31,7 +31,7 @@ type command struct {
 
 var commands = []command{
 	{"ingest", "read the national files into a workspace release", runIngest},
-	{"report", "write areas.csv, pcns.csv, pcn_pairs.csv and summary.json for a release", runReport},
+	{"report", "write a release's report: CSV or JSON files, or HTML/PDF documents per ICB or other unit", runReport},
 	{"compare", "set two releases side by side: PCNs per area, dominant PCNs, mergers and splits", runCompare},
 	{"lookup", "find the area (and its PCNs) at a point, or for a CSV of points", runLookup},
 	{"releases", "list the releases in a workspace", runReleases},
