@@ -29,6 +29,7 @@ var teamCommands = []command{
 	{"rename", "rename a footprint set", runTeamsRename},
 	{"alignment", "measure a set's alignment with PCNs: teams.csv, team_pcn_matrix.csv, pcn_teams.csv, the score", runTeamsAlignment},
 	{"whatif", "move LSOAs or MSOAs between teams and show the changed metrics; --save-as keeps the result", runTeamsWhatIf},
+	{"suggest", "propose a grouping of whole PCNs into as many teams, beside the current set", runTeamsSuggest},
 }
 
 func runTeams(ctx context.Context, e *env, args []string) error {
@@ -418,6 +419,61 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 		s := m.Set()
 		s.Name = *saveAs
 		s.Source = *set
+		s.ImportedAt = time.Now().UTC().Truncate(time.Second)
+		if err := w.SaveTeams(ctx, d.Release, s, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "saved as %q\n", *saveAs)
+	}
+	return nil
+}
+
+func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "teams suggest", "--db W.db --set NAME [--release R] [--threshold 1%] [--save-as NAME] [--out DIR]\n\n"+
+		"Proposes a grouping of whole PCNs into the set's number of teams over the same LSOAs: each LSOA goes to\n"+
+		"its dominant PCN, and PCN territories are merged greedily, the touching pair exchanging most patients\n"+
+		"first, keeping teams under 1.5 × the mean population. Prints the current and the suggested scores.")
+	db := fs.String("db", "", "workspace `file`")
+	set := fs.String("set", "", "the set's `name`")
+	release := fs.String("release", "", "`release` (default the newest)")
+	threshold := fs.String("threshold", "1%", "share of a team's registered population a PCN must hold to count")
+	saveAs := fs.String("save-as", "", "store the suggestion under this `name`")
+	out := fs.String("out", "", "output `directory` for the suggestion's CSV files")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set"); err != nil {
+		return err
+	}
+	t, err := overlap.ParseThreshold(*threshold)
+	if err != nil {
+		return fmt.Errorf("%w: teams suggest: --threshold: %v", errUsage, err)
+	}
+	w, d, m, err := openModel(ctx, *db, *release, *set)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	s, err := m.Suggest(ctx)
+	if err != nil {
+		return err
+	}
+	sm, err := teams.NewModel(d, s)
+	if err != nil {
+		return err
+	}
+	current, suggested := m.Alignment(t), sm.Alignment(t)
+	fmt.Fprintf(e.stdout, "current %q: score %.4f\n", *set, current.Score)
+	if err := printAlignment(e.stdout, s.Name, d, suggested, nil); err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeAlignment(*out, d, suggested); err != nil {
+			return err
+		}
+	}
+	if *saveAs != "" {
+		s.Name = *saveAs
 		s.ImportedAt = time.Now().UTC().Truncate(time.Second)
 		if err := w.SaveTeams(ctx, d.Release, s, false); err != nil {
 			return err

@@ -74,6 +74,11 @@ func TestTeamsCommands(t *testing.T) {
 		t.Errorf("moved set: method %v, North %d LSOAs (original %d)", moved.Method, len(moved.Teams[1].LSOAs), len(orig.Teams[1].LSOAs))
 	}
 
+	out = run("teams", "suggest", "--db", db, "--set", "Trafford localities", "--save-as", "suggested")
+	if !strings.Contains(out, `current "Trafford localities": score 0.9312`) || !strings.Contains(out, "alignment score: 0.9468") {
+		t.Errorf("teams suggest output:\n%s", out)
+	}
+	run("teams", "delete", "--db", db, "--set", "suggested")
 	run("teams", "rename", "--db", db, "--set", "moved", "--to", "proposal")
 	run("teams", "delete", "--db", db, "--set", "proposal")
 	if out := run("teams", "list", "--db", db); strings.Contains(out, "proposal") || strings.Contains(out, "moved") {
