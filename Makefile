@@ -5,15 +5,29 @@ BIN     := bin/pcnmap
 DATA    ?= ../shared/data
 DB      ?= out/fixture.db
 
-.PHONY: help build run test bench fmt vet fixtures clean
+WEB     := server/web
+WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
+
+.PHONY: help build web run serve test test-go e2e bench fmt fixtures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build bin/pcnmap with the version stamped in
+build: web ## bundle the map page and build bin/pcnmap (one file) with the version stamped in
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/pcnmap
 
-run: build ## ingest the bundled fixture into out/fixture.db and write its report to out/report
+web: $(WEB)/dist/index.html ## bundle the map page into server/web/dist (npm ci when the lock file changed)
+
+# npm ci when node_modules is missing or older than package-lock.json (npm writes the hidden lock file
+# node_modules/.package-lock.json on every install).
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.package-lock.json $(WEB_SRC)
+	cd $(WEB) && node build.mjs
+
+run: build ## ingest the bundled fixture into out/fixture.db, write its report to out/report, serve the map
 	@mkdir -p out
 	$(BIN) ingest --db $(DB) --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
 		--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv \
@@ -21,15 +35,23 @@ run: build ## ingest the bundled fixture into out/fixture.db and write its repor
 		--context fixtures/sub-icb-icb.csv --context fixtures/ccg-stp.csv --context fixtures/lsoa-ruc.csv \
 		--context fixtures/sub-icb-bng.geojson
 	$(BIN) report --db $(DB) --threshold 1% --out out/report
+	$(BIN) report --db $(DB) --threshold 1% --format html --out out/report
+	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
+	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: ## gofmt gate, go vet, and every test with the race detector
+test: test-go e2e ## gofmt gate, go vet, every Go test with the race detector, then the map in headless chromium
+
+test-go:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) test -race -timeout 10m ./...
+	$(GO) test -race -timeout 12m ./...
+
+e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
+	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/
 
 bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./cmd/...
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
 
 fmt: ## format the code
