@@ -42,6 +42,8 @@ type PolygonOptions struct {
 	// surface stands in for a missing centroid.
 	LSOAs *geo.Layer
 	// Grid is the number of sample points per side of an LSOA's bound for MethodArea; 0 means 32.
+	// The area shares are estimated from the grid points inside the LSOA that fall in each team
+	// (on the Trafford localities a 32 grid is within 1.3 points of a 256 grid, 0.15 on average).
 	Grid int
 	// Tolerance absorbs the mismatch between differently generalised boundaries under MethodArea:
 	// an LSOA's part in a team below it is dropped, and an LSOA whose parts sum to within it of 1 is
@@ -100,6 +102,9 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 	}
 	switch o.Method {
 	case MethodCentroid:
+		if o.Centroids == nil && o.LSOAs == nil {
+			return nil, fmt.Errorf("%w: the centroid method needs the LSOA centroids or polygons", ErrInput)
+		}
 		var lsoaIdx *geo.Index
 		if o.LSOAs != nil {
 			lsoaIdx = geo.NewIndex(o.LSOAs.Features)
