@@ -451,3 +451,56 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("Suggest on Trafford: %d teams, score %.4f (current %.4f), coverage %v (current %v)", len(s.Teams), after.Score, before.Score, after.Coverage, before.Coverage)
 	}
 }
+
+// TestNestedTeams imports the fixture's MSOAs (GeoPackage in EPSG:27700) as teams: by centroid,
+// every LSOA must land in the MSOA the ONS lookup gives it, so each team is exactly one area.
+func TestNestedTeams(t *testing.T) {
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := geo.ReadFile(fixtures.Path("msoa-bng.gpkg"), geo.ReadOptions{CodeField: "MSOA11CD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer.NameField = "" // name teams by code
+	c, err := nhs.ReadCentroids(fixtures.Path("lsoa-centroids.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := make(map[string]orb.Point, len(c.Points))
+	for k, p := range c.Points {
+		pts[k] = orb.Point{p.Lon, p.Lat}
+	}
+	got, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Centroids: pts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Uncovered) != 0 || len(got.Contested) != 0 || got.NoPoint != 0 {
+		t.Errorf("uncovered %v, contested %v, no point %d; want none", got.Uncovered, got.Contested, got.NoPoint)
+	}
+	wrong := 0
+	for _, tm := range got.Set.Teams {
+		for _, w := range tm.LSOAs {
+			for l := range d.LSOAs {
+				if d.LSOAs[l].Code == w.LSOA && d.Areas[d.LSOAs[l].Area].Code != tm.Name {
+					wrong++
+				}
+			}
+		}
+	}
+	m, err := teams.NewModel(d, got.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Alignment(0.01)
+	for i, tm := range a.Teams {
+		area, _ := d.Area(tm.Name)
+		if int64(tm.Registered) != d.Areas[area].Registered && wrong == 0 {
+			t.Errorf("team %d (%s): registered %v, area %v", i, tm.Name, tm.Registered, d.Areas[area].Registered)
+		}
+	}
+	if wrong != 0 {
+		t.Errorf("%d LSOAs placed in another MSOA than the lookup's", wrong)
+	}
+}
