@@ -157,3 +157,41 @@ func BenchmarkImportICB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSuggest proposes a grouping for Greater Manchester's ten local authorities as teams.
+func BenchmarkSuggest(b *testing.B) {
+	d := nationalDataset(b)
+	var csv strings.Builder
+	csv.WriteString("team,msoa\n")
+	for _, a := range d.Areas {
+		if la := a.Units[nhs.KindLA]; la >= "E08000001" && la <= "E08000010" {
+			csv.WriteString(la + "," + a.Code + "\n")
+		}
+	}
+	tab, err := teams.ParseCSV(strings.NewReader(csv.String()), "gm.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp, err := teams.FromTable(context.Background(), d, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var s *teams.Set
+	for i := 0; i < b.N; i++ {
+		if s, err = m.Suggest(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	sm, err := teams.NewModel(d, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("Greater Manchester by local authority: score %.4f; suggested %.4f", m.Alignment(0.01).Score, sm.Alignment(0.01).Score)
+}
