@@ -75,6 +75,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	h.Del(headerETag)
 	h.Set(echo.HeaderCacheControl, "no-store")
 	if r.Method == http.MethodHead {
+		h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		c.NoContent(code)
 		return
 	}

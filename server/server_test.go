@@ -860,3 +860,19 @@ func featureIndex(tb testing.TB, f *geojson.Feature) int {
 	}
 	return int(id) - 1
 }
+
+// TestHead checks HEAD answers like GET without a body.
+func TestHead(t *testing.T) {
+	s := newTestServer(t, Config{})
+	for _, path := range []string{"/tiles/areas/" + z10Trafford + ".mvt", "/api/areas/" + traffordArea, "/tiles/areas/99/0/0.mvt"} {
+		g := get(t, s.Handler(), path, "Accept-Encoding: gzip")
+		body(t, g)
+		req := httptest.NewRequest(http.MethodHead, path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != g.StatusCode || rec.Header().Get("ETag") != g.Header.Get("ETag") || rec.Header().Get("Content-Type") != g.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %v, GET: %d %v", path, rec.Code, rec.Header(), g.StatusCode, g.Header)
+		}
+	}
+}
