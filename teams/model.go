@@ -69,30 +69,43 @@ func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
 		}
 		return m, nil
 	}
-	// Patients per LSOA and PCN column, aggregated from the rows.
-	count := make([]int32, len(d.LSOAs)+1)
-	type key struct{ l, p int32 }
-	agg := make(map[key]int64, len(d.Rows)/4)
+	// Patients per LSOA and PCN column, aggregated from the rows: the rows bucketed by LSOA (a
+	// counting sort), then each bucket summed by column with a scratch array.
+	start := make([]int32, len(d.LSOAs)+1)
 	for _, r := range d.Rows {
-		k := key{r.LSOA, column(d, r.Practice)}
-		if _, ok := agg[k]; !ok {
-			count[r.LSOA+1]++
-		}
-		agg[k] += int64(r.Patients)
+		start[r.LSOA+1]++
 	}
-	for l := 1; l < len(count); l++ {
-		count[l] += count[l-1]
+	for l := 1; l < len(start); l++ {
+		start[l] += start[l-1]
 	}
-	m.lsoaStart = count
-	m.lsoaCells = make([]lsoaCell, len(agg))
-	next := slices.Clone(count[:len(count)-1])
-	for k, v := range agg {
-		m.lsoaCells[next[k.l]] = lsoaCell{pcn: k.p, patients: float64(v)}
-		next[k.l]++
+	order := make([]int32, len(d.Rows))
+	next := slices.Clone(start[:len(start)-1])
+	for i, r := range d.Rows {
+		order[next[r.LSOA]] = int32(i)
+		next[r.LSOA]++
 	}
+	sum := make([]int64, np+1)
+	var cols []int32
+	m.lsoaStart = make([]int32, len(d.LSOAs)+1)
+	m.lsoaCells = make([]lsoaCell, 0, len(d.Rows)/2)
 	for l := range d.LSOAs {
-		c := m.lsoaCells[count[l]:count[l+1]]
-		slices.SortFunc(c, func(a, b lsoaCell) int { return cmp.Compare(a.pcn, b.pcn) })
+		cols = cols[:0]
+		for _, i := range order[start[l]:start[l+1]] {
+			r := d.Rows[i]
+			c := column(d, r.Practice)
+			if sum[c] == 0 {
+				cols = append(cols, c)
+			}
+			sum[c] += int64(r.Patients)
+		}
+		slices.Sort(cols)
+		for _, c := range cols {
+			if sum[c] > 0 {
+				m.lsoaCells = append(m.lsoaCells, lsoaCell{pcn: c, patients: float64(sum[c])})
+			}
+			sum[c] = 0
+		}
+		m.lsoaStart[l+1] = int32(len(m.lsoaCells))
 	}
 	m.byArea = make([][]int32, len(d.Areas))
 	for l := range d.LSOAs {
