@@ -145,18 +145,36 @@ func BenchmarkImportICB(b *testing.B) {
 			layer.Features = append(layer.Features, a.Feature)
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		imp, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Centroids: centroidPts})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(imp.Set.Teams) != 50 || len(imp.Uncovered) != 0 {
-			b.Fatalf("%d teams, %d uncovered", len(imp.Set.Teams), len(imp.Uncovered))
+	run := func(b *testing.B, o teams.PolygonOptions) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			imp, err := teams.FromPolygons(context.Background(), d, layer, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(imp.Set.Teams) != 50 || len(imp.Uncovered) != 0 {
+				b.Fatalf("%d teams, %d uncovered", len(imp.Set.Teams), len(imp.Uncovered))
+			}
 		}
 	}
+	b.Run("centroid", func(b *testing.B) { run(b, teams.PolygonOptions{Centroids: centroidPts}) })
+	b.Run("area", func(b *testing.B) {
+		lsoaOnce.Do(func() {
+			lsoaLayer, lsoaErr = geo.ReadFile(national+"lsoa2011-england-generalised-clipped.geojson.gz", geo.ReadOptions{})
+		})
+		if lsoaErr != nil {
+			b.Fatal(lsoaErr)
+		}
+		run(b, teams.PolygonOptions{Method: teams.MethodArea, LSOAs: lsoaLayer})
+	})
 }
+
+var (
+	lsoaOnce  sync.Once
+	lsoaLayer *geo.Layer
+	lsoaErr   error
+)
 
 // BenchmarkSuggest proposes a grouping for Greater Manchester's ten local authorities as teams.
 func BenchmarkSuggest(b *testing.B) {

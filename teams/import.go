@@ -133,7 +133,6 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 		if grid <= 0 {
 			grid = 32
 		}
-		lsoaIdx := geo.NewIndex(o.LSOAs.Features)
 		var teamBound orb.Bound
 		for i, f := range layer.Features {
 			if i == 0 {
@@ -145,18 +144,29 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 		for l := range d.LSOAs {
 			lsoaCode[d.LSOAs[l].Code] = l
 		}
-		var samples []orb.Point
-		lsoaIdx.Search(teamBound, func(i int, f *geo.Feature) bool {
-			l, ok := lsoaCode[f.Code]
-			if !ok || ctx.Err() != nil {
-				return ctx.Err() == nil
+		// Index only the LSOAs of the release near the teams: a national LSOA file holds 33k.
+		var near []geo.Feature
+		for _, f := range o.LSOAs.Features {
+			b := f.Bound
+			if b == (orb.Bound{}) {
+				b = f.Geom.Bound()
 			}
+			if _, ok := lsoaCode[f.Code]; ok && b.Intersects(teamBound) {
+				near = append(near, f)
+			}
+		}
+		lsoaIdx := geo.NewIndex(near)
+		var samples []orb.Point
+		for i := range near {
+			if i%256 == 0 && ctx.Err() != nil {
+				break
+			}
+			f := lsoaIdx.Feature(i)
 			samples = sample(samples[:0], lsoaIdx, i, f.Bound, grid)
 			for _, p := range samples {
-				claim(l, p, 1/float64(len(samples)))
+				claim(lsoaCode[f.Code], p, 1/float64(len(samples)))
 			}
-			return true
-		})
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
