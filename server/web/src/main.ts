@@ -106,18 +106,26 @@ function recolour(): void {
 
 function inView() {
   const kind = state.bounds ?? '';
-  return { kind, unit: kind ? view?.unitAtCentre() : undefined };
+  return { kind, unit: kind ? view?.unitInView() : undefined };
 }
 
 function renderSummaryNow(): void {
   renderSummary(ui.summary, summary, state.threshold, state.metric === 'pcns' ? scale : undefined, inView(), summaryError);
 }
 
-async function loadSummary(t: number): Promise<void> {
+/** What index.html started fetching before the bundle ran. */
+interface Boot {
+  t: string;
+  tileJSON: Promise<TileJSON>;
+  summary: Promise<Summary>;
+}
+const boot = (window as unknown as { pcnmapBoot?: Boot }).pcnmapBoot;
+
+async function loadSummary(t: number, early?: Promise<Summary>): Promise<void> {
   sumCtrl?.abort();
   sumCtrl = new AbortController();
   try {
-    summary = await api.summary(apiThreshold(t), sumCtrl.signal);
+    summary = await (early || api.summary(apiThreshold(t), sumCtrl.signal));
     summaryError = undefined;
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
@@ -438,7 +446,8 @@ async function start(): Promise<void> {
   prewarm();
   let kinds: string[] = [];
   try {
-    const [tileJSON] = await Promise.all([api.tileJSON('areas'), loadSummary(state.threshold)]);
+    const early = boot && boot.t === String(state.threshold) ? boot : undefined;
+    const [tileJSON] = await Promise.all([early?.tileJSON || api.tileJSON('areas'), loadSummary(state.threshold, early?.summary)]);
     tj = tileJSON;
     performance.mark('pcnmap-tilejson');
   } catch (e) {
@@ -488,6 +497,16 @@ async function start(): Promise<void> {
     if (!state.view) writeURL();
   });
   view.map.once('data', () => performance.mark('pcnmap-first-data'));
+  // The areas' first tiles on screen: the first frame drawn after their source has loaded.
+  const painted = () => {
+    if (!view.areasLoaded()) return;
+    view.map.off('sourcedata', painted);
+    view.map.once('render', () => {
+      performance.mark('pcnmap-areas-painted');
+      w.pcnmap.areasPainted = performance.now();
+    });
+  };
+  view.map.on('sourcedata', painted);
   view.map.once('idle', () => {
     performance.mark('pcnmap-first-idle');
     w.pcnmap.firstIdle = performance.now();

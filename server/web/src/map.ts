@@ -4,7 +4,7 @@
 // outlines, hover and selection, which never reloads.
 
 import maplibregl from 'maplibre-gl';
-import type { FilterSpecification, GeoJSONFeature, MapGeoJSONFeature, MapMouseEvent, StyleSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, FilterSpecification, GeoJSONFeature, MapGeoJSONFeature, MapMouseEvent, StyleSpecification } from 'maplibre-gl';
 
 import { tileURL, type BBox, type TileJSON } from './api';
 import { NO_DATA } from './palette';
@@ -21,6 +21,7 @@ const BOUNDARIES = 'boundaries';
 const PCN = 'pcn';
 
 const INK = '#17212b';
+const HOVER: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
 
 /** Layer ids, bottom to top. */
 const L = {
@@ -32,7 +33,6 @@ const L = {
   boundaryLine: 'boundaries-line',
   pcnCoreCasing: 'pcn-core-casing',
   pcnCore: 'pcn-core',
-  hover: 'areas-hover',
   selectedCasing: 'areas-selected-casing',
   selected: 'areas-selected',
 };
@@ -80,24 +80,16 @@ export class MapView {
         { id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } },
         this.fillLayer(0),
         {
+          // The white edges between areas, and the hovered area's dark outline: one layer, so the
+          // worker lays out the areas' lines once.
           id: L.outline,
           type: 'line',
           source: BASE,
           'source-layer': AREAS,
           paint: {
-            'line-color': '#ffffff',
-            'line-opacity': ['interpolate', ['linear'], ['zoom'], 5, 0, 7, 0.35, 10, 0.7],
-            'line-width': ['interpolate', ['linear'], ['zoom'], 6, 0.2, 10, 0.6, 14, 1.4],
-          },
-        },
-        {
-          id: L.hover,
-          type: 'line',
-          source: BASE,
-          'source-layer': AREAS,
-          paint: {
-            'line-color': INK,
-            'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2.2, 0],
+            'line-color': ['case', HOVER, INK, '#ffffff'],
+            'line-opacity': ['interpolate', ['linear'], ['zoom'], 5, ['case', HOVER, 1, 0], 7, ['case', HOVER, 1, 0.35], 10, ['case', HOVER, 1, 0.7]],
+            'line-width': ['interpolate', ['linear'], ['zoom'], 6, ['case', HOVER, 2.2, 0.2], 10, ['case', HOVER, 2.4, 0.6], 14, ['case', HOVER, 3, 1.4]],
           },
         },
         {
@@ -120,7 +112,7 @@ export class MapView {
     };
     if (hasBoundaries) {
       style.sources[BOUNDARIES] = { type: 'vector', tiles: [tileURL(BOUNDARIES, {})], minzoom: 0, maxzoom, bounds: tj.bounds };
-      const at = style.layers.findIndex((l) => l.id === L.hover);
+      const at = style.layers.findIndex((l) => l.id === L.selectedCasing);
       const none: FilterSpecification = ['==', ['get', 'kind'], ''];
       style.layers.splice(
         at,
@@ -298,11 +290,39 @@ export class MapView {
     for (const id of [L.boundaryHit, L.boundaryCasing, L.boundaryLine]) this.map.setFilter(id, f);
   }
 
-  /** The unit of the drawn kind at the centre of the view. */
-  unitAtCentre(): { code: string; name: string } | undefined {
+  /** Whether the threshold-independent areas source has loaded the tiles of the view. */
+  areasLoaded(): boolean {
+    return !!this.map.getSource(BASE) && this.map.isSourceLoaded(BASE);
+  }
+
+  /**
+   * The unit of the drawn kind in view: the one at the centre of the visible map, or failing that
+   * (the centre is outside every unit) the one most of the visible map shows.
+   */
+  unitInView(): { code: string; name: string; atCentre: boolean } | undefined {
     if (!this.hasBoundaries || !this.map.getLayer(L.boundaryHit)) return undefined;
+    const name = (f: MapGeoJSONFeature) => String(f.properties.name || f.properties.code);
     const f = this.map.queryRenderedFeatures(this.visibleCentre(), { layers: [L.boundaryHit] })[0];
-    return f ? { code: String(f.properties.code), name: String(f.properties.name || f.properties.code) } : undefined;
+    if (f) return { code: String(f.properties.code), name: name(f), atCentre: true };
+    // sample a grid over the visible map
+    const c = this.map.getContainer();
+    const i = this.inset;
+    const votes = new Map<string, { n: number; f: MapGeoJSONFeature }>();
+    for (let gy = 1; gy < 8; gy++) {
+      for (let gx = 1; gx < 8; gx++) {
+        const x = i.left + ((c.clientWidth - i.left - i.right) * gx) / 8;
+        const y = i.top + ((c.clientHeight - i.top - i.bottom) * gy) / 8;
+        const g = this.map.queryRenderedFeatures([x, y], { layers: [L.boundaryHit] })[0];
+        if (!g) continue;
+        const k = String(g.properties.code);
+        const v = votes.get(k);
+        if (v) v.n++;
+        else votes.set(k, { n: 1, f: g });
+      }
+    }
+    let best: { n: number; f: MapGeoJSONFeature } | undefined;
+    for (const v of votes.values()) if (!best || v.n > best.n) best = v;
+    return best ? { code: String(best.f.properties.code), name: name(best.f), atCentre: false } : undefined;
   }
 
   /** Outlines the selected area ("" for none). */
@@ -332,7 +352,7 @@ export class MapView {
         },
         L.outline,
       );
-      const lineAt = L.hover;
+      const lineAt = L.selectedCasing;
       map.addLayer(
         {
           id: L.pcnCoreCasing,

@@ -3,7 +3,7 @@
 
 import type { AreaSummary, Stats, Summary } from './api';
 import { h, replace, s } from './dom';
-import { fmt1, fmt2, fmtDate, fmtInt } from './format';
+import { displayName, fmt1, fmt2, fmtDate, fmtInt } from './format';
 import { NO_DATA, type Scale } from './palette';
 import { formatPercent } from './state';
 
@@ -103,7 +103,7 @@ function block(title: string, sub: string, a: AreaSummary, t: number, scale: Sca
 
 export interface InView {
   kind: string;
-  unit?: { code: string; name: string };
+  unit?: { code: string; name: string; atCentre: boolean };
 }
 
 export function renderSummary(el: HTMLElement, sum: Summary | undefined, t: number, scale: Scale | undefined, inView: InView, error?: string): void {
@@ -117,11 +117,18 @@ export function renderSummary(el: HTMLElement, sum: Summary | undefined, t: numb
   if (!inView.kind) {
     local = h('p', { class: 'muted' }, 'Choose outlines (ICB, local authority…) under “Map” to compare the unit in view.');
   } else if (!inView.unit) {
-    local = h('p', { class: 'muted' }, `No ${kindName} at the centre of the view.`);
+    local = h('p', { class: 'muted' }, `No ${kindName} in view: pan or zoom to one to compare it.`);
   } else {
     const row = sum.breakdowns?.[inView.kind]?.find((r) => r.code === inView.unit!.code);
     local = row
-      ? block(row.name || inView.unit.name, `${kindName} at the centre of the view · ${fmtInt(row.areas)} areas · ${fmtInt(row.registered)} registered`, row, t, scale, 'summary-local')
+      ? block(
+          displayName(row.name || inView.unit.name),
+          `${kindName} ${inView.unit.atCentre ? 'at the centre of the view' : 'most in view'} · ${fmtInt(row.areas)} areas · ${fmtInt(row.registered)} registered`,
+          row,
+          t,
+          scale,
+          'summary-local',
+        )
       : h('p', { class: 'muted' }, `No summary for ${inView.unit.name}.`);
   }
   replace(

@@ -167,9 +167,12 @@ test('the map page in a browser', { skip, timeout: 180000 }, async (t) => {
     await t.test('renders the areas, with tiles answered 200/204, within the paint budget', async () => {
       await page.goto(base + '/');
       await waitReady(page);
-      const ms = await page.evaluate(() => performance.getEntriesByName('pcnmap-first-idle')[0].startTime);
+      await page.waitForFunction(() => performance.getEntriesByName('pcnmap-areas-painted').length > 0);
+      const mark = (name) => page.evaluate((n) => performance.getEntriesByName(n)[0].startTime, name);
+      const ms = await mark('pcnmap-areas-painted');
+      const idle = await mark('pcnmap-first-idle');
       const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name.replace('pcnmap-', '')} ${Math.round(m.startTime)}`).join(', '));
-      t.diagnostic(`first meaningful paint (navigation start to the map's first idle, cold cache): ${Math.round(ms)} ms; target ${PAINT_TARGET_MS} ms: ${ms < PAINT_TARGET_MS ? 'met' : 'MISSED'} [${marks}]`);
+      t.diagnostic(`first meaningful paint (cold cache, from navigation start): areas drawn at ${Math.round(ms)} ms, map idle at ${Math.round(idle)} ms; target ${PAINT_TARGET_MS} ms: ${ms < PAINT_TARGET_MS ? 'met' : 'MISSED'} [${marks}]`);
       assert.ok(ms < PAINT_LIMIT_MS, `first idle after ${ms} ms`);
       const areaTiles = tiles.filter(([, u]) => u.startsWith('/tiles/areas/'));
       assert.ok(areaTiles.some(([s]) => s === 200), `no areas tile answered 200: ${JSON.stringify(areaTiles)}`);
