@@ -143,19 +143,29 @@ func (m *Model) addLSOA(t int, l int32, w float64) {
 }
 
 // Move moves an LSOA, or every LSOA of an MSOA, from team from to team to: the whole weight from
-// holds in each. It changes the model only; Set returns the edited set for saving. It costs a few
-// additions per PCN present in the moved LSOAs.
+// holds in each. from "" takes the part of each LSOA that no team holds (filling a gap); to ""
+// drops it from the teams. It changes the model only; Set returns the edited set for saving. It
+// costs a few additions per PCN present in the moved LSOAs.
 func (m *Model) Move(code, from, to string) error {
 	if m.member == nil {
 		return fmt.Errorf("%w: set %q is practice-based: there are no areas to move", ErrInput, m.set.Name)
 	}
-	f, ok := m.set.Team(from)
-	if !ok {
-		return fmt.Errorf("%w: %q in set %q", ErrNoTeam, from, m.set.Name)
+	team := func(name string) (int, error) {
+		if name == "" {
+			return -1, nil
+		}
+		if t, ok := m.set.Team(name); ok {
+			return t, nil
+		}
+		return 0, fmt.Errorf("%w: %q in set %q", ErrNoTeam, name, m.set.Name)
 	}
-	t, ok := m.set.Team(to)
-	if !ok {
-		return fmt.Errorf("%w: %q in set %q", ErrNoTeam, to, m.set.Name)
+	f, err := team(from)
+	if err != nil {
+		return err
+	}
+	t, err := team(to)
+	if err != nil {
+		return err
 	}
 	var ls []int32
 	if l, ok := m.lsoaCode[code]; ok {
@@ -167,17 +177,32 @@ func (m *Model) Move(code, from, to string) error {
 	}
 	moved := 0
 	for _, l := range ls {
-		w, ok := m.member[f][l]
-		if !ok || f == t {
+		var w float64
+		if f >= 0 {
+			w = m.member[f][l]
+		} else {
+			w = 1
+			for _, mem := range m.member {
+				w -= mem[l]
+			}
+		}
+		if w <= 1e-9 || f == t {
 			continue
 		}
-		m.addLSOA(f, l, -w)
-		m.addLSOA(t, l, w)
-		delete(m.member[f], l)
-		m.member[t][l] += w
+		if f >= 0 {
+			m.addLSOA(f, l, -w)
+			delete(m.member[f], l)
+		}
+		if t >= 0 {
+			m.addLSOA(t, l, w)
+			m.member[t][l] += w
+		}
 		moved++
 	}
 	if moved == 0 {
+		if f < 0 {
+			return fmt.Errorf("%w: teams already hold all of %s", ErrInput, code)
+		}
 		return fmt.Errorf("%w: team %q holds no part of %s", ErrInput, from, code)
 	}
 	return nil

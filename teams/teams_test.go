@@ -138,6 +138,22 @@ func TestWhatIf(t *testing.T) {
 	if got := m.Alignment(0).Score; math.Abs(got-1) > 1e-9 {
 		t.Errorf("after moving back Score = %v, want 1", got)
 	}
+	// Dropping an MSOA from the teams and filling the gap again.
+	if err := m.Move("M7", "B", ""); err != nil {
+		t.Fatal(err)
+	}
+	if a := m.Alignment(0); math.Abs(a.Coverage-1400.0/1600) > 1e-9 || math.Abs(a.Score-1) > 1e-9 {
+		t.Errorf("after dropping M7: coverage %v score %v, want 0.875 and 1", a.Coverage, a.Score)
+	}
+	if err := m.Move("M7", "", "B"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Move("M7", "", "B"); !errors.Is(err, teams.ErrInput) {
+		t.Errorf("filling a full MSOA = %v, want ErrInput", err)
+	}
+	if a := m.Alignment(0); math.Abs(a.Coverage-1) > 1e-9 {
+		t.Errorf("after filling M7 again: coverage %v, want 1", a.Coverage)
+	}
 	for name, args := range map[string][3]string{"no team": {"M0", "A", "Z"}, "no code": {"X", "A", "B"}} {
 		if err := m.Move(args[0], args[1], args[2]); err == nil {
 			t.Errorf("Move %s = nil, want an error", name)

@@ -371,7 +371,8 @@ func printAlignment(w io.Writer, name string, d *overlap.Dataset, a, before *tea
 
 func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "teams whatif", "--db W.db --set NAME --move CODE:FROM:TO [--move …] [--threshold 1%] [--save-as NAME] [--out DIR]\n\n"+
-		"Moves an LSOA or MSOA (CODE) from team FROM to team TO in memory and prints the changed metrics;\n"+
+		"Moves an LSOA or MSOA (CODE) from team FROM to team TO in memory and prints the changed metrics\n"+
+		"(an empty FROM takes the part no team holds; an empty TO drops it from the teams);\n"+
 		"the stored set is untouched unless --save-as stores the result as a new set.")
 	db := fs.String("db", "", "workspace `file`")
 	set := fs.String("set", "", "the set's `name`")
