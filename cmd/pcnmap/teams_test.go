@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"pcnmap/geo"
 	"pcnmap/store"
 	"pcnmap/teams"
 )
@@ -31,6 +32,11 @@ func TestTeamsCommands(t *testing.T) {
 			t.Errorf("teams import output lacks %q:\n%s", want, out)
 		}
 	}
+	out = run("teams", "import", "--db", db, "--name", "by field", "--name-field", "area_name", "--centroids", fixtures+"lsoa-centroids.csv", localities)
+	if !strings.Contains(out, "West: 33 LSOAs") {
+		t.Errorf("teams import --name-field area_name:\n%s", out)
+	}
+	run("teams", "delete", "--db", db, "--set", "by field")
 	// Flags after SOURCE, the area method and a CSV of MSOAs.
 	run("teams", "import", "--db", db, localities, "--name", "by area", "--method", "area", "--lsoa-polygons", fixtures+"lsoa.geojson")
 	csv := filepath.Join(dir, "patches.csv")
@@ -98,6 +104,7 @@ func TestTeamsCommands(t *testing.T) {
 		"no centroids":   {args: []string{"teams", "import", "--db", db, "--name", "x", localities}, want: errUsage},
 		"bad method":     {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "lsoa", localities}, want: errUsage},
 		"unknown code":   {args: []string{"teams", "import", "--db", db, "--name", "x", bad}, want: teams.ErrUnknownCode},
+		"no such field":  {args: []string{"teams", "import", "--db", db, "--name", "x", "--name-field", "TEAM", "--centroids", fixtures + "lsoa-centroids.csv", localities}, want: geo.ErrField},
 		"taken name":     {args: []string{"teams", "import", "--db", db, "--name", "patches", csv}, want: store.ErrTeamSetExists},
 		"no set":         {args: []string{"teams", "alignment", "--db", db, "--set", "nope"}, want: store.ErrNoTeamSet},
 		"bad move":       {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259"}, want: errUsage},
