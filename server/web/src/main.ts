@@ -232,7 +232,7 @@ async function selectArea(code: string, opts: { fly?: boolean; push?: boolean } 
   renderArea(ui.selection, area, state.threshold, actions);
   ui.panelToggle.textContent = 'Area details';
   announce(`${area.name}: ${area.pcns} PCNs at ${formatPercent(state.threshold)}`);
-  if (opts.fly) void flyTo(area.bbox, () => featuresBBox(view.areaFeatures(['==', ['get', 'code'], code])), 13);
+  if (opts.fly) void locateArea(area);
 }
 
 function showPCN(): void {
@@ -300,6 +300,37 @@ async function flyTo(bbox: BBox | undefined, find: () => BBox | undefined, maxZo
     b = find();
   }
   if (b) view.fit(b, maxZoom);
+}
+
+/**
+ * Moves the view to an area. Without a bbox from the API the page finds the area in the loaded tiles;
+ * failing that (the low zooms merge small areas into their neighbours) it goes to the area's local
+ * authority or Sub-ICB outline, which the boundaries layer always has, and looks again there.
+ */
+async function locateArea(a: Area): Promise<void> {
+  const find = () => featuresBBox(view.areaFeatures(['==', ['get', 'code'], a.code]));
+  if (a.bbox) return view.fit(a.bbox, 13);
+  if (!view.map.loaded()) await idle();
+  let b = find();
+  if (b) return view.fit(b, 13);
+  const units = ['la', 'sub-icb', 'ccg', 'icb'].map((k) => a.units[k]?.code).filter((c): c is string => !!c);
+  const unitBox = () => {
+    for (const u of units) {
+      const fs = view.boundaryFeatures(u);
+      if (fs.length) return featuresBBox(fs);
+    }
+    return undefined;
+  };
+  view.fit(tj.bounds, 12);
+  await idle();
+  b = find();
+  if (b) return view.fit(b, 13);
+  const ub = unitBox();
+  if (!ub) return;
+  view.fit(ub, 12);
+  await idle();
+  b = find();
+  if (b) view.fit(b, 13);
 }
 
 // ---- hover ----

@@ -389,6 +389,12 @@ export class MapView {
     return this.map.querySourceFeatures(BASE, { sourceLayer: AREAS, filter });
   }
 
+  /** Loaded features of the boundaries source (every kind) with a unit code. */
+  boundaryFeatures(code: string): GeoJSONFeature[] {
+    if (!this.hasBoundaries) return [];
+    return this.map.querySourceFeatures(BOUNDARIES, { sourceLayer: BOUNDARIES, filter: ['==', ['get', 'code'], code] });
+  }
+
   pcnFeatures(): GeoJSONFeature[] {
     return this.map.getSource(PCN) ? this.map.querySourceFeatures(PCN, { sourceLayer: PCN }) : [];
   }
