@@ -5,7 +5,8 @@ import { fmtInt } from './format';
 import type { Class, Scale } from './palette';
 
 export function renderLegend(el: HTMLElement, title: string, scale: Scale, note?: string): void {
-  const rows: Class[] = [...(scale.noData ? [scale.noData] : []), ...scale.classes];
+  // The no-data class is listed unless it is known to be empty.
+  const rows: Class[] = [...(scale.noData && scale.noData.count !== 0 ? [scale.noData] : []), ...scale.classes];
   const counted = rows.some((c) => c.count !== undefined);
   const maxCount = Math.max(1, ...rows.map((c) => c.count || 0));
   replace(

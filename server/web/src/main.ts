@@ -418,11 +418,31 @@ function setupControls(kinds: string[]): void {
   setupSearch(ui.searchInput, ui.searchList, (r: SearchResult) => {
     if (r.type === 'pcn') void selectPCN(r.code, { fly: true, push: true });
     else void selectArea(r.code, { fly: true, push: true });
-    if (matchMedia('(max-width: 720px)').matches) showPanel(true);
+    if (phone()) showPanel(true);
   });
 
-  // Keyboard: Enter on the focused map selects the area at its centre.
-  view.map.getCanvas().addEventListener('keydown', (e) => {
+  // Keyboard: a crosshair marks the middle of the visible map while the map has the focus, and
+  // Enter (or Space) selects the area under it; Escape closes the selection from anywhere but the
+  // search box.
+  const canvas = view.map.getCanvas();
+  const cross = h('div', { class: 'crosshair', 'aria-hidden': 'true', hidden: true });
+  ui.map.appendChild(cross);
+  const placeCross = () => {
+    const [x, y] = view.visibleCentre();
+    cross.style.transform = `translate(${x}px, ${y}px)`;
+  };
+  canvas.addEventListener('focus', () => {
+    if (!canvas.matches(':focus-visible')) return;
+    placeCross();
+    cross.hidden = false;
+  });
+  canvas.addEventListener('blur', () => (cross.hidden = true));
+  window.addEventListener('resize', placeCross);
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || e.target === ui.searchInput || !(state.area || state.pcn)) return;
+    clearSelection(true);
+  });
+  canvas.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
     const f = view.featureAt(view.visibleCentre());
     if (f?.properties?.code) {
@@ -461,6 +481,8 @@ async function applyState(next: State): Promise<void> {
 }
 
 // ---- start ----
+
+const phone = () => matchMedia('(max-width: 720px)').matches;
 
 /** The part of the map the options card covers, on wide screens (on phones it collapses). */
 function overlayInset() {
@@ -503,8 +525,10 @@ async function start(): Promise<void> {
     {
       hover: onHover,
       click: (code) => {
-        if (code) void selectArea(code, { push: true });
-        else if (state.area) clearSelection(true);
+        if (code) {
+          void selectArea(code, { push: true });
+          if (phone()) showPanel(true);
+        } else if (state.area) clearSelection(true);
       },
       moved: () => {
         writeURL();
