@@ -5,15 +5,17 @@
 #
 #   server/load/load.sh WORKSPACE.db [SECONDS] [CONNECTIONS]
 #
-# Environment: PORT (default 18181), THREADS (wrk threads, default 2), ZOOMS (default "6 7 8 9 10"),
-# LOG=1 to keep the server's request log (written to a temporary file) instead of --quiet.
+# Defaults: 10 s, 32 connections, one wrk thread (on a 2-core machine wrk and the server then get a
+# core each). Environment: PORT (default 18181), THREADS (wrk threads, default 1), ZOOMS (default
+# "6 7 8 9 10": every tile over England at those zooms that holds features), LOG=1 to keep the
+# server's request log (to a temporary file) instead of --quiet.
 set -euo pipefail
 
 db=${1:?usage: load.sh WORKSPACE.db [SECONDS] [CONNECTIONS]}
 secs=${2:-10}
-conns=${3:-64}
+conns=${3:-32}
 port=${PORT:-18181}
-threads=${THREADS:-2}
+threads=${THREADS:-1}
 zooms=${ZOOMS:-"6 7 8 9 10"}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -33,11 +35,13 @@ quiet=--quiet
 "$tmp/pcnmap" serve --db "$db" --addr "127.0.0.1:$port" --warm $quiet 2>"$tmp/server.log" &
 server_pid=$!
 base="http://127.0.0.1:$port"
-for _ in $(seq 1 300); do
-	curl -fs "$base/healthz" >/dev/null 2>&1 && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
+up=
+for _ in $(seq 1 600); do
+	curl -fs "$base/healthz" >/dev/null 2>&1 && { up=1; break; }
+	kill -0 "$server_pid" 2>/dev/null || break
 	sleep 0.1
 done
+[ -n "$up" ] || { echo "load.sh: the server did not come up on $base:" >&2; cat "$tmp/server.log" >&2; exit 1; }
 
 # Tiles over England (lon -6..2, lat 49.9..55.9) at the chosen zooms; keep those that hold features.
 for z in $zooms; do
