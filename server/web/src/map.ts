@@ -48,7 +48,7 @@ export class MapView {
   private baseThreshold: string;
   private pending?: { gen: number; timer: number; onData: (e: maplibregl.MapSourceDataEvent) => void };
   private fillColour: unknown = NO_DATA;
-  private fillOpacity = 0.88;
+  private fillOpacity = 1;
   private hovered?: string | number;
   private hasBoundaries: boolean;
   private pcnCode?: string;
@@ -81,14 +81,16 @@ export class MapView {
         this.fillLayer(0),
         {
           // The white edges between areas, and the hovered area's dark outline: one layer, so the
-          // worker lays out the areas' lines once.
+          // worker lays out the areas' lines once. Below zoom 6 the edges would be invisible and
+          // cost the most (every area of England in view), so the layer starts there.
           id: L.outline,
           type: 'line',
+          minzoom: 6,
           source: BASE,
           'source-layer': AREAS,
           paint: {
             'line-color': ['case', HOVER, INK, '#ffffff'],
-            'line-opacity': ['interpolate', ['linear'], ['zoom'], 5, ['case', HOVER, 1, 0], 7, ['case', HOVER, 1, 0.35], 10, ['case', HOVER, 1, 0.7]],
+            'line-opacity': ['interpolate', ['linear'], ['zoom'], 6, ['case', HOVER, 1, 0.1], 7, ['case', HOVER, 1, 0.35], 10, ['case', HOVER, 1, 0.7]],
             'line-width': ['interpolate', ['linear'], ['zoom'], 6, ['case', HOVER, 2.2, 0.2], 10, ['case', HOVER, 2.4, 0.6], 14, ['case', HOVER, 3, 1.4]],
           },
         },
@@ -215,7 +217,7 @@ export class MapView {
   /** Colours the areas by a new expression (a new metric, or new classes). */
   setFill(colour: unknown, dimmed: boolean): void {
     this.fillColour = dimmed ? '#e3e7eb' : colour;
-    this.fillOpacity = dimmed ? 1 : 0.88;
+    this.fillOpacity = 1;
     for (const n of [this.gen, this.pending?.gen]) {
       if (n === undefined || !this.map.getLayer(L.fill(n))) continue;
       this.map.setPaintProperty(L.fill(n), 'fill-color', this.fillColour);
