@@ -23,8 +23,9 @@ export const METRIC_DEFS: Record<Metric, MetricDef> = {
   pcns: {
     id: 'pcns',
     label: 'PCNs serving the area',
-    title: (t) => `PCNs with ≥ ${formatPercent(t)} of residents`,
-    describe: (v, t) => (v === null || v === undefined ? 'no data' : `${fmtInt(v)} PCN${v === 1 ? '' : 's'} at ≥ ${formatPercent(t)}`),
+    title: (t) => (t > 0 ? `PCNs with ≥ ${formatPercent(t)} of residents` : 'PCNs with any of the residents'),
+    describe: (v, t) =>
+      v === null || v === undefined ? 'no data' : `${fmtInt(v)} PCN${v === 1 ? '' : 's'} ${t > 0 ? `at ≥ ${formatPercent(t)}` : 'with any patients here'}`,
     scale: (s) => countClasses(s?.areas.pcns.histogram || [0, 1, 1, 1, 1, 1, 1, 1], 'viridis'),
     note: 'Darker: residents’ patients are split across more PCNs.',
   },

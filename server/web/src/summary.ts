@@ -72,12 +72,15 @@ export function histogram(stats: Stats, label: string, scale?: Scale): SVGSVGEle
 }
 
 function statsTable(a: AreaSummary, t: number, caption: string): HTMLTableElement {
-  const row = (name: string, f: (s: Stats) => string) => h('tr', null, h('th', { scope: 'row' }, name), h('td', null, f(a.pcns_any)), h('td', null, f(a.pcns)));
+  // At t = 0 the two columns are the same: show one.
+  const both = t > 0;
+  const row = (name: string, f: (s: Stats) => string) =>
+    h('tr', null, h('th', { scope: 'row' }, name), h('td', null, f(a.pcns_any)), both ? h('td', null, f(a.pcns)) : null);
   return h(
     'table',
     { class: 'stats' },
     h('caption', { class: 'sr-only' }, caption),
-    h('thead', null, h('tr', null, h('td'), h('th', { scope: 'col' }, 't = 0'), h('th', { scope: 'col' }, `t = ${formatPercent(t)}`))),
+    h('thead', null, h('tr', null, h('td'), h('th', { scope: 'col' }, 't = 0'), both ? h('th', { scope: 'col' }, `t = ${formatPercent(t)}`) : null)),
     h(
       'tbody',
       null,
@@ -96,7 +99,7 @@ function block(title: string, sub: string, a: AreaSummary, t: number, scale: Sca
     h('h3', { id }, title),
     h('p', { class: 'muted' }, sub),
     statsTable(a, t, `PCNs per area in ${title}`),
-    h('p', { class: 'hist-caption' }, `Areas by number of PCNs with ≥ ${formatPercent(t)} of residents`),
+    h('p', { class: 'hist-caption' }, t > 0 ? `Areas by number of PCNs with ≥ ${formatPercent(t)} of residents` : 'Areas by number of PCNs with any of their residents'),
     histogram(a.pcns, `Histogram of PCNs per area in ${title} at ${formatPercent(t)}`, scale),
   );
 }
