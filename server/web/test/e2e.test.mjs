@@ -188,6 +188,12 @@ test('the map page in a browser', { skip, timeout: 180000 }, async (t) => {
     await t.test('clicking an area opens its panel with the shares of /api/areas', async () => {
       const p = await areaPoint(page);
       assert.ok(p, 'no area on screen to click');
+      // hovering names the area and gives its value
+      await page.mouse.move(p.x, p.y);
+      await page.waitForSelector('#tooltip:not([hidden])');
+      const tip = await page.locator('#tooltip').innerText();
+      assert.match(tip, new RegExp(p.code));
+      assert.match(tip, /PCNs? at ≥ 1%/);
       await page.mouse.click(p.x, p.y);
       await page.waitForSelector('#selection .pcn-count');
       code = await page.locator('#selection .sel-header code').textContent();
@@ -245,7 +251,7 @@ test('the map page in a browser', { skip, timeout: 180000 }, async (t) => {
     await t.test('searching a PCN shows where its patients live', async () => {
       const a = await api(`/api/areas/${code}?threshold=1%25`);
       pcn = a.dominant_pcn;
-      await page.fill('#search-input', pcn.name.slice(0, 6));
+      await page.fill('#search-input', pcn.name.toLowerCase());
       await page.waitForSelector(`#search-list [role=option] >> text=${pcn.code}`);
       const tileSeen = page.waitForResponse((r) => r.url().includes(`/tiles/pcn/`) && r.url().includes(`pcn=${pcn.code}`) && r.status() === 200);
       await page.locator('#search-list [role=option]', { hasText: pcn.code }).click();
