@@ -521,6 +521,7 @@ async function start(): Promise<void> {
     state.pcn ? '#e3e7eb' : scale.expression,
     v ? { center: [v.lon, v.lat], zoom: v.zoom } : undefined,
     kinds.length > 0,
+    state.bounds ?? '',
     overlayInset(),
     {
       hover: onHover,
@@ -546,7 +547,6 @@ async function start(): Promise<void> {
   renderSummaryNow();
   view.map.once('load', () => {
     performance.mark('pcnmap-load');
-    view.setBoundaryKind(state.bounds ?? '');
     if (state.pcn) void selectPCN(state.pcn, { fly: !state.view });
     else if (state.area) void selectArea(state.area, { fly: !state.view });
     if (!state.view) writeURL();

@@ -62,6 +62,7 @@ export class MapView {
     fillColour: unknown,
     view: { center: [number, number]; zoom: number } | undefined,
     hasBoundaries: boolean,
+    boundaryKind: string,
     inset: { top: number; right: number; bottom: number; left: number },
     private handlers: MapHandlers,
   ) {
@@ -115,17 +116,17 @@ export class MapView {
     if (hasBoundaries) {
       style.sources[BOUNDARIES] = { type: 'vector', tiles: [tileURL(BOUNDARIES, {})], minzoom: 0, maxzoom, bounds: tj.bounds };
       const at = style.layers.findIndex((l) => l.id === L.selectedCasing);
-      const none: FilterSpecification = ['==', ['get', 'kind'], ''];
+      const kindFilter: FilterSpecification = ['==', ['get', 'kind'], boundaryKind];
       style.layers.splice(
         at,
         0,
-        { id: L.boundaryHit, type: 'fill', source: BOUNDARIES, 'source-layer': BOUNDARIES, filter: none, paint: { 'fill-opacity': 0 } },
+        { id: L.boundaryHit, type: 'fill', source: BOUNDARIES, 'source-layer': BOUNDARIES, filter: kindFilter, paint: { 'fill-opacity': 0 } },
         {
           id: L.boundaryCasing,
           type: 'line',
           source: BOUNDARIES,
           'source-layer': BOUNDARIES,
-          filter: none,
+          filter: kindFilter,
           layout: { 'line-join': 'round' },
           paint: {
             'line-color': '#ffffff',
@@ -138,7 +139,7 @@ export class MapView {
           type: 'line',
           source: BOUNDARIES,
           'source-layer': BOUNDARIES,
-          filter: none,
+          filter: kindFilter,
           layout: { 'line-join': 'round' },
           paint: {
             'line-color': '#2c3e50',
