@@ -3,21 +3,27 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"pcnmap/overlap"
 	"pcnmap/report"
 	"pcnmap/store"
+	"pcnmap/teams"
 )
 
 func runReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "--db W.db [--release NAME] [--threshold 1%] [--format csv|json|html|pdf]\n"+
-		"       [--by icb|sub-icb|ccg|la|region|stp|nhs-region] [--unit CODE] [--browser PATH] --out DIR\n\n"+
+		"       [--by icb|sub-icb|ccg|la|region|stp|nhs-region] [--unit CODE] [--browser PATH]\n"+
+		"       [--teams SET] --out DIR\n\n"+
 		"csv writes areas.csv, pcns.csv, pcn_pairs.csv and summary.json into DIR; json the same as JSON.\n"+
 		"html writes report.html (or, with --by, one document per unit and index.html); pdf prints them\n"+
 		"with a headless Chromium, and falls back to HTML with a message when there is none.\n"+
+		"--teams adds the footprint set's teams.csv, team_pcn_matrix.csv and pcn_teams.csv to DIR (any\n"+
+		"format), a \"Team alignment\" section to the documents, and its alignment score to the summary.\n"+
 		"Prints a short summary.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
@@ -28,6 +34,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, region, stp, nhs-region) and an index")
 	unit := fs.String("unit", "", "write the document of this unit `code` only")
 	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
+	teamSet := fs.String("teams", "", "footprint `set` to measure against the PCNs (see pcnmap teams list)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -64,9 +71,18 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			opt.Format = report.FormatHTML
 		}
 	}
-	d, err := loadRelease(ctx, *db, *release)
+	var d *overlap.Dataset
+	var ta *report.TeamAlignment
+	if *teamSet == "" {
+		d, err = loadRelease(ctx, *db, *release)
+	} else {
+		d, ta, err = loadTeamAlignment(ctx, *db, *release, *teamSet, t)
+	}
 	if err != nil {
 		return err
+	}
+	if ta != nil && (opt.Format == report.FormatHTML || opt.Format == report.FormatPDF) {
+		opt.Sections = append(opt.Sections, ta)
 	}
 	var bar *progress
 	opt.Progress = func(done, total int) {
@@ -82,7 +98,52 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return report.Text(e.stdout, s)
+	if ta != nil {
+		if err := ta.WriteFiles(ctx, *out); err != nil {
+			return err
+		}
+	}
+	if err := report.Text(e.stdout, s); err != nil || ta == nil {
+		return err
+	}
+	return ta.Text(e.stdout)
+}
+
+// loadTeamAlignment loads one release and a footprint set of it, and measures the set at threshold
+// t. An unknown set name is an error listing the release's sets.
+func loadTeamAlignment(ctx context.Context, db, release, set string, t float64) (*overlap.Dataset, *report.TeamAlignment, error) {
+	w, err := store.Open(ctx, db, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer w.Close()
+	s, err := w.LoadTeams(ctx, release, set)
+	if errors.Is(err, store.ErrNoTeamSet) {
+		sets, lerr := w.TeamSets(ctx, release)
+		if lerr != nil {
+			return nil, nil, err
+		}
+		if len(sets) == 0 {
+			return nil, nil, fmt.Errorf("report: --teams: %w; import one with pcnmap teams import", err)
+		}
+		names := make([]string, len(sets))
+		for i, ts := range sets {
+			names[i] = strconv.Quote(ts.Name)
+		}
+		return nil, nil, fmt.Errorf("report: --teams: %w; the sets are %s", err, strings.Join(names, ", "))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := w.Load(ctx, release)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := teams.NewModel(d, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, report.NewTeamAlignment(d, m, t), nil
 }
 
 // browserNames are the Chromium executables looked for on PATH, Debian's first.
