@@ -31,10 +31,12 @@ type edge struct {
 	ax, ay, bx, by float64
 }
 
-// shape is a feature's edges, bucketed into bands of equal height over its bound.
+// shape is a feature's edges bucketed into bands of equal height over its bound, stored in one
+// slice (band k is edges[start[k]:start[k+1]]) so a lookup reads contiguous memory.
 type shape struct {
 	minY, bandHeight float64
-	bands            [][]edge
+	start            []int32
+	edges            []edge
 }
 
 // NewIndex indexes features; it is Insert for each.
@@ -128,28 +130,25 @@ func newShape(mp orb.MultiPolygon, b orb.Bound) shape {
 		}
 	}
 	n := len(edges)/edgesPerBand + 1
-	s := shape{minY: b.Min[1], bands: make([][]edge, n)}
-	height := b.Max[1] - b.Min[1]
-	if height <= 0 || n == 1 {
-		s.bandHeight = math.Inf(1)
-		s.bands[0] = edges
-		return s
+	s := shape{minY: b.Min[1], bandHeight: math.Inf(1), start: make([]int32, n+1)}
+	if height := b.Max[1] - b.Min[1]; height > 0 && n > 1 {
+		s.bandHeight = height / float64(n)
 	}
-	s.bandHeight = height / float64(n)
-	counts := make([]int, n)
+	// Count each band's edges, turn the counts into offsets, then place the edges.
 	for _, e := range edges {
-		lo, hi := s.band(e.ay), s.band(e.by)
-		for k := lo; k <= hi; k++ {
-			counts[k]++
+		for k := s.band(e.ay); k <= s.band(e.by); k++ {
+			s.start[k+1]++
 		}
 	}
-	for k := range s.bands {
-		s.bands[k] = make([]edge, 0, counts[k])
+	for k := 1; k <= n; k++ {
+		s.start[k] += s.start[k-1]
 	}
+	s.edges = make([]edge, s.start[n])
+	next := append([]int32(nil), s.start[:n]...)
 	for _, e := range edges {
-		lo, hi := s.band(e.ay), s.band(e.by)
-		for k := lo; k <= hi; k++ {
-			s.bands[k] = append(s.bands[k], e)
+		for k := s.band(e.ay); k <= s.band(e.by); k++ {
+			s.edges[next[k]] = e
+			next[k]++
 		}
 	}
 	return s
@@ -160,8 +159,8 @@ func (s *shape) band(y float64) int {
 	if k < 0 {
 		return 0
 	}
-	if k >= len(s.bands) {
-		return len(s.bands) - 1
+	if last := len(s.start) - 2; k > last {
+		return last
 	}
 	return k
 }
@@ -170,11 +169,12 @@ func (s *shape) band(y float64) int {
 // [a.y, b.y) and p lies strictly to the left of it. Horizontal edges never count, so a point on the
 // lower edge of an area is inside it and a point on the upper edge is not.
 func (s *shape) contains(x, y float64) bool {
-	if len(s.bands) == 0 {
+	if len(s.edges) == 0 {
 		return false
 	}
+	k := s.band(y)
 	in := false
-	for _, e := range s.bands[s.band(y)] {
+	for _, e := range s.edges[s.start[k]:s.start[k+1]] {
 		if y < e.ay || y >= e.by {
 			continue
 		}
