@@ -4,6 +4,23 @@ import { replace, h } from './dom';
 import { fmtInt } from './format';
 import type { Class, Scale } from './palette';
 
+/** A one-line key (swatches between the first and last labels) for the collapsed options on a phone. */
+export function renderMiniLegend(el: HTMLElement, title: string, scale: Scale): void {
+  const cs = scale.classes;
+  if (!cs.length) return replace(el);
+  replace(
+    el,
+    h('span', { class: 'mini-title' }, title),
+    h(
+      'span',
+      { class: 'mini-ramp', 'aria-hidden': 'true' },
+      h('span', { class: 'mini-label' }, cs[0].label),
+      cs.map((c) => h('span', { class: 'mini-swatch', style: `background:${c.colour}` })),
+      h('span', { class: 'mini-label' }, cs[cs.length - 1].label),
+    ),
+  );
+}
+
 export function renderLegend(el: HTMLElement, title: string, scale: Scale, note?: string): void {
   // The no-data class is listed unless it is known to be empty.
   const rows: Class[] = [...(scale.noData && scale.noData.count !== 0 ? [scale.noData] : []), ...scale.classes];

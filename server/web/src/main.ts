@@ -10,7 +10,7 @@ import { download } from './csv';
 import { $, announce, h, replace } from './dom';
 import { displayName, fmtDate } from './format';
 import { Labels } from './labels';
-import { renderLegend } from './legend';
+import { renderLegend, renderMiniLegend } from './legend';
 import { featuresBBox, MapView, prewarm } from './map';
 import { METRIC_DEFS, PCN_SHADES } from './metrics';
 import type { Scale } from './palette';
@@ -40,6 +40,7 @@ const ui = {
   searchList: $<HTMLUListElement>('#search-list'),
   controls: $('#controls'),
   controlsToggle: $<HTMLButtonElement>('#controls-toggle'),
+  miniLegend: $('#legend-mini'),
 };
 
 let state: State = readHash(location.hash);
@@ -90,9 +91,11 @@ function renderLegendNow(): void {
   if (state.pcn) {
     const d = PCN_SHADES[state.shade];
     renderLegend(ui.legend, d.title, pcnScale(), pcn ? `${displayName(pcn.name)}. Outlined: its core footprint (${Math.round(pcn.core_share * 100)}% of its patients).` : undefined);
+    renderMiniLegend(ui.miniLegend, d.title, pcnScale());
   } else {
     const d = METRIC_DEFS[state.metric];
     renderLegend(ui.legend, d.title(state.threshold), scale, d.note);
+    renderMiniLegend(ui.miniLegend, d.title(state.threshold), scale);
   }
 }
 
