@@ -26,10 +26,6 @@ type ExportOptions struct {
 	Progress func(done, total int)
 }
 
-// ExportLayers are the layers Export can write: the pcn layer needs a PCN per tile set and is served
-// only.
-var ExportLayers = []string{layerAreas, layerBoundaries}
-
 // Export writes the tiles this server would serve for d as an MBTiles 1.3 file at path (see
 // tiles.WriteMBTiles), so that any static host can serve them and `pcnmap serve --mbtiles` can too.
 func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOptions) (tiles.MBTilesStats, error) {
@@ -56,7 +52,8 @@ func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOpti
 			}
 			layers = append(layers, l)
 		default:
-			return tiles.MBTilesStats{}, fmt.Errorf("server: export: no layer %q (layers: %s)", n, strings.Join(ExportLayers, ", "))
+			// The pcn layer needs a PCN per tile set: it is served, not exported.
+			return tiles.MBTilesStats{}, fmt.Errorf("server: export: no layer %q (layers: %s, %s)", n, layerAreas, layerBoundaries)
 		}
 	}
 	md := tiles.Metadata{
