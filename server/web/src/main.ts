@@ -507,6 +507,7 @@ async function start(): Promise<void> {
     tj = tileJSON;
     performance.mark('pcnmap-tilejson');
   } catch (e) {
+    document.getElementById('loading')?.remove();
     replace(ui.map, h('div', { class: 'fatal', role: 'alert' }, h('h2', null, 'The map could not load'), h('p', null, (e as Error).message)));
     return;
   }
@@ -561,12 +562,14 @@ async function start(): Promise<void> {
     view.map.off('sourcedata', painted);
     view.map.once('render', () => {
       performance.mark('pcnmap-areas-painted');
+      document.getElementById('loading')?.remove();
       w.pcnmap.areasPainted = performance.now();
     });
   };
   view.map.on('sourcedata', painted);
   view.map.once('idle', () => {
     performance.mark('pcnmap-first-idle');
+    document.getElementById('loading')?.remove();
     w.pcnmap.firstIdle = performance.now();
     w.pcnmap.ready = true;
     renderSummaryNow();
