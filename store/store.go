@@ -107,9 +107,9 @@ func (w *Workspace) Close() error { return w.db.Close() }
 
 // Release describes one ingested release.
 type Release struct {
-	Name        string    `json:"name"`
-	ExtractDate string    `json:"extract_date,omitempty"`
-	AsOf        string    `json:"as_of,omitempty"`
+	Name        string           `json:"name"`
+	ExtractDate string           `json:"extract_date,omitempty"`
+	AsOf        string           `json:"as_of,omitempty"`
 	IngestedAt  time.Time        `json:"ingested_at"`
 	Sources     []overlap.Source `json:"sources"`
 	// Notes are what the ingest reported: repaired polygons, spatial-assignment differences, ….
