@@ -17,7 +17,7 @@ func runCompare(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "workspace `file`")
 	from := fs.String("from", "", "the earlier `release`")
 	to := fs.String("to", "", "the later `release`")
-	threshold := fs.String("threshold", "1%", "share of an area's registered population a PCN must hold to count as serving it")
+	threshold := thresholdFlag(fs, "share of an area's registered population a PCN must hold to count as serving it")
 	link := fs.String("link", "25%", "share of an old PCN's list moving to a new PCN, or of a new PCN's list coming from an old one, that links them")
 	format := fs.String("format", "csv", "output `format`: csv or html")
 	out := fs.String("out", "", "output `directory`")
@@ -27,10 +27,7 @@ func runCompare(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "from", "to", "out"); err != nil {
 		return err
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: compare: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	l, err := overlap.ParseThreshold(*link)
 	if err != nil || l == 0 {
 		return fmt.Errorf("%w: compare: --link %q must be a share above 0%%", errUsage, *link)

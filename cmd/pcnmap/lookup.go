@@ -26,7 +26,7 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	lonS := fs.String("lon", "", "longitude (WGS84)")
 	latS := fs.String("lat", "", "latitude (WGS84)")
 	points := fs.String("points", "", "`CSV` of points; results go to stdout")
-	threshold := fs.String("threshold", "1%", "threshold for the PCNs listed for a point")
+	threshold := thresholdFlag(fs, "threshold for the PCNs listed for a point")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,10 +36,7 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	if (*points == "") == (*lonS == "" && *latS == "") {
 		return fmt.Errorf("%w: lookup: give either --lon and --lat, or --points", errUsage)
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: lookup: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	d, err := loadRelease(ctx, *db, *release)
 	if err != nil {
 		return err

@@ -18,6 +18,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"pcnmap/overlap"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -138,3 +140,24 @@ type list []string
 
 func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
+// threshold is a --threshold flag, 1% or 0.01, checked as the flags are parsed.
+type threshold float64
+
+func (t *threshold) String() string { return overlap.FormatThreshold(float64(*t)) }
+
+func (t *threshold) Set(s string) error {
+	v, err := overlap.ParseThreshold(s)
+	if err != nil {
+		return err
+	}
+	*t = threshold(v)
+	return nil
+}
+
+// thresholdFlag defines --threshold on fs with the default of 1%.
+func thresholdFlag(fs *flag.FlagSet, usage string) *threshold {
+	t := threshold(overlap.DefaultThreshold)
+	fs.Var(&t, "threshold", usage+" (1% or 0.01)")
+	return &t
+}

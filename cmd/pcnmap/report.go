@@ -27,7 +27,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		"Prints a short summary.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
-	threshold := fs.String("threshold", "1%", "share of an area's registered population a PCN must hold to count as serving it: 1% or 0.01")
+	threshold := thresholdFlag(fs, "share of an area's registered population a PCN must hold to count as serving it")
 	core := fs.String("core", "80%", "share of a PCN's resident patients its core footprint holds")
 	out := fs.String("out", "", "output `directory`")
 	format := fs.String("format", "csv", "output `format`: csv, json, html or pdf")
@@ -41,10 +41,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "out"); err != nil {
 		return err
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: report: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	c, err := overlap.ParseThreshold(*core)
 	if err != nil || c == 0 {
 		return fmt.Errorf("%w: report: --core %q must be a share above 0%%", errUsage, *core)

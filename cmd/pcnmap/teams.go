@@ -297,7 +297,7 @@ func runTeamsAlignment(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "workspace `file`")
 	set := fs.String("set", "", "the set's `name`")
 	release := fs.String("release", "", "`release` (default the newest)")
-	threshold := fs.String("threshold", "1%", "share of a team's registered population a PCN must hold to count")
+	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	out := fs.String("out", "", "output `directory` for the CSV files")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -305,10 +305,7 @@ func runTeamsAlignment(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "set"); err != nil {
 		return err
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: teams alignment: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	w, d, m, err := openModel(ctx, *db, *release, *set)
 	if err != nil {
 		return err
@@ -377,7 +374,7 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "workspace `file`")
 	set := fs.String("set", "", "the set's `name`")
 	release := fs.String("release", "", "`release` (default the newest)")
-	threshold := fs.String("threshold", "1%", "share of a team's registered population a PCN must hold to count")
+	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	var moves list
 	fs.Var(&moves, "move", "`CODE:FROM:TO`, an LSOA or MSOA code and two team names (repeatable)")
 	saveAs := fs.String("save-as", "", "store the edited set under this `name`")
@@ -388,10 +385,7 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "set", "move"); err != nil {
 		return err
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: teams whatif: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	w, d, m, err := openModel(ctx, *db, *release, *set)
 	if err != nil {
 		return err
@@ -437,7 +431,7 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "workspace `file`")
 	set := fs.String("set", "", "the set's `name`")
 	release := fs.String("release", "", "`release` (default the newest)")
-	threshold := fs.String("threshold", "1%", "share of a team's registered population a PCN must hold to count")
+	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	saveAs := fs.String("save-as", "", "store the suggestion under this `name`")
 	out := fs.String("out", "", "output `directory` for the suggestion's CSV files")
 	if err := parse(fs, args); err != nil {
@@ -446,10 +440,7 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "set"); err != nil {
 		return err
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: teams suggest: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	w, d, m, err := openModel(ctx, *db, *release, *set)
 	if err != nil {
 		return err

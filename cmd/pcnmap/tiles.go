@@ -8,7 +8,6 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
-	"pcnmap/overlap"
 	"pcnmap/server"
 	"pcnmap/tiles"
 )
@@ -34,7 +33,7 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "MBTiles `file` to write (replaced if it exists)")
 	minZoom := fs.Int("minzoom", 0, "lowest `zoom`")
 	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 1 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
-	threshold := fs.String("threshold", "1%", "threshold of the areas layer's pcns attribute: 1% or 0.01")
+	threshold := thresholdFlag(fs, "threshold of the areas layer's pcns attribute")
 	layers := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -45,10 +44,7 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	if *maxZoom < 1 || *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
 		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom, 1 ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
 	}
-	t, err := overlap.ParseThreshold(*threshold)
-	if err != nil {
-		return fmt.Errorf("%w: tiles export: --threshold: %v", errUsage, err)
-	}
+	t := float64(*threshold)
 	var names []string
 	for n := range strings.SplitSeq(*layers, ",") {
 		if n = strings.TrimSpace(n); n != "" {
