@@ -2,42 +2,27 @@ package overlap_test
 
 import (
 	"context"
+	"errors"
 	"os"
-	"sync"
 	"testing"
 
-	"pcnmap/ingest"
+	"pcnmap/fixtures"
 	"pcnmap/overlap"
 )
 
 const national = "../../shared/data/"
 
-var (
-	nationalOnce sync.Once
-	nationalData *overlap.Dataset
-	nationalErr  error
-)
-
 // nationalDataset is the January 2021 release of England, built once per process.
 func nationalDataset(b *testing.B) *overlap.Dataset {
 	b.Helper()
-	if _, err := os.Stat(national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz"); err != nil {
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
 		b.Skip("national data absent:", err)
 	}
-	nationalOnce.Do(func() {
-		nationalData, nationalErr = ingest.Prepare(context.Background(), ingest.Options{
-			Areas:         national + "msoa2011-england-generalised-clipped.geojson.gz",
-			Registrations: national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz",
-			Membership:    national + "ePCN-2019-12.xlsx",
-			Lookup:        national + "lsoa11-msoa11-lookup.csv",
-			Contexts: []string{national + "lsoa11-sub-icb-2022-lookup.csv", national + "sub-icb-icb-region-2022-lookup.csv",
-				national + "lsoa11-ruc11-england.csv", national + "lsoa11-ccg20-lad20-lookup.csv"},
-		})
-	})
-	if nationalErr != nil {
-		b.Fatal(nationalErr)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return nationalData
+	return d
 }
 
 // BenchmarkAreaMetrics recomputes every area metric of England at a new threshold (target ≤ 20 ms).

@@ -2,11 +2,12 @@ package report
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
 
-	"pcnmap/ingest"
+	"pcnmap/fixtures"
 	"pcnmap/overlap"
 	"pcnmap/overlap/nhs"
 )
@@ -18,17 +19,10 @@ const national = "../../shared/data/"
 // Sub-ICB → ICB contexts the ICB reports need and the rural-urban classification.
 func nationalDataset(b *testing.B) *overlap.Dataset {
 	b.Helper()
-	if _, err := os.Stat(national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz"); err != nil {
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
 		b.Skip("national data absent:", err)
 	}
-	d, err := ingest.Prepare(context.Background(), ingest.Options{
-		Areas:         national + "msoa2011-england-generalised-clipped.geojson.gz",
-		Registrations: national + "gp-reg-pat-prac-lsoa-all-2021-01.csv.gz",
-		Membership:    national + "ePCN-2019-12.xlsx",
-		Lookup:        national + "lsoa11-msoa11-lookup.csv",
-		Contexts: []string{national + "lsoa11-sub-icb-2022-lookup.csv", national + "sub-icb-icb-region-2022-lookup.csv",
-			national + "lsoa11-ruc11-england.csv"},
-	})
 	if err != nil {
 		b.Fatal(err)
 	}
