@@ -178,14 +178,11 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 		}
 	}
 	for {
-		f, err := cr.next()
+		f, err := cr.row(len(header))
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		if err := cr.checkFields(f, len(header)); err != nil {
 			return nil, err
 		}
 		if m.filter >= 0 && !strings.EqualFold(field(f, m.filter), m.layout.filter[1]) {

@@ -171,6 +171,16 @@ func (r *csvReader) header() ([]string, error) {
 	return h, nil
 }
 
+// row returns the fields of the next line, which must have the header's want fields, or io.EOF
+// after the last line.
+func (r *csvReader) row(want int) ([][]byte, error) {
+	f, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	return f, r.checkFields(f, want)
+}
+
 // checkFields reports a line whose field count differs from the header's.
 func (r *csvReader) checkFields(f [][]byte, want int) error {
 	if len(f) != want {

@@ -96,14 +96,11 @@ func readLookup(r io.Reader, name, lsoaCol, areaCol string, hint int) (*Lookup, 
 	l := &Lookup{Source: name, LSOAField: header[li], AreaField: header[ai], Area: make(map[string]string, hint)}
 	lines := make(map[string]int, hint)
 	for {
-		f, err := cr.next()
+		f, err := cr.row(len(header))
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		if err := cr.checkFields(f, len(header)); err != nil {
 			return nil, err
 		}
 		lsoa, area := field(f, li), field(f, ai)
@@ -187,14 +184,11 @@ func readCentroids(r io.Reader, name string, hint int) (*Centroids, error) {
 	c := &Centroids{Source: name, Points: make(map[string]Point, hint)}
 	lines := make(map[string]int, hint)
 	for {
-		f, err := cr.next()
+		f, err := cr.row(len(header))
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		if err := cr.checkFields(f, len(header)); err != nil {
 			return nil, err
 		}
 		lsoa := field(f, idx[0])

@@ -79,14 +79,11 @@ func readPracticeMap(r io.Reader, name string) (*Membership, error) {
 	pcns := map[string]string{} // code → name
 	dateLine := 0
 	for {
-		f, err := cr.next()
+		f, err := cr.row(len(header))
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		if err := cr.checkFields(f, len(header)); err != nil {
 			return nil, err
 		}
 		line := cr.line

@@ -124,14 +124,11 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 		dateLine  int
 	)
 	for {
-		f, err := cr.next()
+		f, err := cr.row(len(header))
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
-		}
-		if err := cr.checkFields(f, len(header)); err != nil {
 			return nil, err
 		}
 		line := cr.line
