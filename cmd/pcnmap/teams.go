@@ -225,9 +225,7 @@ func runTeamsList(ctx context.Context, e *env, args []string) error {
 
 func runTeamsDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "teams delete", "--db W.db --set NAME [--release R]")
-	db := fs.String("db", "", "workspace `file`")
-	set := fs.String("set", "", "the set's `name`")
-	release := fs.String("release", "", "`release` (default the newest)")
+	db, release, set := setFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -248,10 +246,8 @@ func runTeamsDelete(ctx context.Context, e *env, args []string) error {
 
 func runTeamsRename(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "teams rename", "--db W.db --set NAME --to NEW_NAME [--release R]")
-	db := fs.String("db", "", "workspace `file`")
-	set := fs.String("set", "", "the set's `name`")
+	db, release, set := setFlags(fs)
 	to := fs.String("to", "", "the new `name`")
-	release := fs.String("release", "", "`release` (default the newest)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -268,6 +264,14 @@ func runTeamsRename(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "renamed %q to %q\n", *set, *to)
 	return err
+}
+
+// setFlags defines --db, --release and --set, which name one stored footprint set.
+func setFlags(fs *flag.FlagSet) (db, release, set *string) {
+	db = fs.String("db", "", "workspace `file`")
+	release = fs.String("release", "", "`release` (default the newest)")
+	set = fs.String("set", "", "the set's `name`")
+	return db, release, set
 }
 
 // openModel loads the release and set named by the flags and resolves the set.
@@ -294,9 +298,7 @@ func runTeamsAlignment(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "teams alignment", "--db W.db --set NAME [--release R] [--threshold 1%] [--out DIR]\n\n"+
 		"Prints the alignment score and a line per team; with --out, writes teams.csv, team_pcn_matrix.csv\n"+
 		"and pcn_teams.csv into DIR.")
-	db := fs.String("db", "", "workspace `file`")
-	set := fs.String("set", "", "the set's `name`")
-	release := fs.String("release", "", "`release` (default the newest)")
+	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	out := fs.String("out", "", "output `directory` for the CSV files")
 	if err := parse(fs, args); err != nil {
@@ -371,9 +373,7 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 		"Moves an LSOA or MSOA (CODE) from team FROM to team TO in memory and prints the changed metrics\n"+
 		"(an empty FROM takes the part no team holds; an empty TO drops it from the teams);\n"+
 		"the stored set is untouched unless --save-as stores the result as a new set.")
-	db := fs.String("db", "", "workspace `file`")
-	set := fs.String("set", "", "the set's `name`")
-	release := fs.String("release", "", "`release` (default the newest)")
+	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	var moves list
 	fs.Var(&moves, "move", "`CODE:FROM:TO`, an LSOA or MSOA code and two team names (repeatable)")
@@ -428,9 +428,7 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 		"Proposes a grouping of whole PCNs into the set's number of teams over the same LSOAs: each LSOA goes to\n"+
 		"its dominant PCN, and PCN territories are merged greedily, the touching pair exchanging most patients\n"+
 		"first, keeping teams under 1.5 × the mean population. Prints the current and the suggested scores.")
-	db := fs.String("db", "", "workspace `file`")
-	set := fs.String("set", "", "the set's `name`")
-	release := fs.String("release", "", "`release` (default the newest)")
+	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	saveAs := fs.String("save-as", "", "store the suggestion under this `name`")
 	out := fs.String("out", "", "output `directory` for the suggestion's CSV files")
