@@ -2,11 +2,21 @@
 // `node build.mjs` builds once (minified); `node build.mjs --watch` rebuilds on change (not minified).
 // `make web` runs it after `npm ci`; the Go binary embeds dist/ (see ../web.go).
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile, copyFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+// MapLibre's CSP build keeps its worker in a file of its own: the browser fetches and compiles it on
+// a second core while the page's bundle compiles on the first, where the standard build has the
+// worker's source inside the bundle and can start it only once the whole bundle has run.
+const maplibreMain = require.resolve('maplibre-gl/dist/maplibre-gl-csp.js');
+const maplibreWorker = require.resolve('maplibre-gl/dist/maplibre-gl-csp-worker.js');
+const workerSrc = await readFile(maplibreWorker);
+const worker = `assets/maplibre-worker-${createHash('sha256').update(workerSrc).digest('hex').slice(0, 8).toUpperCase()}.js`;
 const dist = path.join(here, 'dist');
 const watch = process.argv.includes('--watch');
 // The budget of issue 4: the minified JavaScript stays under 1.5 MB.
@@ -17,13 +27,15 @@ async function writePage(metafile) {
   const js = outs.find((p) => /^assets\/app-[^/]+\.js$/.test(p));
   const css = outs.find((p) => /^assets\/app-[^/]+\.css$/.test(p));
   if (!js || !css) throw new Error(`build: missing outputs in ${outs.join(', ')}`);
-  const html = (await readFile(path.join(here, 'src/index.html'), 'utf8')).replace('{{js}}', js).replace('{{css}}', css);
+  await writeFile(path.join(dist, worker), workerSrc);
+  const html = (await readFile(path.join(here, 'src/index.html'), 'utf8')).replace('{{js}}', js).replace('{{css}}', css).replaceAll('{{worker}}', worker);
   await writeFile(path.join(dist, 'index.html'), html);
   await copyFile(path.join(here, 'src/favicon.svg'), path.join(dist, 'favicon.svg'));
-  const size = (await stat(path.join(dist, js))).size;
+  const jsSize = (await stat(path.join(dist, js))).size;
+  const size = jsSize + workerSrc.length;
   const cssSize = (await stat(path.join(dist, css))).size;
-  console.log(`build: dist/${js} ${(size / 1024).toFixed(0)} kB, dist/${css} ${(cssSize / 1024).toFixed(0)} kB`);
-  if (!watch && size > JS_BUDGET) throw new Error(`build: the bundle is ${size} bytes, over the ${JS_BUDGET}-byte budget`);
+  console.log(`build: dist/${js} ${(jsSize / 1024).toFixed(0)} kB + dist/${worker} ${(workerSrc.length / 1024).toFixed(0)} kB, dist/${css} ${(cssSize / 1024).toFixed(0)} kB`);
+  if (!watch && size > JS_BUDGET) throw new Error(`build: the JavaScript is ${size} bytes, over the ${JS_BUDGET}-byte budget`);
 }
 
 const options = {
@@ -39,8 +51,14 @@ const options = {
   assetNames: '[name]-[hash]',
   metafile: true,
   logLevel: 'warning',
-  define: { 'process.env.NODE_ENV': '"production"' },
+  define: { 'process.env.NODE_ENV': '"production"', MAPLIBRE_WORKER: JSON.stringify(worker) },
   plugins: [
+    {
+      name: 'maplibre-csp',
+      setup(build) {
+        build.onResolve({ filter: /^maplibre-gl$/ }, () => ({ path: maplibreMain }));
+      },
+    },
     {
       name: 'page',
       setup(build) {

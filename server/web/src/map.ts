@@ -51,6 +51,7 @@ export class MapView {
   private fillOpacity = 1;
   private hovered?: string | number;
   private hasBoundaries: boolean;
+  private boundaryKind: string;
   private pcnCode?: string;
   /** Screen space covered by the page's own overlays (the options card), kept clear by fit(). */
   inset = { top: 0, right: 0, bottom: 0, left: 0 };
@@ -69,6 +70,7 @@ export class MapView {
     this.inset = inset;
     this.fillColour = fillColour;
     this.hasBoundaries = hasBoundaries;
+    this.boundaryKind = boundaryKind;
     this.baseThreshold = threshold;
     this.sourceOf.set(0, BASE);
     const maxzoom = tj.maxzoom || 12;
@@ -77,8 +79,9 @@ export class MapView {
       sources: {
         [BASE]: { type: 'vector', tiles: [tileURL(AREAS, { threshold })], minzoom: 0, maxzoom, bounds: tj.bounds },
       },
+      // No background layer: the map's element has the colour (.map in style.css), so a frame drawn
+      // before the tiles arrive costs nothing and the first frames go to the areas.
       layers: [
-        { id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } },
         this.fillLayer(0),
         {
           // The white edges between areas, and the hovered area's dark outline: one layer, so the
@@ -113,41 +116,6 @@ export class MapView {
         },
       ],
     };
-    if (hasBoundaries) {
-      style.sources[BOUNDARIES] = { type: 'vector', tiles: [tileURL(BOUNDARIES, {})], minzoom: 0, maxzoom, bounds: tj.bounds };
-      const at = style.layers.findIndex((l) => l.id === L.selectedCasing);
-      const kindFilter: FilterSpecification = ['==', ['get', 'kind'], boundaryKind];
-      style.layers.splice(
-        at,
-        0,
-        { id: L.boundaryHit, type: 'fill', source: BOUNDARIES, 'source-layer': BOUNDARIES, filter: kindFilter, paint: { 'fill-opacity': 0 } },
-        {
-          id: L.boundaryCasing,
-          type: 'line',
-          source: BOUNDARIES,
-          'source-layer': BOUNDARIES,
-          filter: kindFilter,
-          layout: { 'line-join': 'round' },
-          paint: {
-            'line-color': '#ffffff',
-            'line-opacity': 0.75,
-            'line-width': ['interpolate', ['linear'], ['zoom'], 5, 2, 10, 4.5],
-          },
-        },
-        {
-          id: L.boundaryLine,
-          type: 'line',
-          source: BOUNDARIES,
-          'source-layer': BOUNDARIES,
-          filter: kindFilter,
-          layout: { 'line-join': 'round' },
-          paint: {
-            'line-color': '#2c3e50',
-            'line-width': ['interpolate', ['linear'], ['zoom'], 5, 0.8, 10, 1.8],
-          },
-        },
-      );
-    }
     this.map = new maplibregl.Map({
       container,
       style,
@@ -162,6 +130,9 @@ export class MapView {
       pitchWithRotate: false,
       touchPitch: false,
       renderWorldCopies: false,
+      // The style is built here, typed by TypeScript and covered by the end-to-end test: validating
+      // it again on the main thread would only delay the first frame.
+      validateStyle: false,
     } as maplibregl.MapOptions);
     this.map.touchZoomRotate.disableRotation();
     this.map.keyboard.disableRotation();
@@ -179,6 +150,38 @@ export class MapView {
       this.handlers.click(f?.properties?.code as string | undefined);
     });
     this.map.on('moveend', () => this.handlers.moved());
+    // The outlines wait for the choropleth's first tiles: on the first view of England the page's
+    // one map worker and its first frames then go to the areas, and the outlines follow a frame later.
+    if (hasBoundaries) this.map.once('load', () => this.addBoundaries(tj));
+  }
+
+  /** Adds the context outlines (ICB, local authority…) under the selection's outline. */
+  private addBoundaries(tj: TileJSON): void {
+    const map = this.map;
+    map.addSource(BOUNDARIES, { type: 'vector', tiles: [tileURL(BOUNDARIES, {})], minzoom: 0, maxzoom: tj.maxzoom || 12, bounds: tj.bounds });
+    const kindFilter: FilterSpecification = ['==', ['get', 'kind'], this.boundaryKind];
+    const layers: maplibregl.LayerSpecification[] = [
+      { id: L.boundaryHit, type: 'fill', source: BOUNDARIES, 'source-layer': BOUNDARIES, filter: kindFilter, paint: { 'fill-opacity': 0 } },
+      {
+        id: L.boundaryCasing,
+        type: 'line',
+        source: BOUNDARIES,
+        'source-layer': BOUNDARIES,
+        filter: kindFilter,
+        layout: { 'line-join': 'round' },
+        paint: { 'line-color': '#ffffff', 'line-opacity': 0.75, 'line-width': ['interpolate', ['linear'], ['zoom'], 5, 2, 10, 4.5] },
+      },
+      {
+        id: L.boundaryLine,
+        type: 'line',
+        source: BOUNDARIES,
+        'source-layer': BOUNDARIES,
+        filter: kindFilter,
+        layout: { 'line-join': 'round' },
+        paint: { 'line-color': '#2c3e50', 'line-width': ['interpolate', ['linear'], ['zoom'], 5, 0.8, 10, 1.8] },
+      },
+    ];
+    for (const l of layers) map.addLayer(l, L.selectedCasing);
   }
 
   private fillLayer(n: number): maplibregl.FillLayerSpecification {
@@ -288,7 +291,8 @@ export class MapView {
 
   /** Draws the outlines of one context kind ("" for none). */
   setBoundaryKind(kind: string): void {
-    if (!this.hasBoundaries) return;
+    this.boundaryKind = kind;
+    if (!this.hasBoundaries || !this.map.getLayer(L.boundaryHit)) return;
     const f: FilterSpecification = ['==', ['get', 'kind'], kind];
     for (const id of [L.boundaryHit, L.boundaryCasing, L.boundaryLine]) this.map.setFilter(id, f);
   }
@@ -436,8 +440,14 @@ export class MapView {
   }
 }
 
-/** Starts MapLibre's worker while the page fetches what it needs to create the map. */
-export const prewarm = (): void => maplibregl.prewarm();
+/**
+ * Starts MapLibre's worker, from its own script (see build.mjs), while the page fetches what it needs
+ * to create the map.
+ */
+export function prewarm(): void {
+  maplibregl.setWorkerUrl(MAPLIBRE_WORKER);
+  maplibregl.prewarm();
+}
 
 /** The bounding box of a set of features' geometries. */
 export function featuresBBox(fs: GeoJSONFeature[]): BBox | undefined {
