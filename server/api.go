@@ -20,6 +20,20 @@ import (
 
 // The answers of the JSON API; /api/openapi.json documents them and the tests hold them to it.
 
+// BBox is a bounding box in WGS84 degrees, [west, south, east, north]: what a map needs to fit its
+// view to an area or PCN that is not on screen.
+type BBox [4]float64
+
+// extend grows b to hold r; a nil b becomes r.
+func (b *BBox) extend(r orb.Bound) *BBox {
+	if b == nil {
+		return &BBox{r.Min[0], r.Min[1], r.Max[0], r.Max[1]}
+	}
+	b[0], b[1] = min(b[0], r.Min[0]), min(b[1], r.Min[1])
+	b[2], b[3] = max(b[2], r.Max[0]), max(b[3], r.Max[1])
+	return b
+}
+
 // Unit is a context unit an area or PCN belongs to.
 type Unit struct {
 	Code string `json:"code"`
@@ -56,6 +70,7 @@ type Area struct {
 	Entropy       float64         `json:"entropy"`
 	Urban         *bool           `json:"urban"`
 	Units         map[string]Unit `json:"units"`
+	BBox          *BBox           `json:"bbox"`
 	ByPCN         []AreaPCN       `json:"by_pcn"` // most patients first
 }
 
@@ -92,8 +107,12 @@ type PCN struct {
 	Containment float64         `json:"containment"`
 	Dominates   int32           `json:"dominant_areas"`
 	Units       map[string]Unit `json:"units"`
-	Practices   []Practice      `json:"practices"`
-	AreaShares  []PCNArea       `json:"area_shares"` // most patients first
+	// BBox holds the areas the PCN serves at the threshold (every area with its patients when it
+	// serves none); CoreBBox its core footprint (null when it has no resident patients).
+	BBox       *BBox      `json:"bbox"`
+	CoreBBox   *BBox      `json:"core_bbox"`
+	Practices  []Practice `json:"practices"`
+	AreaShares []PCNArea  `json:"area_shares"` // most patients first
 }
 
 // Overlap is one PCN that shares patients' areas with another.
@@ -116,6 +135,8 @@ type SearchResult struct {
 	Type string `json:"type"` // "area" or "pcn"
 	Code string `json:"code"`
 	Name string `json:"name"`
+	// BBox is the area's, or the PCN's core footprint at the default core share.
+	BBox *BBox `json:"bbox"`
 }
 
 // SearchResults is the answer of /api/search.
@@ -152,7 +173,7 @@ func (s *Server) area(a int, t float64) Area {
 		Code: ar.Code, Name: ar.Name, Threshold: t, Registered: ar.Registered, InPCN: ar.InPCN,
 		PCNs: m.PCNs, PCNsAny: m.PCNsAny, DominantShare: m.DominantShare, HHI: m.HHI,
 		EffectivePCNs: m.EffectivePCNs, Entropy: m.Entropy, Units: s.units(&ar.Units),
-		ByPCN: []AreaPCN{},
+		BBox: (*BBox)(nil).extend(ar.Bound), ByPCN: []AreaPCN{},
 	}
 	if m.Dominant != overlap.NoPCN {
 		out.Dominant = &PCNRef{d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name}
@@ -230,7 +251,9 @@ func (s *Server) pcn(p int, t, core float64) PCN {
 	coreSet := map[int32]bool{}
 	for _, a := range d.CoreAreas(p, core) {
 		coreSet[a] = true
+		out.CoreBBox = out.CoreBBox.extend(d.Areas[a].Bound)
 	}
+	var anyBBox *BBox
 	out.CoreAreas = int32(len(coreSet))
 	var contained int64
 	d.PCNCells(p, func(cell overlap.Cell) {
@@ -241,8 +264,10 @@ func (s *Server) pcn(p int, t, core float64) PCN {
 		dom := s.layers.dominant[cell.Area] == int32(p)
 		serves := d.Serves(cell, t)
 		out.AreasAny++
+		anyBBox = anyBBox.extend(a.Bound)
 		if serves {
 			out.Areas++
+			out.BBox = out.BBox.extend(a.Bound)
 		}
 		if dom {
 			out.Dominates++
@@ -255,6 +280,9 @@ func (s *Server) pcn(p int, t, core float64) PCN {
 		})
 	})
 	out.Containment = ratio(contained, pc.Resident)
+	if out.BBox == nil {
+		out.BBox = anyBBox
+	}
 	slices.SortStableFunc(out.AreaShares, func(x, y PCNArea) int {
 		return cmp.Or(cmp.Compare(y.Patients, x.Patients), cmp.Compare(x.Code, y.Code))
 	})
@@ -319,17 +347,23 @@ type searchEntry struct {
 	code, name string
 	lowerCode  string
 	lowerName  string
+	bbox       *BBox
 }
 
 func newSearch(d *overlap.Dataset) []searchEntry {
 	out := make([]searchEntry, 0, len(d.Areas)+len(d.PCNs))
 	for i := range d.Areas {
 		a := &d.Areas[i]
-		out = append(out, searchEntry{code: a.Code, name: a.Name, lowerCode: strings.ToLower(a.Code), lowerName: strings.ToLower(a.Name)})
+		out = append(out, searchEntry{code: a.Code, name: a.Name, lowerCode: strings.ToLower(a.Code), lowerName: strings.ToLower(a.Name),
+			bbox: (*BBox)(nil).extend(a.Bound)})
 	}
 	for i := range d.PCNs {
 		p := &d.PCNs[i]
-		out = append(out, searchEntry{pcn: true, code: p.Code, name: p.Name, lowerCode: strings.ToLower(p.Code), lowerName: strings.ToLower(p.Name)})
+		var bbox *BBox
+		for _, a := range d.CoreAreas(i, overlap.DefaultCore) {
+			bbox = bbox.extend(d.Areas[a].Bound)
+		}
+		out = append(out, searchEntry{pcn: true, code: p.Code, name: p.Name, lowerCode: strings.ToLower(p.Code), lowerName: strings.ToLower(p.Name), bbox: bbox})
 	}
 	return out
 }
@@ -406,7 +440,7 @@ func (s *Server) find(q string, limit int) (SearchResults, error) {
 		if h.e.pcn {
 			typ = "pcn"
 		}
-		out.Results = append(out.Results, SearchResult{Type: typ, Code: h.e.code, Name: h.e.name})
+		out.Results = append(out.Results, SearchResult{Type: typ, Code: h.e.code, Name: h.e.name, BBox: h.e.bbox})
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -604,6 +605,60 @@ func TestLookupAndSearch(t *testing.T) {
 	res, err = s.find(strings.ToLower(name[:min(6, len(name))]), 100)
 	if err != nil || !slices.ContainsFunc(res.Results, func(r SearchResult) bool { return r.Code == s.d.PCNs[0].Code }) {
 		t.Errorf("find(%q) = %+v, %v; want PCN %s among the results", name[:6], res, err, s.d.PCNs[0].Code)
+	}
+}
+
+// TestBBoxes checks that each answer's bounding box holds what it says it holds, and no more: an
+// area's is its polygon's; a PCN's holds exactly the areas it serves, and its core_bbox its core
+// footprint; a search result's is the area's, or the PCN's core footprint.
+func TestBBoxes(t *testing.T) {
+	s := newTestServer(t, Config{})
+	d := s.d
+	const th = 0.05
+	// union is the box of the given areas, computed here from the polygons' vertices.
+	union := func(areas []int32) *BBox {
+		if len(areas) == 0 {
+			return nil
+		}
+		b := BBox{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		for _, a := range areas {
+			for _, poly := range d.Areas[a].Geom {
+				for _, p := range poly[0] {
+					b = BBox{min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])}
+				}
+			}
+		}
+		return &b
+	}
+	same := func(x, y *BBox) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	for a := range d.Areas {
+		if got, want := s.area(a, th).BBox, union([]int32{int32(a)}); !same(got, want) {
+			t.Errorf("area %s: bbox %v, want %v", d.Areas[a].Code, got, want)
+		}
+	}
+	for p := range d.PCNs {
+		var served []int32
+		d.PCNCells(p, func(c overlap.Cell) {
+			if c.Patients > 0 && d.Serves(c, th) {
+				served = append(served, c.Area)
+			}
+		})
+		got := s.pcn(p, th, overlap.DefaultCore)
+		if want := union(served); len(served) > 0 && !same(got.BBox, want) {
+			t.Errorf("pcn %s: bbox %v, want %v (the %d areas it serves)", d.PCNs[p].Code, got.BBox, want, len(served))
+		}
+		core := union(d.CoreAreas(p, overlap.DefaultCore))
+		if !same(got.CoreBBox, core) {
+			t.Errorf("pcn %s: core_bbox %v, want %v", d.PCNs[p].Code, got.CoreBBox, core)
+		}
+		res, err := s.find(d.PCNs[p].Code, 1)
+		if err != nil || len(res.Results) != 1 || !same(res.Results[0].BBox, core) {
+			t.Errorf("find(%s) = %+v, %v; want its core footprint's bbox %v", d.PCNs[p].Code, res, err, core)
+		}
+	}
+	res, err := s.find(traffordArea, 1)
+	if a := mustArea(t, d, traffordArea); err != nil || len(res.Results) != 1 || !same(res.Results[0].BBox, union([]int32{int32(a)})) {
+		t.Errorf("find(%s) = %+v, %v; want the area's bbox", traffordArea, res, err)
 	}
 }
 

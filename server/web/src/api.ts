@@ -34,7 +34,7 @@ export interface Area {
   urban: boolean | null;
   units: Record<string, Unit>;
   by_pcn: AreaPCN[];
-  bbox?: BBox;
+  bbox: BBox;
 }
 
 export interface Practice {
@@ -69,8 +69,10 @@ export interface PCN {
   units: Record<string, Unit>;
   practices: Practice[];
   area_shares: PCNArea[];
-  bbox?: BBox;
-  core_bbox?: BBox;
+  /** The areas it serves at the threshold; null only when it has no resident patients. */
+  bbox: BBox | null;
+  /** Its core footprint; null only when it has no resident patients. */
+  core_bbox: BBox | null;
 }
 
 export interface Overlap extends PCNRef {
@@ -88,7 +90,7 @@ export interface SearchResult {
   type: 'area' | 'pcn';
   code: string;
   name: string;
-  bbox?: BBox;
+  bbox: BBox | null;
 }
 
 export interface Stats {

@@ -5,13 +5,13 @@ import './style.css';
 
 import type { MapGeoJSONFeature } from 'maplibre-gl';
 
-import { api, APIError, type Area, type BBox, type Overlaps, type PCN, type SearchResult, type Summary, type TileJSON } from './api';
+import { api, APIError, type Area, type Overlaps, type PCN, type SearchResult, type Summary, type TileJSON } from './api';
 import { download } from './csv';
 import { $, announce, h, replace } from './dom';
 import { displayName, fmtDate } from './format';
 import { Labels } from './labels';
 import { renderLegend, renderMiniLegend } from './legend';
-import { featuresBBox, MapView, prewarm } from './map';
+import { MapView, prewarm } from './map';
 import { METRIC_DEFS, PCN_SHADES } from './metrics';
 import type { Scale } from './palette';
 import { setupSearch } from './search';
@@ -235,7 +235,7 @@ async function selectArea(code: string, opts: { fly?: boolean; push?: boolean } 
   renderArea(ui.selection, area, state.threshold, actions);
   ui.panelToggle.textContent = 'Area details';
   announce(`${area.name}: ${area.pcns} PCNs at ${formatPercent(state.threshold)}`);
-  if (opts.fly) void locateArea(area);
+  if (opts.fly) view.fit(area.bbox, 13);
 }
 
 function showPCN(): void {
@@ -271,14 +271,8 @@ async function selectPCN(code: string, opts: { fly?: boolean; push?: boolean } =
   showPCN();
   ui.panelToggle.textContent = 'PCN details';
   announce(`${displayName(pcn.name)}: list size ${pcn.list_size}`);
-  const core = new Set(pcn.area_shares.filter((a) => a.core).map((a) => a.code));
-  if (opts.fly) {
-    void flyTo(pcn.core_bbox || pcn.bbox, () => {
-      const fs = view.pcnFeatures().filter((f) => core.has(f.properties.code as string));
-      const found = new Set(fs.map((f) => f.properties.code));
-      return found.size >= core.size ? featuresBBox(fs) : undefined;
-    });
-  }
+  const box = pcn.core_bbox ?? pcn.bbox;
+  if (opts.fly && box) view.fit(box, 12);
   overlaps = await ovP;
   if (ctrl.signal.aborted || state.pcn !== code) return;
   renderPCN(ui.selection, pcn, overlaps, state.threshold, state.shade, pcnScale(), actions);
@@ -290,51 +284,6 @@ async function refreshSelection(): Promise<void> {
 }
 
 const idle = () => new Promise<void>((r) => view.map.once('idle', () => r()));
-
-/** Moves the view to bbox, or to the features find() sees in the loaded tiles; failing both, shows
- * the whole extent, waits for its tiles and looks again. */
-async function flyTo(bbox: BBox | undefined, find: () => BBox | undefined, maxZoom = 12): Promise<void> {
-  if (bbox) return view.fit(bbox, maxZoom);
-  if (!view.map.loaded()) await idle();
-  let b = find();
-  if (!b) {
-    view.fit(tj.bounds, 12);
-    await idle();
-    b = find();
-  }
-  if (b) view.fit(b, maxZoom);
-}
-
-/**
- * Moves the view to an area. Without a bbox from the API the page finds the area in the loaded tiles;
- * failing that (the low zooms merge small areas into their neighbours) it goes to the area's local
- * authority or Sub-ICB outline, which the boundaries layer always has, and looks again there.
- */
-async function locateArea(a: Area): Promise<void> {
-  const find = () => featuresBBox(view.areaFeatures(['==', ['get', 'code'], a.code]));
-  if (a.bbox) return view.fit(a.bbox, 13);
-  if (!view.map.loaded()) await idle();
-  let b = find();
-  if (b) return view.fit(b, 13);
-  const units = ['la', 'sub-icb', 'ccg', 'icb'].map((k) => a.units[k]?.code).filter((c): c is string => !!c);
-  const unitBox = () => {
-    for (const u of units) {
-      const fs = view.boundaryFeatures(u);
-      if (fs.length) return featuresBBox(fs);
-    }
-    return undefined;
-  };
-  view.fit(tj.bounds, 12);
-  await idle();
-  b = find();
-  if (b) return view.fit(b, 13);
-  const ub = unitBox();
-  if (!ub) return;
-  view.fit(ub, 12);
-  await idle();
-  b = find();
-  if (b) view.fit(b, 13);
-}
 
 // ---- hover ----
 

@@ -391,19 +391,9 @@ export class MapView {
     map.setFilter(L.pcnCore, f);
   }
 
-  /** Loaded features of the threshold-independent areas source (for labels and finding areas). */
-  areaFeatures(filter?: FilterSpecification): GeoJSONFeature[] {
-    return this.map.querySourceFeatures(BASE, { sourceLayer: AREAS, filter });
-  }
-
-  /** Loaded features of the boundaries source (every kind) with a unit code. */
-  boundaryFeatures(code: string): GeoJSONFeature[] {
-    if (!this.hasBoundaries) return [];
-    return this.map.querySourceFeatures(BOUNDARIES, { sourceLayer: BOUNDARIES, filter: ['==', ['get', 'code'], code] });
-  }
-
-  pcnFeatures(): GeoJSONFeature[] {
-    return this.map.getSource(PCN) ? this.map.querySourceFeatures(PCN, { sourceLayer: PCN }) : [];
+  /** Loaded features of the threshold-independent areas source (for the labels). */
+  areaFeatures(): GeoJSONFeature[] {
+    return this.map.querySourceFeatures(BASE, { sourceLayer: AREAS });
   }
 
   /** The view's centre and zoom. */
@@ -447,23 +437,4 @@ export class MapView {
 export function prewarm(): void {
   maplibregl.setWorkerUrl(MAPLIBRE_WORKER);
   maplibregl.prewarm();
-}
-
-/** The bounding box of a set of features' geometries. */
-export function featuresBBox(fs: GeoJSONFeature[]): BBox | undefined {
-  let w = Infinity;
-  let s = Infinity;
-  let e = -Infinity;
-  let n = -Infinity;
-  const visit = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      const [x, y] = c as number[];
-      if (x < w) w = x;
-      if (x > e) e = x;
-      if (y < s) s = y;
-      if (y > n) n = y;
-    } else if (Array.isArray(c)) for (const d of c) visit(d);
-  };
-  for (const f of fs) if (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon') visit(f.geometry.coordinates);
-  return w <= e ? [w, s, e, n] : undefined;
 }
