@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# First meaningful paint of England: ingests the national files into a temporary workspace, serves it
+# on 127.0.0.1 and measures the map page with server/web/bench/firstpaint.mjs (fresh browser and
+# profile each run). BASELINE_BIN, another pcnmap binary (an earlier build), is served beside it and
+# measured in turn, for a ratio that a busy machine does not skew. Run from the repository root.
+set -euo pipefail
+D=${DATA:-../shared/data}
+BIN=${BIN:-bin/pcnmap}
+RUNS=${RUNS:-7}
+tmp=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+"$BIN" ingest --db "$tmp/england.db" --areas "$D/msoa2011-england-generalised-clipped.geojson.gz" \
+  --registrations "$D/gp-reg-pat-prac-lsoa-all-2022-07.csv.gz" --membership "$D/ePCN-2022-04.xlsx" \
+  --lookup "$D/lsoa11-msoa11-lookup.csv" --context "$D/lsoa11-msoa11-lookup.csv" \
+  --context "$D/lsoa11-ccg20-lad20-lookup.csv" --context "$D/lsoa11-sub-icb-2022-lookup.csv" \
+  --context "$D/sub-icb-icb-region-2022-lookup.csv" --context "$D/ccg20-stp20-lookup.csv" \
+  --context "$D/lsoa11-ruc11-england.csv" --context "$D/sub-icb-2022-ultra-generalised-bng.geojson" >/dev/null
+serve() { # serve BIN PORT
+  "$1" serve --db "$tmp/england.db" --addr "127.0.0.1:$2" >"$tmp/serve-$2.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.2; done
+  echo "pcnmap serve on port $2 did not start:" >&2; cat "$tmp/serve-$2.log" >&2; exit 1
+}
+urls=(http://127.0.0.1:18181/)
+serve "$BIN" 18181
+if [ -n "${BASELINE_BIN:-}" ]; then
+  serve "$BASELINE_BIN" 18182
+  urls+=(http://127.0.0.1:18182/)
+fi
+(cd server/web && node bench/firstpaint.mjs --runs "$RUNS" "${urls[@]}")
