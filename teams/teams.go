@@ -38,6 +38,10 @@ var (
 	ErrUnknownCode = errors.New("teams: unknown code")
 	// ErrNoTeam: a team name that the set does not hold.
 	ErrNoTeam = errors.New("teams: no such team")
+	// ErrNoPoints: polygons by centroid with neither centroids, LSOA polygons nor stored LSOA points.
+	ErrNoPoints = fmt.Errorf("%w: no LSOA points", ErrInput)
+	// ErrNoPolygons: polygons by area without the LSOA polygons.
+	ErrNoPolygons = fmt.Errorf("%w: no LSOA polygons", ErrInput)
 )
 
 // Method says how a set's teams were given or their LSOAs assigned.

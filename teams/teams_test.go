@@ -9,6 +9,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -518,5 +520,32 @@ func TestNestedTeams(t *testing.T) {
 	}
 	if wrong != 0 {
 		t.Errorf("%d LSOAs placed in another MSOA than the lookup's", wrong)
+	}
+}
+
+// TestFromPolygonsStoredPoints: without Centroids the import takes the points the ingest kept, which
+// for the fixture are the same centroids, so the sets are equal.
+func TestFromPolygonsStoredPoints(t *testing.T) {
+	d, want := trafford(t, teams.MethodCentroid)
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Set.Teams, want.Set.Teams) || got.NoPoint != want.NoPoint {
+		t.Errorf("FromPolygons with the stored points differs from the centroid file: %d teams, %d without point; want %d, %d",
+			len(got.Set.Teams), got.NoPoint, len(want.Set.Teams), want.NoPoint)
+	}
+	// A release without points, and no centroids or polygons given: a clear error.
+	bare := *d
+	bare.LSOAs = slices.Clone(d.LSOAs)
+	for i := range bare.LSOAs {
+		bare.LSOAs[i].HasPoint = false
+	}
+	if _, err := teams.FromPolygons(context.Background(), &bare, layer, teams.PolygonOptions{}); !errors.Is(err, teams.ErrNoPoints) {
+		t.Errorf("FromPolygons without any points = %v, want ErrNoPoints", err)
 	}
 }
