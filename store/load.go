@@ -158,8 +158,9 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 
 type scanner interface{ Scan(dest ...any) error }
 
-func query(ctx context.Context, db *sql.DB, q, release string, row func(scanner) error) error {
-	rows, err := db.QueryContext(ctx, q, release)
+// query runs q with the release (and any further arguments) and calls row for each row.
+func query(ctx context.Context, db *sql.DB, q, release string, row func(scanner) error, args ...any) error {
+	rows, err := db.QueryContext(ctx, q, append([]any{release}, args...)...)
 	if err != nil {
 		return err
 	}

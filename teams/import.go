@@ -190,6 +190,7 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 	s := &Set{Source: layer.Source, Method: o.Method, Teams: make([]Team, len(names))}
 	for t, n := range names {
 		s.Teams[t].Name = n
+		s.Teams[t].Geom = layer.Features[t].Geom
 	}
 	w.fill(d, s, imp)
 	return imp, nil

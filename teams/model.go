@@ -226,5 +226,10 @@ func (m *Model) Set() *Set {
 		}
 		s.Teams[t].LSOAs = ws
 	}
+	if s.Method == MethodEdited {
+		for t := range s.Teams {
+			s.Teams[t].Geom = nil // the polygons no longer say which LSOAs a team holds
+		}
+	}
 	return s
 }

@@ -549,3 +549,29 @@ func TestFromPolygonsStoredPoints(t *testing.T) {
 		t.Errorf("FromPolygons without any points = %v, want ErrNoPoints", err)
 	}
 }
+
+// TestPolygonsKept: an imported polygon set keeps each team's polygon, and an edit drops them, since
+// the edited teams no longer follow them.
+func TestPolygonsKept(t *testing.T) {
+	d, imp := trafford(t, teams.MethodCentroid)
+	for _, tm := range imp.Set.Teams {
+		if len(tm.Geom) == 0 {
+			t.Fatalf("team %s has no polygon after import", tm.Name)
+		}
+	}
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Set(); s.Method != teams.MethodCentroid || s.Teams[0].Geom == nil {
+		t.Errorf("Set() before any move: method %s, polygon kept %v", s.Method, s.Teams[0].Geom != nil)
+	}
+	from := imp.Set.Teams[0]
+	to := imp.Set.Teams[1].Name
+	if err := m.Move(from.LSOAs[0].LSOA, from.Name, to); err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Set(); s.Method != teams.MethodEdited || s.Teams[0].Geom != nil {
+		t.Errorf("Set() after a move: method %s, polygon kept %v; want edited, dropped", s.Method, s.Teams[0].Geom != nil)
+	}
+}
