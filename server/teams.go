@@ -332,7 +332,7 @@ func setParam(c echo.Context) (string, error) {
 func checkSetName(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return fmt.Errorf("%w: the set needs a name", errBadRequest)
+		return fmt.Errorf("%w: the set needs a name (in an import form, send the name field before the file)", errBadRequest)
 	case len(name) > 100:
 		return fmt.Errorf("%w: set name %q is longer than 100 bytes", errBadRequest, clip(name))
 	case strings.TrimSpace(name) != name:
