@@ -196,8 +196,9 @@ func TestTeamsFlow(t *testing.T) {
 	move := fmt.Sprintf(`{"moves":[{"code":%q,"from":%q,"to":%q}]}`, area.Code, area.Team, to)
 	res, b = ts.do(t, http.MethodPost, "/api/teams/Trafford%20localities/whatif", strings.NewReader(move), "Content-Type: application/json")
 	w := decode[WhatIf](t, b)
-	if res.StatusCode != 200 || w.Before.Score != a.Score || w.After.Score == w.Before.Score {
-		t.Fatalf("whatif = %d: before %v after %v", res.StatusCode, w.Before.Score, w.After.Score)
+	wBefore := decode[Alignment](t, w.Before)
+	if res.StatusCode != 200 || wBefore.Score != a.Score || w.After.Score == wBefore.Score {
+		t.Fatalf("whatif = %d: before %v after %v", res.StatusCode, wBefore.Score, w.After.Score)
 	}
 	saveAs := strings.TrimSuffix(move, "}") + `,"save_as":"Proposal"}`
 	if res, b = ts.do(t, http.MethodPost, "/api/teams/Trafford%20localities/whatif", strings.NewReader(saveAs)); res.StatusCode != http.StatusUnauthorized {

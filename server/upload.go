@@ -324,7 +324,7 @@ func (s *Server) importSet(ctx context.Context, f *uploadForm) (*ImportResult, e
 	set := imp.Set
 	set.Name, set.Source = f.Name, f.FileName
 	set.ImportedAt = time.Now().UTC().Truncate(time.Second)
-	if _, err := teams.NewModel(s.d, set); err != nil {
+	if _, err := s.teams.index().Model(set); err != nil {
 		return nil, err
 	}
 	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {
