@@ -24,7 +24,7 @@ type Model struct {
 	shared *atomic.Bool
 	// practiceTeams[i] are the teams holding practice i (practice sets only).
 	practiceTeams [][]int32
-	*Index // shared by every model of the release
+	*Index        // shared by every model of the release
 	// matrix[t][p] = patients(T,p); the last column holds patients of practices in no PCN.
 	matrix [][]float64
 	// Missing counts LSOA or practice codes of the set absent from the release (ignored).
