@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -28,13 +27,13 @@ import (
 )
 
 // teamSets reads the team footprint sets of the served release from the workspace and keeps what is
-// derived from each (the resolved model, each area's team, the tile shapes) under the generation it
-// was read at. Every write through the server bumps the generation, so nothing derived before a write
-// is served after it: caches keyed by generation simply stop being asked for.
+// derived from each (the resolved model, each area's team, the tile shapes) under the workspace's
+// teams version it was read at (store.TeamsVersion). Every write, through this server, another or the
+// CLI, bumps the version, so nothing derived before a write is served after it: caches keyed by
+// version simply stop being asked for.
 type teamSets struct {
 	ws      *store.Workspace
 	d       *overlap.Dataset
-	gen     atomic.Uint64
 	entries *memo[teamKey, *teamEntry]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
 	dissolver func() *dissolver
@@ -55,7 +54,7 @@ func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	}
 }
 
-// teamEntry is one set as read at one generation. Immutable once built, except for the tile shapes,
+// teamEntry is one set as read at one teams version. Immutable once built, except for the tile shapes,
 // prepared on the first tile asked for.
 type teamEntry struct {
 	gen   uint64
@@ -70,17 +69,19 @@ type teamEntry struct {
 	variantID string // set name and generation, for tile cache keys
 }
 
-// changed bumps the generation after a write.
-func (ts *teamSets) changed() { ts.gen.Add(1) }
-
 // list returns the sets of the release, by name.
 func (ts *teamSets) list(ctx context.Context) ([]store.TeamSet, error) {
 	return ts.ws.TeamSets(ctx, ts.d.Release)
 }
 
-// get returns set name at the current generation, reading and resolving it on first use.
+// get returns set name at the workspace's current teams version, reading and resolving it on first
+// use.
 func (ts *teamSets) get(ctx context.Context, name string) (*teamEntry, error) {
-	gen := ts.gen.Load() // before reading: an entry is never newer than its key says
+	// The version is read before the set: an entry is never older than its key says.
+	gen, err := ts.ws.TeamsVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return ts.entries.get(teamKey{name, gen}, func() (*teamEntry, error) {
 		sets, err := ts.list(ctx)
 		if err != nil {
@@ -458,7 +459,6 @@ func (s *Server) handleDeleteTeams(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.teams.changed()
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -482,7 +482,6 @@ func (s *Server) handleRenameTeams(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.teams.changed()
 	e, err := s.teams.get(ctx, req.Name)
 	if err != nil {
 		return err
@@ -593,7 +592,6 @@ func (s *Server) handleWhatIf(c echo.Context) error {
 	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {
 		return err
 	}
-	s.teams.changed()
 	c.Response().Header().Set(echo.HeaderLocation, location(req.SaveAs))
 	return s.writeJSONStatus(c, http.StatusCreated, out)
 }

@@ -25,6 +25,7 @@ import (
 	"pcnmap/fixtures"
 	"pcnmap/overlap"
 	"pcnmap/store"
+	"pcnmap/teams"
 )
 
 const testToken = "s3cret-token"
@@ -290,6 +291,86 @@ func TestTeamsNoStaleTiles(t *testing.T) {
 	}
 	if etags[0] == etags[1] || !strings.HasSuffix(etags[1], " C") {
 		t.Errorf("tiles of the two imports: %q", etags)
+	}
+}
+
+// TestTeamsWrittenElsewhere: sets saved, renamed and deleted through another handle on the workspace
+// (as `pcnmap teams` does while a server runs) are seen by the server's next request, answers and
+// tiles alike.
+func TestTeamsWrittenElsewhere(t *testing.T) {
+	ts := newTeamServer(t, Config{})
+	ctx := context.Background()
+	cli, err := store.Open(ctx, ts.path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	save := func(teamName, msoa string) {
+		t.Helper()
+		d := ts.d
+		a, ok := d.Area(msoa)
+		if !ok {
+			t.Fatalf("no area %s", msoa)
+		}
+		var lsoas []teams.Weight
+		for i := range d.LSOAs {
+			if d.LSOAs[i].Area == int32(a) {
+				lsoas = append(lsoas, teams.Weight{LSOA: d.LSOAs[i].Code, Weight: 1})
+			}
+		}
+		set := &teams.Set{Name: "cli", Source: "cli.csv", Method: teams.MethodLSOA, ImportedAt: time.Now(),
+			Teams: []teams.Team{{Name: teamName, LSOAs: lsoas}}}
+		if err := cli.SaveTeams(ctx, "", set, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	teamsOf := func(path string) string {
+		t.Helper()
+		res, b := ts.do(t, http.MethodGet, path, nil)
+		if res.StatusCode != 200 {
+			return fmt.Sprint(res.StatusCode)
+		}
+		var names []string
+		for _, tm := range decode[TeamSetDetail](t, b).TeamList {
+			names = append(names, tm.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	tileTeams := func(path string) string {
+		t.Helper()
+		res, b := ts.do(t, http.MethodGet, path, nil)
+		if res.StatusCode != 200 {
+			return fmt.Sprint(res.StatusCode)
+		}
+		var names []string
+		for _, f := range decodeTile(t, b)[0].Features {
+			names = append(names, fmt.Sprint(f.Properties["team"]))
+		}
+		return strings.Join(names, ",")
+	}
+	tile := "/tiles/teams/" + z10Trafford + ".mvt?set="
+	save("North", "E02001259")
+	if got := teamsOf("/api/teams/cli"); got != "North" {
+		t.Errorf("after a save elsewhere: teams %q, want North", got)
+	}
+	if got := tileTeams(tile + "cli"); got != "North" {
+		t.Errorf("after a save elsewhere: tile teams %q, want North", got)
+	}
+	save("South", "E02001260") // replaced under the same name
+	if got, tg := teamsOf("/api/teams/cli"), tileTeams(tile+"cli"); got != "South" || tg != "South" {
+		t.Errorf("after a replacement elsewhere: teams %q, tile teams %q, want South", got, tg)
+	}
+	if err := cli.RenameTeams(ctx, "", "cli", "renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if old, now := teamsOf("/api/teams/cli"), teamsOf("/api/teams/renamed"); old != "404" || now != "South" {
+		t.Errorf("after a rename elsewhere: old name %s, new name %q; want 404 and South", old, now)
+	}
+	if err := cli.DeleteTeams(ctx, "", "renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if got, tg := teamsOf("/api/teams/renamed"), tileTeams(tile+"renamed"); got != "404" || tg != "404" {
+		t.Errorf("after a delete elsewhere: %s, tile %s; want 404", got, tg)
 	}
 }
 

@@ -300,7 +300,6 @@ func (s *Server) handleImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.teams.changed()
 	c.Response().Header().Set(echo.HeaderLocation, location(form.Name))
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return s.writeJSONStatus(c, http.StatusCreated, res)

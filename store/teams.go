@@ -127,8 +127,36 @@ func (w *Workspace) SaveTeams(ctx context.Context, release string, s *teams.Set,
 			}
 		}
 	}
+	if err := bumpTeamsVersion(ctx, tx); err != nil {
+		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: %s: commit: %w", w.path, err)
+	}
+	return nil
+}
+
+// TeamsVersion counts the writes to the workspace's footprint sets (save, delete, rename), by this
+// process or any other: a server compares it to what it read last, so sets changed with the CLI
+// while it runs are seen at once. A workspace never written to has version 0.
+func (w *Workspace) TeamsVersion(ctx context.Context) (uint64, error) {
+	var v uint64
+	err := w.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'teams_version'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: teams version: %w", w.path, err)
+	}
+	return v, nil
+}
+
+// bumpTeamsVersion adds one to TeamsVersion inside a write's transaction.
+func bumpTeamsVersion(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES('teams_version', '1')
+		ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`)
+	if err != nil {
+		return fmt.Errorf("teams version: %w", err)
 	}
 	return nil
 }
@@ -333,6 +361,9 @@ func (w *Workspace) editTeams(ctx context.Context, release, name string, fn func
 		if errors.Is(err, ErrTeamSetExists) {
 			return err
 		}
+		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	if err := bumpTeamsVersion(ctx, tx); err != nil {
 		return fmt.Errorf("store: %s: %w", w.path, err)
 	}
 	if err := tx.Commit(); err != nil {
