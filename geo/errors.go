@@ -41,6 +41,11 @@ var (
 	ErrLayer = errors.New("geo: no single layer to read")
 	// ErrNoFeatures: a source with no features at all.
 	ErrNoFeatures = errors.New("geo: no features")
+	// ErrZipMember: a zip member that a shapefile zip must not hold: a name that climbs out of the
+	// archive (.., absolute, backslashes), a file of no shapefile, or a part in another directory.
+	ErrZipMember = errors.New("geo: unexpected zip member")
+	// ErrTooLarge: a compressed source that declares more than ReadOptions.MaxUncompressed bytes.
+	ErrTooLarge = errors.New("geo: source too large once uncompressed")
 )
 
 // ReadError is the error every reader returns: the source, the feature when there is one, and the cause.

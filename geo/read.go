@@ -28,6 +28,9 @@ type ReadOptions struct {
 	// Layer is the GeoPackage table to read (or the shapefile to take from a zip holding several). When
 	// empty the source must hold exactly one.
 	Layer string
+	// MaxUncompressed caps the total uncompressed size a zipped shapefile may declare; 0 means
+	// DefaultMaxUncompressed. A server reading uploads sets it to a small multiple of its upload limit.
+	MaxUncompressed int64
 }
 
 // ReadFile reads the polygons of a GeoJSON (.geojson, .json, or either gzipped), an ESRI Shapefile (a
@@ -35,8 +38,13 @@ type ReadOptions struct {
 // .gpkg.gz, which is decompressed to a temporary file). The format is told from the content where it
 // can be, else from the name. Features come back in WGS84, normalised, and repaired when invalid.
 func ReadFile(path string, opt ReadOptions) (*Layer, error) {
-	name := filepath.Base(path)
-	if strings.EqualFold(filepath.Ext(path), ".shp") {
+	return ReadFileAs(path, filepath.Base(path), opt)
+}
+
+// ReadFileAs reads the file at path as ReadFile does, but names it name in errors and tells formats
+// apart by that name where the content does not: for a temporary copy of an upload.
+func ReadFileAs(path, name string, opt ReadOptions) (*Layer, error) {
+	if strings.EqualFold(filepath.Ext(name), ".shp") {
 		return readShapefileFiles(path, name, opt)
 	}
 	f, err := os.Open(path)
@@ -51,6 +59,19 @@ func ReadFile(path string, opt ReadOptions) (*Layer, error) {
 	}
 	if isSQLite(head[:n]) {
 		return readGeoPackage(path, name, opt, false)
+	}
+	if isZip(head[:n]) {
+		// Read through the file: a zip is read by its directory at the end, member by member.
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fileErr(name, err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, fileErr(name, err)
+		}
+		return readShapefileZip(name, f, fi.Size(), opt)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -78,8 +99,8 @@ func readBytes(name string, data []byte, opt ReadOptions) (*Layer, error) {
 			return readGeoPackageGzip(name, data, opt)
 		}
 		return readGeoJSONBytes(name, data, opt)
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
-		return readShapefileZip(name, data, opt)
+	case isZip(data):
+		return readShapefileZip(name, bytes.NewReader(data), int64(len(data)), opt)
 	case isSQLite(data):
 		return readGeoPackageBytes(name, data, opt)
 	case looksLikeJSON(data):
@@ -107,6 +128,11 @@ func hasSuffixFold(s, suffix string) bool {
 
 func isGzip(b []byte) bool   { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 func isSQLite(b []byte) bool { return bytes.HasPrefix(b, []byte("SQLite format 3\x00")) }
+
+// isZip tells a zip by its first local header, or the end record of an empty archive.
+func isZip(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("PK\x03\x04")) || bytes.HasPrefix(b, []byte("PK\x05\x06"))
+}
 
 func looksLikeJSON(b []byte) bool {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))

@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -75,43 +77,25 @@ func readShapefileFiles(shpPath, name string, opt ReadOptions) (*Layer, error) {
 	return ReadShapefile(name, sf, opt)
 }
 
-// readShapefileZip reads the shapefile inside a zip: the only one, or the one named by opt.Layer.
-func readShapefileZip(name string, data []byte, opt ReadOptions) (*Layer, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+// readShapefileZip reads the shapefile inside a zip (size bytes read through r): the only one, or the
+// one named by opt.Layer. The members are checked first (see zipShapefile), so a hostile archive is
+// refused before anything is inflated.
+func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (*Layer, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fileErr(name, archiveErr("zip", err))
 	}
-	members := map[string]*zip.File{} // lower-case path → member
-	var bases []string
-	for _, f := range zr.File {
-		p := f.Name
-		if f.FileInfo().IsDir() || strings.HasPrefix(p, "__MACOSX/") || strings.HasPrefix(path.Base(p), "._") {
-			continue
-		}
-		lower := strings.ToLower(p)
-		members[lower] = f
-		if strings.HasSuffix(lower, ".shp") {
-			bases = append(bases, p[:len(p)-4])
-		}
+	entries := make([]zipEntry, len(zr.File))
+	for i, f := range zr.File {
+		entries[i] = zipEntry{Name: f.Name, Size: f.UncompressedSize64, Dir: f.FileInfo().IsDir()}
 	}
-	sort.Strings(bases)
-	var base string
-	switch {
-	case len(bases) == 0:
-		return nil, fileErr(name, fmt.Errorf("%w: no .shp in the zip", ErrMissingPart))
-	case opt.Layer != "":
-		for _, b := range bases {
-			if strings.EqualFold(path.Base(b), opt.Layer) || strings.EqualFold(b, opt.Layer) {
-				base = b
-			}
-		}
-		if base == "" {
-			return nil, fileErr(name, fmt.Errorf("%w: no shapefile %q in the zip (%s)", ErrLayer, opt.Layer, strings.Join(bases, ", ")))
-		}
-	case len(bases) > 1:
-		return nil, fileErr(name, fmt.Errorf("%w: the zip holds several shapefiles (%s): name one in ReadOptions.Layer", ErrLayer, strings.Join(bases, ", ")))
-	default:
-		base = bases[0]
+	base, err := zipShapefile(entries, opt)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	members := map[string]*zip.File{} // lower-case path → member
+	for _, f := range zr.File {
+		members[strings.ToLower(f.Name)] = f
 	}
 	part := func(ext string, required bool) ([]byte, error) {
 		f := members[strings.ToLower(base+ext)]
@@ -121,9 +105,6 @@ func readShapefileZip(name string, data []byte, opt ReadOptions) (*Layer, error)
 			}
 			return nil, nil
 		}
-		if f.UncompressedSize64 > 1<<30 {
-			return nil, fmt.Errorf("%w: %s is over 1 GiB", ErrMalformed, f.Name)
-		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, archiveErr("zip", err))
@@ -131,6 +112,7 @@ func readShapefileZip(name string, data []byte, opt ReadOptions) (*Layer, error)
 		defer rc.Close()
 		var buf bytes.Buffer
 		buf.Grow(int(f.UncompressedSize64) + bytes.MinRead)
+		// archive/zip fails a member that inflates beyond its declared size, which zipShapefile capped.
 		if _, err := buf.ReadFrom(rc); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, archiveErr("zip", err))
 		}
@@ -147,6 +129,119 @@ func readShapefileZip(name string, data []byte, opt ReadOptions) (*Layer, error)
 		}
 	}
 	return ReadShapefile(name, sf, opt)
+}
+
+// zipEntry is a zip member as zipShapefile judges it: its name, declared size and whether it is a
+// directory entry.
+type zipEntry struct {
+	Name string
+	Size uint64
+	Dir  bool
+}
+
+// DefaultMaxUncompressed is the cap on a zip's total declared uncompressed size when
+// ReadOptions.MaxUncompressed is 0: ten times the national MSOA shapefile.
+const DefaultMaxUncompressed = 2 << 30
+
+// maxZipMembers bounds the members of a shapefile zip: one shapefile has at most nine parts, and a
+// few more make room for several shapefiles with opt.Layer and for macOS metadata.
+const maxZipMembers = 256
+
+// shapefileExts are the parts of a shapefile a zip may hold: the four that matter, the encoding, the
+// spatial indexes and the metadata written beside them (name.shp.xml or name.xml).
+var shapefileExts = []string{".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml", ".xml"}
+
+// zipShapefile checks a zip's members and returns the path, without extension, of the shapefile to
+// read. A zip may hold the parts of one shapefile (or of several, when opt.Layer names one), in one
+// directory, and nothing else: names that climb out (..), start at the root or a drive, or use
+// backslashes are refused, as are members of no shapefile, parts in other directories, and archives
+// declaring more than opt.MaxUncompressed bytes in all (a zip bomb). macOS metadata (__MACOSX/, ._*)
+// is ignored once its name has been checked.
+func zipShapefile(entries []zipEntry, opt ReadOptions) (string, error) {
+	if len(entries) > maxZipMembers {
+		return "", fmt.Errorf("%w: %d members; a shapefile zip holds a handful", ErrZipMember, len(entries))
+	}
+	limit := uint64(opt.MaxUncompressed)
+	if opt.MaxUncompressed <= 0 {
+		limit = DefaultMaxUncompressed
+	}
+	var total uint64
+	seen := make(map[string]bool, len(entries))
+	var bases []string // paths of the .shp files without extension, in the zip's spelling
+	var parts []zipEntry
+	for _, e := range entries {
+		n := e.Name
+		switch {
+		case n == "" || !utf8.ValidString(n):
+			return "", fmt.Errorf("%w: a member with an empty or non-UTF-8 name", ErrZipMember)
+		case strings.ContainsRune(n, '\\'):
+			return "", fmt.Errorf("%w: %q has a backslash in its name", ErrZipMember, clip(n, 80))
+		case strings.HasPrefix(n, "/") || (len(n) >= 2 && n[1] == ':'):
+			return "", fmt.Errorf("%w: %q is an absolute path", ErrZipMember, clip(n, 80))
+		case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return "", fmt.Errorf("%w: %q has a control character in its name", ErrZipMember, clip(n, 80))
+		}
+		for el := range strings.SplitSeq(strings.TrimSuffix(n, "/"), "/") {
+			if el == ".." || el == "." || el == "" {
+				return "", fmt.Errorf("%w: %q is not a plain relative path", ErrZipMember, clip(n, 80))
+			}
+		}
+		if seen[strings.ToLower(n)] {
+			return "", fmt.Errorf("%w: %q appears twice", ErrZipMember, clip(n, 80))
+		}
+		seen[strings.ToLower(n)] = true
+		if total += e.Size; total > limit || e.Size > limit {
+			return "", fmt.Errorf("%w: the zip declares over %d MiB uncompressed", ErrTooLarge, limit>>20)
+		}
+		if e.Dir || strings.HasSuffix(n, "/") || strings.HasPrefix(n, "__MACOSX/") || strings.HasPrefix(path.Base(n), "._") {
+			continue
+		}
+		lower := strings.ToLower(n)
+		known := false
+		for _, ext := range shapefileExts {
+			if strings.HasSuffix(lower, ext) && len(lower) > len(ext) {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return "", fmt.Errorf("%w: %q is not part of a shapefile (a zip holds .shp, .shx, .dbf, .prj and .cpg files only)", ErrZipMember, clip(n, 80))
+		}
+		if strings.HasSuffix(lower, ".shp") {
+			bases = append(bases, n[:len(n)-4])
+		}
+		parts = append(parts, e)
+	}
+	sort.Strings(bases)
+	if len(bases) == 0 {
+		return "", fmt.Errorf("%w: no .shp in the zip", ErrMissingPart)
+	}
+	// Every part belongs to a .shp of the same directory and base name.
+	for _, e := range parts {
+		lower := strings.ToLower(e.Name)
+		owned := false
+		for _, b := range bases {
+			if rest, ok := strings.CutPrefix(lower, strings.ToLower(b)); ok && slices.Contains(shapefileExts, rest) {
+				owned = true
+				break
+			}
+		}
+		if !owned {
+			return "", fmt.Errorf("%w: %q belongs to no shapefile of the zip (%s)", ErrZipMember, clip(e.Name, 80), strings.Join(bases, ".shp, ")+".shp")
+		}
+	}
+	switch {
+	case opt.Layer != "":
+		for _, b := range bases {
+			if strings.EqualFold(path.Base(b), opt.Layer) || strings.EqualFold(b, opt.Layer) {
+				return b, nil
+			}
+		}
+		return "", fmt.Errorf("%w: no shapefile %q in the zip (%s)", ErrLayer, opt.Layer, strings.Join(bases, ", "))
+	case len(bases) > 1:
+		return "", fmt.Errorf("%w: the zip holds several shapefiles (%s): name one in ReadOptions.Layer", ErrLayer, strings.Join(bases, ", "))
+	}
+	return bases[0], nil
 }
 
 // Shape types of the polygons, and of the empty record.

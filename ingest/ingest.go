@@ -35,9 +35,12 @@ type Options struct {
 	Release string
 	// Lookup is an LSOA → area CSV. With Centroids or LSOAPolygons as well, the lookup is used and
 	// the spatial placement only compared with it.
-	Lookup       string
-	Centroids    string // LSOA population-weighted centroids
-	LSOAPolygons string // LSOA polygons, placed by their point on surface
+	Lookup string
+	// Centroids are the LSOA population-weighted centroids, LSOAPolygons the LSOA polygons (placed by
+	// their point on surface). Whichever is given is also kept as each LSOA's Point, with a lookup
+	// too, so that team polygons can later be matched to LSOAs without the file.
+	Centroids    string
+	LSOAPolygons string
 	// CodeField and NameField override the detected area code and name attributes.
 	CodeField, NameField string
 	// Contexts are context files: CSV lookups, or boundary polygons written as a path or KIND=path.
@@ -213,7 +216,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	d, err := overlap.Build(ctx, overlap.Inputs{
 		Release: release, ExtractDate: regs.ExtractDate, AsOf: asOf,
 		Areas: layer.Features, Registrations: regs, Members: members, PCNNames: names,
-		Assign: assign, Contexts: contexts, MembershipConflicts: len(conflicts),
+		Assign: assign, Points: points, Contexts: contexts, MembershipConflicts: len(conflicts),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)

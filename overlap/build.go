@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/geo"
 	"pcnmap/overlap/nhs"
 )
@@ -28,6 +30,8 @@ type Inputs struct {
 	PCNNames map[string]string
 	// Assign maps LSOA codes to area codes.
 	Assign map[string]string
+	// Points are the LSOAs' points (WGS84), kept in LSOA.Point; optional.
+	Points map[string]orb.Point
 	// Contexts are the optional context files (LSOA → local authority, CCG, Sub-ICB, rurality …).
 	Contexts []*nhs.Context
 	// MembershipConflicts is carried into Coverage.
@@ -153,6 +157,7 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 	d.LSOAs = make([]LSOA, len(assigned))
 	for pos, i := range assigned {
 		d.LSOAs[pos] = LSOA{Code: reg.LSOAs[i], Area: lsoaArea[i]}
+		d.LSOAs[pos].Point, d.LSOAs[pos].HasPoint = in.Points[reg.LSOAs[i]]
 		lsoaPos[i] = int32(pos)
 	}
 

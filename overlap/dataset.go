@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/geo"
 	"pcnmap/overlap/nhs"
 )
@@ -61,6 +63,11 @@ type LSOA struct {
 	Area       int32
 	Registered int64
 	Units      [KindCount]string
+	// Point is where the LSOA is, for placing it in polygons drawn after the ingest (team patches):
+	// its population-weighted centroid, else the point on surface of its polygon. HasPoint says
+	// whether the ingest had either; a zero Point is a real place (0°, 0°), so it cannot mark absence.
+	Point    orb.Point
+	HasPoint bool
 }
 
 // Row is one assigned registration row: a practice's patients living in one LSOA.

@@ -133,11 +133,21 @@ func newDissolver(areas []overlap.Area) *dissolver {
 
 // dissolve returns the outline of every unit of kind k, named from d.Units, sorted by code.
 func (dv *dissolver) dissolve(d *overlap.Dataset, k nhs.Kind) []geo.Feature {
+	out := dv.dissolveBy(func(a int32) string { return d.Areas[a].Units[k] })
+	for i := range out {
+		out[i].Name = d.Units[k][out[i].Code]
+	}
+	return out
+}
+
+// dissolveBy returns the outline of every group of areas, group(a) naming area a's group ("" for
+// none; -1 is no area), as features whose Code is the group, sorted by it.
+func (dv *dissolver) dissolveBy(group func(a int32) string) []geo.Feature {
 	unitOf := func(a int32) string {
 		if a < 0 {
 			return ""
 		}
-		return d.Areas[a].Units[k]
+		return group(a)
 	}
 	// Directed boundary edges of each unit, with the unit on their left.
 	perUnit := map[string][][2]int32{}
@@ -159,7 +169,7 @@ func (dv *dissolver) dissolve(d *overlap.Dataset, k nhs.Kind) []geo.Feature {
 		if len(mp) == 0 {
 			continue
 		}
-		out = append(out, geo.Feature{Code: code, Name: d.Units[k][code], Geom: mp, Bound: mp.Bound()})
+		out = append(out, geo.Feature{Code: code, Geom: mp, Bound: mp.Bound()})
 	}
 	slices.SortFunc(out, func(x, y geo.Feature) int { return cmp.Compare(x.Code, y.Code) })
 	return out

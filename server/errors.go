@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
+	"pcnmap/store"
+	"pcnmap/teams"
 	"pcnmap/tiles"
 )
 
@@ -20,6 +23,11 @@ var (
 	errNotFound      = errors.New("not found")
 	errQueryTooLong  = errors.New("query string too long")
 	errNoWorkspace   = fmt.Errorf("%w: no workspace is loaded: this server serves pre-built tiles only", errNotFound)
+	errNoTeams       = fmt.Errorf("%w: team footprints need a workspace: this server was started without one (pcnmap serve --db)", errNotFound)
+	errUnauthorized  = errors.New("a valid bearer token is needed: Authorization: Bearer TOKEN")
+	errForbidden     = errors.New("writes are disabled: start the server with --token or PCNMAP_TOKEN")
+	errConflict      = errors.New("conflict")
+	errTooLarge      = errors.New("request body too large")
 	errPanic         = errors.New("server: handler panicked")
 	errClientGone    = errors.New("request cancelled")
 	statusClientGone = 499 // nginx's "client closed request", for logs and metrics only
@@ -34,7 +42,12 @@ type errorBody struct {
 // that knows which error means which status; anything it does not know is an internal error whose text
 // stays in the log.
 func status(err error) (int, string) {
-	var he *echo.HTTPError
+	var (
+		he       *echo.HTTPError
+		tooLarge *http.MaxBytesError
+		readErr  *geo.ReadError
+		pathErr  *fs.PathError
+	)
 	switch {
 	case errors.As(err, &he):
 		msg := http.StatusText(he.Code)
@@ -44,6 +57,19 @@ func status(err error) (int, string) {
 		return he.Code, msg
 	case errors.Is(err, errQueryTooLong):
 		return http.StatusRequestURITooLong, err.Error()
+	case errors.As(err, &tooLarge), errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge, errTooLarge.Error() + tooLargeLimit(tooLarge)
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden, err.Error()
+	case errors.Is(err, errConflict), errors.Is(err, store.ErrTeamSetExists):
+		return http.StatusConflict, err.Error()
+	case errors.Is(err, teams.ErrInput), errors.Is(err, teams.ErrUnknownCode), errors.Is(err, teams.ErrNoTeam):
+		return http.StatusBadRequest, err.Error()
+	case errors.As(err, &readErr) && !errors.As(err, &pathErr):
+		// Bad polygons in an upload; a failing temporary file (a PathError) is ours, not the client's.
+		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, tiles.ErrOutOfRange), errors.Is(err, overlap.ErrThreshold), errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, errNotFound), errors.Is(err, geo.ErrNotFound):
@@ -52,6 +78,14 @@ func status(err error) (int, string) {
 		return statusClientGone, errClientGone.Error()
 	}
 	return http.StatusInternalServerError, "internal error"
+}
+
+// tooLargeLimit says what the limit was, when the error knows it.
+func tooLargeLimit(e *http.MaxBytesError) string {
+	if e == nil {
+		return ""
+	}
+	return fmt.Sprintf(": at most %d bytes", e.Limit)
 }
 
 // errorHandler is echo's HTTPErrorHandler: it answers an error as JSON with the status from status,

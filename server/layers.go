@@ -10,6 +10,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
+	"pcnmap/teams"
 	"pcnmap/tiles"
 )
 
@@ -18,10 +19,11 @@ const (
 	layerAreas      = "areas"
 	layerPCN        = "pcn"
 	layerBoundaries = "boundaries"
+	layerTeams      = "teams"
 )
 
 // layerNames lists the layers in the order TileJSON and errors list them.
-var layerNames = []string{layerAreas, layerPCN, layerBoundaries}
+var layerNames = []string{layerAreas, layerPCN, layerBoundaries, layerTeams}
 
 // Attribution is the licence line of the data, written into TileJSON and MBTiles.
 const Attribution = "Contains NHS Digital data; contains Office for National Statistics data; contains OS data © Crown copyright and database right. Open Government Licence v3.0."
@@ -50,6 +52,15 @@ var (
 		{Name: "share", Type: tiles.FieldNumber},
 		{Name: "list_share", Type: tiles.FieldNumber},
 		{Name: "dominant", Type: tiles.FieldBool},
+	}
+	teamsFields = []tiles.Field{
+		{Name: "team", Type: tiles.FieldString},
+		{Name: "registered", Type: tiles.FieldNumber},
+		{Name: "dominant_pcn", Type: tiles.FieldString},
+		{Name: "dominant_pcn_name", Type: tiles.FieldString},
+		{Name: "dominant_share", Type: tiles.FieldNumber},
+		{Name: "pcns", Type: tiles.FieldNumber},
+		{Name: "effective_pcns", Type: tiles.FieldNumber},
 	}
 	boundaryFields = []tiles.Field{
 		{Name: "kind", Type: tiles.FieldString},
@@ -200,6 +211,24 @@ func (l *layerSet) boundariesLayer() (tiles.Layer, bool) {
 			return true
 		},
 	}, true
+}
+
+// teamsLayer draws a set's teams with their figures at the threshold of a (nil for the schema only).
+func teamsLayer(d *overlap.Dataset, sh teamShapes, a *teams.Alignment) tiles.Layer {
+	return tiles.Layer{
+		Name: layerTeams, Shapes: sh.shapes, Fields: teamsFields,
+		Attrs: func(i int, v []tiles.Value) bool {
+			tm := &a.Teams[sh.team[i]]
+			v[0].Str, v[1].Num = tm.Name, math.Round(tm.Registered)
+			if tm.Dominant >= 0 {
+				v[2].Str, v[3].Str, v[4].Num = d.PCNs[tm.Dominant].Code, d.PCNs[tm.Dominant].Name, round(tm.DominantShare, 4)
+			} else {
+				v[2].Null, v[3].Null, v[4].Null = true, true, true
+			}
+			v[5].Num, v[6].Num = float64(len(tm.PCNs)), round(tm.EffectivePCNs, 3)
+			return true
+		},
+	}
 }
 
 // round rounds v to n decimals.

@@ -118,7 +118,7 @@ func (s *Server) cacheHeaders(h http.Header) {
 // headers are header values built once and shared by every answer that sends them: assigning a
 // shared slice to a canonical key costs nothing per request, and net/http never modifies it.
 type headers struct {
-	cacheControl, mvt, gzip, varyEncoding []string
+	cacheControl, noCache, mvt, gzip, varyEncoding []string
 }
 
 func newHeaders(maxAge time.Duration) headers {
@@ -127,7 +127,7 @@ func newHeaders(maxAge time.Duration) headers {
 		cc = "public, max-age=" + strconv.Itoa(int(maxAge.Seconds()))
 	}
 	return headers{
-		cacheControl: []string{cc}, mvt: []string{mimeMVT}, gzip: []string{"gzip"},
+		cacheControl: []string{cc}, noCache: []string{"no-cache"}, mvt: []string{mimeMVT}, gzip: []string{"gzip"},
 		varyEncoding: []string{echo.HeaderAcceptEncoding},
 	}
 }

@@ -4,8 +4,10 @@
 // It can also serve a pre-built MBTiles file with the same tile routes.
 //
 // Assumptions: the Dataset is read-only once handed over, so every request reads it without locks;
-// the only mutable state is the tile cache and two small per-threshold caches, each guarded by its own
-// mutex. echo is used only inside this package.
+// the only mutable state is the tile cache, small per-threshold caches, each guarded by its own mutex,
+// and the team sets, which live in the workspace and change at run time: what is derived from them is
+// cached under a generation number that every write through the server bumps. echo is used only
+// inside this package.
 package server
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
+	"pcnmap/store"
 	"pcnmap/tiles"
 )
 
@@ -46,8 +49,15 @@ type Config struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout, ShutdownTimeout time.Duration
 	// MaxQuery is the longest raw query string accepted (414 beyond it).
 	MaxQuery int
-	// MaxBody is the largest request body accepted (413 beyond it): every route is a GET.
+	// MaxBody is the largest request body accepted (413 beyond it) except for uploads: the what-if
+	// moves and the rename of a team set.
 	MaxBody int64
+	// MaxUpload is the largest file POST /api/teams accepts (413 beyond it); zipped shapefiles may
+	// declare at most 8 times as much uncompressed.
+	MaxUpload int64
+	// Token, when set, is the bearer token that writes (team imports, deletes, renames, saved
+	// what-ifs) must present; without it writes are refused (403) and reads stay open.
+	Token string
 	// MaxHeaderBytes bounds the request line and headers.
 	MaxHeaderBytes int
 	// Logger receives request logs and errors; nil discards them.
@@ -76,7 +86,8 @@ func DefaultConfig() Config {
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   10 * time.Second,
 		MaxQuery:          2048,
-		MaxBody:           4 << 10,
+		MaxBody:           256 << 10,
+		MaxUpload:         32 << 20,
 		MaxHeaderBytes:    64 << 10,
 		Threshold:         overlap.FormatThreshold(overlap.DefaultThreshold),
 	}
@@ -115,6 +126,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = def.MaxBody
 	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = def.MaxUpload
+	}
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = def.MaxHeaderBytes
 	}
@@ -124,17 +138,20 @@ func (cfg Config) withDefaults() (Config, error) {
 	switch {
 	case cfg.CacheBytes < 0:
 		return cfg, fmt.Errorf("server: cache size %d is negative", cfg.CacheBytes)
-	case cfg.MaxQuery < 0 || cfg.MaxBody < 0 || cfg.MaxHeaderBytes < 0:
+	case cfg.MaxQuery < 0 || cfg.MaxBody < 0 || cfg.MaxUpload < 0 || cfg.MaxHeaderBytes < 0:
 		return cfg, errors.New("server: request limits must not be negative")
 	}
 	return cfg, nil
 }
 
 // Data is what a server serves: a release of a workspace, or a pre-built MBTiles file (then the API
-// answers 404), not both.
+// answers 404), not both. Workspace, the open file Dataset was loaded from, enables the team
+// footprint routes, which read and write its team sets (of Dataset's release); the caller closes it
+// after the server stops.
 type Data struct {
-	Dataset *overlap.Dataset
-	MBTiles *tiles.MBTiles
+	Dataset   *overlap.Dataset
+	Workspace *store.Workspace
+	MBTiles   *tiles.MBTiles
 }
 
 // Server answers tile, TileJSON and API requests from memory. Create it with New; it is safe for
@@ -151,6 +168,7 @@ type Server struct {
 	search []searchEntry
 	mb     *mbSource // nil when serving a workspace
 
+	teams     *teamSets // nil without a workspace
 	cache     *tiles.Cache
 	counts    *memo[float64, []int32]
 	summaries *memo[float64, []byte]
@@ -185,8 +203,10 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	switch {
-	case data.Dataset != nil && data.MBTiles != nil:
+	case data.Dataset != nil && data.MBTiles != nil, data.Workspace != nil && data.MBTiles != nil:
 		return nil, errors.New("server: serve a workspace or an MBTiles file, not both")
+	case data.Workspace != nil && data.Dataset == nil:
+		return nil, errors.New("server: a workspace needs the Dataset of the release to serve")
 	case data.Dataset != nil:
 		s.d = data.Dataset
 		if s.layers, err = newLayerSet(ctx, s.d, layerBoundaries); err != nil {
@@ -198,6 +218,9 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		}
 		s.idx = geo.NewIndex(features)
 		s.search = newSearch(s.d)
+		if data.Workspace != nil {
+			s.teams = newTeamSets(data.Workspace, s.d)
+		}
 	case data.MBTiles != nil:
 		if s.mb, err = newMBSource(data.MBTiles); err != nil {
 			return nil, err
@@ -292,7 +315,11 @@ func (s *Server) routes() (*echo.Echo, error) {
 		ExposeHeaders: []string{"ETag"},
 		MaxAge:        86400,
 	}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(s.cfg.MaxBody, 10) + "B"}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: strconv.FormatInt(s.cfg.MaxBody, 10) + "B",
+		// The upload route applies Config.MaxUpload itself.
+		Skipper: func(c echo.Context) bool { return c.Path() == "/api/teams" && c.Request().Method == http.MethodPost },
+	}))
 
 	get := []string{http.MethodGet, http.MethodHead}
 	e.Match(get, "/tiles/:layer/:z/:x/:y", s.handleTile)
@@ -304,6 +331,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	api("/api/summary", s.handleSummary)
 	api("/api/search", s.handleSearch)
 	api("/api/lookup", s.handleLookup)
+	s.teamRoutes(e)
 	e.Match(get, "/api/openapi.json", func(c echo.Context) error { return s.write(c, s.docs) })
 	e.Match(get, "/healthz", s.handleHealth)
 	e.Match(get, "/metrics", echo.WrapHandler(s.metrics.handler()))

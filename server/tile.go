@@ -24,8 +24,9 @@ type tileRequest struct {
 	layer     string
 	tile      maptile.Tile
 	threshold float64 // areas
-	variant   string  // the cache variant: the threshold of areas, the PCN code of pcn
+	variant   string  // the cache variant: the threshold of areas, the PCN code of pcn, the set of teams
 	pcn       int     // pcn
+	team      *teamEntry
 }
 
 // query reads one query parameter; handlers pass echo's c.QueryParam.
@@ -33,8 +34,9 @@ type query func(name string) string
 
 // parseTile checks a tile request: the layer (404 when unknown), z/x/y.mvt (400 when not a tile of
 // the pyramid), and the layer's parameters: ?threshold= for areas (400 outside 0–100%), ?pcn= for
-// pcn (404 when missing or unknown). Other parameters are ignored.
-func (s *Server) parseTile(layer, z, x, yFile string, q query) (tileRequest, error) {
+// pcn (404 when missing or unknown), ?set= and ?threshold= for teams (400 when set is missing, 404
+// when unknown). Other parameters are ignored.
+func (s *Server) parseTile(ctx context.Context, layer, z, x, yFile string, q query) (tileRequest, error) {
 	tr := tileRequest{layer: layer}
 	if !s.hasLayer(layer) {
 		return tr, fmt.Errorf("%w: unknown layer %q (layers: %s)", errNotFound, clip(layer), strings.Join(s.layerList(), ", "))
@@ -59,8 +61,25 @@ func (s *Server) parseTile(layer, z, x, yFile string, q query) (tileRequest, err
 		if err == nil {
 			tr.variant = s.d.PCNs[tr.pcn].Code
 		}
+	case layerTeams:
+		var tkey string
+		if tr.threshold, tkey, err = s.thresholdParam(q("threshold")); err != nil {
+			return tr, err
+		}
+		if tr.team, err = s.setQuery(ctx, q("set")); err == nil {
+			// The generation in the key: a set renamed, deleted or re-imported is drawn afresh.
+			tr.variant = tr.team.variantID + "\x00" + tkey
+		}
 	}
 	return tr, err
+}
+
+// setQuery finds the set of ?set=.
+func (s *Server) setQuery(ctx context.Context, name string) (*teamEntry, error) {
+	if name == "" {
+		return nil, fmt.Errorf("%w: the teams layer needs ?set=NAME (see /api/teams)", errBadRequest)
+	}
+	return s.teams.get(ctx, name)
 }
 
 // thresholdParam parses ?threshold=, defaulting to the server's threshold.
@@ -99,6 +118,8 @@ func (s *Server) hasLayer(name string) bool {
 		return true
 	case layerBoundaries:
 		return s.layers.bounds != nil
+	case layerTeams:
+		return s.teams != nil
 	}
 	return false
 }
@@ -142,6 +163,15 @@ func (s *Server) render(ctx context.Context, tr tileRequest) ([]byte, error) {
 		l = s.layers.pcnLayer(tr.pcn)
 	case layerBoundaries:
 		l, _ = s.layers.boundariesLayer()
+	case layerTeams:
+		sh, err := tr.team.shapes()
+		if err != nil {
+			return nil, err
+		}
+		if sh.shapes == nil {
+			return nil, nil // a set holding no area draws nothing
+		}
+		l = teamsLayer(s.d, sh, tr.team.model.Alignment(tr.threshold))
 	default:
 		return nil, fmt.Errorf("server: render: no layer %q", tr.layer)
 	}
@@ -156,23 +186,27 @@ func (s *Server) countsAt(t float64) ([]int32, error) {
 
 // handleTile serves /tiles/{layer}/{z}/{x}/{y}.mvt.
 func (s *Server) handleTile(c echo.Context) error {
-	tr, err := s.parseTile(c.Param("layer"), c.Param("z"), c.Param("x"), c.Param("y"), c.QueryParam)
+	ctx := c.Request().Context()
+	tr, err := s.parseTile(ctx, c.Param("layer"), c.Param("z"), c.Param("x"), c.Param("y"), c.QueryParam)
 	if err != nil {
 		return err
 	}
-	e, err := s.tile(c.Request().Context(), tr)
+	e, err := s.tile(ctx, tr)
 	if err != nil {
 		return err
 	}
-	return s.writeTile(c, e)
+	if tr.layer == layerTeams {
+		return s.writeTile(c, e, s.hdr.noCache) // team sets change at run time
+	}
+	return s.writeTile(c, e, s.hdr.cacheControl)
 }
 
-// writeTile sends a cached tile: 204 when empty, 304 when If-None-Match names it, the cached gzip
+// writeTile sends a cached tile with the given Cache-Control: 204 when empty, 304 when If-None-Match names it, the cached gzip
 // bytes when the client accepts gzip, and the bytes decompressed on the fly otherwise.
-func (s *Server) writeTile(c echo.Context, e tiles.Entry) error {
+func (s *Server) writeTile(c echo.Context, e tiles.Entry, cacheControl []string) error {
 	r, w := c.Request(), c.Response()
 	h := w.Header()
-	s.cacheHeaders(h)
+	h[echo.HeaderCacheControl] = cacheControl
 	if e.Gzip == nil {
 		return c.NoContent(http.StatusNoContent)
 	}
@@ -205,16 +239,21 @@ func (s *Server) writeTile(c echo.Context, e tiles.Entry) error {
 
 // handleTileJSON serves /tiles/{layer}.json.
 func (s *Server) handleTileJSON(c echo.Context) error {
-	doc, err := s.tileJSON(s.baseURL(c.Request()), c.Param("file"), c.QueryParam("threshold"), c.QueryParam("pcn"))
+	doc, err := s.tileJSON(c.Request().Context(), s.baseURL(c.Request()), c.Param("file"), c.QueryParam)
 	if err != nil {
 		return err
+	}
+	if c.Param("file") == layerTeams+".json" {
+		noCache(c)
+		return s.writeJSON(c, doc, false)
 	}
 	return s.writeJSON(c, doc, true)
 }
 
 // tileJSON describes the tile set of file ("areas.json") as served from base, with the layer's
-// parameters (threshold, pcn) carried into its tile URL.
-func (s *Server) tileJSON(base, file, threshold, pcn string) (tiles.TileJSONDoc, error) {
+// parameters (threshold, pcn, set) carried into its tile URL.
+func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tiles.TileJSONDoc, error) {
+	threshold, pcn := q("threshold"), q("pcn")
 	name, ok := strings.CutSuffix(file, ".json")
 	if !ok || !s.hasLayer(name) {
 		return tiles.TileJSONDoc{}, fmt.Errorf("%w: no tile set %q (layers: %s)", errNotFound, clip(file), strings.Join(s.layerList(), ", "))
@@ -248,6 +287,26 @@ func (s *Server) tileJSON(base, file, threshold, pcn string) (tiles.TileJSONDoc,
 	case layerBoundaries:
 		l, _ = s.layers.boundariesLayer()
 		md.Description = "Context outlines: ingested boundaries, and units dissolved from the areas (dissolved=true)"
+	case layerTeams:
+		t, _, err := s.thresholdParam(threshold)
+		if err != nil {
+			return tiles.TileJSONDoc{}, err
+		}
+		e, err := s.setQuery(ctx, q("set"))
+		if err != nil {
+			return tiles.TileJSONDoc{}, err
+		}
+		sh, err := e.shapes()
+		if err != nil {
+			return tiles.TileJSONDoc{}, err
+		}
+		params.Set("set", e.info.Name)
+		if threshold != "" {
+			params.Set("threshold", overlap.FormatThreshold(t))
+		}
+		l = teamsLayer(s.d, sh, nil)
+		md.Description = fmt.Sprintf("Team footprint set %q (%s, %d teams), release %s; pcns counts the PCNs holding at least %s of a team's registered patients",
+			e.info.Name, e.info.Method, e.info.Teams, s.d.Release, overlap.FormatThreshold(t))
 	}
 	if len(params) > 0 {
 		u += "?" + params.Encode()

@@ -109,11 +109,15 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 	}); err != nil {
 		return nil, fmt.Errorf("practices: %w", err)
 	}
-	if err := query(ctx, w.db, `SELECT code, area, units FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, w.db, `SELECT code, area, units, lon, lat FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var l overlap.LSOA
 		var units string
-		if err := s.Scan(&l.Code, &l.Area, &units); err != nil {
+		var lon, lat sql.NullFloat64
+		if err := s.Scan(&l.Code, &l.Area, &units, &lon, &lat); err != nil {
 			return err
+		}
+		if lon.Valid && lat.Valid {
+			l.Point, l.HasPoint = orb.Point{lon.Float64, lat.Float64}, true
 		}
 		if err := parseUnits(units, kinds, &l.Units); err != nil {
 			return fmt.Errorf("lsoa %s: %w", l.Code, err)
@@ -154,8 +158,9 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 
 type scanner interface{ Scan(dest ...any) error }
 
-func query(ctx context.Context, db *sql.DB, q, release string, row func(scanner) error) error {
-	rows, err := db.QueryContext(ctx, q, release)
+// query runs q with the release (and any further arguments) and calls row for each row.
+func query(ctx context.Context, db *sql.DB, q, release string, row func(scanner) error, args ...any) error {
+	rows, err := db.QueryContext(ctx, q, append([]any{release}, args...)...)
 	if err != nil {
 		return err
 	}

@@ -125,9 +125,13 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
-	if err := insert(ctx, tx, "lsoas", []string{"release", "idx", "code", "area", "registered", "units"}, len(d.LSOAs), func(i int, v []any) error {
+	if err := insert(ctx, tx, "lsoas", []string{"release", "idx", "code", "area", "registered", "units", "lon", "lat"}, len(d.LSOAs), func(i int, v []any) error {
 		l := &d.LSOAs[i]
 		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, l.Code, l.Area, l.Registered, unitsJSON(&l.Units)
+		v[6], v[7] = nil, nil
+		if l.HasPoint {
+			v[6], v[7] = l.Point[0], l.Point[1]
+		}
 		return nil
 	}); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +23,15 @@ import (
 // ErrNoRelease is returned when the workspace has no release of the requested name (or none at all).
 var ErrNoRelease = errors.New("store: no such release")
 
-// schemaVersion is bumped when the tables change incompatibly.
-const schemaVersion = "1"
+// schemaVersion is bumped when the tables change; migrations lists how to bring an older file up.
+const schemaVersion = "2"
+
+// migrations[v] takes a workspace of schema v to v+1, in the same transaction as the version bump.
+var migrations = map[string]string{
+	// 1 → 2: each LSOA's point (population-weighted centroid or point on surface), NULL when the
+	// ingest had neither; re-ingest a release to fill them.
+	"1": `ALTER TABLE lsoas ADD COLUMN lon REAL; ALTER TABLE lsoas ADD COLUMN lat REAL;`,
+}
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +48,7 @@ CREATE TABLE IF NOT EXISTS pcns(release TEXT NOT NULL, idx INTEGER NOT NULL, cod
 CREATE TABLE IF NOT EXISTS practices(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	pcn INTEGER NOT NULL, list_size INTEGER NOT NULL, PRIMARY KEY(release, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lsoas(release TEXT NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, area INTEGER NOT NULL,
-	registered INTEGER NOT NULL, units TEXT NOT NULL, PRIMARY KEY(release, idx)) WITHOUT ROWID;
+	registered INTEGER NOT NULL, units TEXT NOT NULL, lon REAL, lat REAL, PRIMARY KEY(release, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL, pcn INTEGER NOT NULL,
 	patients INTEGER NOT NULL, PRIMARY KEY(release, area, pcn)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
@@ -88,6 +96,8 @@ func (w *Workspace) init(ctx context.Context) error {
 	switch {
 	case err == nil && version == schemaVersion:
 		return nil
+	case err == nil && migrations[version] != "":
+		return w.migrate(ctx, version)
 	case err == nil:
 		return fmt.Errorf("store: %s: workspace schema %s, this pcnmap reads %s; re-ingest into a new file", w.path, version, schemaVersion)
 	case !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table"):
@@ -98,6 +108,35 @@ func (w *Workspace) init(ctx context.Context) error {
 	}
 	if _, err := w.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)`, schemaVersion); err != nil {
 		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// migrate brings a workspace of schema version from up to schemaVersion, one transaction per step.
+func (w *Workspace) migrate(ctx context.Context, from string) error {
+	for v := from; v != schemaVersion; {
+		step, ok := migrations[v]
+		if !ok {
+			return fmt.Errorf("store: %s: workspace schema %s, this pcnmap reads %s; re-ingest into a new file", w.path, v, schemaVersion)
+		}
+		n, _ := strconv.Atoi(v)
+		next := strconv.Itoa(n + 1)
+		tx, err := w.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: %s: migrate: %w", w.path, err)
+		}
+		if _, err := tx.ExecContext(ctx, step); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: %s: migrate schema %s to %s: %w", w.path, v, next, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'schema'`, next); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: %s: migrate: %w", w.path, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: %s: migrate: %w", w.path, err)
+		}
+		v = next
 	}
 	return nil
 }

@@ -160,3 +160,50 @@ func digest(t testing.TB, path string) [32]byte {
 	}
 	return sha256.Sum256(b)
 }
+
+// TestMigrateSchema1: a workspace written before the LSOA points opens, gains the columns, and
+// loads with no points; the release is otherwise intact.
+func TestMigrateSchema1(t *testing.T) {
+	d := fixture(t)
+	path := saved(t, d)
+	w, err := Open(context.Background(), path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`ALTER TABLE lsoas DROP COLUMN lon`, `ALTER TABLE lsoas DROP COLUMN lat`, `UPDATE meta SET value = '1' WHERE key = 'schema'`} {
+		if _, err := w.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	w.Close()
+	if w, err = Open(context.Background(), path, false); err != nil {
+		t.Fatalf("Open of a schema 1 workspace: %v", err)
+	}
+	defer w.Close()
+	var version string
+	if err := w.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("schema after migration = %q, %v; want %s", version, err, schemaVersion)
+	}
+	got, err := w.Load(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.LSOAs) != len(d.LSOAs) || len(got.Rows) != len(d.Rows) {
+		t.Fatalf("migrated release has %d LSOAs and %d rows, want %d and %d", len(got.LSOAs), len(got.Rows), len(d.LSOAs), len(d.Rows))
+	}
+	for _, l := range got.LSOAs {
+		if l.HasPoint {
+			t.Fatalf("LSOA %s has a point after migrating a workspace that had none", l.Code)
+		}
+	}
+}
+
+// TestLSOAPoints: the fixture is ingested with centroids, so every LSOA has a point, and the round
+// trip above compares them; this keeps that comparison from being vacuous.
+func TestLSOAPoints(t *testing.T) {
+	for _, l := range fixture(t).LSOAs {
+		if !l.HasPoint || l.Point[0] > -0.4 || l.Point[0] < -2.6 || l.Point[1] < 52.5 || l.Point[1] > 53.6 {
+			t.Fatalf("LSOA %s: point %v, has %v; want a point in Trafford, Manchester or Rutland", l.Code, l.Point, l.HasPoint)
+		}
+	}
+}

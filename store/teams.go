@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/paulmach/orb/encoding/wkb"
+
 	"pcnmap/teams"
 )
 
@@ -28,9 +30,11 @@ CREATE TABLE IF NOT EXISTS team_set_teams(release TEXT NOT NULL, set_name TEXT N
 	name TEXT NOT NULL, PRIMARY KEY(release, set_name, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS team_members(release TEXT NOT NULL, set_name TEXT NOT NULL, team INTEGER NOT NULL,
 	code TEXT NOT NULL, weight REAL NOT NULL, PRIMARY KEY(release, set_name, team, code)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS team_polygons(release TEXT NOT NULL, set_name TEXT NOT NULL, team INTEGER NOT NULL,
+	geom BLOB NOT NULL, PRIMARY KEY(release, set_name, team));
 `
 
-var teamTables = []string{"team_members", "team_set_teams", "team_sets"}
+var teamTables = []string{"team_members", "team_polygons", "team_set_teams", "team_sets"}
 
 func (w *Workspace) initTeams(ctx context.Context) error {
 	if _, err := w.db.ExecContext(ctx, teamSchema); err != nil {
@@ -94,7 +98,21 @@ func (w *Workspace) SaveTeams(ctx context.Context, release string, s *teams.Set,
 		return fmt.Errorf("store: %s: %w", w.path, err)
 	}
 	defer member.Close()
+	polygon, err := tx.PrepareContext(ctx, `INSERT INTO team_polygons(release, set_name, team, geom) VALUES(?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	defer polygon.Close()
 	for i, t := range s.Teams {
+		if t.Geom != nil {
+			g, err := wkb.Marshal(t.Geom)
+			if err != nil {
+				return fmt.Errorf("store: team set %q: team %q: polygon: %w", s.Name, t.Name, err)
+			}
+			if _, err := polygon.ExecContext(ctx, release, s.Name, i, g); err != nil {
+				return fmt.Errorf("store: %s: team set %q: team %q: %w", w.path, s.Name, t.Name, err)
+			}
+		}
 		if _, err := team.ExecContext(ctx, release, s.Name, i, t.Name); err != nil {
 			return fmt.Errorf("store: %s: team set %q: team %q: %w", w.path, s.Name, t.Name, err)
 		}
@@ -224,6 +242,25 @@ func (w *Workspace) LoadTeams(ctx context.Context, release, name string) (*teams
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	rows.Close()
+	if err := query(ctx, w.db, `SELECT team, geom FROM team_polygons WHERE release = ? AND set_name = ? ORDER BY team`, info.Release, func(r scanner) error {
+		var i int
+		var g []byte
+		if err := r.Scan(&i, &g); err != nil {
+			return err
+		}
+		if i < 0 || i >= len(s.Teams) {
+			return fmt.Errorf("%w: polygon of team %d", ErrCorrupt, i)
+		}
+		geom, err := multiPolygon(g)
+		if err != nil {
+			return fmt.Errorf("team %q: %w", s.Teams[i].Name, err)
+		}
+		s.Teams[i].Geom = geom
+		return nil
+	}, name); err != nil {
+		return nil, fmt.Errorf("store: %s: team set %q: %w", w.path, name, err)
 	}
 	return s, nil
 }

@@ -7,13 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/teams"
 )
 
 func teamSet(name string) *teams.Set {
 	return &teams.Set{Name: name, Source: "patches.csv", Method: teams.MethodArea, ImportedAt: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC),
 		Teams: []teams.Team{
-			{Name: "North", LSOAs: []teams.Weight{{LSOA: "E01006074", Weight: 1}, {LSOA: "E01006110", Weight: 0.25}}},
+			{Name: "North", LSOAs: []teams.Weight{{LSOA: "E01006074", Weight: 1}, {LSOA: "E01006110", Weight: 0.25}},
+				Geom: orb.MultiPolygon{{{{-2.3, 53.4}, {-2.2, 53.4}, {-2.2, 53.5}, {-2.3, 53.4}}}}},
 			{Name: "South", LSOAs: []teams.Weight{{LSOA: "E01006110", Weight: 0.75}}},
 			{Name: "Empty"},
 		}}
@@ -93,5 +96,36 @@ func TestTeamSets(t *testing.T) {
 	}
 	if got, err := w.LoadTeams(ctx, "", a.Name); err != nil || len(got.Teams) != 1 {
 		t.Errorf("after replace LoadTeams = %+v, %v; want one team", got, err)
+	}
+}
+
+// TestTeamPolygonsRename: a set's polygons follow it through a rename and go with it on delete.
+func TestTeamPolygonsRename(t *testing.T) {
+	ctx := context.Background()
+	w, err := Open(ctx, saved(t, fixture(t)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	s := teamSet("A")
+	if err := w.SaveTeams(ctx, "", s, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.RenameTeams(ctx, "", "A", "B"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.LoadTeams(ctx, "", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Teams[0].Geom, s.Teams[0].Geom) || got.Teams[1].Geom != nil {
+		t.Errorf("polygons after rename: %v, %v; want %v, nil", got.Teams[0].Geom, got.Teams[1].Geom, s.Teams[0].Geom)
+	}
+	if err := w.DeleteTeams(ctx, "", "B"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := w.db.QueryRow(`SELECT count(*) FROM team_polygons`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("team_polygons rows after delete = %d, %v", n, err)
 	}
 }

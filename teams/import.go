@@ -36,7 +36,8 @@ type Claim struct {
 type PolygonOptions struct {
 	// Method is MethodCentroid (the default) or MethodArea.
 	Method Method
-	// Centroids are the LSOAs' population-weighted centroids (WGS84), for MethodCentroid.
+	// Centroids are the LSOAs' population-weighted centroids (WGS84), for MethodCentroid. When nil,
+	// the points the ingest kept (overlap.LSOA.Point) are used.
 	Centroids map[string]orb.Point
 	// LSOAs are the LSOA polygons: required for MethodArea; for MethodCentroid their point on
 	// surface stands in for a missing centroid.
@@ -102,8 +103,8 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 	}
 	switch o.Method {
 	case MethodCentroid:
-		if o.Centroids == nil && o.LSOAs == nil {
-			return nil, fmt.Errorf("%w: the centroid method needs the LSOA centroids or polygons", ErrInput)
+		if o.Centroids == nil && o.LSOAs == nil && !HasPoints(d) {
+			return nil, fmt.Errorf("%w: the centroid method needs the LSOA centroids or polygons, and release %s holds no LSOA points (re-ingest it with --centroids)", ErrNoPoints, d.Release)
 		}
 		var lsoaIdx *geo.Index
 		if o.LSOAs != nil {
@@ -113,7 +114,13 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 			if l%1024 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			p, ok := o.Centroids[d.LSOAs[l].Code]
+			var p orb.Point
+			var ok bool
+			if o.Centroids != nil {
+				p, ok = o.Centroids[d.LSOAs[l].Code]
+			} else {
+				p, ok = d.LSOAs[l].Point, d.LSOAs[l].HasPoint
+			}
 			if !ok && lsoaIdx != nil {
 				if i, found := lsoaIdx.Code(d.LSOAs[l].Code); found {
 					p, ok = geo.PointOnSurface(lsoaIdx.Feature(i).Geom), true
@@ -127,7 +134,7 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 		}
 	case MethodArea:
 		if o.LSOAs == nil {
-			return nil, fmt.Errorf("%w: the area method needs the LSOA polygons", ErrInput)
+			return nil, fmt.Errorf("%w: the area method needs the LSOA polygons", ErrNoPolygons)
 		}
 		grid := o.Grid
 		if grid <= 0 {
@@ -183,9 +190,21 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 	s := &Set{Source: layer.Source, Method: o.Method, Teams: make([]Team, len(names))}
 	for t, n := range names {
 		s.Teams[t].Name = n
+		s.Teams[t].Geom = layer.Features[t].Geom
 	}
 	w.fill(d, s, imp)
 	return imp, nil
+}
+
+// HasPoints reports whether any LSOA of d has a point, that is whether its ingest had centroids or
+// LSOA polygons: then polygon sets can be imported by centroid without them.
+func HasPoints(d *overlap.Dataset) bool {
+	for l := range d.LSOAs {
+		if d.LSOAs[l].HasPoint {
+			return true
+		}
+	}
+	return false
 }
 
 // sample returns a regular grid of points over b that lie inside feature i, scaled so that cells

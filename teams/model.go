@@ -3,7 +3,10 @@ package teams
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
+	"sync/atomic"
 
 	"pcnmap/overlap"
 )
@@ -13,8 +16,14 @@ import (
 type Model struct {
 	d   *overlap.Dataset
 	set *Set // a private copy; its Teams' LSOAs are stale after a Move, member is current
-	// member[t] maps LSOA index → weight in team t (LSOA sets only).
+	// member[t] maps LSOA index → weight in team t (LSOA sets only). After Clone the maps are shared
+	// with the original until a Move writes to one: owned[t] says whether member[t] is this model's.
 	member []map[int32]float64
+	owned  []bool
+	// shared is set when a clone was taken: every map of m is then shared with it.
+	shared *atomic.Bool
+	// practiceTeams[i] are the teams holding practice i (practice sets only).
+	practiceTeams [][]int32
 	// lsoaStart/lsoaCells: patients per LSOA and PCN column (column len(PCNs) is "no PCN").
 	lsoaStart []int32
 	lsoaCells []lsoaCell
@@ -67,6 +76,7 @@ func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
 				m.matrix[t][column(d, r.Practice)] += float64(r.Patients) / float64(len(ts))
 			}
 		}
+		m.practiceTeams = share
 		return m, nil
 	}
 	// Patients per LSOA and PCN column, aggregated from the rows: the rows bucketed by LSOA (a
@@ -112,7 +122,10 @@ func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
 		m.byArea[d.LSOAs[l].Area] = append(m.byArea[d.LSOAs[l].Area], int32(l))
 	}
 	m.member = make([]map[int32]float64, len(s.Teams))
+	m.owned = make([]bool, len(s.Teams))
+	m.shared = new(atomic.Bool)
 	for t, team := range s.Teams {
+		m.owned[t] = true
 		m.member[t] = make(map[int32]float64, len(team.LSOAs))
 		for _, w := range team.LSOAs {
 			l, ok := m.lsoaCode[w.LSOA]
@@ -191,11 +204,11 @@ func (m *Model) Move(code, from, to string) error {
 		}
 		if f >= 0 {
 			m.addLSOA(f, l, -w)
-			delete(m.member[f], l)
+			delete(m.own(f), l)
 		}
 		if t >= 0 {
 			m.addLSOA(t, l, w)
-			m.member[t][l] += w
+			m.own(t)[l] += w
 		}
 		moved++
 	}
@@ -206,6 +219,92 @@ func (m *Model) Move(code, from, to string) error {
 		return fmt.Errorf("%w: team %q holds no part of %s", ErrInput, from, code)
 	}
 	return nil
+}
+
+// own returns team t's member map, copying it first if it is shared with the model it was cloned from.
+func (m *Model) own(t int) map[int32]float64 {
+	if m.shared.Swap(false) {
+		clear(m.owned)
+	}
+	if !m.owned[t] {
+		m.member[t] = maps.Clone(m.member[t])
+		m.owned[t] = true
+	}
+	return m.member[t]
+}
+
+// Clone returns a model that moves independently of m: the matrix is copied, the per-LSOA tables
+// are shared (read-only) and each team's LSOAs are copied on its first move. Cloning a resolved
+// model costs O(teams × PCNs), far less than NewModel, which sums every registration row. Several
+// goroutines may clone one model at once, but none may Move it meanwhile.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.shared = new(atomic.Bool)
+	c.matrix = make([][]float64, len(m.matrix))
+	for t, row := range m.matrix {
+		c.matrix[t] = slices.Clone(row)
+	}
+	if m.member != nil {
+		c.member = slices.Clone(m.member)
+		c.owned = make([]bool, len(m.member))
+		m.shared.Store(true) // m copies before its next write, as the clone does
+	}
+	return &c
+}
+
+// AreaTeam is the team holding most of an area's registered patients, and its share of them.
+type AreaTeam struct {
+	Area  int // index into Dataset.Areas
+	Team  int // index into the set's teams
+	Share float64
+}
+
+// AreaTeams returns, for every area where some team holds patients, the team holding most of them
+// (ties to the earlier team) and that team's share of the area's registered patients; in area order.
+// It is what colours a map by team and dissolves the areas of a code-list set into team outlines.
+func (m *Model) AreaTeams() []AreaTeam {
+	perArea := map[int32][]float64{}
+	add := func(a int32, t int, v float64) {
+		row := perArea[a]
+		if row == nil {
+			row = make([]float64, len(m.matrix))
+			perArea[a] = row
+		}
+		row[t] += v
+	}
+	if m.member == nil {
+		for _, r := range m.d.Rows {
+			ts := m.practiceTeams[r.Practice]
+			for _, t := range ts {
+				add(m.d.LSOAs[r.LSOA].Area, int(t), float64(r.Patients)/float64(len(ts)))
+			}
+		}
+	} else {
+		for t, mem := range m.member {
+			for l, w := range mem {
+				add(m.d.LSOAs[l].Area, t, w*float64(m.d.LSOAs[l].Registered))
+			}
+		}
+	}
+	out := make([]AreaTeam, 0, len(perArea))
+	for a, row := range perArea {
+		best := 0
+		for t := range row {
+			if row[t] > row[best] {
+				best = t
+			}
+		}
+		if row[best] <= 1e-9 {
+			continue
+		}
+		at := AreaTeam{Area: int(a), Team: best}
+		if reg := m.d.Areas[a].Registered; reg > 0 {
+			at.Share = math.Min(row[best]/float64(reg), 1)
+		}
+		out = append(out, at)
+	}
+	slices.SortFunc(out, func(x, y AreaTeam) int { return cmp.Compare(x.Area, y.Area) })
+	return out
 }
 
 // Set returns the model's set as it stands after any moves: the original when nothing moved, else
@@ -225,6 +324,11 @@ func (m *Model) Set() *Set {
 			s.Method = MethodEdited
 		}
 		s.Teams[t].LSOAs = ws
+	}
+	if s.Method == MethodEdited {
+		for t := range s.Teams {
+			s.Teams[t].Geom = nil // the polygons no longer say which LSOAs a team holds
+		}
 	}
 	return s
 }

@@ -28,6 +28,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/paulmach/orb"
 )
 
 // Sentinel errors; every error of the package wraps one of them with the file, row or feature.
@@ -38,6 +40,10 @@ var (
 	ErrUnknownCode = errors.New("teams: unknown code")
 	// ErrNoTeam: a team name that the set does not hold.
 	ErrNoTeam = errors.New("teams: no such team")
+	// ErrNoPoints: polygons by centroid with neither centroids, LSOA polygons nor stored LSOA points.
+	ErrNoPoints = fmt.Errorf("%w: no LSOA points", ErrInput)
+	// ErrNoPolygons: polygons by area without the LSOA polygons.
+	ErrNoPolygons = fmt.Errorf("%w: no LSOA polygons", ErrInput)
 )
 
 // Method says how a set's teams were given or their LSOAs assigned.
@@ -95,6 +101,9 @@ type Team struct {
 	Name      string
 	LSOAs     []Weight
 	Practices []string
+	// Geom is the team's polygon as imported (WGS84; read-only), kept for drawing it; nil for sets
+	// given as code lists, and for edited sets, whose LSOAs no longer follow the polygon.
+	Geom orb.MultiPolygon
 }
 
 // Weight is the share of an LSOA's patients that belong to a team, in (0, 1].
@@ -113,12 +122,12 @@ func (s *Set) Team(name string) (int, bool) {
 	return -1, false
 }
 
-// Clone returns a deep copy, for edits that must not touch the original.
+// Clone returns a deep copy, for edits that must not touch the original; the read-only polygons are shared.
 func (s *Set) Clone() *Set {
 	c := *s
 	c.Teams = make([]Team, len(s.Teams))
 	for i, t := range s.Teams {
-		c.Teams[i] = Team{Name: t.Name, LSOAs: append([]Weight(nil), t.LSOAs...), Practices: append([]string(nil), t.Practices...)}
+		c.Teams[i] = Team{Name: t.Name, LSOAs: append([]Weight(nil), t.LSOAs...), Practices: append([]string(nil), t.Practices...), Geom: t.Geom}
 	}
 	return &c
 }

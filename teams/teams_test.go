@@ -9,7 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -518,5 +521,157 @@ func TestNestedTeams(t *testing.T) {
 	}
 	if wrong != 0 {
 		t.Errorf("%d LSOAs placed in another MSOA than the lookup's", wrong)
+	}
+}
+
+// TestFromPolygonsStoredPoints: without Centroids the import takes the points the ingest kept, which
+// for the fixture are the same centroids, so the sets are equal.
+func TestFromPolygonsStoredPoints(t *testing.T) {
+	d, want := trafford(t, teams.MethodCentroid)
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Set.Teams, want.Set.Teams) || got.NoPoint != want.NoPoint {
+		t.Errorf("FromPolygons with the stored points differs from the centroid file: %d teams, %d without point; want %d, %d",
+			len(got.Set.Teams), got.NoPoint, len(want.Set.Teams), want.NoPoint)
+	}
+	// A release without points, and no centroids or polygons given: a clear error.
+	bare := *d
+	bare.LSOAs = slices.Clone(d.LSOAs)
+	for i := range bare.LSOAs {
+		bare.LSOAs[i].HasPoint = false
+	}
+	if _, err := teams.FromPolygons(context.Background(), &bare, layer, teams.PolygonOptions{}); !errors.Is(err, teams.ErrNoPoints) {
+		t.Errorf("FromPolygons without any points = %v, want ErrNoPoints", err)
+	}
+}
+
+// TestPolygonsKept: an imported polygon set keeps each team's polygon, and an edit drops them, since
+// the edited teams no longer follow them.
+func TestPolygonsKept(t *testing.T) {
+	d, imp := trafford(t, teams.MethodCentroid)
+	for _, tm := range imp.Set.Teams {
+		if len(tm.Geom) == 0 {
+			t.Fatalf("team %s has no polygon after import", tm.Name)
+		}
+	}
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Set(); s.Method != teams.MethodCentroid || s.Teams[0].Geom == nil {
+		t.Errorf("Set() before any move: method %s, polygon kept %v", s.Method, s.Teams[0].Geom != nil)
+	}
+	from := imp.Set.Teams[0]
+	to := imp.Set.Teams[1].Name
+	if err := m.Move(from.LSOAs[0].LSOA, from.Name, to); err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Set(); s.Method != teams.MethodEdited || s.Teams[0].Geom != nil {
+		t.Errorf("Set() after a move: method %s, polygon kept %v; want edited, dropped", s.Method, s.Teams[0].Geom != nil)
+	}
+}
+
+// TestClone: a clone moves without touching the model it came from, and the other way round, and
+// what it computes equals a model built afresh and moved the same way. Clones are taken and moved
+// from several goroutines at once (go test -race).
+func TestClone(t *testing.T) {
+	d, imp := trafford(t, teams.MethodCentroid)
+	base, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want0 := base.Alignment(0.01)
+	area := d.Areas[d.LSOAs[mustLSOA(t, d, imp.Set.Teams[0].LSOAs[0].LSOA)].Area].Code
+	from, to := imp.Set.Teams[0].Name, imp.Set.Teams[1].Name
+	fresh, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.Move(area, from, to); err != nil {
+		t.Fatal(err)
+	}
+	want1 := fresh.Alignment(0.01)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := base.Clone()
+			if err := c.Move(area, from, to); err != nil {
+				t.Error(err)
+				return
+			}
+			if got := c.Alignment(0.01); !reflect.DeepEqual(got, want1) {
+				t.Errorf("clone after Move(%s): score %v, want %v", area, got.Score, want1.Score)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := base.Alignment(0.01); !reflect.DeepEqual(got, want0) {
+		t.Errorf("base after its clones moved: score %v, want %v", got.Score, want0.Score)
+	}
+	c := base.Clone()
+	if err := base.Move(area, from, to); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Alignment(0.01); !reflect.DeepEqual(got, want0) {
+		t.Errorf("clone after its base moved: score %v, want %v", got.Score, want0.Score)
+	}
+	if !reflect.DeepEqual(base.Set(), fresh.Set()) || reflect.DeepEqual(c.Set(), fresh.Set()) {
+		t.Errorf("Set(): the moved base equals the moved model %v (want true), the unmoved clone %v (want false)",
+			reflect.DeepEqual(base.Set(), fresh.Set()), reflect.DeepEqual(c.Set(), fresh.Set()))
+	}
+}
+
+func mustLSOA(t *testing.T, d *overlap.Dataset, code string) int {
+	t.Helper()
+	for i := range d.LSOAs {
+		if d.LSOAs[i].Code == code {
+			return i
+		}
+	}
+	t.Fatalf("no LSOA %s", code)
+	return -1
+}
+
+// TestAreaTeams: the Trafford localities follow ward lines, not MSOAs, so most Trafford MSOAs sit
+// wholly in one locality: each area's team is the one holding most of its LSOAs' patients, and the
+// shares are those patients over the area's registered.
+func TestAreaTeams(t *testing.T) {
+	d, imp := trafford(t, teams.MethodCentroid)
+	m, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.AreaTeams()
+	if len(got) < 20 {
+		t.Fatalf("AreaTeams = %d areas, want Trafford's 28", len(got))
+	}
+	team := map[string]int{}
+	for ti, tm := range imp.Set.Teams {
+		for _, w := range tm.LSOAs {
+			team[w.LSOA] = ti
+		}
+	}
+	for _, at := range got {
+		per := make([]float64, len(imp.Set.Teams))
+		for l := range d.LSOAs {
+			if int(d.LSOAs[l].Area) == at.Area {
+				if ti, ok := team[d.LSOAs[l].Code]; ok {
+					per[ti] += float64(d.LSOAs[l].Registered)
+				}
+			}
+		}
+		best := slices.Index(per, slices.Max(per))
+		want := per[best] / float64(d.Areas[at.Area].Registered)
+		if at.Team != best || math.Abs(at.Share-want) > 1e-9 {
+			t.Errorf("area %s: team %d share %.4f, want %d %.4f", d.Areas[at.Area].Code, at.Team, at.Share, best, want)
+		}
 	}
 }

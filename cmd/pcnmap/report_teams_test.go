@@ -20,7 +20,7 @@ import (
 func TestReportTeams(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv")
 	const set = "Trafford localities"
 	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", set, "--centroids", fixtures+"lsoa-centroids.csv", fixtures+"trafford-localities.geojson"); err != nil {
 		t.Fatalf("teams import: %v\n%s", err, out)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pcnmap/server"
+	"pcnmap/store"
 	"pcnmap/tiles"
 )
 
@@ -17,6 +18,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "(--db W.db [--release NAME] | --mbtiles FILE) [--addr 127.0.0.1:8080] [--warm] [flags]\n\n"+
 		"Serves vector tiles (/tiles/{areas,pcn,boundaries}/{z}/{x}/{y}.mvt and /tiles/{layer}.json), the JSON\n"+
 		"API under /api/ (documented at /api/openapi.json), /healthz and /metrics, until interrupted.\n"+
+		"Team footprint sets are read and, with --token (or $PCNMAP_TOKEN), written under /api/teams.\n"+
 		"With --db it loads one release into memory and renders tiles on demand (cached). With --mbtiles\n"+
 		"it serves a file written by `pcnmap tiles export` (or any vector MBTiles) on the same tile\n"+
 		"routes, under the names of the file's vector layers; the API then answers 404. --db and\n"+
@@ -36,6 +38,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	logFormat := fs.String("log", "text", "log `format`: text or json")
 	quiet := fs.Bool("quiet", false, "log warnings and errors only, not every request")
 	memLimit := fs.Int("mem-limit", 256, "soft limit in `MB` for the Go heap (the GC works harder near it; 0: none); GOMEMLIMIT overrides it")
+	token := fs.String("token", "", "bearer `token` that team-set writes (import, delete, rename, saved what-if) must present; default $PCNMAP_TOKEN; without one, writes are refused")
+	maxUpload := fs.Int("max-upload-mb", int(def.MaxUpload>>20), "largest team footprint file accepted by POST /api/teams, in `MB`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -45,8 +49,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *mbtiles != "" && *release != "" {
 		return fmt.Errorf("%w: serve: --release needs --db", errUsage)
 	}
-	if *cacheMB <= 0 || *maxAge < 0 || *memLimit < 0 {
-		return fmt.Errorf("%w: serve: --cache-mb must be positive, --max-age and --mem-limit not negative", errUsage)
+	if *cacheMB <= 0 || *maxAge < 0 || *memLimit < 0 || *maxUpload <= 0 {
+		return fmt.Errorf("%w: serve: --cache-mb and --max-upload-mb must be positive, --max-age and --mem-limit not negative", errUsage)
+	}
+	if *token == "" {
+		*token = os.Getenv("PCNMAP_TOKEN")
+	}
+	if *token != "" && *mbtiles != "" {
+		return fmt.Errorf("%w: serve: --token needs --db: an MBTiles server has no team sets to write", errUsage)
 	}
 	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		// The default GC target is twice the live heap: for England that is ~150 MB of dataset, tile
@@ -70,6 +80,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	cfg := server.Config{
 		Addr: *addr, PublicURL: *publicURL, CORSOrigins: origins, CacheBytes: int64(*cacheMB) << 20,
 		MaxAge: time.Duration(*maxAge) * time.Second, Logger: logger, Threshold: *threshold, Warm: *warm,
+		Token: *token, MaxUpload: int64(*maxUpload) << 20,
 	}
 	if *maxAge == 0 {
 		cfg.MaxAge = -1 // Config's zero means the default; negative means no-cache
@@ -79,11 +90,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var data server.Data
 	what := ""
 	if *db != "" {
-		d, err := loadRelease(ctx, *db, *release)
+		// The workspace stays open: the team routes read and write its footprint sets.
+		w, err := store.Open(ctx, *db, false)
 		if err != nil {
 			return err
 		}
-		data.Dataset = d
+		defer w.Close()
+		d, err := w.Load(ctx, *release)
+		if err != nil {
+			return err
+		}
+		data.Dataset, data.Workspace = d, w
 		what = "release " + d.Release
 	} else {
 		mb, err := tiles.OpenMBTiles(ctx, *mbtiles)

@@ -74,15 +74,15 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		"       [--centroids LSOA_PWC.csv] [--lsoa-polygons LSOA.geojson] [--replace] SOURCE\n\n"+
 		"SOURCE is either polygons, one feature per team (GeoJSON, zipped Shapefile or GeoPackage, WGS84 or\n"+
 		"EPSG:27700), or a CSV with a team column and one code column: lsoa, msoa or practice. Polygons\n"+
-		"take LSOAs by population-weighted centroid (--centroids; --lsoa-polygons' points on surface fill\n"+
-		"gaps) or, with --method area, share each LSOA's patients by the part of its area in each team\n"+
-		"(--lsoa-polygons).")
+		"take LSOAs by population-weighted centroid (--centroids, else the points the ingest kept;\n"+
+		"--lsoa-polygons' points on surface fill gaps) or, with --method area, share each LSOA's patients\n"+
+		"by the part of its area in each team (--lsoa-polygons).")
 	db := fs.String("db", "", "workspace `file`")
 	name := fs.String("name", "", "the set's `name`")
 	release := fs.String("release", "", "`release` to check codes against and store the set in (default the newest)")
 	method := fs.String("method", "centroid", "how polygons take LSOAs: centroid or area")
 	nameField := fs.String("name-field", "", "polygon attribute holding the team name (default: detected, e.g. name, area_name)")
-	centroids := fs.String("centroids", "", "LSOA population-weighted centroids `CSV`, for --method centroid")
+	centroids := fs.String("centroids", "", "LSOA population-weighted centroids `CSV`, for --method centroid (default: the points stored by the ingest)")
 	lsoaPolygons := fs.String("lsoa-polygons", "", "LSOA polygons `file`, for --method area")
 	replace := fs.Bool("replace", false, "replace a set of the same name")
 	source, err := parseWithSource(fs, args)
@@ -122,8 +122,8 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 	} else {
 		o := teams.PolygonOptions{Method: m}
 		switch {
-		case m == teams.MethodCentroid && *centroids == "" && *lsoaPolygons == "":
-			return fmt.Errorf("%w: teams import: polygons by centroid need --centroids (or --lsoa-polygons)", errUsage)
+		case m == teams.MethodCentroid && *centroids == "" && *lsoaPolygons == "" && !teams.HasPoints(d):
+			return fmt.Errorf("%w: teams import: polygons by centroid need --centroids (or --lsoa-polygons): release %s was ingested without LSOA points", errUsage, d.Release)
 		case m == teams.MethodArea && *lsoaPolygons == "":
 			return fmt.Errorf("%w: teams import: --method area needs --lsoa-polygons", errUsage)
 		}

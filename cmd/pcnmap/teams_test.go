@@ -16,7 +16,7 @@ import (
 func TestTeamsCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv")
 	localities := fixtures + "trafford-localities.geojson"
 	run := func(args ...string) string {
 		t.Helper()
@@ -32,7 +32,8 @@ func TestTeamsCommands(t *testing.T) {
 			t.Errorf("teams import output lacks %q:\n%s", want, out)
 		}
 	}
-	out = run("teams", "import", "--db", db, "--name", "by field", "--name-field", "area_name", "--centroids", fixtures+"lsoa-centroids.csv", localities)
+	// Without --centroids: the points the ingest stored.
+	out = run("teams", "import", "--db", db, "--name", "by field", "--name-field", "area_name", localities)
 	if !strings.Contains(out, "West: 33 LSOAs") {
 		t.Errorf("teams import --name-field area_name:\n%s", out)
 	}
@@ -95,13 +96,15 @@ func TestTeamsCommands(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("team,lsoa\nA,E01999999\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	noPoints := filepath.Join(dir, "nopoints.db") // ingested with the lookup only
+	ingestFixture(t, noPoints, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
 	tests := map[string]struct {
 		args []string
 		want error
 	}{
 		"no subcommand":  {args: []string{"teams"}, want: errUsage},
 		"no source":      {args: []string{"teams", "import", "--db", db, "--name", "x"}, want: errUsage},
-		"no centroids":   {args: []string{"teams", "import", "--db", db, "--name", "x", localities}, want: errUsage},
+		"no centroids":   {args: []string{"teams", "import", "--db", noPoints, "--name", "x", localities}, want: errUsage},
 		"bad method":     {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "lsoa", localities}, want: errUsage},
 		"unknown code":   {args: []string{"teams", "import", "--db", db, "--name", "x", bad}, want: teams.ErrUnknownCode},
 		"no such field":  {args: []string{"teams", "import", "--db", db, "--name", "x", "--name-field", "TEAM", "--centroids", fixtures + "lsoa-centroids.csv", localities}, want: geo.ErrField},

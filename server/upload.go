@@ -1,0 +1,335 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"pcnmap/geo"
+	"pcnmap/teams"
+)
+
+// uploadOverhead is what a form may add to its file: the other fields and the part headers.
+const uploadOverhead = 64 << 10
+
+// uploadKind is what an uploaded file holds.
+type uploadKind uint8
+
+const (
+	kindUnknown uploadKind = iota
+	kindGeoJSON
+	kindCSV
+	kindZip
+	kindGeoPackage
+)
+
+var kindNames = [...]string{"unknown", "GeoJSON", "CSV", "zipped shapefile", "GeoPackage"}
+
+func (k uploadKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("uploadKind(%d)", k)
+}
+
+// detectKind tells an upload's kind. Magic bytes win (a zip or an SQLite file is one whatever its
+// name); then the extension; then the text itself: JSON starts with a brace, anything else that is
+// text is taken for CSV. Compressed files are refused: a gzip bomb would be inflated in memory, and
+// zip is the compressed form the format list offers.
+func detectKind(name string, head []byte) (uploadKind, error) {
+	lower := strings.ToLower(name)
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return kindZip, nil
+	case bytes.HasPrefix(head, []byte("SQLite format 3\x00")):
+		return kindGeoPackage, nil
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b, strings.HasSuffix(lower, ".gz"):
+		return kindUnknown, fmt.Errorf("%w: %s: compressed uploads are not accepted; send the .geojson, .csv or .gpkg itself, or a shapefile as .zip", errBadRequest, clip(name))
+	case len(head) == 0:
+		return kindUnknown, fmt.Errorf("%w: %s: the file is empty", errBadRequest, clip(name))
+	}
+	switch path.Ext(lower) {
+	case ".zip":
+		return kindUnknown, fmt.Errorf("%w: %s: not a zip archive", errBadRequest, clip(name))
+	case ".gpkg":
+		return kindUnknown, fmt.Errorf("%w: %s: not a GeoPackage (SQLite) file", errBadRequest, clip(name))
+	case ".geojson", ".json":
+		return kindGeoJSON, nil
+	case ".csv":
+		return kindCSV, nil
+	}
+	text := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(text) > 0 && text[0] == '{':
+		return kindGeoJSON, nil
+	case utf8.Valid(trimPartialRune(head)) && !bytes.ContainsRune(head, 0):
+		return kindCSV, nil
+	}
+	return kindUnknown, fmt.Errorf("%w: %s: cannot tell what the file holds; upload GeoJSON (.geojson), a CSV (.csv), a zipped shapefile (.zip) or a GeoPackage (.gpkg)", errBadRequest, clip(name))
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence cut off at the end of a peeked head.
+func trimPartialRune(b []byte) []byte {
+	for i := 1; i <= utf8.UTFMax && i <= len(b); i++ {
+		if utf8.RuneStart(b[len(b)-i]) {
+			if !utf8.FullRune(b[len(b)-i:]) {
+				return b[:len(b)-i]
+			}
+			break
+		}
+	}
+	return b
+}
+
+// uploadForm is a parsed import form: its fields, and the file parsed as polygons or a table.
+type uploadForm struct {
+	Name      string
+	Method    teams.Method // centroid or area; polygons only
+	NameField string
+	FileName  string
+	Kind      uploadKind
+	Layer     *geo.Layer
+	Table     *teams.Table
+}
+
+// maxField bounds a form field; maxParts the parts of a form.
+const (
+	maxField = 1 << 10
+	maxParts = 16
+)
+
+// recorder remembers the first read error other than EOF, so that an over-long body is reported as
+// 413 even when a parser wraps the error as bad input.
+type recorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && r.err == nil {
+		r.err = err
+	}
+	return n, err
+}
+
+// readUpload reads a multipart/form-data import part by part: the fields name, method and
+// name_field, then the file, which must come last (the fields say how to read it). GeoJSON and CSV
+// are parsed straight from the stream; a zip or a GeoPackage, which need random access, is spooled
+// to a temporary file that is removed before returning. check vets the fields before the file is
+// read, so a bad name costs nothing. maxUncompressed caps what a zip may declare.
+func readUpload(ctx context.Context, body io.Reader, boundary string, maxUncompressed int64, check func(*uploadForm) error) (*uploadForm, error) {
+	rec := &recorder{r: body}
+	f, err := readForm(ctx, multipart.NewReader(rec, boundary), maxUncompressed, check)
+	var tooLarge *http.MaxBytesError
+	if errors.As(rec.err, &tooLarge) {
+		return nil, rec.err
+	}
+	return f, err
+}
+
+func readForm(ctx context.Context, mr *multipart.Reader, maxUncompressed int64, check func(*uploadForm) error) (*uploadForm, error) {
+	f := &uploadForm{Method: teams.MethodCentroid}
+	seen := map[string]bool{}
+	for n := 0; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: the body is not multipart/form-data: %v", errBadRequest, err)
+		}
+		field := p.FormName()
+		switch {
+		case n >= maxParts:
+			return nil, fmt.Errorf("%w: more than %d form parts", errBadRequest, maxParts)
+		case field == "":
+			return nil, fmt.Errorf("%w: part %d has no form field name", errBadRequest, n+1)
+		case seen[field]:
+			return nil, fmt.Errorf("%w: form field %q given twice", errBadRequest, clip(field))
+		case seen["file"]:
+			return nil, fmt.Errorf("%w: form field %q comes after the file; send name, method and name_field first", errBadRequest, clip(field))
+		}
+		seen[field] = true
+		if field == "file" {
+			if err := readFile(p, f, maxUncompressed, check); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, maxField+1))
+		if err != nil {
+			return nil, fmt.Errorf("%w: form field %q: %v", errBadRequest, clip(field), err)
+		}
+		if len(b) > maxField || !utf8.Valid(b) {
+			return nil, fmt.Errorf("%w: form field %q is over %d bytes or not UTF-8", errBadRequest, clip(field), maxField)
+		}
+		v := string(b)
+		switch field {
+		case "name":
+			f.Name = v
+		case "name_field":
+			f.NameField = strings.TrimSpace(v)
+		case "method":
+			switch strings.TrimSpace(v) {
+			case "", "centroid":
+				f.Method = teams.MethodCentroid
+			case "area":
+				f.Method = teams.MethodArea
+			default:
+				return nil, fmt.Errorf("%w: method %q: centroid or area", errBadRequest, clip(v))
+			}
+		default:
+			return nil, fmt.Errorf("%w: unknown form field %q (name, method, name_field, file)", errBadRequest, clip(field))
+		}
+	}
+	if !seen["file"] {
+		return nil, fmt.Errorf("%w: no file: send the footprints in the form field \"file\"", errBadRequest)
+	}
+	return f, nil
+}
+
+// readFile parses the file part into f.
+func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check func(*uploadForm) error) error {
+	f.FileName = path.Base(strings.ReplaceAll(p.FileName(), `\`, "/"))
+	if f.FileName == "." || f.FileName == "/" || f.FileName == "" {
+		f.FileName = "upload"
+	}
+	if check != nil {
+		if err := check(f); err != nil {
+			return err
+		}
+	}
+	br := bufio.NewReaderSize(p, 512)
+	head, err := br.Peek(512)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return err
+	}
+	if f.Kind, err = detectKind(f.FileName, head); err != nil {
+		return err
+	}
+	opt := geo.ReadOptions{CodeField: f.NameField, MaxUncompressed: maxUncompressed}
+	switch f.Kind {
+	case kindCSV:
+		f.Table, err = teams.ParseCSV(br, f.FileName)
+	case kindGeoJSON:
+		f.Layer, err = geo.ReadGeoJSON(br, f.FileName, opt)
+	default:
+		f.Layer, err = spool(br, f.FileName, opt)
+	}
+	if err != nil {
+		return err
+	}
+	if f.Layer != nil && f.NameField != "" {
+		f.Layer.NameField = "" // the named field is the team name, read as the code
+	}
+	return nil
+}
+
+// spool copies a zip or GeoPackage to a temporary file, reads it and removes it.
+func spool(r io.Reader, name string, opt geo.ReadOptions) (*geo.Layer, error) {
+	tmp, err := os.CreateTemp("", "pcnmap-upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("server: spool upload: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = io.Copy(tmp, r)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("server: spool upload: %w", cerr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return geo.ReadFileAs(tmp.Name(), name, opt)
+}
+
+func (s *Server) handleImport(c echo.Context) error {
+	r := c.Request()
+	limit := s.cfg.MaxUpload + uploadOverhead
+	if r.ContentLength > limit {
+		return &http.MaxBytesError{Limit: limit}
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return fmt.Errorf("%w: send a multipart/form-data form (fields name, method, name_field, then file)", errBadRequest)
+	}
+	ctx := r.Context()
+	sets, err := s.teams.list(ctx)
+	if err != nil {
+		return err
+	}
+	form, err := readUpload(ctx, http.MaxBytesReader(c.Response(), r.Body, limit), params["boundary"], 8*s.cfg.MaxUpload, func(f *uploadForm) error {
+		if err := checkSetName(f.Name); err != nil {
+			return err
+		}
+		for _, info := range sets {
+			if info.Name == f.Name {
+				return fmt.Errorf("%w: release %s already has a team set %q; delete or rename it first", errConflict, s.d.Release, f.Name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	res, err := s.importSet(ctx, form)
+	if err != nil {
+		return err
+	}
+	s.teams.changed()
+	c.Response().Header().Set(echo.HeaderLocation, location(form.Name))
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return s.writeJSONStatus(c, http.StatusCreated, res)
+}
+
+// importSet turns a parsed form into a set, checks that it resolves, and saves it in one transaction.
+func (s *Server) importSet(ctx context.Context, f *uploadForm) (*ImportResult, error) {
+	var imp *teams.Import
+	var err error
+	switch {
+	case f.Table != nil:
+		imp, err = teams.FromTable(ctx, s.d, f.Table)
+	case f.Method == teams.MethodArea:
+		return nil, fmt.Errorf("%w: %s: the area method needs the LSOA polygons, which the workspace does not hold; use the centroid method, or pcnmap teams import --method area --lsoa-polygons", errBadRequest, f.FileName)
+	default:
+		imp, err = teams.FromPolygons(ctx, s.d, f.Layer, teams.PolygonOptions{Method: teams.MethodCentroid})
+	}
+	if err != nil {
+		return nil, err
+	}
+	set := imp.Set
+	set.Name, set.Source = f.Name, f.FileName
+	set.ImportedAt = time.Now().UTC().Truncate(time.Second)
+	if _, err := teams.NewModel(s.d, set); err != nil {
+		return nil, err
+	}
+	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {
+		return nil, err
+	}
+	res := &ImportResult{
+		Set:       TeamSet{Name: set.Name, Source: set.Source, Method: set.Method.String(), ImportedAt: set.ImportedAt, Teams: len(set.Teams)},
+		Uncovered: append([]string{}, imp.Uncovered...),
+		Contested: make([]Claim, len(imp.Contested)),
+		Missing:   imp.NoPoint,
+	}
+	for i, cl := range imp.Contested {
+		res.Contested[i] = Claim{Code: cl.Code, Teams: cl.Teams}
+	}
+	return res, nil
+}
