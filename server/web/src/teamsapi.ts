@@ -84,7 +84,13 @@ export const teamsAPI = {
   alignment: (name: string, t: string, signal?: AbortSignal) => get<Alignment>(`api/teams/${q(name)}/alignment?threshold=${q(t)}`, signal),
   /** Applies the moves to the stored set; with saveAs (and the token) stores the result as a new set. */
   whatIf: (name: string, t: string, moves: Move[], saveAs = '', token = '', signal?: AbortSignal) =>
-    send<WhatIf>('POST', `api/teams/${q(name)}/whatif?threshold=${q(t)}`, JSON.stringify(saveAs ? { moves, save_as: saveAs } : { moves }), saveAs ? token : '', signal),
+    send<WhatIf>(
+      'POST',
+      `api/teams/${q(name)}/whatif?threshold=${q(t)}`,
+      JSON.stringify({ moves: moves.map(({ code, from, to }) => ({ code, from, to })), ...(saveAs ? { save_as: saveAs } : {}) }),
+      saveAs ? token : '',
+      signal,
+    ),
   /** Imports a set from a form with name, method, name_field and file. */
   importSet: (form: FormData, token: string) => send<ImportResult>('POST', 'api/teams', form, token),
 };
