@@ -356,7 +356,8 @@ function onHover(f: MapGeoJSONFeature | undefined, pf: MapGeoJSONFeature | undef
   } else {
     line = METRIC_DEFS[state.metric].describe(p[state.metric] as number | null, state.threshold);
   }
-  replace(tip, h('strong', null, String(p.name ?? '')), h('span', { class: 'muted' }, ` ${p.code ?? ''}`), h('br'), line);
+  const team = teams?.teamAt(pt);
+  replace(tip, h('strong', null, String(p.name ?? '')), h('span', { class: 'muted' }, ` ${p.code ?? ''}`), h('br'), line, team ? [h('br'), `Team: ${team}`] : null);
   tip.hidden = false;
   const r = ui.map.getBoundingClientRect();
   const x = Math.min(pt.x + 14, r.width - tip.offsetWidth - 8);

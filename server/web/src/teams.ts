@@ -79,6 +79,11 @@ export class TeamsUI {
     });
   }
 
+  /** The team under a screen point, for the hover label. */
+  teamAt(p: { x: number; y: number }): string | undefined {
+    return this.layer.teamAt([p.x, p.y]);
+  }
+
   /** Lists the sets and draws the one the URL names. */
   async start(): Promise<void> {
     if (!(await this.loadSets())) return;

@@ -107,6 +107,9 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
   await t.test('clicking a team shows its PCN split as /api/teams/{set}/alignment gives it', async () => {
     const p = await teamPoint(page);
     assert.ok(p, 'no team on screen to click');
+    await page.mouse.move(p.x, p.y);
+    await page.waitForSelector('#tooltip:not([hidden])');
+    assert.match(await page.locator('#tooltip').innerText(), new RegExp(`${p.code}[\\s\\S]*Team: ${p.team}$`));
     await page.mouse.click(p.x, p.y);
     await page.waitForSelector(`#teams .team-details[data-team="${p.team}"]`);
     await page.waitForSelector('#selection .pcn-count'); // the area under the pointer is selected too
