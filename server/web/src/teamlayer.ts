@@ -77,7 +77,7 @@ export class TeamLayer {
     const movedFilter = this.movedFilter();
     map.addLayer({ id: TL.hit, type: 'fill', source: SOURCE, 'source-layer': LAYER, paint: { 'fill-opacity': 0 } }, at);
     map.addLayer(
-      { id: TL.movedFill, type: 'fill', source: BASE, 'source-layer': AREAS, filter: movedFilter, paint: { 'fill-color': MOVED_COLOUR, 'fill-opacity': 0.45 } },
+      { id: TL.movedFill, type: 'fill', source: BASE, 'source-layer': AREAS, filter: movedFilter, paint: { 'fill-color': MOVED_COLOUR, 'fill-opacity': 0.7 } },
       at,
     );
     map.addLayer(
