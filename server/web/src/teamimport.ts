@@ -76,6 +76,8 @@ export function openImport(a: ImportActions): void {
     form,
   ) as HTMLDialogElement;
   dialog.addEventListener('close', () => dialog?.remove());
+  // Escape closes the dialog only, not the page's selection behind it
+  dialog.addEventListener('keydown', (e) => e.key === 'Escape' && e.stopPropagation());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void submit();
