@@ -251,7 +251,7 @@ export class TeamsUI {
     const t = this.d.state().threshold;
     const al = this.whatif.current(this.alignment);
     const team = al?.teams.find((x) => x.name === this.selectedTeam());
-    const focused = document.activeElement && el.contains(document.activeElement) ? (document.activeElement as HTMLElement).id : '';
+    const focused = document.activeElement && document.activeElement !== document.body && el.contains(document.activeElement) ? (document.activeElement as HTMLElement).id : undefined;
     replace(
       el,
       header(det.name, () => void this.choose(undefined, { push: true })),
@@ -270,7 +270,8 @@ export class TeamsUI {
       team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
       al ? this.teamList(al, t) : null,
     );
-    if (focused) document.getElementById(focused)?.focus();
+    // keep the keyboard's place across the redraw: the same control, else the set's title
+    if (focused !== undefined) (document.getElementById(focused) || document.getElementById('teams-title'))?.focus();
   }
 
   /** "Move this area to team…", for the selected area. */
@@ -307,7 +308,7 @@ export class TeamsUI {
           names.map((n) => h('option', { value: n }, n)),
           from ? h('option', { value: '\u0000' }, 'No team') : null,
         ),
-        h('button', { type: 'submit', class: 'button small', disabled: this.whatif.busy }, 'Move'),
+        h('button', { type: 'submit', id: 'move-submit', class: 'button small' }, 'Move'),
       ),
     );
     form.addEventListener('submit', (e) => {
@@ -372,13 +373,13 @@ export class TeamsUI {
       h(
         'ul',
         { class: 'plain-list', 'aria-labelledby': 'team-list-title' },
-        al.teams.map((tm) =>
+        al.teams.map((tm, i) =>
           h(
             'li',
             null,
             h(
               'button',
-              { type: 'button', class: 'team-choice', 'aria-pressed': String(tm.name === sel), 'data-team': tm.name, onclick: () => this.selectTeam(tm.name, true) },
+              { type: 'button', id: `team-choice-${i}`, class: 'team-choice', 'aria-pressed': String(tm.name === sel), 'data-team': tm.name, onclick: () => this.selectTeam(tm.name, true) },
               h('span', { class: 'team-name' }, tm.name),
               h('span', { class: 'muted small' }, `${fmtInt(tm.registered)} · ${tm.pcns.length} PCN${tm.pcns.length === 1 ? '' : 's'} ≥ ${formatPercent(t)}`),
             ),

@@ -149,8 +149,8 @@ export class WhatIf {
         ? h(
             'div',
             { class: 'actions' },
-            h('button', { type: 'button', class: 'button small secondary', onclick: () => void this.undo(), disabled: this.busy }, 'Undo last move'),
-            h('button', { type: 'button', class: 'button small secondary', onclick: () => this.clear(), disabled: this.busy }, 'Clear moves'),
+            h('button', { type: 'button', id: 'whatif-undo', class: 'button small secondary', onclick: () => void this.undo() }, 'Undo last move'),
+            h('button', { type: 'button', id: 'whatif-clear', class: 'button small secondary', onclick: () => this.clear() }, 'Clear moves'),
           )
         : null,
       this.moves.length && r && this.d.writable() ? this.saveForm() : null,
@@ -169,7 +169,7 @@ export class WhatIf {
       ),
       tokenField('whatif-token'),
       this.saveError ? h('p', { class: 'error small', role: 'alert' }, this.saveError) : null,
-      h('button', { type: 'submit', class: 'button small', disabled: this.busy }, 'Save as new set'),
+      h('button', { type: 'submit', id: 'whatif-save', class: 'button small', disabled: this.busy }, 'Save as new set'),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();

@@ -276,10 +276,24 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
     const seen = new Set();
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab');
-      seen.add(await page.evaluate(() => document.activeElement.id || document.activeElement.dataset.team || document.activeElement.className));
+      seen.add(await page.evaluate(() => document.activeElement.dataset.team || document.activeElement.id || document.activeElement.className));
     }
     assert.ok(seen.has('teams-set'), `Tab never reached the set chooser: ${[...seen].join(' ')}`);
     assert.ok(seen.has(team), `Tab never reached the team list: ${[...seen].join(' ')}`);
+    // a what-if move by keyboard: the focus stays on the control across the panel's redraw
+    await page.waitForSelector('#move-to');
+    const to = await page.locator('#move-to option:not([disabled])').first().getAttribute('value');
+    await page.focus('#move-to');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('#move-to').inputValue(), to);
+    await page.focus('#move-submit');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#teams .score-after');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'move-submit');
+    await page.focus('#whatif-undo');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#teams .whatif', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'teams-title');
   });
 
   await t.test('no console errors', () => {
