@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -64,6 +67,95 @@ func FuzzAcceptsGzip(f *testing.F) {
 		etagMatch(h, `"x"`)
 		if strings.TrimSpace(h) == "gzip" && !acceptsGzip(h) {
 			t.Errorf("acceptsGzip(%q) = false", h)
+		}
+	})
+}
+
+// FuzzDetectKind: any name and first bytes give a kind or a 400, never a panic, and magic bytes
+// always win over the name.
+func FuzzDetectKind(f *testing.F) {
+	f.Add("teams.geojson", []byte(`{"type":"FeatureCollection"`))
+	f.Add("teams.csv", []byte("team,lsoa\n"))
+	f.Add("teams.zip", []byte("PK\x03\x04rest"))
+	f.Add("x.gpkg", []byte("SQLite format 3\x00"))
+	f.Add("x.geojson.gz", []byte{0x1f, 0x8b, 8})
+	f.Add("noext", []byte("\xef\xbb\xbf  {"))
+	f.Add("noext", []byte{0xe2, 0x82})
+	f.Fuzz(func(t *testing.T, name string, head []byte) {
+		k, err := detectKind(name, head)
+		if err != nil {
+			if k != kindUnknown || !errors.Is(err, errBadRequest) {
+				t.Fatalf("detectKind(%q) = %v, %v: an error must be a 400 with no kind", name, k, err)
+			}
+			return
+		}
+		if bytes.HasPrefix(head, []byte("PK\x03\x04")) && k != kindZip {
+			t.Fatalf("detectKind(%q, a zip) = %v", name, k)
+		}
+		if k == kindUnknown {
+			t.Fatalf("detectKind(%q) = unknown without an error", name)
+		}
+	})
+}
+
+// FuzzUploadForm: any request body is read as an import form or refused with a 400, never a panic.
+func FuzzUploadForm(f *testing.F) {
+	const boundary = "fuzzboundary"
+	part := func(field, file, content string) string {
+		h := `Content-Disposition: form-data; name="` + field + `"`
+		if file != "" {
+			h += `; filename="` + file + `"`
+		}
+		return "--" + boundary + "\r\n" + h + "\r\n\r\n" + content + "\r\n"
+	}
+	end := "--" + boundary + "--\r\n"
+	f.Add([]byte(part("name", "", "x") + part("file", "t.csv", "team,msoa\nA,E02001259\n") + end))
+	f.Add([]byte(part("name", "", "x") + part("method", "", "area") + part("name_field", "", "area_name") +
+		part("file", "t.geojson", `{"type":"FeatureCollection","features":[]}`) + end))
+	f.Add([]byte(part("file", "t.zip", "PK\x03\x04") + part("name", "", "late") + end))
+	f.Add([]byte(part("name", "", "x") + part("file", "t.gpkg", "SQLite format 3\x00") + end))
+	f.Add([]byte("--" + boundary + "\r\nnot a header\r\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		form, err := readUpload(context.Background(), bytes.NewReader(body), boundary, 1<<20, nil)
+		if err == nil {
+			if form.Layer == nil && form.Table == nil {
+				t.Fatalf("readUpload accepted a form with no parsed file")
+			}
+			return
+		}
+		code, _ := status(err)
+		if code != 400 && code != 413 {
+			t.Fatalf("readUpload error %v answers %d, want 400", err, code)
+		}
+	})
+}
+
+// FuzzWhatIfBody: any body is a what-if request or a 400; an accepted one has at most maxMoves
+// moves, each with a code and two different teams.
+func FuzzWhatIfBody(f *testing.F) {
+	f.Add([]byte(`{"moves":[{"code":"E02001259","from":"A","to":"B"}]}`))
+	f.Add([]byte(`{"moves":[],"save_as":"Proposal"}`))
+	f.Add([]byte(`{"moves":[{"code":"","from":"","to":""}]}`))
+	f.Add([]byte(`{"moves":null} trailing`))
+	f.Add([]byte(`{"moves":[{"code":"E01006074","from":"","to":"North","extra":1}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		req, err := parseWhatIf(b)
+		if err != nil {
+			if code, _ := status(err); code != 400 {
+				t.Fatalf("parseWhatIf error %v answers %d, want 400", err, code)
+			}
+			return
+		}
+		if len(req.Moves) > maxMoves {
+			t.Fatalf("accepted %d moves", len(req.Moves))
+		}
+		for _, m := range req.Moves {
+			if strings.TrimSpace(m.Code) == "" || m.From == m.To {
+				t.Fatalf("accepted move %+v", m)
+			}
+		}
+		if req.SaveAs != "" && checkSetName(req.SaveAs) != nil {
+			t.Fatalf("accepted save_as %q", req.SaveAs)
 		}
 	})
 }

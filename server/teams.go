@@ -38,6 +38,8 @@ type teamSets struct {
 	entries *memo[teamKey, *teamEntry]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
 	dissolver func() *dissolver
+	// index is the release's side of every set's model, built on the first set resolved.
+	index func() *teams.Index
 }
 
 type teamKey struct {
@@ -49,6 +51,7 @@ func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
 		ws: ws, d: d, entries: newMemo[teamKey, *teamEntry](8),
 		dissolver: sync.OnceValue(func() *dissolver { return newDissolver(d.Areas) }),
+		index:     sync.OnceValue(func() *teams.Index { return teams.NewIndex(d) }),
 	}
 }
 
@@ -60,6 +63,8 @@ type teamEntry struct {
 	set   *teams.Set
 	model *teams.Model // the base of every what-if: cloned, never moved
 	areas []teams.AreaTeam
+	// before holds the alignment as JSON per threshold: the "before" of every what-if on the set.
+	before *memo[float64, []byte]
 	// shapes are the team outlines of the teams layer, prepared on first use.
 	shapes    func() (teamShapes, error)
 	variantID string // set name and generation, for tile cache keys
@@ -94,12 +99,12 @@ func (ts *teamSets) get(ctx context.Context, name string) (*teamEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := teams.NewModel(ts.d, set)
+		m, err := ts.index().Model(set)
 		if err != nil {
 			return nil, err
 		}
 		e := &teamEntry{gen: gen, info: *info, set: set, model: m, areas: m.AreaTeams(),
-			variantID: name + "\x00" + strconv.FormatUint(gen, 10)}
+			variantID: name + "\x00" + strconv.FormatUint(gen, 10), before: newMemo[float64, []byte](4)}
 		e.shapes = sync.OnceValues(func() (teamShapes, error) { return ts.prepare(e) })
 		return e, nil
 	})
@@ -256,10 +261,11 @@ type Move struct {
 	To   string `json:"to"`
 }
 
-// WhatIf is the answer of POST /api/teams/{set}/whatif.
+// WhatIf is the answer of POST /api/teams/{set}/whatif; Before is an Alignment, kept encoded per
+// set and threshold (with hundreds of teams it is megabytes of JSON).
 type WhatIf struct {
-	Before *Alignment `json:"before"`
-	After  *Alignment `json:"after"`
+	Before json.RawMessage `json:"before"`
+	After  *Alignment      `json:"after"`
 }
 
 // RenameRequest is the body of PATCH /api/teams/{set}.
@@ -332,7 +338,7 @@ func setParam(c echo.Context) (string, error) {
 func checkSetName(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return fmt.Errorf("%w: the set needs a name", errBadRequest)
+		return fmt.Errorf("%w: the set needs a name (in an import form, send the name field before the file)", errBadRequest)
 	case len(name) > 100:
 		return fmt.Errorf("%w: set name %q is longer than 100 bytes", errBadRequest, clip(name))
 	case strings.TrimSpace(name) != name:
@@ -601,7 +607,17 @@ func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64) (Wha
 			return WhatIf{}, nil, fmt.Errorf("move %d: %w", i+1, err)
 		}
 	}
-	return WhatIf{Before: s.alignment(name, e.model.Alignment(t)), After: s.alignment(name, m.Alignment(t))}, m, nil
+	before, err := e.before.get(t, func() ([]byte, error) {
+		b, err := json.Marshal(s.alignment(name, e.model.Alignment(t)))
+		if err != nil {
+			return nil, fmt.Errorf("server: encode alignment: %w", err)
+		}
+		return b, nil
+	})
+	if err != nil {
+		return WhatIf{}, nil, err
+	}
+	return WhatIf{Before: before, After: s.alignment(name, m.Alignment(t))}, m, nil
 }
 
 // readBody reads a small request body, already bounded by Config.MaxBody.

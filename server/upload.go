@@ -216,10 +216,15 @@ func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check fun
 			return err
 		}
 	}
-	br := bufio.NewReaderSize(p, 512)
+	// A failing read of the part is a form cut short or malformed, whatever the parser makes of it.
+	rec := &recorder{r: p}
+	cut := func(err error) error {
+		return fmt.Errorf("%w: %s: the form breaks off inside the file: %v", errBadRequest, f.FileName, err)
+	}
+	br := bufio.NewReaderSize(rec, 512)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return err
+		return cut(err)
 	}
 	if f.Kind, err = detectKind(f.FileName, head); err != nil {
 		return err
@@ -232,6 +237,9 @@ func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check fun
 		f.Layer, err = geo.ReadGeoJSON(br, f.FileName, opt)
 	default:
 		f.Layer, err = spool(br, f.FileName, opt)
+	}
+	if err != nil && rec.err != nil {
+		return cut(rec.err)
 	}
 	if err != nil {
 		return err
@@ -316,7 +324,7 @@ func (s *Server) importSet(ctx context.Context, f *uploadForm) (*ImportResult, e
 	set := imp.Set
 	set.Name, set.Source = f.Name, f.FileName
 	set.ImportedAt = time.Now().UTC().Truncate(time.Second)
-	if _, err := teams.NewModel(s.d, set); err != nil {
+	if _, err := s.teams.index().Model(set); err != nil {
 		return nil, err
 	}
 	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {

@@ -24,11 +24,7 @@ type Model struct {
 	shared *atomic.Bool
 	// practiceTeams[i] are the teams holding practice i (practice sets only).
 	practiceTeams [][]int32
-	// lsoaStart/lsoaCells: patients per LSOA and PCN column (column len(PCNs) is "no PCN").
-	lsoaStart []int32
-	lsoaCells []lsoaCell
-	byArea    [][]int32
-	lsoaCode  map[string]int32
+	*Index        // shared by every model of the release
 	// matrix[t][p] = patients(T,p); the last column holds patients of practices in no PCN.
 	matrix [][]float64
 	// Missing counts LSOA or practice codes of the set absent from the release (ignored).
@@ -40,19 +36,34 @@ type lsoaCell struct {
 	patients float64
 }
 
+// Index is the part of a Model that depends on the release only: the registered patients summed by
+// LSOA and PCN, and the LSOAs by code and by area. Building it reads every registration row (tens of
+// milliseconds for England), so a server that resolves many sets builds it once. Read-only once built.
+type Index struct {
+	d *overlap.Dataset
+	// lsoaStart/lsoaCells: patients per LSOA and PCN column (column len(PCNs) is "no PCN").
+	lsoaStart []int32
+	lsoaCells []lsoaCell
+	byArea    [][]int32
+	lsoaCode  map[string]int32
+}
+
 // NewModel resolves s against d. Codes absent from d are counted in Missing, not refused: a set
 // imported on one release may be measured on another.
 func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
+	return NewIndex(d).Model(s)
+}
+
+// Model resolves s against the index's release (see NewModel).
+func (ix *Index) Model(s *Set) (*Model, error) {
+	d := ix.d
 	if len(s.Teams) == 0 {
 		return nil, fmt.Errorf("%w: set %q has no teams", ErrInput, s.Name)
 	}
 	np := len(d.PCNs)
-	m := &Model{d: d, set: s.Clone(), matrix: make([][]float64, len(s.Teams)), lsoaCode: make(map[string]int32, len(d.LSOAs))}
+	m := &Model{d: d, set: s.Clone(), matrix: make([][]float64, len(s.Teams)), Index: ix}
 	for t := range m.matrix {
 		m.matrix[t] = make([]float64, np+1)
-	}
-	for l := range d.LSOAs {
-		m.lsoaCode[d.LSOAs[l].Code] = int32(l)
 	}
 	if s.Method == MethodPractice {
 		practice := make(map[string]int32, len(d.Practices))
@@ -79,48 +90,6 @@ func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
 		m.practiceTeams = share
 		return m, nil
 	}
-	// Patients per LSOA and PCN column, aggregated from the rows: the rows bucketed by LSOA (a
-	// counting sort), then each bucket summed by column with a scratch array.
-	start := make([]int32, len(d.LSOAs)+1)
-	for _, r := range d.Rows {
-		start[r.LSOA+1]++
-	}
-	for l := 1; l < len(start); l++ {
-		start[l] += start[l-1]
-	}
-	order := make([]int32, len(d.Rows))
-	next := slices.Clone(start[:len(start)-1])
-	for i, r := range d.Rows {
-		order[next[r.LSOA]] = int32(i)
-		next[r.LSOA]++
-	}
-	sum := make([]int64, np+1)
-	var cols []int32
-	m.lsoaStart = make([]int32, len(d.LSOAs)+1)
-	m.lsoaCells = make([]lsoaCell, 0, len(d.Rows)/2)
-	for l := range d.LSOAs {
-		cols = cols[:0]
-		for _, i := range order[start[l]:start[l+1]] {
-			r := d.Rows[i]
-			c := column(d, r.Practice)
-			if sum[c] == 0 {
-				cols = append(cols, c)
-			}
-			sum[c] += int64(r.Patients)
-		}
-		slices.Sort(cols)
-		for _, c := range cols {
-			if sum[c] > 0 {
-				m.lsoaCells = append(m.lsoaCells, lsoaCell{pcn: c, patients: float64(sum[c])})
-			}
-			sum[c] = 0
-		}
-		m.lsoaStart[l+1] = int32(len(m.lsoaCells))
-	}
-	m.byArea = make([][]int32, len(d.Areas))
-	for l := range d.LSOAs {
-		m.byArea[d.LSOAs[l].Area] = append(m.byArea[d.LSOAs[l].Area], int32(l))
-	}
 	m.member = make([]map[int32]float64, len(s.Teams))
 	m.owned = make([]bool, len(s.Teams))
 	m.shared = new(atomic.Bool)
@@ -138,6 +107,58 @@ func NewModel(d *overlap.Dataset, s *Set) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// NewIndex sums d's registration rows by LSOA and PCN.
+func NewIndex(d *overlap.Dataset) *Index {
+	np := len(d.PCNs)
+	ix := &Index{d: d, lsoaCode: make(map[string]int32, len(d.LSOAs))}
+	for l := range d.LSOAs {
+		ix.lsoaCode[d.LSOAs[l].Code] = int32(l)
+	}
+	// Patients per LSOA and PCN column, aggregated from the rows: the rows bucketed by LSOA (a
+	// counting sort), then each bucket summed by column with a scratch array.
+	start := make([]int32, len(d.LSOAs)+1)
+	for _, r := range d.Rows {
+		start[r.LSOA+1]++
+	}
+	for l := 1; l < len(start); l++ {
+		start[l] += start[l-1]
+	}
+	order := make([]int32, len(d.Rows))
+	next := slices.Clone(start[:len(start)-1])
+	for i, r := range d.Rows {
+		order[next[r.LSOA]] = int32(i)
+		next[r.LSOA]++
+	}
+	sum := make([]int64, np+1)
+	var cols []int32
+	ix.lsoaStart = make([]int32, len(d.LSOAs)+1)
+	ix.lsoaCells = make([]lsoaCell, 0, len(d.Rows)/2)
+	for l := range d.LSOAs {
+		cols = cols[:0]
+		for _, i := range order[start[l]:start[l+1]] {
+			r := d.Rows[i]
+			c := column(d, r.Practice)
+			if sum[c] == 0 {
+				cols = append(cols, c)
+			}
+			sum[c] += int64(r.Patients)
+		}
+		slices.Sort(cols)
+		for _, c := range cols {
+			if sum[c] > 0 {
+				ix.lsoaCells = append(ix.lsoaCells, lsoaCell{pcn: c, patients: float64(sum[c])})
+			}
+			sum[c] = 0
+		}
+		ix.lsoaStart[l+1] = int32(len(ix.lsoaCells))
+	}
+	ix.byArea = make([][]int32, len(d.Areas))
+	for l := range d.LSOAs {
+		ix.byArea[d.LSOAs[l].Area] = append(ix.byArea[d.LSOAs[l].Area], int32(l))
+	}
+	return ix
 }
 
 // column is the matrix column of a practice's PCN.

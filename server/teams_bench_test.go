@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pcnmap/fixtures"
+	"pcnmap/overlap/nhs"
+	"pcnmap/store"
+	"pcnmap/teams"
+)
+
+var nationalTeams struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// nationalTeamServer is a server over a workspace holding the national release (built from the
+// national files with the LSOA centroids, saved once per process); it skips without them.
+func nationalTeamServer(b *testing.B) *teamServer {
+	b.Helper()
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
+		b.Skip("national data absent:", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	nationalTeams.once.Do(func() {
+		if nationalTeams.dir, nationalTeams.err = os.MkdirTemp("", "pcnmap-bench-"); nationalTeams.err == nil {
+			nationalTeams.path = filepath.Join(nationalTeams.dir, "england.db")
+			nationalTeams.err = store.Ingest(context.Background(), nationalTeams.path, d, time.Now())
+		}
+	})
+	if nationalTeams.err != nil {
+		b.Fatal(nationalTeams.err)
+	}
+	ctx := context.Background()
+	ws, err := store.Open(ctx, nationalTeams.path, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	s, err := New(ctx, Config{Token: testToken}, Data{Dataset: d, Workspace: ws})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &teamServer{Server: s, path: nationalTeams.path}
+}
+
+// post sends a request straight to the handler (no OpenAPI check: benchmarks time the server).
+func (ts *teamServer) post(b *testing.B, path, ctype string, body *strings.Reader) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// BenchmarkTeamsWhatIf is POST /api/teams/{set}/whatif on the national release: one MSOA moved,
+// the alignment before and after encoded as JSON. Two sets: "icb-50", a trust-sized set of 50
+// polygon teams over Greater Manchester ICB (imported through the API), and "england-la", one team
+// per local authority (~310 teams × 1,250 PCNs, every LSOA of England in a team, an answer of
+// megabytes). "cached" is a request after the first (the base model is kept per set and cloned, the
+// "before" kept encoded); "cold" rebuilds everything (read the set, resolve it against every
+// registration row), as the first request after an import does.
+func BenchmarkTeamsWhatIf(b *testing.B) {
+	ts := nationalTeamServer(b)
+	ctx := context.Background()
+	var csv strings.Builder
+	csv.WriteString("team,msoa\n")
+	for _, a := range ts.d.Areas {
+		la := a.Units[nhs.KindLA]
+		if la == "" {
+			la = "none"
+		}
+		csv.WriteString(la + "," + a.Code + "\n")
+	}
+	tab, err := teams.ParseCSV(strings.NewReader(csv.String()), "la.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp, err := teams.FromTable(ctx, ts.d, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	imp.Set.Name = "bench-la"
+	if err := ts.teams.ws.SaveTeams(ctx, ts.d.Release, imp.Set, true); err != nil {
+		b.Fatal(err)
+	}
+	geojson, _ := gmGrid(b, ts)
+	buf, ctype := form(b, [][2]string{{"name", "bench-grid"}}, "gm-50.geojson", geojson, nil)
+	ts.teams.ws.DeleteTeams(ctx, ts.d.Release, "bench-grid")
+	if rec := ts.post(b, "/api/teams", ctype, strings.NewReader(buf.String())); rec.Code != http.StatusCreated {
+		b.Fatalf("import = %d %s", rec.Code, rec.Body)
+	}
+	b.Cleanup(func() {
+		ts.teams.ws.DeleteTeams(ctx, ts.d.Release, "bench-la")
+		ts.teams.ws.DeleteTeams(ctx, ts.d.Release, "bench-grid")
+	})
+	for _, set := range []string{"bench-grid", "bench-la"} {
+		// Move the first area of the set to another team.
+		e, err := ts.teams.get(ctx, set)
+		if err != nil {
+			b.Fatal(err)
+		}
+		at := e.areas[0]
+		from, to := e.set.Teams[at.Team].Name, e.set.Teams[(at.Team+1)%len(e.set.Teams)].Name
+		body := fmt.Sprintf(`{"moves":[{"code":%q,"from":%q,"to":%q}]}`, ts.d.Areas[at.Area].Code, from, to)
+		path := "/api/teams/" + set + "/whatif"
+		run := func(b *testing.B, cold bool) {
+			rec := ts.post(b, path, "application/json", strings.NewReader(body))
+			if rec.Code != 200 {
+				b.Fatalf("whatif = %d %s", rec.Code, rec.Body)
+			}
+			b.SetBytes(int64(rec.Body.Len()))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if cold {
+					ts.teams.changed()
+				}
+				if rec := ts.post(b, path, "application/json", strings.NewReader(body)); rec.Code != 200 {
+					b.Fatalf("whatif = %d %s", rec.Code, rec.Body)
+				}
+			}
+		}
+		name := map[string]string{"bench-grid": "icb-50", "bench-la": "england-la"}[set]
+		b.Logf("%s: %d teams, %d PCNs", name, len(e.set.Teams), len(ts.d.PCNs))
+		b.Run(name+"/cached", func(b *testing.B) { run(b, false) })
+		b.Run(name+"/cold", func(b *testing.B) { run(b, true) })
+	}
+}
+
+// gmGrid is a 50-team polygon set over Greater Manchester ICB: a 10 × 5 grid of rectangles over its
+// areas' bound, as GeoJSON.
+func gmGrid(b *testing.B, ts *teamServer) ([]byte, string) {
+	b.Helper()
+	icb := ts.d.Areas[mustArea(b, ts.d, traffordArea)].Units[nhs.KindICB]
+	first := true
+	var minX, minY, maxX, maxY float64
+	for _, a := range ts.d.Areas {
+		if a.Units[nhs.KindICB] != icb {
+			continue
+		}
+		if first {
+			minX, minY, maxX, maxY = a.Bound.Min[0], a.Bound.Min[1], a.Bound.Max[0], a.Bound.Max[1]
+			first = false
+		}
+		minX, minY = min(minX, a.Bound.Min[0]), min(minY, a.Bound.Min[1])
+		maxX, maxY = max(maxX, a.Bound.Max[0]), max(maxY, a.Bound.Max[1])
+	}
+	var features []string
+	const nx, ny = 10, 5
+	for i := 0; i < nx; i++ {
+		for j := 0; j < ny; j++ {
+			x0, x1 := minX+(maxX-minX)*float64(i)/nx, minX+(maxX-minX)*float64(i+1)/nx
+			y0, y1 := minY+(maxY-minY)*float64(j)/ny, minY+(maxY-minY)*float64(j+1)/ny
+			features = append(features, feature(fmt.Sprintf("Team %02d", i*ny+j+1),
+				fmt.Sprintf("[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]", x0, y0, x1, y0, x1, y1, x0, y1, x0, y0)))
+		}
+	}
+	return collection(features...), icb
+}
+
+// BenchmarkTeamsImportICB is POST /api/teams of a 50-team polygon set over Greater Manchester ICB
+// (a 10 × 5 grid of rectangles over its areas' bound, as GeoJSON) on the national release: the
+// multipart read, the GeoJSON parse, the LSOAs by the centroids stored in the workspace, the model
+// check and the save. The set is deleted between iterations, off the clock.
+func BenchmarkTeamsImportICB(b *testing.B) {
+	ts := nationalTeamServer(b)
+	geojson, icb := gmGrid(b, ts)
+	buf, ctype := form(b, [][2]string{{"name", "bench-icb"}}, "gm-50.geojson", geojson, nil)
+	payload := buf.String()
+	ctx := context.Background()
+	b.Logf("ICB %s, %d bytes of GeoJSON", icb, len(geojson))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := ts.post(b, "/api/teams", ctype, strings.NewReader(payload))
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("import = %d %s", rec.Code, rec.Body)
+		}
+		b.StopTimer()
+		if i == 0 {
+			imp := decode[ImportResult](b, rec.Body.Bytes())
+			b.Logf("%d teams, %d uncovered, %d contested, %d without a point", imp.Set.Teams, len(imp.Uncovered), len(imp.Contested), imp.Missing)
+		}
+		if err := ts.teams.ws.DeleteTeams(ctx, ts.d.Release, "bench-icb"); err != nil {
+			b.Fatal(err)
+		}
+		ts.teams.changed()
+		b.StartTimer()
+	}
+}
