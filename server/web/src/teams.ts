@@ -9,6 +9,7 @@ import { displayName, fmt1, fmtDate, fmtInt, fmtShare } from './format';
 import { featuresBBox, type MapView } from './map';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
+import { deleteControl } from './teamdelete';
 import { openImport } from './teamimport';
 import { TeamLayer } from './teamlayer';
 import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
@@ -232,6 +233,13 @@ export class TeamsUI {
     return t;
   }
 
+  private async afterDelete(name: string): Promise<void> {
+    await this.choose(undefined, { push: true });
+    await this.loadSets();
+    announce(`Deleted ${name}`);
+    this.d.select.focus();
+  }
+
   private async afterSave(name: string): Promise<void> {
     await this.loadSets();
     await this.choose(name, { push: true });
@@ -269,6 +277,7 @@ export class TeamsUI {
       this.whatif.render(),
       team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
       al ? this.teamList(al, t) : null,
+      this.writable ? deleteControl(det.name, () => void this.afterDelete(det.name)) : null,
     );
     // keep the keyboard's place across the redraw: the same control, else the set's title
     if (focused !== undefined) (document.getElementById(focused) || document.getElementById('teams-title'))?.focus();

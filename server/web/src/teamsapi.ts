@@ -69,13 +69,13 @@ export interface ImportResult {
 
 const q = encodeURIComponent;
 
-async function send<T>(method: string, path: string, body: BodyInit, token: string, signal?: AbortSignal): Promise<T> {
+async function send<T>(method: string, path: string, body: BodyInit | undefined, token: string, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (typeof body === 'string') headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(base() + path, { method, body, headers, signal });
   if (!res.ok) throw await failure(res);
-  return res.json() as Promise<T>;
+  return (res.status === 204 ? undefined : res.json()) as Promise<T>;
 }
 
 export const teamsAPI = {
@@ -91,6 +91,7 @@ export const teamsAPI = {
       saveAs ? token : '',
       signal,
     ),
+  remove: (name: string, token: string) => send<void>('DELETE', `api/teams/${q(name)}`, undefined, token),
   /** Imports a set from a form with name, method, name_field and file. */
   importSet: (form: FormData, token: string) => send<ImportResult>('POST', 'api/teams', form, token),
 };

@@ -230,6 +230,19 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
     assert.ok((await api('/api/teams')).sets.some((s) => s.name === 'Localities (form)'));
   });
 
+  await t.test('deleting a set from the panel takes it out of the list and off the map', async () => {
+    await page.locator('#set-delete').click();
+    assert.equal(await page.locator('#delete-token').count(), 0, 'the token was asked for again');
+    await page.locator('#set-delete-confirm').click();
+    await page.waitForSelector('#teams', { state: 'hidden' });
+    assert.ok(!(await api('/api/teams')).sets.some((s) => s.name === 'Localities (form)'));
+    assert.ok(!(await page.locator('#teams-set option').allTextContents()).some((o) => o.startsWith('Localities (form)')));
+    assert.equal(await page.locator('#teams-set').inputValue(), '');
+    assert.equal(await page.evaluate(() => window.pcnmap.map.getSource('teams')), undefined);
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 400)));
+    assert.doesNotMatch(page.url(), /[#&]teams=/);
+  });
+
   await t.test('the URL round-trips the set and the team', async () => {
     await page.selectOption('#teams-set', SET);
     await page.waitForFunction((n) => document.querySelector('#teams-title')?.textContent === n && document.querySelector('#teams .team-choice'), SET);
