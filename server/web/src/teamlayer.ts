@@ -54,6 +54,11 @@ export class TeamLayer {
     });
   }
 
+  /** The highlighted team ("" for none). */
+  get team(): string {
+    return this.selected;
+  }
+
   /** The set drawn (undefined for none). */
   get name(): string | undefined {
     return this.set;

@@ -206,7 +206,7 @@ export class TeamsUI {
   /** The URL changed (back/forward). */
   async applyState(next: State): Promise<void> {
     if ((next.teams ?? '') !== (this.detail?.name ?? this.layer.name ?? '')) await this.choose(next.teams, { team: next.team });
-    else if ((next.team ?? '') !== (this.layer.name ? this.selectedTeam() : '')) {
+    else if ((next.team ?? '') !== this.layer.team) {
       this.layer.setSelected(next.team ?? '');
       this.render();
     }

@@ -260,6 +260,13 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
     assert.deepEqual(await shares(again, '#teams [data-testid=team-shares] > li'), al.teams.find((x) => x.name === team).pcns.map((x) => [x.code, x.share]));
     assert.ok((await again.evaluate(() => window.pcnmap.map.getSource('teams')?.tiles[0])).includes(`/tiles/teams/{z}/{x}/{y}.mvt?set=${enc(SET)}`));
     assert.equal(again.url(), url);
+    // back and forward: another team, then back to this one
+    const other = al.teams.find((x) => x.name !== team).name;
+    await again.locator(`#teams .team-choice[data-team="${other}"]`).click();
+    await again.waitForSelector(`#teams .team-details[data-team="${other}"]`);
+    await again.goBack();
+    await again.waitForSelector(`#teams .team-details[data-team="${team}"]`);
+    assert.equal(await again.evaluate(() => JSON.stringify(window.pcnmap.map.getFilter('teams-selected'))), JSON.stringify(['==', ['get', 'team'], team]));
     await again.close();
   });
 
