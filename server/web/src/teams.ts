@@ -145,11 +145,13 @@ export class TeamsUI {
     const ctrl = (this.ctrl = new AbortController());
     const seq = ++this.seq;
     if (opts.fit) void this.fit(name);
+    const t0 = st.threshold;
     try {
-      const [detail, al] = await Promise.all([teamsAPI.set(name, ctrl.signal), teamsAPI.alignment(name, apiThreshold(st.threshold), ctrl.signal)]);
+      const [detail, al] = await Promise.all([teamsAPI.set(name, ctrl.signal), teamsAPI.alignment(name, apiThreshold(t0), ctrl.signal)]);
       if (seq !== this.seq) return;
       this.detail = detail;
       this.alignment = al;
+      if (this.d.state().threshold !== t0) void this.setThreshold(this.d.state().threshold); // changed meanwhile
     } catch (e) {
       if ((e as Error).name === 'AbortError' || seq !== this.seq) return;
       this.error = e instanceof APIError && e.status === 404 ? `There is no footprint set “${name}” in this workspace.` : `The set could not be loaded: ${(e as Error).message}`;

@@ -153,7 +153,11 @@ export class WhatIf {
             h('button', { type: 'button', id: 'whatif-clear', class: 'button small secondary', onclick: () => this.clear() }, 'Clear moves'),
           )
         : null,
-      this.moves.length && r && this.d.writable() ? this.saveForm() : null,
+      this.moves.length && r
+        ? this.d.writable()
+          ? this.saveForm()
+          : h('p', { class: 'muted small' }, 'Saving the moves as a new set needs a server started with a token (--token).')
+        : null,
     );
   }
 
