@@ -107,7 +107,7 @@ export class TeamsUI {
     replace(
       this.d.select,
       h('option', { value: '' }, this.sets.length ? 'None' : 'No sets in this workspace'),
-      this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur }, `${s.name} (${s.teams} teams)`)),
+      this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur, title: `${s.name}: ${s.teams} teams, ${METHODS[s.method] || s.method}` }, s.name)),
     );
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
     this.d.select.disabled = !this.sets.length;
