@@ -75,9 +75,13 @@ export function openImport(a: ImportActions): void {
     h('h2', { id: 'import-title' }, 'Import a footprint set'),
     form,
   ) as HTMLDialogElement;
-  dialog.addEventListener('close', () => dialog?.remove());
-  // Escape closes the dialog only, not the page's selection behind it
-  dialog.addEventListener('keydown', (e) => e.key === 'Escape' && e.stopPropagation());
+  // Escape closes the dialog only, not the page's selection behind it (wherever the focus is)
+  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && e.stopPropagation();
+  window.addEventListener('keydown', onKey, true);
+  dialog.addEventListener('close', () => {
+    window.removeEventListener('keydown', onKey, true);
+    dialog?.remove();
+  });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void submit();
