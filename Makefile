@@ -48,7 +48,7 @@ test-go:
 	$(GO) test -race -timeout 12m ./...
 
 e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
-	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/
+	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/*.test.mjs
 
 bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...

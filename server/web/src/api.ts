@@ -148,17 +148,20 @@ export class APIError extends Error {
 /** The base URL of the server: the page's own directory, so the page works behind a path prefix. */
 export const base = (): string => location.origin + location.pathname.replace(/[^/]*$/, '');
 
-async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(base() + path, { signal, headers: { Accept: 'application/json' } });
-  if (!res.ok) {
-    let msg = res.statusText;
-    try {
-      msg = (await res.json()).error || msg;
-    } catch {
-      // not JSON: keep the status text
-    }
-    throw new APIError(res.status, msg);
+/** The APIError of a failed answer, with the server's message when it sent one. */
+export async function failure(res: Response): Promise<APIError> {
+  let msg = res.statusText;
+  try {
+    msg = (await res.json()).error || msg;
+  } catch {
+    // not JSON: keep the status text
   }
+  return new APIError(res.status, msg);
+}
+
+export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(base() + path, { signal, headers: { Accept: 'application/json' } });
+  if (!res.ok) throw await failure(res);
   return res.json() as Promise<T>;
 }
 

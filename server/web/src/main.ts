@@ -18,6 +18,7 @@ import { setupSearch } from './search';
 import { areaCSV, pcnCSV, renderArea, renderMessage, renderPCN, type SelectionActions } from './selection';
 import { apiThreshold, formatPercent, METRICS, parsePercent, readHash, writeHash, type Metric, type PCNShade, type State } from './state';
 import { KIND_NAMES, outlineKinds, renderSummary } from './summary';
+import { TeamsUI } from './teams';
 
 const PRESETS = [0, 0.5, 1, 2, 5, 10];
 
@@ -54,6 +55,7 @@ let pcn: PCN | undefined;
 let overlaps: Overlaps | undefined;
 let selCtrl: AbortController | undefined;
 let sumCtrl: AbortController | undefined;
+let teams: TeamsUI | undefined;
 
 /** Whether the server has the JSON API (false when it serves a pre-built MBTiles file only). */
 let hasAPI = true;
@@ -165,6 +167,7 @@ async function setThreshold(t: number): Promise<void> {
   renderLegendNow();
   renderSummaryNow();
   void refreshSelection();
+  void teams?.setThreshold(t);
   announce(`Threshold ${formatPercent(t)}: ${summary ? `mean ${summary.areas.pcns.mean.toFixed(2)} PCNs per area` : ''}`);
   await swapped;
   if (seq === thresholdSeq) (window as unknown as { pcnmap: Record<string, unknown> }).pcnmap.lastThresholdMs = performance.now() - started;
@@ -201,6 +204,7 @@ function clearSelection(push: boolean): void {
   ui.selection.hidden = true;
   replace(ui.selection);
   view.setSelectedArea('');
+  teams?.areaSelected(undefined);
   if (wasPCN) {
     view.setPCN(undefined, null, []);
     recolour();
@@ -233,6 +237,7 @@ async function selectArea(code: string, opts: { fly?: boolean; push?: boolean } 
     return;
   }
   renderArea(ui.selection, area, state.threshold, actions);
+  teams?.areaSelected(area);
   ui.panelToggle.textContent = 'Area details';
   announce(`${area.name}: ${area.pcns} PCNs at ${formatPercent(state.threshold)}`);
   if (opts.fly) view.fit(area.bbox, 13);
@@ -300,7 +305,8 @@ function onHover(f: MapGeoJSONFeature | undefined, pf: MapGeoJSONFeature | undef
   } else {
     line = METRIC_DEFS[state.metric].describe(p[state.metric] as number | null, state.threshold);
   }
-  replace(tip, h('strong', null, String(p.name ?? '')), h('span', { class: 'muted' }, ` ${p.code ?? ''}`), h('br'), line);
+  const team = teams?.teamAt(pt);
+  replace(tip, h('strong', null, String(p.name ?? '')), h('span', { class: 'muted' }, ` ${p.code ?? ''}`), h('br'), line, team ? [h('br'), `Team: ${team}`] : null);
   tip.hidden = false;
   const r = ui.map.getBoundingClientRect();
   const x = Math.min(pt.x + 14, r.width - tip.offsetWidth - 8);
@@ -430,6 +436,7 @@ async function applyState(next: State): Promise<void> {
   } else if (next.area) {
     if (next.area !== area?.code || prev.pcn) await selectArea(next.area, { fly: !next.view });
   } else if (prev.area || prev.pcn) clearSelection(false);
+  await teams?.applyState(state);
 }
 
 // ---- start ----
@@ -496,6 +503,13 @@ async function start(): Promise<void> {
   new Labels(view, ui.map);
   window.addEventListener('resize', () => (view.inset = overlayInset()));
   setupControls(kinds);
+  if (hasAPI) {
+    teams = new TeamsUI({
+      view, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), section: $('#teams'),
+      state: () => state, writeURL, selectPCN: actions.selectPCN,
+    });
+    void teams.start();
+  }
   renderLegendNow();
   renderSummaryNow();
   view.map.once('load', () => {

@@ -15,8 +15,8 @@ export interface MapHandlers {
   moved(): void;
 }
 
-const AREAS = 'areas';
-const BASE = 'areas-base';
+export const AREAS = 'areas';
+export const BASE = 'areas-base';
 const BOUNDARIES = 'boundaries';
 const PCN = 'pcn';
 
@@ -24,7 +24,7 @@ const INK = '#17212b';
 const HOVER: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false];
 
 /** Layer ids, bottom to top. */
-const L = {
+export const L = {
   fill: (n: number) => `areas-fill-${n}`,
   pcnFill: 'pcn-fill',
   outline: 'areas-outline',

@@ -19,7 +19,7 @@ export interface SelectionActions {
 /** A small "i" that explains a figure on hover or focus. */
 export const hint = (text: string) => h('span', { class: 'hint', tabindex: '0', role: 'img', 'aria-label': text, 'data-tip': text }, 'i');
 
-const fig = (label: string, value: string | Node, tip?: string, wide = false) =>
+export const fig = (label: string, value: string | Node, tip?: string, wide = false) =>
   h('div', { class: wide ? 'fig fig-wide' : 'fig' }, h('dt', null, label, tip ? hint(tip) : null), h('dd', null, value));
 
 function header(kind: string, code: string, name: string, a: SelectionActions): HTMLElement {
@@ -40,7 +40,8 @@ function units(u: Record<string, { code: string; name?: string }>): HTMLElement 
   return rows.length ? h('dl', { class: 'units' }, rows) : null;
 }
 
-function shareBar(p: AreaPCN, max: number, a: SelectionActions, dominant: boolean): HTMLElement {
+/** One PCN's bar of a chart of shares (of an area's or a team's residents), its name a link to the PCN. */
+export function shareBar(p: AreaPCN, max: number, a: Pick<SelectionActions, 'selectPCN'>, dominant: boolean): HTMLElement {
   return h(
     'li',
     { class: `bar-row${p.serves ? '' : ' below'}`, 'data-code': p.code, 'data-share': p.share },
@@ -56,6 +57,17 @@ function shareBar(p: AreaPCN, max: number, a: SelectionActions, dominant: boolea
       h('span', { class: 'bar', style: `width:${Math.max(0.5, (p.share / max) * 100).toFixed(1)}%` }),
     ),
     h('span', { class: 'bar-value' }, fmtShare(p.share), h('span', { class: 'sr-only' }, ` of residents, ${fmtInt(p.patients)} patients`)),
+  );
+}
+
+/** A grey bar for what the PCN bars leave out (practices in no PCN, PCNs under the threshold). */
+export function restBar(label: string, share: number, max: number): HTMLElement {
+  return h(
+    'div',
+    { class: 'bar-row below outside' },
+    h('span', { class: 'bar-name' }, label),
+    h('span', { class: 'bar-track', 'aria-hidden': 'true' }, h('span', { class: 'bar', style: `width:${Math.max(0.5, (share / max) * 100).toFixed(1)}%` })),
+    h('span', { class: 'bar-value' }, fmtShare(share)),
   );
 }
 
@@ -113,15 +125,7 @@ export function renderArea(el: HTMLElement, area: Area, t: number, a: SelectionA
           h('ul', { class: 'bars' }, below.map((p) => shareBar(p, max, a, false))),
         )
       : null,
-    outside > 0.00005
-      ? h(
-          'div',
-          { class: 'bar-row below outside' },
-          h('span', { class: 'bar-name' }, 'Practices in no PCN'),
-          h('span', { class: 'bar-track', 'aria-hidden': 'true' }, h('span', { class: 'bar', style: `width:${Math.max(0.5, (outside / max) * 100).toFixed(1)}%` })),
-          h('span', { class: 'bar-value' }, fmtShare(outside)),
-        )
-      : null,
+    outside > 0.00005 ? restBar('Practices in no PCN', outside, max) : null,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'button', onclick: () => a.download() }, downloadIcon(), 'Download CSV')),
   );
 }

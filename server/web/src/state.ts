@@ -1,5 +1,6 @@
 // The page's state and its round trip through the URL fragment, so a view can be shared:
-// #map=ZOOM/LAT/LON&t=1&m=pcns&b=icb&area=E02001259 (or &pcn=U12345).
+// #map=ZOOM/LAT/LON&t=1&m=pcns&b=icb&area=E02001259 (or &pcn=U12345), and with a footprint set
+// chosen &teams=Trafford%20localities&team=North.
 
 export type Metric = 'pcns' | 'dominant_share' | 'effective_pcns' | 'registered';
 export const METRICS: Metric[] = ['pcns', 'dominant_share', 'effective_pcns', 'registered'];
@@ -22,6 +23,9 @@ export interface State {
   area?: string;
   pcn?: string;
   shade: PCNShade;
+  /** The footprint set drawn over the areas (a set name), and its selected team. */
+  teams?: string;
+  team?: string;
 }
 
 export const DEFAULT_THRESHOLD = 1;
@@ -29,6 +33,8 @@ export const DEFAULT_THRESHOLD = 1;
 export const defaults = (): State => ({ threshold: DEFAULT_THRESHOLD, metric: 'pcns', shade: 'list_share' });
 
 const CODE = /^[A-Za-z0-9_-]{1,32}$/;
+/** Set and team names are free text: anything printable, up to 200 characters. */
+const NAME = /^[^\u0000-\u001f\u007f]{1,200}$/;
 
 /** Parses a threshold written as a percentage ("1", "0.5", "2%"); undefined when invalid. */
 export function parsePercent(s: string): number | undefined {
@@ -63,6 +69,12 @@ export function readHash(hash: string): State {
   if (pcn && CODE.test(pcn)) s.pcn = pcn;
   else if (area && CODE.test(area)) s.area = area;
   if (q.get('shade') === 'share') s.shade = 'share';
+  const teams = q.get('teams');
+  if (teams && NAME.test(teams)) {
+    s.teams = teams;
+    const team = q.get('team');
+    if (team && NAME.test(team)) s.team = team;
+  }
   return s;
 }
 
@@ -75,5 +87,9 @@ export function writeHash(s: State): string {
   if (s.pcn) parts.push(`pcn=${encodeURIComponent(s.pcn)}`);
   else if (s.area) parts.push(`area=${encodeURIComponent(s.area)}`);
   if (s.pcn && s.shade !== 'list_share') parts.push(`shade=${s.shade}`);
+  if (s.teams) {
+    parts.push(`teams=${encodeURIComponent(s.teams)}`);
+    if (s.team) parts.push(`team=${encodeURIComponent(s.team)}`);
+  }
   return '#' + parts.join('&');
 }

@@ -1,0 +1,412 @@
+// The "Teams" part of the page: choose a footprint set (GET /api/teams) to draw its teams over the
+// choropleth; the panel shows the set's alignment score and coverage at the threshold and a team's
+// PCN split (click it on the map or choose it in the list); a selected area can be moved to another
+// team (whatif.ts); sets can be imported (teamimport.ts). The chosen set and team live in the URL.
+
+import { APIError, type Area } from './api';
+import { announce, h, replace } from './dom';
+import { displayName, fmt1, fmtDate, fmtInt, fmtShare } from './format';
+import { featuresBBox, type MapView } from './map';
+import { fig, hint, restBar, shareBar } from './selection';
+import { apiThreshold, formatPercent, type State } from './state';
+import { deleteControl } from './teamdelete';
+import { openImport } from './teamimport';
+import { TeamLayer } from './teamlayer';
+import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
+import { fmtScore, WhatIf } from './whatif';
+
+export interface TeamsDeps {
+  view: MapView;
+  /** The map's container, for the team labels. */
+  mapEl: HTMLElement;
+  field: HTMLElement;
+  select: HTMLSelectElement;
+  importButton: HTMLButtonElement;
+  section: HTMLElement;
+  state(): State;
+  writeURL(push?: boolean): void;
+  selectPCN(code: string): void;
+}
+
+const METHODS: Record<string, string> = {
+  centroid: 'polygons, LSOAs by centroid',
+  area: 'polygons, LSOAs shared by area',
+  lsoa: 'LSOA list',
+  msoa: 'MSOA list',
+  practice: 'practice list',
+  edited: 'edited',
+  suggested: 'suggested',
+};
+
+const SCORE_TIP =
+  'The share of the PCN patients living in the teams who live in their PCN’s dominant team: 1 when no PCN’s patients are split between teams, 1/k when every PCN is split evenly over k teams.';
+
+export class TeamsUI {
+  private layer: TeamLayer;
+  private whatif: WhatIf;
+  private sets: SetSummary[] = [];
+  private writable = false;
+  private detail?: SetDetail;
+  private alignment?: Alignment;
+  private error = '';
+  /** The selected area, offered for a move. */
+  private area?: { code: string; name: string };
+  /** What the last click on the map hit, so the team under the pointer wins over the area's. */
+  private clicked?: { code?: string; team?: string };
+  private ctrl?: AbortController;
+  private seq = 0;
+
+  constructor(private d: TeamsDeps) {
+    this.layer = new TeamLayer(d.view, d.mapEl);
+    this.whatif = new WhatIf({
+      threshold: () => apiThreshold(this.d.state().threshold),
+      writable: () => this.writable,
+      changed: () => {
+        this.layer.setMoved(this.whatif.codes());
+        this.render();
+      },
+      saved: (name) => void this.afterSave(name),
+    });
+    d.select.addEventListener('change', () => void this.choose(d.select.value || undefined, { push: true, fit: true }));
+    d.importButton.addEventListener('click', () =>
+      openImport({
+        imported: () => void this.loadSets(),
+        show: (name) => void this.choose(name, { push: true, fit: true }),
+      }),
+    );
+    d.view.map.on('click', (e) => {
+      const f = d.view.featureAt(e.point);
+      this.clicked = { code: f?.properties?.code as string | undefined, team: this.layer.teamAt(e.point) };
+    });
+  }
+
+  /** The team under a screen point, for the hover label. */
+  teamAt(p: { x: number; y: number }): string | undefined {
+    return this.layer.teamAt([p.x, p.y]);
+  }
+
+  /** Lists the sets and draws the one the URL names. */
+  async start(): Promise<void> {
+    if (!(await this.loadSets())) return;
+    const want = this.d.state().teams;
+    if (want) await this.choose(want, { team: this.d.state().team, fit: !this.d.state().view });
+  }
+
+  /** Reads GET /api/teams into the set chooser; false when the server has no such route. */
+  private async loadSets(): Promise<boolean> {
+    let r;
+    try {
+      r = await teamsAPI.sets();
+    } catch {
+      this.d.field.hidden = true; // no workspace (pre-built tiles) or an older server
+      return false;
+    }
+    this.sets = r.sets;
+    this.writable = r.writable;
+    const cur = this.d.state().teams ?? '';
+    replace(
+      this.d.select,
+      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets in this workspace'),
+      this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur, title: `${s.name}: ${s.teams} teams, ${METHODS[s.method] || s.method}` }, s.name)),
+    );
+    this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
+    this.d.select.disabled = !this.sets.length;
+    this.d.importButton.hidden = !this.writable;
+    this.d.field.hidden = !this.sets.length && !this.writable;
+    if (this.whatif.set) this.render();
+    return true;
+  }
+
+  /** Draws a set (undefined: none) and loads its metrics; fit moves the view to its teams. */
+  async choose(name: string | undefined, opts: { push?: boolean; team?: string; fit?: boolean } = {}): Promise<void> {
+    const st = this.d.state();
+    const same = name === this.layer.name && name === this.detail?.name;
+    st.teams = name;
+    st.team = opts.team;
+    this.d.writeURL(opts.push);
+    this.d.select.value = name && this.sets.some((s) => s.name === name) ? name : '';
+    if (same) {
+      this.layer.setSelected(st.team ?? '');
+      this.render();
+      return;
+    }
+    this.ctrl?.abort();
+    this.layer.show(name);
+    this.whatif.reset(name ?? '');
+    this.detail = this.alignment = undefined;
+    this.error = '';
+    if (!name) {
+      this.d.section.hidden = true;
+      replace(this.d.section);
+      return;
+    }
+    this.d.section.hidden = false;
+    replace(this.d.section, h('p', { class: 'muted' }, `Loading ${name}…`));
+    const ctrl = (this.ctrl = new AbortController());
+    const seq = ++this.seq;
+    if (opts.fit) void this.fit(name);
+    const t0 = st.threshold;
+    try {
+      const [detail, al] = await Promise.all([teamsAPI.set(name, ctrl.signal), teamsAPI.alignment(name, apiThreshold(t0), ctrl.signal)]);
+      if (seq !== this.seq) return;
+      this.detail = detail;
+      this.alignment = al;
+      if (this.d.state().threshold !== t0) void this.setThreshold(this.d.state().threshold); // changed meanwhile
+    } catch (e) {
+      if ((e as Error).name === 'AbortError' || seq !== this.seq) return;
+      this.error = e instanceof APIError && e.status === 404 ? `There is no footprint set “${name}” in this workspace.` : `The set could not be loaded: ${(e as Error).message}`;
+    }
+    if (this.area && !this.d.state().team) this.pickAreaTeam();
+    this.layer.setSelected(this.d.state().team ?? '');
+    this.render();
+    if (this.alignment) announce(`${name}: alignment score ${fmtScore(this.alignment.score)}`);
+  }
+
+  private async fit(name: string): Promise<void> {
+    await this.layer.loaded();
+    if (this.layer.name !== name) return;
+    const b = featuresBBox(this.layer.features());
+    if (b) this.d.view.fit(b, 12);
+  }
+
+  /** The threshold changed: the teams' PCNs at the new one. */
+  async setThreshold(t: number): Promise<void> {
+    const name = this.detail?.name;
+    if (!name) return;
+    const seq = ++this.seq;
+    try {
+      const [al] = await Promise.all([teamsAPI.alignment(name, apiThreshold(t)), this.whatif.run()]);
+      if (seq !== this.seq) return;
+      this.alignment = al;
+      this.error = '';
+    } catch (e) {
+      if (seq !== this.seq) return;
+      this.error = `The set could not be loaded: ${(e as Error).message}`;
+    }
+    this.render();
+  }
+
+  /** An area was selected (or the selection closed): offer it for a move, and show its team. */
+  areaSelected(a: Area | undefined): void {
+    this.area = a ? { code: a.code, name: a.name } : undefined;
+    const click = this.clicked;
+    this.clicked = undefined;
+    if (!this.detail || !a) {
+      if (this.detail) this.render();
+      return;
+    }
+    if (click && click.code === a.code && click.team) this.selectTeam(click.team, false);
+    else this.pickAreaTeam();
+    this.render();
+  }
+
+  private pickAreaTeam(): void {
+    const t = this.area && this.teamOf(this.area.code);
+    if (t?.team) this.selectTeam(t.team, false);
+  }
+
+  /** The URL changed (back/forward). */
+  async applyState(next: State): Promise<void> {
+    if ((next.teams ?? '') !== (this.detail?.name ?? this.layer.name ?? '')) await this.choose(next.teams, { team: next.team });
+    else if ((next.team ?? '') !== this.layer.team) {
+      this.layer.setSelected(next.team ?? '');
+      this.render();
+    }
+  }
+
+  private selectedTeam(): string {
+    return this.d.state().team ?? '';
+  }
+
+  private selectTeam(team: string, push: boolean): void {
+    const st = this.d.state();
+    st.team = team || undefined;
+    this.layer.setSelected(team);
+    this.d.writeURL(push);
+    if (push) this.render();
+  }
+
+  /** The team holding most of an area's patients, after the what-if moves. */
+  private teamOf(code: string): { team: string; share?: number } | undefined {
+    let t: { team: string; share?: number } | undefined;
+    const a = this.detail?.areas.find((x) => x.code === code);
+    if (a) t = { team: a.team, share: a.share };
+    for (const m of this.whatif.moves) if (m.code === code) t = { team: m.to };
+    return t;
+  }
+
+  private async afterDelete(name: string): Promise<void> {
+    await this.choose(undefined, { push: true });
+    await this.loadSets();
+    announce(`Deleted ${name}`);
+    this.d.select.focus();
+  }
+
+  private async afterSave(name: string): Promise<void> {
+    await this.loadSets();
+    await this.choose(name, { push: true });
+    announce(`Saved as ${name}`);
+  }
+
+  // ---- the panel ----
+
+  private render(): void {
+    const el = this.d.section;
+    const det = this.detail;
+    if (!this.d.state().teams) return;
+    if (!det) {
+      replace(el, header(this.d.state().teams!, () => void this.choose(undefined, { push: true })), this.error ? h('p', { class: 'error' }, this.error) : null);
+      return;
+    }
+    const t = this.d.state().threshold;
+    const al = this.whatif.current(this.alignment);
+    const team = al?.teams.find((x) => x.name === this.selectedTeam());
+    const focused = document.activeElement && document.activeElement !== document.body && el.contains(document.activeElement) ? (document.activeElement as HTMLElement).id : undefined;
+    replace(
+      el,
+      header(det.name, () => void this.choose(undefined, { push: true })),
+      h('p', { class: 'muted small set-meta' }, `${fmtInt(det.teams)} teams · ${METHODS[det.method] || det.method} · from ${det.source} · ${fmtDate(det.imported_at)}`),
+      this.error ? h('p', { class: 'error', role: 'alert' }, this.error) : null,
+      this.alignment
+        ? h(
+            'dl',
+            { class: 'figs' },
+            fig('Alignment score', h('strong', { class: 'team-score', 'data-score': this.alignment.score }, fmtScore(this.alignment.score)), SCORE_TIP),
+            fig('Coverage', fmtShare(this.alignment.coverage), 'The share of all resident PCN patients who live in some team.'),
+          )
+        : null,
+      this.moveForm(),
+      this.whatif.render(),
+      team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
+      al ? this.teamList(al, t) : null,
+      this.writable ? deleteControl(det.name, () => void this.afterDelete(det.name)) : null,
+    );
+    // keep the keyboard's place across the redraw: the same control, else the set's title
+    if (focused !== undefined) (document.getElementById(focused) || document.getElementById('teams-title'))?.focus();
+  }
+
+  /** "Move this area to team…", for the selected area. */
+  private moveForm(): HTMLElement | null {
+    const a = this.area;
+    const det = this.detail!;
+    if (!a || det.method === 'practice') return null;
+    const cur = this.teamOf(a.code);
+    const from = cur?.team ?? '';
+    const names = det.team_list.map((x) => x.name).filter((n) => n !== from);
+    const form: HTMLFormElement = h(
+      'form',
+      { class: 'move-form', 'data-code': a.code },
+      h(
+        'p',
+        { class: 'small' },
+        h('strong', null, a.name),
+        ' ',
+        h('code', null, a.code),
+        from
+          ? cur?.share !== undefined && cur.share < 0.995
+            ? `: ${fmtShare(cur.share)} of its residents are in ${from}; a move takes that part.`
+            : `: in ${from}.`
+          : ': in no team.',
+      ),
+      h(
+        'div',
+        { class: 'move-row' },
+        h('label', { for: 'move-to', class: 'sr-only' }, `Move ${a.name} to team`),
+        h(
+          'select',
+          { id: 'move-to', name: 'to' },
+          h('option', { value: '', disabled: true, selected: true }, 'Move this area to team…'),
+          names.map((n) => h('option', { value: n }, n)),
+          from ? h('option', { value: '\u0000' }, 'No team') : null,
+        ),
+        h('button', { type: 'submit', id: 'move-submit', class: 'button small' }, 'Move'),
+      ),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = (form.elements.namedItem('to') as HTMLSelectElement).value;
+      if (!v) return;
+      void this.whatif.add({ code: a.code, name: a.name, from, to: v === '\u0000' ? '' : v });
+    });
+    return form;
+  }
+
+  private teamDetails(tm: TeamMetrics, t: number, edited: boolean): HTMLElement {
+    const max = Math.max(0.0001, ...tm.pcns.map((p) => p.share));
+    const shown = tm.pcns.reduce((s, p) => s + p.share, 0);
+    const inPCN = tm.registered > 0 ? tm.in_pcn / tm.registered : 0;
+    const under = Math.max(0, inPCN - shown);
+    const outside = tm.registered > 0 ? Math.max(0, 1 - inPCN) : 0;
+    const dom = tm.dominant_pcn;
+    return h(
+      'div',
+      { class: 'team-details', 'data-team': tm.name },
+      h('h3', { id: 'team-title' }, h('span', { class: 'badge badge-team' }, 'Team'), ' ', tm.name),
+      edited ? h('p', { class: 'muted small' }, 'With the moves above.') : null,
+      h(
+        'dl',
+        { class: 'figs' },
+        fig('Registered patients', h('span', { class: 'team-registered', 'data-value': tm.registered }, fmtInt(tm.registered)), 'Patients registered at any GP practice who live in the team’s patch.'),
+        fig(`PCNs ≥ ${formatPercent(t)}`, h('strong', { class: 'team-pcns', 'data-pcns': tm.pcns.length }, fmtInt(tm.pcns.length))),
+        fig('Effective PCNs', tm.effective_pcns ? fmt1(tm.effective_pcns) : '–', '1 / HHI: how many equal-sized PCNs would give the same concentration.'),
+        fig(
+          'Largest PCN',
+          dom
+            ? h(
+                'span',
+                null,
+                h('button', { type: 'button', class: 'link', onclick: () => this.d.selectPCN(dom.code) }, displayName(dom.name)),
+                h('span', { class: 'muted' }, ` · ${fmtShare(tm.dominant_share)} of its residents`),
+              )
+            : 'none',
+          undefined,
+          true,
+        ),
+      ),
+      h('h4', { id: 'team-shares-title' }, 'Residents by PCN'),
+      h('p', { class: 'muted small' }, `Share of the team’s registered residents, PCNs with at least ${formatPercent(t)}.`),
+      h(
+        'ul',
+        { class: 'bars', 'aria-labelledby': 'team-shares-title', 'data-testid': 'team-shares' },
+        tm.pcns.map((p) => shareBar({ ...p, serves: true }, max, this.d, p.code === dom?.code)),
+      ),
+      under > 0.00005 ? restBar(`Other PCNs (each under ${formatPercent(t)})`, under, max) : null,
+      outside > 0.00005 ? restBar('Practices in no PCN', outside, max) : null,
+    );
+  }
+
+  private teamList(al: Alignment, t: number): HTMLElement {
+    const sel = this.selectedTeam();
+    return h(
+      'div',
+      { class: 'team-list' },
+      h('h3', { id: 'team-list-title' }, 'Teams'),
+      h(
+        'ul',
+        { class: 'plain-list', 'aria-labelledby': 'team-list-title' },
+        al.teams.map((tm, i) =>
+          h(
+            'li',
+            null,
+            h(
+              'button',
+              { type: 'button', id: `team-choice-${i}`, class: 'team-choice', 'aria-pressed': String(tm.name === sel), 'data-team': tm.name, onclick: () => this.selectTeam(tm.name, true) },
+              h('span', { class: 'team-name' }, tm.name),
+              h('span', { class: 'muted small' }, `${fmtInt(tm.registered)} · ${tm.pcns.length} PCN${tm.pcns.length === 1 ? '' : 's'} ≥ ${formatPercent(t)}`),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+function header(name: string, close: () => void): HTMLElement {
+  return h(
+    'header',
+    { class: 'sel-header' },
+    h('div', null, h('span', { class: 'badge badge-team' }, 'Teams'), hint('A footprint set: community teams’ patches, measured against the PCNs whose patients live there.')),
+    h('h2', { id: 'teams-title', tabindex: '-1' }, name),
+    h('button', { class: 'icon-button close', type: 'button', 'aria-label': 'Stop showing the footprint set', onclick: close }, '×'),
+  );
+}

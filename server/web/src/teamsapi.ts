@@ -1,0 +1,97 @@
+// The footprint-set routes of the API (/api/teams…), as the page uses them. Reads are open; writes
+// (import, saving a what-if) carry the bearer token the server was started with.
+
+import { base, failure, get, type PCNRef } from './api';
+
+export interface SetSummary {
+  name: string;
+  source: string;
+  method: string;
+  imported_at: string;
+  teams: number;
+}
+
+export interface TeamSets {
+  writable: boolean;
+  sets: SetSummary[];
+}
+
+export interface SetDetail extends SetSummary {
+  team_list: { name: string; lsoas: number; practices: number }[];
+  /** The areas the set touches, each with the team holding most of its patients. */
+  areas: { code: string; team: string; share: number }[];
+}
+
+export interface TeamPCN extends PCNRef {
+  patients: number;
+  share: number;
+}
+
+export interface TeamMetrics {
+  name: string;
+  registered: number;
+  in_pcn: number;
+  /** The PCNs holding at least the threshold share of the team, largest first. */
+  pcns: TeamPCN[];
+  dominant_pcn: PCNRef | null;
+  dominant_share: number;
+  hhi: number;
+  effective_pcns: number;
+}
+
+export interface Alignment {
+  set: string;
+  threshold: number;
+  score: number;
+  coverage: number;
+  teams: TeamMetrics[];
+  pcns: { code: string; name: string; resident: number; in_team: number[]; outside: number; teams: number; dominant_team: string | null }[];
+}
+
+/** One what-if move: an LSOA or MSOA from a team to another ("" is no team). */
+export interface Move {
+  code: string;
+  from: string;
+  to: string;
+}
+
+export interface WhatIf {
+  before: Alignment;
+  after: Alignment;
+}
+
+export interface ImportResult {
+  set: SetSummary;
+  uncovered: string[];
+  contested: { code: string; teams: string[] }[];
+  missing: number;
+}
+
+const q = encodeURIComponent;
+
+async function send<T>(method: string, path: string, body: BodyInit | undefined, token: string, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (typeof body === 'string') headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(base() + path, { method, body, headers, signal });
+  if (!res.ok) throw await failure(res);
+  return (res.status === 204 ? undefined : res.json()) as Promise<T>;
+}
+
+export const teamsAPI = {
+  sets: (signal?: AbortSignal) => get<TeamSets>('api/teams', signal),
+  set: (name: string, signal?: AbortSignal) => get<SetDetail>(`api/teams/${q(name)}`, signal),
+  alignment: (name: string, t: string, signal?: AbortSignal) => get<Alignment>(`api/teams/${q(name)}/alignment?threshold=${q(t)}`, signal),
+  /** Applies the moves to the stored set; with saveAs (and the token) stores the result as a new set. */
+  whatIf: (name: string, t: string, moves: Move[], saveAs = '', token = '', signal?: AbortSignal) =>
+    send<WhatIf>(
+      'POST',
+      `api/teams/${q(name)}/whatif?threshold=${q(t)}`,
+      JSON.stringify({ moves: moves.map(({ code, from, to }) => ({ code, from, to })), ...(saveAs ? { save_as: saveAs } : {}) }),
+      saveAs ? token : '',
+      signal,
+    ),
+  remove: (name: string, token: string) => send<void>('DELETE', `api/teams/${q(name)}`, undefined, token),
+  /** Imports a set from a form with name, method, name_field and file. */
+  importSet: (form: FormData, token: string) => send<ImportResult>('POST', 'api/teams', form, token),
+};
