@@ -438,3 +438,22 @@ export function prewarm(): void {
   maplibregl.setWorkerUrl(MAPLIBRE_WORKER);
   maplibregl.prewarm();
 }
+
+/** The bounding box of a set of features' geometries. */
+export function featuresBBox(fs: GeoJSONFeature[]): BBox | undefined {
+  let w = Infinity;
+  let s = Infinity;
+  let e = -Infinity;
+  let n = -Infinity;
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const [x, y] = c as number[];
+      if (x < w) w = x;
+      if (x > e) e = x;
+      if (y < s) s = y;
+      if (y > n) n = y;
+    } else if (Array.isArray(c)) for (const d of c) visit(d);
+  };
+  for (const f of fs) if (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon') visit(f.geometry.coordinates);
+  return w <= e ? [w, s, e, n] : undefined;
+}
