@@ -10,14 +10,17 @@ RUNS=${RUNS:-7}
 tmp=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-"$BIN" ingest --db "$tmp/england.db" --areas "$D/msoa2011-england-generalised-clipped.geojson.gz" \
-  --registrations "$D/gp-reg-pat-prac-lsoa-all-2022-07.csv.gz" --membership "$D/ePCN-2022-04.xlsx" \
-  --lookup "$D/lsoa11-msoa11-lookup.csv" --context "$D/lsoa11-msoa11-lookup.csv" \
-  --context "$D/lsoa11-ccg20-lad20-lookup.csv" --context "$D/lsoa11-sub-icb-2022-lookup.csv" \
-  --context "$D/sub-icb-icb-region-2022-lookup.csv" --context "$D/ccg20-stp20-lookup.csv" \
-  --context "$D/lsoa11-ruc11-england.csv" --context "$D/sub-icb-2022-ultra-generalised-bng.geojson" >/dev/null
+ingest() { # ingest BIN DB: each binary writes its own workspace (an older one may not read a newer schema)
+  "$1" ingest --db "$2" --areas "$D/msoa2011-england-generalised-clipped.geojson.gz" \
+    --registrations "$D/gp-reg-pat-prac-lsoa-all-2022-07.csv.gz" --membership "$D/ePCN-2022-04.xlsx" \
+    --lookup "$D/lsoa11-msoa11-lookup.csv" --context "$D/lsoa11-msoa11-lookup.csv" \
+    --context "$D/lsoa11-ccg20-lad20-lookup.csv" --context "$D/lsoa11-sub-icb-2022-lookup.csv" \
+    --context "$D/sub-icb-icb-region-2022-lookup.csv" --context "$D/ccg20-stp20-lookup.csv" \
+    --context "$D/lsoa11-ruc11-england.csv" --context "$D/sub-icb-2022-ultra-generalised-bng.geojson" >/dev/null
+}
 serve() { # serve BIN PORT
-  "$1" serve --db "$tmp/england.db" --addr "127.0.0.1:$2" >"$tmp/serve-$2.log" 2>&1 &
+  ingest "$1" "$tmp/england-$2.db"
+  "$1" serve --db "$tmp/england-$2.db" --addr "127.0.0.1:$2" >"$tmp/serve-$2.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.2; done
   echo "pcnmap serve on port $2 did not start:" >&2; cat "$tmp/serve-$2.log" >&2; exit 1

@@ -121,6 +121,7 @@ function renderSummaryNow(): void {
 /** What index.html started fetching before the bundle ran. */
 interface Boot {
   t: string;
+  worker?: Worker;
   tileJSON: Promise<TileJSON>;
   summary: Promise<Summary>;
 }
@@ -455,7 +456,7 @@ async function start(): Promise<void> {
   performance.mark('pcnmap-start');
   const w = window as unknown as { pcnmap: Record<string, unknown> };
   w.pcnmap = { ready: false };
-  prewarm();
+  prewarm(boot?.worker);
   let kinds: string[] = [];
   try {
     const early = boot && boot.t === String(state.threshold) ? boot : undefined;

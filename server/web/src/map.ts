@@ -431,10 +431,19 @@ export class MapView {
 }
 
 /**
- * Starts MapLibre's worker, from its own script (see build.mjs), while the page fetches what it needs
- * to create the map.
+ * Starts MapLibre's worker while the page fetches what it needs to create the map. index.html
+ * already started one, from the same script (see build.mjs), before the bundle had even compiled:
+ * MapLibre is given that one when it asks for its first worker, so the worker's compile runs on the
+ * second core alongside the bundle's, and the first tiles find it ready.
  */
-export function prewarm(): void {
+export function prewarm(early?: Worker): void {
+  if (early) {
+    const Native = window.Worker;
+    window.Worker = function (url: string | URL, opts?: WorkerOptions) {
+      window.Worker = Native;
+      return String(url) === MAPLIBRE_WORKER ? early : new Native(url, opts);
+    } as unknown as typeof Worker;
+  }
   maplibregl.setWorkerUrl(MAPLIBRE_WORKER);
   maplibregl.prewarm();
 }
