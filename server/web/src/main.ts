@@ -512,7 +512,6 @@ async function start(): Promise<void> {
     void teams.start();
   }
   renderLegendNow();
-  renderSummaryNow();
   view.map.once('load', () => {
     performance.mark('pcnmap-load');
     if (state.pcn) void selectPCN(state.pcn, { fly: !state.view });
@@ -528,6 +527,7 @@ async function start(): Promise<void> {
       performance.mark('pcnmap-areas-painted');
       document.getElementById('loading')?.remove();
       w.pcnmap.areasPainted = performance.now();
+      renderSummaryNow();
     });
   };
   view.map.on('sourcedata', painted);
