@@ -63,7 +63,7 @@ type teamEntry struct {
 	model *teams.Model // the base of every what-if: cloned, never moved
 	areas []teams.AreaTeam
 	// before holds the alignment as JSON per threshold: the "before" of every what-if on the set.
-	before *memo[float64, []byte]
+	before *memo[alignmentKey, []byte]
 	// shapes are the team outlines of the teams layer, prepared on first use.
 	shapes    func() (teamShapes, error)
 	variantID string // set name and generation, for tile cache keys
@@ -105,7 +105,7 @@ func (ts *teamSets) get(ctx context.Context, name string) (*teamEntry, error) {
 			return nil, err
 		}
 		e := &teamEntry{gen: gen, info: *info, set: set, model: m, areas: m.AreaTeams(),
-			variantID: name + "\x00" + strconv.FormatUint(gen, 10), before: newMemo[float64, []byte](4)}
+			variantID: name + "\x00" + strconv.FormatUint(gen, 10), before: newMemo[alignmentKey, []byte](4)}
 		e.shapes = sync.OnceValues(func() (teamShapes, error) { return ts.prepare(e) })
 		return e, nil
 	})
@@ -209,8 +209,9 @@ type Alignment struct {
 	Score     float64       `json:"score"`
 	Coverage  float64       `json:"coverage"`
 	Teams     []TeamFigures `json:"teams"`
-	PCNs      []PCNSplit    `json:"pcns"`
-	Matrix    TeamMatrix    `json:"matrix"`
+	// PCNs and Matrix are left out of what-if answers asked for with detail=teams.
+	PCNs   []PCNSplit  `json:"pcns,omitempty"`
+	Matrix *TeamMatrix `json:"matrix,omitempty"`
 }
 
 // TeamFigures are one team's figures.
@@ -404,16 +405,15 @@ func (s *Server) handleAlignment(c echo.Context) error {
 		return err
 	}
 	noCache(c)
-	return s.writeJSON(c, s.alignment(name, e.model.Alignment(t)), false)
+	return s.writeJSON(c, s.alignment(name, e.model.Alignment(t), false), false)
 }
 
 // alignment converts teams' figures into the API's.
-func (s *Server) alignment(name string, a *teams.Alignment) *Alignment {
+func (s *Server) alignment(name string, a *teams.Alignment, teamsOnly bool) *Alignment {
 	d := s.d
 	ref := func(p int) PCNRef { return PCNRef{d.PCNs[p].Code, d.PCNs[p].Name} }
 	out := &Alignment{Set: name, Threshold: a.Threshold, Score: a.Score, Coverage: a.Coverage,
-		Teams: make([]TeamFigures, len(a.Teams)), PCNs: make([]PCNSplit, len(a.PCNs)),
-		Matrix: TeamMatrix{PCNs: make([]string, len(a.PCNs)), Rows: make([][]float64, len(a.Matrix))}}
+		Teams: make([]TeamFigures, len(a.Teams))}
 	for i, tm := range a.Teams {
 		f := TeamFigures{Name: tm.Name, Registered: patients(tm.Registered), InPCN: patients(tm.InPCN), PCNs: make([]TeamPCN, len(tm.PCNs)),
 			DominantShare: tm.DominantShare, HHI: tm.HHI, EffectivePCNs: tm.EffectivePCNs}
@@ -426,6 +426,11 @@ func (s *Server) alignment(name string, a *teams.Alignment) *Alignment {
 		}
 		out.Teams[i] = f
 	}
+	if teamsOnly {
+		return out
+	}
+	out.PCNs = make([]PCNSplit, len(a.PCNs))
+	out.Matrix = &TeamMatrix{PCNs: make([]string, len(a.PCNs)), Rows: make([][]float64, len(a.Matrix))}
 	for i, pm := range a.PCNs {
 		sp := PCNSplit{PCNRef: ref(pm.PCN), Resident: pm.Resident, InTeam: pm.InTeam, Outside: pm.Outside, Teams: pm.Teams}
 		if pm.DominantTeam >= 0 {
@@ -548,6 +553,19 @@ func parseWhatIf(b []byte) (WhatIfRequest, error) {
 	return req, nil
 }
 
+// whatIfDetail parses a what-if's detail parameter: "full" (the default) answers whole alignments;
+// "teams" only the scores and the teams' figures, which is all a map needs after each click and, for
+// hundreds of teams, a hundredth of the bytes (the matrix is teams × PCNs).
+func whatIfDetail(v string) (teamsOnly bool, err error) {
+	switch v {
+	case "", "full":
+		return false, nil
+	case "teams":
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: detail=%q: want full or teams", errBadRequest, clip(v))
+}
+
 func (s *Server) handleWhatIf(c echo.Context) error {
 	t, _, err := s.thresholdParam(c.QueryParam("threshold"))
 	if err != nil {
@@ -575,7 +593,11 @@ func (s *Server) handleWhatIf(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, edited, err := s.whatIf(e, name, req.Moves, t)
+	teamsOnly, err := whatIfDetail(c.QueryParam("detail"))
+	if err != nil {
+		return err
+	}
+	out, edited, err := s.whatIf(e, name, req.Moves, t, teamsOnly)
 	if err != nil {
 		return err
 	}
@@ -598,15 +620,23 @@ func (s *Server) handleWhatIf(c echo.Context) error {
 
 // whatIf applies the moves in order to a clone of the set's model and returns the alignment before
 // and after, with the moved model.
-func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64) (WhatIf, *teams.Model, error) {
+// alignmentKey names one encoding of a set's alignment: at threshold t, with every part or the teams only.
+type alignmentKey struct {
+	t         float64
+	teamsOnly bool
+}
+
+// whatIf applies moves to a clone of the set's model and gives the alignment before and after them,
+// at threshold t; teamsOnly leaves out the per-PCN split and the matrix (see WhatIfDetail).
+func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64, teamsOnly bool) (WhatIf, *teams.Model, error) {
 	m := e.model.Clone()
 	for i, mv := range moves {
 		if err := m.Move(strings.ToUpper(strings.TrimSpace(mv.Code)), mv.From, mv.To); err != nil {
 			return WhatIf{}, nil, fmt.Errorf("move %d: %w", i+1, err)
 		}
 	}
-	before, err := e.before.get(t, func() ([]byte, error) {
-		b, err := json.Marshal(s.alignment(name, e.model.Alignment(t)))
+	before, err := e.before.get(alignmentKey{t, teamsOnly}, func() ([]byte, error) {
+		b, err := json.Marshal(s.alignment(name, e.model.Alignment(t), teamsOnly))
 		if err != nil {
 			return nil, fmt.Errorf("server: encode alignment: %w", err)
 		}
@@ -615,7 +645,7 @@ func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64) (Wha
 	if err != nil {
 		return WhatIf{}, nil, err
 	}
-	return WhatIf{Before: before, After: s.alignment(name, m.Alignment(t))}, m, nil
+	return WhatIf{Before: before, After: s.alignment(name, m.Alignment(t), teamsOnly)}, m, nil
 }
 
 // readBody reads a small request body, already bounded by Config.MaxBody.

@@ -119,8 +119,7 @@ func BenchmarkTeamsWhatIf(b *testing.B) {
 		at := e.areas[0]
 		from, to := e.set.Teams[at.Team].Name, e.set.Teams[(at.Team+1)%len(e.set.Teams)].Name
 		body := fmt.Sprintf(`{"moves":[{"code":%q,"from":%q,"to":%q}]}`, ts.d.Areas[at.Area].Code, from, to)
-		path := "/api/teams/" + set + "/whatif"
-		run := func(b *testing.B, cold bool) {
+		run := func(b *testing.B, path string, cold bool) {
 			rec := ts.post(b, path, "application/json", strings.NewReader(body))
 			if rec.Code != 200 {
 				b.Fatalf("whatif = %d %s", rec.Code, rec.Body)
@@ -139,8 +138,10 @@ func BenchmarkTeamsWhatIf(b *testing.B) {
 		}
 		name := map[string]string{"bench-grid": "icb-50", "bench-la": "england-la"}[set]
 		b.Logf("%s: %d teams, %d PCNs", name, len(e.set.Teams), len(ts.d.PCNs))
-		b.Run(name+"/cached", func(b *testing.B) { run(b, false) })
-		b.Run(name+"/cold", func(b *testing.B) { run(b, true) })
+		path := "/api/teams/" + set + "/whatif"
+		b.Run(name+"/cached", func(b *testing.B) { run(b, path, false) })
+		b.Run(name+"/cold", func(b *testing.B) { run(b, path, true) })
+		b.Run(name+"/teams-only", func(b *testing.B) { run(b, path+"?detail=teams", false) })
 	}
 }
 

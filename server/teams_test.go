@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -200,6 +201,17 @@ func TestTeamsFlow(t *testing.T) {
 	wBefore := decode[Alignment](t, w.Before)
 	if res.StatusCode != 200 || wBefore.Score != a.Score || w.After.Score == wBefore.Score {
 		t.Fatalf("whatif = %d: before %v after %v", res.StatusCode, wBefore.Score, w.After.Score)
+	}
+	// detail=teams: the same scores and teams, without the per-PCN split and the matrix.
+	res, b = ts.do(t, http.MethodPost, "/api/teams/Trafford%20localities/whatif?detail=teams", strings.NewReader(move), "Content-Type: application/json")
+	lean := decode[WhatIf](t, b)
+	leanBefore := decode[Alignment](t, lean.Before)
+	if res.StatusCode != 200 || lean.After.PCNs != nil || lean.After.Matrix != nil || leanBefore.PCNs != nil || leanBefore.Matrix != nil ||
+		lean.After.Score != w.After.Score || leanBefore.Score != wBefore.Score || !reflect.DeepEqual(lean.After.Teams, w.After.Teams) {
+		t.Errorf("whatif detail=teams = %d %s; want the full answer's scores and teams, no pcns or matrix", res.StatusCode, b)
+	}
+	if w.After.Matrix == nil || len(w.After.PCNs) == 0 {
+		t.Errorf("whatif (full) has no matrix or PCN split")
 	}
 	saveAs := strings.TrimSuffix(move, "}") + `,"save_as":"Proposal"}`
 	if res, b = ts.do(t, http.MethodPost, "/api/teams/Trafford%20localities/whatif", strings.NewReader(saveAs)); res.StatusCode != http.StatusUnauthorized {
@@ -655,6 +667,7 @@ func TestTeamsBadRequests(t *testing.T) {
 		"save_as bad name":     {http.MethodPost, whatif, `{"moves":[],"save_as":" x"}`, 400, "spaces"},
 		"whatif unknown set":   {http.MethodPost, "/api/teams/nope/whatif", `{"moves":[]}`, 404, "nope"},
 		"whatif bad threshold": {http.MethodPost, whatif + "?threshold=5", `{"moves":[]}`, 400, "threshold"},
+		"whatif bad detail":    {http.MethodPost, whatif + "?detail=all", `{"moves":[]}`, 400, "detail"},
 		"whatif too large":     {http.MethodPost, whatif, `{"moves":[` + strings.Repeat(`{"code":"E02001259","from":"A","to":"B"},`, 8000) + `{}]}`, 413, "Too Large"},
 		"rename onto taken":    {http.MethodPatch, "/api/teams/s", `{"name":"other"}`, 409, "other"},
 		"rename unknown":       {http.MethodPatch, "/api/teams/nope", `{"name":"x"}`, 404, "nope"},
