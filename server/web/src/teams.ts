@@ -293,8 +293,8 @@ export class TeamsUI {
   }
 
   private async afterDelete(name: string): Promise<void> {
+    await this.loadSets(); // first, so the panel closes on a chooser without the set
     await this.choose(undefined, { push: true });
-    await this.loadSets();
     announce(`Deleted ${name}`);
     this.d.select.focus();
   }

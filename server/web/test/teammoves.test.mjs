@@ -90,6 +90,9 @@ test('team what-if moves in the URL, rename, the save-as name', { skip, timeout:
     await p.locator('#search-list [role=option]', { hasText: code }).first().click();
     await p.waitForSelector(`#teams .move-form[data-code="${code}"]`);
   };
+  /** The panel redrawn at a threshold (the score itself does not depend on it). */
+  const drawnAt = (p, th) =>
+    p.waitForFunction((x) => document.querySelector('#teams .team-choice')?.textContent.includes(`≥ ${x}`) && document.querySelector('#teams .whatif')?.getAttribute('aria-busy') === 'false', th);
   const scoreAfter = (p, s) => p.waitForFunction((v) => document.querySelector('#teams .score-after')?.dataset.score === String(v), s);
   const movedFilter = (p) => p.evaluate(() => window.pcnmap.map.getFilter('teams-moved')?.[2]?.[1] ?? null);
   const listed = (p) => p.locator('#teams .whatif .moves > li').evaluateAll((els) => els.map((e) => e.dataset.code));
@@ -196,6 +199,7 @@ test('team what-if moves in the URL, rename, the save-as name', { skip, timeout:
     await page.fill('#whatif-save-name', saveName);
     // a new threshold redraws the panel (the focus moves to the button)
     await page.locator('#threshold-presets button', { hasText: /^5%$/ }).click();
+    await drawnAt(page, '5%');
     await scoreAfter(page, (await whatif(SET, moves, '5%25')).after.score);
     assert.equal(await page.inputValue('#whatif-save-name'), saveName);
     // a redraw while typing: the threshold set without taking the focus from the field
@@ -203,6 +207,7 @@ test('team what-if moves in the URL, rename, the save-as name', { skip, timeout:
     await page.keyboard.press('End');
     await page.keyboard.type(' (2)');
     await page.evaluate(() => document.querySelector('#threshold-presets button[data-t="1"]').click());
+    await drawnAt(page, '1%');
     await scoreAfter(page, (await whatif(SET, moves)).after.score);
     assert.equal(await page.inputValue('#whatif-save-name'), `${saveName} (2)`);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'whatif-save-name');
