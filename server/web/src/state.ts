@@ -1,6 +1,9 @@
 // The page's state and its round trip through the URL fragment, so a view can be shared:
 // #map=ZOOM/LAT/LON&t=1&m=pcns&b=icb&area=E02001259 (or &pcn=U12345), and with a footprint set
-// chosen &teams=Trafford%20localities&team=North.
+// chosen &teams=Trafford%20localities&team=North, with its what-if moves &moves=E02001259:North:Central
+// (encoded as moveurl.ts says).
+
+import { rawMoves } from './moveurl';
 
 export type Metric = 'pcns' | 'dominant_share' | 'effective_pcns' | 'registered';
 export const METRICS: Metric[] = ['pcns', 'dominant_share', 'effective_pcns', 'registered'];
@@ -26,6 +29,8 @@ export interface State {
   /** The footprint set drawn over the areas (a set name), and its selected team. */
   teams?: string;
   team?: string;
+  /** The set's what-if moves as the URL writes them (moveurl.ts), checked when the set is loaded. */
+  moves?: string;
 }
 
 export const DEFAULT_THRESHOLD = 1;
@@ -74,6 +79,8 @@ export function readHash(hash: string): State {
     s.teams = teams;
     const team = q.get('team');
     if (team && NAME.test(team)) s.team = team;
+    const moves = rawMoves(hash);
+    if (moves && moves.length <= 64000) s.moves = moves;
   }
   return s;
 }
@@ -90,6 +97,7 @@ export function writeHash(s: State): string {
   if (s.teams) {
     parts.push(`teams=${encodeURIComponent(s.teams)}`);
     if (s.team) parts.push(`team=${encodeURIComponent(s.team)}`);
+    if (s.moves) parts.push(`moves=${s.moves}`); // already encoded
   }
   return '#' + parts.join('&');
 }

@@ -1,17 +1,24 @@
 // The "Teams" part of the page: choose a footprint set (GET /api/teams) to draw its teams over the
 // choropleth; the panel shows the set's alignment score and coverage at the threshold and a team's
 // PCN split (click it on the map or choose it in the list); a selected area can be moved to another
-// team (whatif.ts); sets can be imported (teamimport.ts). The chosen set and team live in the URL.
+// team (whatif.ts); sets can be imported (teamimport.ts), renamed (teamrename.ts) and deleted
+// (teamdelete.ts). The chosen set, team and what-if moves live in the URL (moveurl.ts); moves from a
+// link are checked against the set first (movecheck.ts), and those that no longer fit are left out
+// with a note.
 
 import { APIError, type Area } from './api';
 import { announce, h, replace } from './dom';
 import { displayName, fmt1, fmtDate, fmtInt, fmtShare } from './format';
 import { featuresBBox, type MapView } from './map';
+import { checkMoves } from './movecheck';
+import { decodeMoves, encodeMoves } from './moveurl';
+import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
 import { deleteControl } from './teamdelete';
 import { openImport } from './teamimport';
 import { TeamLayer } from './teamlayer';
+import { SetRename } from './teamrename';
 import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
 import { fmtScore, WhatIf } from './whatif';
 
@@ -55,6 +62,10 @@ export class TeamsUI {
   private clicked?: { code?: string; team?: string };
   private ctrl?: AbortController;
   private seq = 0;
+  private rename: SetRename;
+  /** Why moves of a link were left out, until the next edit or set. */
+  private note = '';
+  private movesSeq = 0;
 
   constructor(private d: TeamsDeps) {
     this.layer = new TeamLayer(d.view, d.mapEl);
@@ -66,7 +77,9 @@ export class TeamsUI {
         this.render();
       },
       saved: (name) => void this.afterSave(name),
+      edited: () => this.movesEdited(),
     });
+    this.rename = new SetRename({ redraw: () => this.render(), renamed: (from, to) => void this.afterRename(from, to) });
     d.select.addEventListener('change', () => void this.choose(d.select.value || undefined, { push: true, fit: true }));
     d.importButton.addEventListener('click', () =>
       openImport({
@@ -89,7 +102,7 @@ export class TeamsUI {
   async start(): Promise<void> {
     if (!(await this.loadSets())) return;
     const want = this.d.state().teams;
-    if (want) await this.choose(want, { team: this.d.state().team, fit: !this.d.state().view });
+    if (want) await this.choose(want, { team: this.d.state().team, moves: this.d.state().moves, fit: !this.d.state().view });
   }
 
   /** Reads GET /api/teams into the set chooser; false when the server has no such route. */
@@ -118,11 +131,12 @@ export class TeamsUI {
   }
 
   /** Draws a set (undefined: none) and loads its metrics; fit moves the view to its teams. */
-  async choose(name: string | undefined, opts: { push?: boolean; team?: string; fit?: boolean } = {}): Promise<void> {
+  async choose(name: string | undefined, opts: { push?: boolean; team?: string; moves?: string; fit?: boolean } = {}): Promise<void> {
     const st = this.d.state();
     const same = name === this.layer.name && name === this.detail?.name;
     st.teams = name;
     st.team = opts.team;
+    if (!same) st.moves = opts.moves;
     this.d.writeURL(opts.push);
     this.d.select.value = name && this.sets.some((s) => s.name === name) ? name : '';
     if (same) {
@@ -133,8 +147,9 @@ export class TeamsUI {
     this.ctrl?.abort();
     this.layer.show(name);
     this.whatif.reset(name ?? '');
+    this.rename.reset();
     this.detail = this.alignment = undefined;
-    this.error = '';
+    this.error = this.note = '';
     if (!name) {
       this.d.section.hidden = true;
       replace(this.d.section);
@@ -160,6 +175,44 @@ export class TeamsUI {
     this.layer.setSelected(this.d.state().team ?? '');
     this.render();
     if (this.alignment) announce(`${name}: alignment score ${fmtScore(this.alignment.score)}`);
+    if (this.detail && opts.moves) await this.restoreMoves(opts.moves);
+  }
+
+  /** Makes the what-if moves those of a URL, left out those that do not fit the set, with a note. */
+  private async restoreMoves(raw: string): Promise<void> {
+    const det = this.detail;
+    if (!det) return;
+    const seq = ++this.movesSeq;
+    const { moves, bad } = decodeMoves(raw);
+    const names = new Map(this.whatif.moves.filter((m) => m.name).map((m) => [m.code, m.name]));
+    let c;
+    try {
+      c = await checkMoves(moves, det, names, this.ctrl?.signal);
+    } catch {
+      return; // another set was chosen
+    }
+    if (seq !== this.movesSeq || det !== this.detail) return;
+    const dropped = [...bad.map((b) => `“${b.length > 40 ? b.slice(0, 40) + '…' : b}” is not CODE:FROM:TO`), ...c.dropped];
+    this.note = dropped.length
+      ? `${dropped.length} move${dropped.length === 1 ? '' : 's'} of the link left out: ${dropped.slice(0, 5).join('; ')}${dropped.length > 5 ? `; and ${dropped.length - 5} more` : ''}.`
+      : '';
+    await this.whatif.load(c.kept);
+    if (seq !== this.movesSeq || det !== this.detail) return;
+    const st = this.d.state();
+    const now = encodeMoves(this.whatif.moves) || undefined;
+    if (st.moves !== now) {
+      st.moves = now;
+      this.d.writeURL(false);
+    }
+    if (this.note) announce(this.note);
+  }
+
+  /** A move was made, undone or cleared: the URL's history takes a step. */
+  private movesEdited(): void {
+    ++this.movesSeq;
+    this.note = '';
+    this.d.state().moves = encodeMoves(this.whatif.moves) || undefined;
+    this.d.writeURL(true);
   }
 
   private async fit(name: string): Promise<void> {
@@ -207,11 +260,15 @@ export class TeamsUI {
 
   /** The URL changed (back/forward). */
   async applyState(next: State): Promise<void> {
-    if ((next.teams ?? '') !== (this.detail?.name ?? this.layer.name ?? '')) await this.choose(next.teams, { team: next.team });
-    else if ((next.team ?? '') !== this.layer.team) {
+    if ((next.teams ?? '') !== (this.detail?.name ?? this.layer.name ?? '')) {
+      await this.choose(next.teams, { team: next.team, moves: next.moves });
+      return;
+    }
+    if ((next.team ?? '') !== this.layer.team) {
       this.layer.setSelected(next.team ?? '');
       this.render();
     }
+    if (this.detail && (next.moves ?? '') !== encodeMoves(this.whatif.moves)) await this.restoreMoves(next.moves ?? '');
   }
 
   private selectedTeam(): string {
@@ -236,10 +293,27 @@ export class TeamsUI {
   }
 
   private async afterDelete(name: string): Promise<void> {
+    await this.loadSets(); // first, so the panel closes on a chooser without the set
     await this.choose(undefined, { push: true });
-    await this.loadSets();
     announce(`Deleted ${name}`);
     this.d.select.focus();
+  }
+
+  /** The set was renamed: the chooser, the layer, the URL and the panel take the new name; the moves stay. */
+  private async afterRename(from: string, to: string): Promise<void> {
+    const st = this.d.state();
+    if (st.teams !== from || !this.detail) return;
+    st.teams = to;
+    this.detail = { ...this.detail, name: to };
+    this.whatif.set = to;
+    this.layer.show(to);
+    this.layer.setSelected(st.team ?? '');
+    this.layer.setMoved(this.whatif.codes());
+    this.d.writeURL(false);
+    await this.loadSets();
+    this.render();
+    announce(`Renamed ${from} to ${to}`);
+    document.getElementById('teams-title')?.focus();
   }
 
   private async afterSave(name: string): Promise<void> {
@@ -251,9 +325,13 @@ export class TeamsUI {
   // ---- the panel ----
 
   private render(): void {
+    if (!this.d.state().teams) return;
+    redraw(this.d.section, () => this.draw(), 'teams-title');
+  }
+
+  private draw(): void {
     const el = this.d.section;
     const det = this.detail;
-    if (!this.d.state().teams) return;
     if (!det) {
       replace(el, header(this.d.state().teams!, () => void this.choose(undefined, { push: true })), this.error ? h('p', { class: 'error' }, this.error) : null);
       return;
@@ -261,12 +339,12 @@ export class TeamsUI {
     const t = this.d.state().threshold;
     const al = this.whatif.current(this.alignment);
     const team = al?.teams.find((x) => x.name === this.selectedTeam());
-    const focused = document.activeElement && document.activeElement !== document.body && el.contains(document.activeElement) ? (document.activeElement as HTMLElement).id : undefined;
     replace(
       el,
       header(det.name, () => void this.choose(undefined, { push: true })),
       h('p', { class: 'muted small set-meta' }, `${fmtInt(det.teams)} teams · ${METHODS[det.method] || det.method} · from ${det.source} · ${fmtDate(det.imported_at)}`),
       this.error ? h('p', { class: 'error', role: 'alert' }, this.error) : null,
+      this.note ? h('p', { id: 'moves-note', class: 'notice small', role: 'status' }, this.note) : null,
       this.alignment
         ? h(
             'dl',
@@ -279,10 +357,8 @@ export class TeamsUI {
       this.whatif.render(),
       team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
       al ? this.teamList(al, t) : null,
-      this.writable ? deleteControl(det.name, () => void this.afterDelete(det.name)) : null,
+      this.writable ? h('div', { class: 'set-admin' }, this.rename.render(det.name), deleteControl(det.name, () => void this.afterDelete(det.name))) : null,
     );
-    // keep the keyboard's place across the redraw: the same control, else the set's title
-    if (focused !== undefined) (document.getElementById(focused) || document.getElementById('teams-title'))?.focus();
   }
 
   /** "Move this area to team…", for the selected area. */

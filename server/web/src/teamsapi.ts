@@ -1,5 +1,5 @@
 // The footprint-set routes of the API (/api/teams…), as the page uses them. Reads are open; writes
-// (import, saving a what-if) carry the bearer token the server was started with.
+// (import, rename, delete, saving a what-if) carry the bearer token the server was started with.
 
 import { base, failure, get, type PCNRef } from './api';
 
@@ -91,6 +91,8 @@ export const teamsAPI = {
       saveAs ? token : '',
       signal,
     ),
+  /** Renames a set; the answer is the set under its new name. */
+  rename: (name: string, to: string, token: string) => send<SetSummary>('PATCH', `api/teams/${q(name)}`, JSON.stringify({ name: to }), token),
   remove: (name: string, token: string) => send<void>('DELETE', `api/teams/${q(name)}`, undefined, token),
   /** Imports a set from a form with name, method, name_field and file. */
   importSet: (form: FormData, token: string) => send<ImportResult>('POST', 'api/teams', form, token),

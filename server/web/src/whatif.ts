@@ -9,7 +9,7 @@ import { MOVED_COLOUR } from './teamlayer';
 import { teamsAPI, type Alignment, type Move, type TeamMetrics, type WhatIf as Result } from './teamsapi';
 import { formToken, token, tokenField } from './token';
 
-/** A move as the page lists it: the API's move and the area's name. */
+/** A move as the page lists it: the API's move and the area's name ("" when not known). */
 export interface PlannedMove extends Move {
   name: string;
 }
@@ -19,6 +19,8 @@ export interface WhatIfDeps {
   writable(): boolean;
   /** The moves or their result changed: redraw the panel and the moved areas. */
   changed(): void;
+  /** The user changed the list (a move made, undone or cleared): a step of the URL's history. */
+  edited(): void;
   /** The edited set was saved under a new name. */
   saved(name: string): void;
 }
@@ -60,14 +62,18 @@ export class WhatIf {
 
   async add(m: PlannedMove): Promise<void> {
     this.moves.push(m);
-    if (!(await this.run())) this.moves.pop(); // the server refused it: keep the list it accepted
+    const ok = await this.run();
+    if (!ok) this.moves.pop(); // the server refused it: keep the list it accepted
     this.d.changed();
+    if (ok) this.d.edited();
   }
 
   async undo(): Promise<void> {
     this.moves.pop();
     this.error = '';
-    await this.run();
+    const done = this.run();
+    this.d.edited();
+    await done;
     this.d.changed();
   }
 
@@ -77,6 +83,21 @@ export class WhatIf {
     this.result = undefined;
     this.error = '';
     this.d.changed();
+    this.d.edited();
+  }
+
+  /** Replaces the list (from a link, or back/forward) and asks for its metrics; false when refused. */
+  async load(moves: PlannedMove[]): Promise<boolean> {
+    this.moves = moves;
+    this.error = '';
+    const ok = await this.run();
+    if (!ok) {
+      this.error = this.error.replace(/^That move was not made/, 'The moves of the link were not made');
+      this.moves = [];
+      this.result = undefined;
+    }
+    this.d.changed();
+    return ok;
   }
 
   /** Asks for the metrics after the moves (at a new threshold too); false when the server refused them. */
@@ -140,7 +161,7 @@ export class WhatIf {
             'ol',
             { class: 'moves', 'aria-labelledby': 'whatif-title' },
             this.moves.map((m) =>
-              h('li', { 'data-code': m.code }, h('span', { class: 'swatch', style: `background:${MOVED_COLOUR}`, 'aria-hidden': 'true' }), `${m.name} `, h('code', null, m.code), `: ${m.from || 'no team'} → ${m.to || 'no team'}`),
+              h('li', { 'data-code': m.code }, h('span', { class: 'swatch', style: `background:${MOVED_COLOUR}`, 'aria-hidden': 'true' }), m.name ? `${m.name} ` : null, h('code', null, m.code), `: ${m.from || 'no team'} → ${m.to || 'no team'}`),
             ),
           )
         : null,
