@@ -45,7 +45,8 @@ export interface Alignment {
   score: number;
   coverage: number;
   teams: TeamMetrics[];
-  pcns: { code: string; name: string; resident: number; in_team: number[]; outside: number; teams: number; dominant_team: string | null }[];
+  /** Absent from the what-if answers the page asks for (detail=teams). */
+  pcns?: { code: string; name: string; resident: number; in_team: number[]; outside: number; teams: number; dominant_team: string | null }[];
 }
 
 /** One what-if move: an LSOA or MSOA from a team to another ("" is no team). */
@@ -82,11 +83,15 @@ export const teamsAPI = {
   sets: (signal?: AbortSignal) => get<TeamSets>('api/teams', signal),
   set: (name: string, signal?: AbortSignal) => get<SetDetail>(`api/teams/${q(name)}`, signal),
   alignment: (name: string, t: string, signal?: AbortSignal) => get<Alignment>(`api/teams/${q(name)}/alignment?threshold=${q(t)}`, signal),
-  /** Applies the moves to the stored set; with saveAs (and the token) stores the result as a new set. */
+  /**
+   * Applies the moves to the stored set; with saveAs (and the token) stores the result as a new set.
+   * The answer holds the scores and the teams' figures only (detail=teams): the page shows nothing
+   * else, and the teams × PCNs matrix of a large set would make each click megabytes.
+   */
   whatIf: (name: string, t: string, moves: Move[], saveAs = '', token = '', signal?: AbortSignal) =>
     send<WhatIf>(
       'POST',
-      `api/teams/${q(name)}/whatif?threshold=${q(t)}`,
+      `api/teams/${q(name)}/whatif?threshold=${q(t)}&detail=teams`,
       JSON.stringify({ moves: moves.map(({ code, from, to }) => ({ code, from, to })), ...(saveAs ? { save_as: saveAs } : {}) }),
       saveAs ? token : '',
       signal,
