@@ -20,7 +20,7 @@ const worker = `assets/maplibre-worker-${createHash('sha256').update(workerSrc).
 const dist = path.join(here, 'dist');
 const watch = process.argv.includes('--watch');
 // The budget of issue 4: the minified JavaScript stays under 1.5 MB.
-const JS_BUDGET = 1.5 * 1024 * 1024;
+const JS_BUDGET = 1_500_000; // bytes: the page's bundle and MapLibre's worker script together
 
 async function writePage(metafile) {
   const outs = Object.keys(metafile.outputs).map((p) => path.relative(dist, path.resolve(here, p)).split(path.sep).join('/'));
