@@ -8,26 +8,13 @@
 // Skipped, with a message, when chromium is absent. Screenshots go to test-results/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { areaPoint, ingest, launch, PAINT_LIMIT_MS, PAINT_TARGET_MS, pixelVariance, results, skip, sleep, startServer, waitIdle, waitReady, watcher } from './harness.mjs';
+import { areaPoint, PAINT_LIMIT_MS, PAINT_TARGET_MS, pixelVariance, results, servedFixture, skip, sleep, waitIdle, waitReady, watcher } from './harness.mjs';
 
 test('the map page in a browser', { skip, timeout: 180000 }, async (t) => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pcnmap-e2e-'));
-  mkdirSync(results, { recursive: true });
-  const db = path.join(tmp, 'fixture.db');
-  ingest(db);
-  const { base, proc } = await startServer(db);
-  let browser;
-  t.after(async () => {
-    await browser?.close();
-    proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
-    rmSync(tmp, { recursive: true, force: true });
-  });
-  browser = await launch();
+  const { tmp, base, browser } = await servedFixture(t);
   const { problems, tiles, watch } = watcher(base);
   const api = async (p) => (await fetch(base + p)).json();
   {

@@ -1,8 +1,9 @@
 // Shared by the browser tests: the paths, the fixture workspace, a pcnmap server on a free port,
 // chromium, and helpers that wait for or look into the map page.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,6 +74,32 @@ export async function startServer(db, args = []) {
   }
   proc.kill();
   throw new Error(`pcnmap serve did not answer /healthz: ${stderr}`);
+}
+
+/**
+ * The fixture served for one test: ingested into a temporary workspace, with the Trafford localities
+ * imported as each of sets (by the points the ingest kept), served with serveArgs, and a browser
+ * launched. The test's end closes the browser, stops the server and removes the workspace.
+ */
+export async function servedFixture(t, { sets = [], serveArgs = [] } = {}) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pcnmap-e2e-'));
+  mkdirSync(results, { recursive: true });
+  const db = path.join(tmp, 'fixture.db');
+  ingest(db);
+  for (const name of sets) {
+    const geojson = path.join('fixtures', 'trafford-localities.geojson');
+    execFileSync(bin, ['teams', 'import', '--db', db, '--name', name, geojson], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const { base, proc } = await startServer(db, serveArgs);
+  const fx = { tmp, base, browser: undefined };
+  t.after(async () => {
+    await fx.browser?.close();
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  fx.browser = await launch();
+  return fx;
 }
 
 /** The variance of the pixels' luminance in a PNG, computed by the browser itself. */

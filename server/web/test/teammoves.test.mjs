@@ -8,12 +8,9 @@
 //   make e2e   (or, from server/web after make build: node --test test/teammoves.test.mjs)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { bin, ingest, launch, results, root, skip, startServer, waitReady, watcher } from './harness.mjs';
+import { results, servedFixture, skip, waitReady, watcher } from './harness.mjs';
 
 const BASE_SET = 'Trafford localities';
 const SET = 'Awkward, names: a > b ü';
@@ -26,23 +23,7 @@ const encodeMoves = (ms) => ms.map((m) => [m.code, m.from, m.to].map(enc).join('
 const csvField = (s) => `"${s.replace(/"/g, '""')}"`;
 
 test('team what-if moves in the URL, rename, the save-as name', { skip, timeout: 300000 }, async (t) => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pcnmap-e2e-moves-'));
-  mkdirSync(results, { recursive: true });
-  const db = path.join(tmp, 'fixture.db');
-  ingest(db);
-  execFileSync(
-    bin,
-    ['teams', 'import', '--db', db, '--name', BASE_SET, '--centroids', path.join('fixtures', 'lsoa-centroids.csv'), path.join('fixtures', 'trafford-localities.geojson')],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const { base, proc } = await startServer(db, ['--token', TOKEN]);
-  let browser;
-  t.after(async () => {
-    await browser?.close();
-    proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const { base, browser } = await servedFixture(t, { sets: [BASE_SET], serveArgs: ['--token', TOKEN] });
   const api = async (p, init) => {
     const r = await fetch(base + p, init);
     const body = r.status === 204 ? null : await r.json();
@@ -69,7 +50,6 @@ test('team what-if moves in the URL, rename, the save-as name', { skip, timeout:
   const detail = await importAwkward(SET);
   assert.deepEqual(detail.team_list.map((x) => x.name).sort(), [...TEAM_NAMES].sort());
 
-  browser = await launch();
   const { problems, watch } = watcher(base);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();

@@ -6,12 +6,10 @@
 //   make e2e   (or, from server/web after make build: node --test test/teams.test.mjs)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { bin, ingest, launch, results, root, skip, sleep, startServer, waitIdle, waitReady, watcher } from './harness.mjs';
+import { results, root, servedFixture, skip, sleep, waitIdle, waitReady, watcher } from './harness.mjs';
 
 const SET = 'Trafford localities';
 const TOKEN = 'e2e-secret-token';
@@ -44,24 +42,7 @@ async function teamPoint(page) {
 const shares = (page, sel) => page.locator(sel).evaluateAll((els) => els.map((e) => [e.dataset.code, Number(e.dataset.share)]));
 
 test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'pcnmap-e2e-teams-'));
-  mkdirSync(results, { recursive: true });
-  const db = path.join(tmp, 'fixture.db');
-  ingest(db);
-  execFileSync(
-    bin,
-    ['teams', 'import', '--db', db, '--name', SET, '--centroids', path.join('fixtures', 'lsoa-centroids.csv'), path.join('fixtures', 'trafford-localities.geojson')],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const { base, proc } = await startServer(db, ['--token', TOKEN]);
-  let browser;
-  t.after(async () => {
-    await browser?.close();
-    proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
-    rmSync(tmp, { recursive: true, force: true });
-  });
-  browser = await launch();
+  const { base, browser } = await servedFixture(t, { sets: [SET], serveArgs: ['--token', TOKEN] });
   const { problems, tiles, watch } = watcher(base);
   const api = async (p, init) => {
     const r = await fetch(base + p, init);
