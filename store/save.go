@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"pcnmap/overlap"
@@ -30,11 +31,14 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt tim
 		}
 	}()
 	for _, t := range releaseTables {
-		col := "release"
-		if t == "releases" {
-			col = "name"
+		q := "DELETE FROM " + t + " WHERE release = ?"
+		switch t {
+		case "releases":
+			q = "DELETE FROM releases WHERE name = ?"
+		case "lsoa_polygon_bounds":
+			q = "DELETE FROM lsoa_polygon_bounds WHERE id IN (SELECT id FROM lsoa_polygons WHERE release = ?)"
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE "+col+" = ?", d.Release); err != nil {
+		if _, err := tx.ExecContext(ctx, q, d.Release); err != nil {
 			return fmt.Errorf("store: %s: clear %s: %w", w.path, t, err)
 		}
 	}
@@ -146,13 +150,50 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations(release, rows) VALUES(?, ?)`, d.Release, packRows(d.Rows)); err != nil {
 		return fmt.Errorf("registrations: %w", err)
 	}
-	return insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
+	if err := insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
 		b := &d.Boundaries[i]
 		g, err := wkb.Marshal(b.Geom)
 		if err != nil {
 			return fmt.Errorf("boundary %s %s: %w", b.Kind, b.Code, err)
 		}
 		v[0], v[1], v[2], v[3], v[4] = d.Release, b.Kind, b.Code, b.Name, g
+		return nil
+	}); err != nil {
+		return err
+	}
+	return saveLSOAPolygons(ctx, tx, d)
+}
+
+// saveLSOAPolygons writes d.LSOAPolygons and their bounds. The ids continue after the largest in the
+// file, so the R*Tree rows of other releases are left alone.
+func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error {
+	if len(d.LSOAPolygons) == 0 {
+		return nil
+	}
+	var first int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM lsoa_polygons`).Scan(&first); err != nil {
+		return fmt.Errorf("lsoa_polygons: %w", err)
+	}
+	bounds := make([]orb.Bound, len(d.LSOAPolygons))
+	if err := insert(ctx, tx, "lsoa_polygons", []string{"id", "release", "code", "minx", "miny", "maxx", "maxy", "geom"}, len(d.LSOAPolygons), func(i int, v []any) error {
+		f := &d.LSOAPolygons[i]
+		if len(f.Geom) == 0 {
+			return fmt.Errorf("LSOA %s: empty polygon", f.Code)
+		}
+		g, err := wkb.Marshal(f.Geom)
+		if err != nil {
+			return fmt.Errorf("LSOA %s: %w", f.Code, err)
+		}
+		b := f.Geom.Bound()
+		bounds[i] = b
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = first+int64(i), d.Release, f.Code, b.Min[0], b.Min[1], b.Max[0], b.Max[1], g
+		return nil
+	}); err != nil {
+		return err
+	}
+	return insert(ctx, tx, "lsoa_polygon_bounds", []string{"id", "minx", "maxx", "miny", "maxy"}, len(bounds), func(i int, v []any) error {
+		b := bounds[i]
+		v[0], v[1], v[2], v[3], v[4] = first+int64(i), b.Min[0], b.Max[0], b.Min[1], b.Max[1]
 		return nil
 	})
 }
