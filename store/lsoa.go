@@ -16,7 +16,7 @@ var ErrNoLSOAPolygons = errors.New("store: the workspace holds no LSOA polygons"
 
 // LSOAPolygons returns the LSOA polygons of release ("" for the newest) whose bound intersects b
 // (touching counts), sorted by code: the layer teams.PolygonOptions.LSOAs takes. They are read from
-// the file on each call, through an R*Tree of their bounds, and never by Load: England's are ~30 MB
+// the file on each call, through an index of their bounds, and never by Load: England's are ~30 MB
 // of WKB, and an import needs those of one ICB or trust. It returns an empty layer when none is near
 // b, and an error wrapping ErrNoLSOAPolygons when the release holds none at all. The error text
 // names no file path: the server shows it to clients.
@@ -33,12 +33,9 @@ func (w *Workspace) LSOAPolygons(ctx context.Context, release string, b orb.Boun
 		return nil, fmt.Errorf("%w: release %s was ingested without them; re-ingest it with --lsoa-polygons (the LSOA boundaries, e.g. lsoa2011-england-generalised-clipped.geojson.gz) to apportion LSOAs by area", ErrNoLSOAPolygons, release)
 	}
 	layer := &geo.Layer{Source: "the LSOA polygons of release " + release, CodeField: "code"}
-	// The R*Tree's float32 bounds are rounded outwards, so it yields a superset; the exact bounds
-	// of lsoa_polygons decide.
-	q := `SELECT p.code, p.minx, p.miny, p.maxx, p.maxy, p.geom FROM lsoa_polygon_bounds r JOIN lsoa_polygons p ON p.id = r.id
-		WHERE r.minx <= ?1 AND r.maxx >= ?2 AND r.miny <= ?3 AND r.maxy >= ?4
-		AND p.release = ?5 AND p.minx <= ?1 AND p.maxx >= ?2 AND p.miny <= ?3 AND p.maxy >= ?4 ORDER BY p.code`
-	rows, err := w.db.QueryContext(ctx, q, b.Max[0], b.Min[0], b.Max[1], b.Min[1], release)
+	q := `SELECT code, minx, miny, maxx, maxy, geom FROM lsoa_polygons INDEXED BY lsoa_polygons_bound
+		WHERE release = ? AND minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ? ORDER BY code`
+	rows, err := w.db.QueryContext(ctx, q, release, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: release %s: lsoa_polygons: %w", w.path, release, err)
 	}

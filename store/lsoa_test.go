@@ -3,12 +3,17 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"pcnmap/fixtures"
+	"pcnmap/overlap"
 )
 
 // TestLSOAPolygons: the polygons saved with the release come back exactly, and a bound query returns
@@ -108,8 +113,8 @@ func TestLSOAPolygonsAbsent(t *testing.T) {
 		t.Fatalf("LSOAPolygons of the other release = %v, %v; want %d features", l, err, len(d.LSOAPolygons))
 	}
 	var n int
-	if err := w.db.QueryRow(`SELECT count(*) FROM lsoa_polygon_bounds`).Scan(&n); err != nil || n != len(d.LSOAPolygons) {
-		t.Errorf("the R*Tree holds %d rows (%v), want the other release's %d", n, err, len(d.LSOAPolygons))
+	if err := w.db.QueryRow(`SELECT count(*) FROM lsoa_polygons`).Scan(&n); err != nil || n != len(d.LSOAPolygons) {
+		t.Errorf("lsoa_polygons holds %d rows (%v), want the other release's %d", n, err, len(d.LSOAPolygons))
 	}
 	if _, err := w.LSOAPolygons(context.Background(), "1999-01", world); !errors.Is(err, ErrNoRelease) {
 		t.Errorf("LSOAPolygons of an absent release = %v, want ErrNoRelease", err)
@@ -149,7 +154,7 @@ func TestMigrateSchema2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE lsoa_polygon_bounds`, `DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '2' WHERE key = 'schema'`} {
+	for _, q := range []string{`DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '2' WHERE key = 'schema'`} {
 		if _, err := w.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -179,5 +184,63 @@ func TestMigrateSchema2(t *testing.T) {
 	}
 	if l, err := w.LSOAPolygons(context.Background(), "", world); err != nil || len(l.Features) != len(d.LSOAPolygons) {
 		t.Errorf("LSOAPolygons after re-ingesting into the migrated file = %v, %v; want %d", l, err, len(d.LSOAPolygons))
+	}
+}
+
+// BenchmarkSaveNational is the save of the national release into a new workspace, with and without
+// its LSOA polygons (32,844 of them, 31 MB of WKB): what --lsoa-polygons adds to an ingest's save.
+func BenchmarkSaveNational(b *testing.B) {
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
+		b.Skip("national data absent:", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare := *d
+	bare.LSOAPolygons = nil
+	for name, d := range map[string]*overlap.Dataset{"without": &bare, "lsoa-polygons": d} {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				path := filepath.Join(dir, "w.db")
+				os.Remove(path)
+				if err := Ingest(context.Background(), path, d, time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLSOAPolygonsNational reads the LSOA polygons over Greater Manchester (the bound of its
+// ten local authorities' areas) from a national workspace.
+func BenchmarkLSOAPolygonsNational(b *testing.B) {
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
+		b.Skip("national data absent:", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "w.db")
+	if err := Ingest(context.Background(), path, d, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	w, err := Open(context.Background(), path, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	gm := orb.Bound{Min: orb.Point{-2.73, 53.33}, Max: orb.Point{-1.91, 53.69}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l, err := w.LSOAPolygons(context.Background(), "", gm)
+		if err != nil || len(l.Features) < 1000 {
+			b.Fatalf("LSOAPolygons(Greater Manchester) = %d features, %v", len(l.Features), err)
+		}
 	}
 }

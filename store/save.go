@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"pcnmap/overlap"
@@ -31,14 +30,11 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt tim
 		}
 	}()
 	for _, t := range releaseTables {
-		q := "DELETE FROM " + t + " WHERE release = ?"
-		switch t {
-		case "releases":
-			q = "DELETE FROM releases WHERE name = ?"
-		case "lsoa_polygon_bounds":
-			q = "DELETE FROM lsoa_polygon_bounds WHERE id IN (SELECT id FROM lsoa_polygons WHERE release = ?)"
+		col := "release"
+		if t == "releases" {
+			col = "name"
 		}
-		if _, err := tx.ExecContext(ctx, q, d.Release); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE "+col+" = ?", d.Release); err != nil {
 			return fmt.Errorf("store: %s: clear %s: %w", w.path, t, err)
 		}
 	}
@@ -164,18 +160,9 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	return saveLSOAPolygons(ctx, tx, d)
 }
 
-// saveLSOAPolygons writes d.LSOAPolygons and their bounds. The ids continue after the largest in the
-// file, so the R*Tree rows of other releases are left alone.
+// saveLSOAPolygons writes d.LSOAPolygons and their bounds.
 func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error {
-	if len(d.LSOAPolygons) == 0 {
-		return nil
-	}
-	var first int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM lsoa_polygons`).Scan(&first); err != nil {
-		return fmt.Errorf("lsoa_polygons: %w", err)
-	}
-	bounds := make([]orb.Bound, len(d.LSOAPolygons))
-	if err := insert(ctx, tx, "lsoa_polygons", []string{"id", "release", "code", "minx", "miny", "maxx", "maxy", "geom"}, len(d.LSOAPolygons), func(i int, v []any) error {
+	return insert(ctx, tx, "lsoa_polygons", []string{"release", "code", "minx", "miny", "maxx", "maxy", "geom"}, len(d.LSOAPolygons), func(i int, v []any) error {
 		f := &d.LSOAPolygons[i]
 		if len(f.Geom) == 0 {
 			return fmt.Errorf("LSOA %s: empty polygon", f.Code)
@@ -185,15 +172,7 @@ func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error
 			return fmt.Errorf("LSOA %s: %w", f.Code, err)
 		}
 		b := f.Geom.Bound()
-		bounds[i] = b
-		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = first+int64(i), d.Release, f.Code, b.Min[0], b.Min[1], b.Max[0], b.Max[1], g
-		return nil
-	}); err != nil {
-		return err
-	}
-	return insert(ctx, tx, "lsoa_polygon_bounds", []string{"id", "minx", "maxx", "miny", "maxy"}, len(bounds), func(i int, v []any) error {
-		b := bounds[i]
-		v[0], v[1], v[2], v[3], v[4] = first+int64(i), b.Min[0], b.Max[0], b.Min[1], b.Max[1]
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6] = d.Release, f.Code, b.Min[0], b.Min[1], b.Max[0], b.Max[1], g
 		return nil
 	})
 }

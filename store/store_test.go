@@ -174,7 +174,7 @@ func TestMigrateSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`ALTER TABLE lsoas DROP COLUMN lon`, `ALTER TABLE lsoas DROP COLUMN lat`,
-		`DROP TABLE lsoa_polygon_bounds`, `DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '1' WHERE key = 'schema'`} {
+		`DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '1' WHERE key = 'schema'`} {
 		if _, err := w.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
