@@ -31,6 +31,7 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@mkdir -p out
 	$(BIN) ingest --db $(DB) --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
 		--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --centroids fixtures/lsoa-centroids.csv \
+		--lsoa-polygons fixtures/lsoa.geojson \
 		--context fixtures/lsoa-msoa-lookup.csv --context fixtures/lsoa-ccg-lad.csv --context fixtures/lsoa-sub-icb.csv \
 		--context fixtures/sub-icb-icb.csv --context fixtures/ccg-stp.csv --context fixtures/lsoa-ruc.csv \
 		--context fixtures/sub-icb-bng.geojson

@@ -37,8 +37,10 @@ type Options struct {
 	// the spatial placement only compared with it.
 	Lookup string
 	// Centroids are the LSOA population-weighted centroids, LSOAPolygons the LSOA polygons (placed by
-	// their point on surface). Whichever is given is also kept as each LSOA's Point, with a lookup
-	// too, so that team polygons can later be matched to LSOAs without the file.
+	// their point on surface when there are no centroids). The centroids, else the points on surface,
+	// are kept as each LSOA's Point, with a lookup too, so that team polygons can later be matched to
+	// LSOAs without the file; the polygons of the release's LSOAs are kept as well
+	// (Dataset.LSOAPolygons), for apportioning LSOAs between team polygons by area.
 	Centroids    string
 	LSOAPolygons string
 	// CodeField and NameField override the detected area code and name attributes.
@@ -58,7 +60,10 @@ func (o Options) Steps() int {
 	if o.Lookup != "" {
 		n++
 	}
-	if o.Centroids != "" || o.LSOAPolygons != "" {
+	if o.Centroids != "" {
+		n++
+	}
+	if o.LSOAPolygons != "" {
 		n++
 	}
 	return n
@@ -86,6 +91,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		membership *nhs.Membership
 		lookup     *nhs.Lookup
 		points     map[string]orb.Point
+		lsoaLayer  *geo.Layer
 		contexts   []*nhs.Context
 		boundaries []overlap.Boundary
 		mu         sync.Mutex
@@ -121,8 +127,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			return err
 		})
 	}
-	switch {
-	case o.Centroids != "":
+	if o.Centroids != "" {
 		g.Go(func() error {
 			c, err := nhs.ReadCentroids(o.Centroids)
 			if err != nil {
@@ -135,18 +140,13 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			progress()
 			return nil
 		})
-	case o.LSOAPolygons != "":
+	}
+	if o.LSOAPolygons != "" {
 		g.Go(func() error {
-			l, err := geo.ReadFile(o.LSOAPolygons, geo.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			points = make(map[string]orb.Point, len(l.Features))
-			for _, f := range l.Features {
-				points[f.Code] = geo.PointOnSurface(f.Geom)
-			}
+			var err error
+			lsoaLayer, err = geo.ReadFile(o.LSOAPolygons, geo.ReadOptions{})
 			progress()
-			return nil
+			return err
 		})
 	}
 	for _, spec := range o.Contexts {
@@ -185,6 +185,12 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		return nil, err
 	}
 
+	if lsoaLayer != nil && points == nil {
+		points = make(map[string]orb.Point, len(lsoaLayer.Features))
+		for _, f := range lsoaLayer.Features {
+			points[f.Code] = geo.PointOnSurface(f.Geom)
+		}
+	}
 	if asOf.IsZero() {
 		asOf = regs.ExtractDate
 	}
@@ -199,6 +205,9 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	var notes []string
 	if len(layer.Repaired) > 0 {
 		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.Areas), len(layer.Repaired), abbreviate(layer.Repaired, 20)))
+	}
+	if lsoaLayer != nil && len(lsoaLayer.Repaired) > 0 {
+		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.LSOAPolygons), len(lsoaLayer.Repaired), abbreviate(lsoaLayer.Repaired, 20)))
 	}
 	if len(conflicts) > 0 {
 		notes = append(notes, fmt.Sprintf("%s: %d practices had two PCN relationships active on %s; the later-starting one was used", filepath.Base(o.Membership), len(conflicts), asOf.Format("2006-01-02")))
@@ -225,6 +234,12 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		return strings.Compare(a.Kind+"\x00"+a.Code, b.Kind+"\x00"+b.Code)
 	})
 	d.Boundaries = boundaries
+	if lsoaLayer != nil {
+		d.LSOAPolygons = releasePolygons(d, lsoaLayer)
+		if len(d.LSOAPolygons) == 0 {
+			return nil, fmt.Errorf("ingest: --lsoa-polygons %s: none of its %d features (codes from field %q) is an LSOA of the registrations placed in an area", o.LSOAPolygons, len(lsoaLayer.Features), lsoaLayer.CodeField)
+		}
+	}
 	if n := d.Coverage.LookupOutside; n > 0 {
 		notes = append(notes, fmt.Sprintf("%d LSOAs of the lookup map to areas absent from %s; their patients are counted as unassigned", n, filepath.Base(o.Areas)))
 	}
@@ -288,6 +303,26 @@ func assignLSOAs(layer *geo.Layer, lookup *nhs.Lookup, points map[string]orb.Poi
 			len(differ), len(spatial), abbreviate(differ, 10)))
 	}
 	return lookup.Area, notes
+}
+
+// releasePolygons returns the features of layer that are LSOAs of d, sorted by code, with their
+// bounds: the others could never be apportioned to a team of this release.
+func releasePolygons(d *overlap.Dataset, layer *geo.Layer) []geo.Feature {
+	lsoa := make(map[string]bool, len(d.LSOAs))
+	for i := range d.LSOAs {
+		lsoa[d.LSOAs[i].Code] = true
+	}
+	var out []geo.Feature
+	for _, f := range layer.Features {
+		if lsoa[f.Code] {
+			if f.Bound == (orb.Bound{}) {
+				f.Bound = f.Geom.Bound()
+			}
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b geo.Feature) int { return strings.Compare(a.Code, b.Code) })
+	return out
 }
 
 func abbreviate(codes []string, n int) string {

@@ -150,7 +150,12 @@ type Dataset struct {
 	Rows       []Row
 	Cells      []Cell
 	Boundaries []Boundary
-	Coverage   Coverage
+	// LSOAPolygons are the polygons of the release's LSOAs (sorted by code) when the ingest was given
+	// them, for apportioning LSOAs between team polygons by area. The store saves them with the
+	// release but Load leaves this nil (they are ~80 MB for England): read the ones needed with
+	// store.Workspace.LSOAPolygons.
+	LSOAPolygons []geo.Feature
+	Coverage     Coverage
 	// Sources are the files the release was read from; Notes what reading them found worth saying
 	// (repaired polygons, spatial-assignment differences, membership conflicts).
 	Sources []Source

@@ -65,7 +65,8 @@ func status(err error) (int, string) {
 		return http.StatusForbidden, err.Error()
 	case errors.Is(err, errConflict), errors.Is(err, store.ErrTeamSetExists):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, teams.ErrInput), errors.Is(err, teams.ErrUnknownCode), errors.Is(err, teams.ErrNoTeam):
+	case errors.Is(err, teams.ErrInput), errors.Is(err, teams.ErrUnknownCode), errors.Is(err, teams.ErrNoTeam),
+		errors.Is(err, store.ErrNoLSOAPolygons):
 		return http.StatusBadRequest, err.Error()
 	case errors.As(err, &readErr) && !errors.As(err, &pathErr):
 		// Bad polygons in an upload; a failing temporary file (a PathError) is ours, not the client's.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"pcnmap/fixtures"
+	"pcnmap/geo"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
@@ -41,9 +43,15 @@ type teamServer struct {
 
 func newTeamServer(tb testing.TB, cfg Config) *teamServer {
 	tb.Helper()
+	return newTeamServerOf(tb, cfg, fixtureDataset(tb))
+}
+
+// newTeamServerOf is newTeamServer over the release d, saved into a workspace of its own.
+func newTeamServerOf(tb testing.TB, cfg Config, d *overlap.Dataset) *teamServer {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "w.db")
-	if err := store.Ingest(ctx, path, fixtureDataset(tb), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
+	if err := store.Ingest(ctx, path, d, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
 		tb.Fatal(err)
 	}
 	ws, err := store.Open(ctx, path, false)
@@ -51,11 +59,11 @@ func newTeamServer(tb testing.TB, cfg Config) *teamServer {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ws.Close() })
-	d, err := ws.Load(ctx, "")
+	loaded, err := ws.Load(ctx, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(ctx, cfg, Data{Dataset: d, Workspace: ws})
+	s, err := New(ctx, cfg, Data{Dataset: loaded, Workspace: ws})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -575,7 +583,6 @@ func TestTeamsBadUploads(t *testing.T) {
 		"gzip":                      {name, "p.geojson.gz", gz(t, readFixture(t, "trafford-localities.geojson")), nil, 400, []string{"compressed"}},
 		"binary junk":               {name, "p", []byte{0, 1, 2, 3, 0xff}, nil, 400, []string{"cannot tell"}},
 		"empty file":                {name, "p.csv", nil, nil, 400, []string{"p.csv", "empty"}},
-		"area method":               {[][2]string{{"name", "new"}, {"method", "area"}}, "p.geojson", readFixture(t, "trafford-localities.geojson"), nil, 400, []string{"LSOA polygons"}},
 		"bad method":                {[][2]string{{"name", "new"}, {"method", "lsoa"}}, "p.geojson", readFixture(t, "trafford-localities.geojson"), nil, 400, []string{"method"}},
 		"name field absent":         {[][2]string{{"name", "new"}, {"name_field", "TEAM"}}, "p.geojson", readFixture(t, "trafford-localities.geojson"), nil, 400, []string{"p.geojson", "TEAM"}},
 		"no name":                   {nil, "p.csv", []byte("team,msoa\nA,E02001259\n"), nil, 400, []string{"name"}},
@@ -636,6 +643,85 @@ func digest(tb testing.TB, path string) [32]byte {
 		tb.Fatal(err)
 	}
 	return sha256.Sum256(b)
+}
+
+// TestTeamsImportByArea: method=area apportions LSOAs by the LSOA polygons the workspace keeps,
+// giving the set that `pcnmap teams import --method area --lsoa-polygons fixtures/lsoa.geojson`
+// computes from the file; a workspace ingested without them answers 400 saying how to get them.
+func TestTeamsImportByArea(t *testing.T) {
+	ctx := context.Background()
+	ts := newTeamServer(t, Config{Token: testToken})
+	res, b := ts.upload(t, [][2]string{{"name", "by area"}, {"method", "area"}}, "trafford-localities.geojson", readFixture(t, "trafford-localities.geojson"), bearer)
+	if res.StatusCode != 201 {
+		t.Fatalf("import by area = %d %s", res.StatusCode, b)
+	}
+	got := decode[ImportResult](t, b)
+
+	// What the CLI does with the file: the same reader, the same options.
+	d := fixtureDataset(t)
+	lsoas, err := geo.ReadFile(fixtures.Path("lsoa.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := teams.FromPolygons(ctx, d, layer, teams.PolygonOptions{Method: teams.MethodArea, LSOAs: lsoas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := ts.teams.ws.LoadTeams(ctx, "", "by area")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Method != teams.MethodArea || len(set.Teams) != len(want.Set.Teams) {
+		t.Fatalf("stored set: method %s, %d teams; want area, %d", set.Method, len(set.Teams), len(want.Set.Teams))
+	}
+	var split int
+	for i, team := range set.Teams {
+		w := want.Set.Teams[i]
+		if team.Name != w.Name || len(team.LSOAs) != len(w.LSOAs) {
+			t.Fatalf("team %d = %s with %d LSOAs, want %s with %d", i, team.Name, len(team.LSOAs), w.Name, len(w.LSOAs))
+		}
+		for j, l := range team.LSOAs {
+			if l.LSOA != w.LSOAs[j].LSOA || math.Abs(l.Weight-w.LSOAs[j].Weight) > 1e-12 {
+				t.Errorf("team %s LSOA %d = %v, want %v", team.Name, j, l, w.LSOAs[j])
+			}
+			if l.Weight < 1 {
+				split++
+			}
+		}
+	}
+	if split == 0 {
+		t.Error("no LSOA is split between teams: the area method was not used")
+	}
+	if !slices.Equal(got.Uncovered, nonNil(want.Uncovered)) || len(got.Contested) != len(want.Contested) {
+		t.Errorf("uncovered %v, %d contested; want %v, %d", got.Uncovered, len(got.Contested), want.Uncovered, len(want.Contested))
+	}
+
+	bare := *d
+	bare.LSOAPolygons = nil
+	ts = newTeamServerOf(t, Config{Token: testToken}, &bare)
+	if res, b := ts.upload(t, [][2]string{{"name", "by centroid"}}, "p.geojson", readFixture(t, "trafford-localities.geojson"), bearer); res.StatusCode != 201 {
+		t.Errorf("import by centroid without LSOA polygons = %d %s, want 201", res.StatusCode, b)
+	}
+	before := digest(t, ts.path)
+	res, b = ts.upload(t, [][2]string{{"name", "by area"}, {"method", "area"}}, "p.geojson", readFixture(t, "trafford-localities.geojson"), bearer)
+	msg := decode[errorBody](t, b).Error
+	if res.StatusCode != 400 || !strings.Contains(msg, "no LSOA polygons") || !strings.Contains(msg, "--lsoa-polygons") || strings.Contains(msg, ts.path) {
+		t.Errorf("import by area without LSOA polygons = %d %q, want 400 saying to re-ingest with --lsoa-polygons (and naming no path)", res.StatusCode, msg)
+	}
+	if digest(t, ts.path) != before {
+		t.Error("the workspace changed")
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // TestTeamsBadRequests: what-if, rename, delete and tile requests that cannot be answered; none

@@ -313,7 +313,13 @@ func (s *Server) importSet(ctx context.Context, f *uploadForm) (*ImportResult, e
 	case f.Table != nil:
 		imp, err = teams.FromTable(ctx, s.d, f.Table)
 	case f.Method == teams.MethodArea:
-		return nil, fmt.Errorf("%w: %s: the area method needs the LSOA polygons, which the workspace does not hold; use the centroid method, or pcnmap teams import --method area --lsoa-polygons", errBadRequest, f.FileName)
+		// The LSOA polygons near the teams, read from the workspace; a release ingested without
+		// them answers 400 (store.ErrNoLSOAPolygons) saying how to get them.
+		var lsoas *geo.Layer
+		if lsoas, err = s.teams.ws.LSOAPolygons(ctx, s.d.Release, teams.Extent(f.Layer)); err != nil {
+			return nil, err
+		}
+		imp, err = teams.FromPolygons(ctx, s.d, f.Layer, teams.PolygonOptions{Method: teams.MethodArea, LSOAs: lsoas})
 	default:
 		imp, err = teams.FromPolygons(ctx, s.d, f.Layer, teams.PolygonOptions{Method: teams.MethodCentroid})
 	}

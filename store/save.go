@@ -146,13 +146,33 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations(release, rows) VALUES(?, ?)`, d.Release, packRows(d.Rows)); err != nil {
 		return fmt.Errorf("registrations: %w", err)
 	}
-	return insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
+	if err := insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
 		b := &d.Boundaries[i]
 		g, err := wkb.Marshal(b.Geom)
 		if err != nil {
 			return fmt.Errorf("boundary %s %s: %w", b.Kind, b.Code, err)
 		}
 		v[0], v[1], v[2], v[3], v[4] = d.Release, b.Kind, b.Code, b.Name, g
+		return nil
+	}); err != nil {
+		return err
+	}
+	return saveLSOAPolygons(ctx, tx, d)
+}
+
+// saveLSOAPolygons writes d.LSOAPolygons and their bounds.
+func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error {
+	return insert(ctx, tx, "lsoa_polygons", []string{"release", "code", "minx", "miny", "maxx", "maxy", "geom"}, len(d.LSOAPolygons), func(i int, v []any) error {
+		f := &d.LSOAPolygons[i]
+		if len(f.Geom) == 0 {
+			return fmt.Errorf("LSOA %s: empty polygon", f.Code)
+		}
+		g, err := wkb.Marshal(f.Geom)
+		if err != nil {
+			return fmt.Errorf("LSOA %s: %w", f.Code, err)
+		}
+		b := f.Geom.Bound()
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6] = d.Release, f.Code, b.Min[0], b.Min[1], b.Max[0], b.Max[1], g
 		return nil
 	})
 }

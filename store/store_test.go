@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/fixtures"
 	"pcnmap/overlap"
 )
@@ -161,8 +163,9 @@ func digest(t testing.TB, path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// TestMigrateSchema1: a workspace written before the LSOA points opens, gains the columns, and
-// loads with no points; the release is otherwise intact.
+// TestMigrateSchema1: a workspace written before the LSOA points opens, gains the columns (and,
+// through schema 2, the LSOA polygon tables), and loads with no points; the release is otherwise
+// intact.
 func TestMigrateSchema1(t *testing.T) {
 	d := fixture(t)
 	path := saved(t, d)
@@ -170,7 +173,8 @@ func TestMigrateSchema1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`ALTER TABLE lsoas DROP COLUMN lon`, `ALTER TABLE lsoas DROP COLUMN lat`, `UPDATE meta SET value = '1' WHERE key = 'schema'`} {
+	for _, q := range []string{`ALTER TABLE lsoas DROP COLUMN lon`, `ALTER TABLE lsoas DROP COLUMN lat`,
+		`DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '1' WHERE key = 'schema'`} {
 		if _, err := w.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -195,6 +199,9 @@ func TestMigrateSchema1(t *testing.T) {
 		if l.HasPoint {
 			t.Fatalf("LSOA %s has a point after migrating a workspace that had none", l.Code)
 		}
+	}
+	if _, err := w.LSOAPolygons(context.Background(), "", orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}); !errors.Is(err, ErrNoLSOAPolygons) {
+		t.Errorf("LSOAPolygons after migrating from schema 1 = %v, want ErrNoLSOAPolygons", err)
 	}
 }
 

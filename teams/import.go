@@ -39,8 +39,9 @@ type PolygonOptions struct {
 	// Centroids are the LSOAs' population-weighted centroids (WGS84), for MethodCentroid. When nil,
 	// the points the ingest kept (overlap.LSOA.Point) are used.
 	Centroids map[string]orb.Point
-	// LSOAs are the LSOA polygons: required for MethodArea; for MethodCentroid their point on
-	// surface stands in for a missing centroid.
+	// LSOAs are the LSOA polygons: required for MethodArea, which uses those whose bound intersects
+	// Extent(layer) (a file's, or those store.Workspace.LSOAPolygons reads for that bound); for
+	// MethodCentroid their point on surface stands in for a missing centroid.
 	LSOAs *geo.Layer
 	// Grid is the number of sample points per side of an LSOA's bound for MethodArea; 0 means 32.
 	// The area shares are estimated from the grid points inside the LSOA that fall in each team
@@ -140,13 +141,7 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 		if grid <= 0 {
 			grid = 32
 		}
-		var teamBound orb.Bound
-		for i, f := range layer.Features {
-			if i == 0 {
-				teamBound = f.Geom.Bound()
-			}
-			teamBound = teamBound.Union(f.Geom.Bound())
-		}
+		teamBound := Extent(layer)
 		lsoaCode := make(map[string]int, len(d.LSOAs))
 		for l := range d.LSOAs {
 			lsoaCode[d.LSOAs[l].Code] = l
@@ -194,6 +189,19 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 	}
 	w.fill(d, s, imp)
 	return imp, nil
+}
+
+// Extent is the bound of a layer's team polygons: the area method reads only the LSOA polygons whose
+// bound intersects it, so a caller holding them in a store need fetch no others.
+func Extent(layer *geo.Layer) orb.Bound {
+	var b orb.Bound
+	for i, f := range layer.Features {
+		if i == 0 {
+			b = f.Geom.Bound()
+		}
+		b = b.Union(f.Geom.Bound())
+	}
+	return b
 }
 
 // HasPoints reports whether any LSOA of d has a point, that is whether its ingest had centroids or

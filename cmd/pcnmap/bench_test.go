@@ -31,18 +31,26 @@ func skipWithoutNationalData(tb testing.TB) {
 	}
 }
 
-// BenchmarkIngestNational is the whole ingest from the raw national files into a new workspace.
+// BenchmarkIngestNational is the whole ingest from the raw national files into a new workspace;
+// "lsoa-polygons" also reads and keeps the LSOA polygons (the national GeoJSON, 78 MB unzipped).
 func BenchmarkIngestNational(b *testing.B) {
 	skipWithoutNationalData(b)
-	dir := b.TempDir()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		db := filepath.Join(dir, "w.db")
-		os.Remove(db)
-		if out, err := pcnmap(b, nationalIngest(db)...); err != nil {
-			b.Fatalf("%v\n%s", err, out)
-		}
+	for name, extra := range map[string][]string{
+		"lookup":        nil,
+		"lsoa-polygons": {"--lsoa-polygons", national + "lsoa2011-england-generalised-clipped.geojson.gz"},
+	} {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				db := filepath.Join(dir, "w.db")
+				os.Remove(db)
+				if out, err := pcnmap(b, append(nationalIngest(db), extra...)...); err != nil {
+					b.Fatalf("%v\n%s", err, out)
+				}
+			}
+		})
 	}
 }
 

@@ -15,10 +15,11 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	var db, asOf string
 	var contexts list
 	fs := newFlags(e, "ingest", "--db W.db --areas AREAS --registrations REG --membership MEMB [--as-of YYYY-MM-DD]\n"+
-		"              [--lookup LSOA_TO_AREA.csv | --centroids LSOA_PWC.csv | --lsoa-polygons LSOA.geojson.gz]\n"+
+		"              [--lookup LSOA_TO_AREA.csv] [--centroids LSOA_PWC.csv] [--lsoa-polygons LSOA.geojson.gz]\n"+
 		"              [--context FILE]... [--release NAME]\n\n"+
 		"Reads the national files, joins them and saves the result as one release of the workspace, in one\n"+
-		"transaction: on any error the workspace is left as it was. Re-ingesting a release name replaces it.")
+		"transaction: on any error the workspace is left as it was. Re-ingesting a release name replaces it.\n"+
+		"The LSOA centroids (else points on surface) and the LSOA polygons are kept for placing team polygons.")
 	fs.StringVar(&db, "db", "", "workspace `file` (created if missing)")
 	fs.StringVar(&o.Areas, "areas", "", "area polygons: GeoJSON (.geojson, .geojson.gz), Shapefile (.shp or .zip) or GeoPackage (.gpkg, .gpkg.gz), WGS84 or EPSG:27700")
 	fs.StringVar(&o.Registrations, "registrations", "", "NHS Digital gp-reg-pat-prac-lsoa-all `CSV` (.csv, .csv.gz or the published .zip)")
@@ -27,7 +28,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.Release, "release", "", "release `name` (default: the extract month, YYYY-MM)")
 	fs.StringVar(&o.Lookup, "lookup", "", "LSOA → area lookup `CSV` (LSOA11CD/MSOA11CD, LSOA_CODE/MSOA_CODE or 2021 codes)")
 	fs.StringVar(&o.Centroids, "centroids", "", "LSOA population-weighted centroids `CSV`: place LSOAs in areas by location (with --lookup: only compare)")
-	fs.StringVar(&o.LSOAPolygons, "lsoa-polygons", "", "LSOA polygons: place each LSOA by its point on surface (when there is no lookup or centroid)")
+	fs.StringVar(&o.LSOAPolygons, "lsoa-polygons", "", "LSOA polygons: kept for team imports by area; place each LSOA by its point on surface when there is no lookup or centroid")
 	fs.StringVar(&o.CodeField, "code-field", "", "area code attribute (default: detected, e.g. MSOA11CD)")
 	fs.StringVar(&o.NameField, "name-field", "", "area name attribute (default: detected, e.g. MSOA11NM)")
 	fs.Var(&contexts, "context", "context `file`, repeatable: LSOA → local authority/CCG/Sub-ICB/rural-urban lookups, Sub-ICB → ICB, or boundary polygons (KIND=FILE names their kind)")

@@ -226,18 +226,20 @@ func TestBadInput(t *testing.T) {
 		flag, path string
 		want       []string // substrings of the error
 	}{
-		"missing column":      {"--registrations", write("nocount.csv", "PRACTICE_CODE,LSOA_CODE\nA1,E01000001\n"), []string{"nocount.csv", "Number of Patients"}},
-		"non-numeric count":   {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
-		"negative count":      {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
-		"malformed line":      {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
-		"truncated gzip":      {"--registrations", write("cut.csv.gz", truncated(t, fixtures+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
-		"corrupt zip":         {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
-		"xlsx without sheet":  {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
-		"not a collection":    {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
-		"unknown CRS":         {"--areas", write("crs.geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`), []string{"crs.geojson", "3857"}},
-		"duplicate area code": {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "duplicate"}},
-		"shapefile sans dbf":  {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
-		"missing file":        {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
+		"missing column":       {"--registrations", write("nocount.csv", "PRACTICE_CODE,LSOA_CODE\nA1,E01000001\n"), []string{"nocount.csv", "Number of Patients"}},
+		"non-numeric count":    {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
+		"negative count":       {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
+		"malformed line":       {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
+		"truncated gzip":       {"--registrations", write("cut.csv.gz", truncated(t, fixtures+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
+		"corrupt zip":          {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
+		"xlsx without sheet":   {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
+		"not a collection":     {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
+		"unknown CRS":          {"--areas", write("crs.geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`), []string{"crs.geojson", "3857"}},
+		"duplicate area code":  {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "duplicate"}},
+		"shapefile sans dbf":   {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
+		"missing file":         {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
+		"LSOA polygon a point": {"--lsoa-polygons", write("lsoa.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"LSOA11CD":"E01005000"},"geometry":{"type":"Point","coordinates":[-2.3,53.4]}}]}`), []string{"lsoa.geojson", "E01005000", "Point"}},
+		"no LSOA polygons":     {"--lsoa-polygons", fixtures + "msoa.geojson", []string{"msoa.geojson", "MSOA11CD", "LSOA"}},
 	}
 	db := filepath.Join(dir, "w.db")
 	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")

@@ -76,14 +76,14 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		"EPSG:27700), or a CSV with a team column and one code column: lsoa, msoa or practice. Polygons\n"+
 		"take LSOAs by population-weighted centroid (--centroids, else the points the ingest kept;\n"+
 		"--lsoa-polygons' points on surface fill gaps) or, with --method area, share each LSOA's patients\n"+
-		"by the part of its area in each team (--lsoa-polygons).")
+		"by the part of its area in each team (--lsoa-polygons, else the LSOA polygons the ingest kept).")
 	db := fs.String("db", "", "workspace `file`")
 	name := fs.String("name", "", "the set's `name`")
 	release := fs.String("release", "", "`release` to check codes against and store the set in (default the newest)")
 	method := fs.String("method", "centroid", "how polygons take LSOAs: centroid or area")
 	nameField := fs.String("name-field", "", "polygon attribute holding the team name (default: detected, e.g. name, area_name)")
 	centroids := fs.String("centroids", "", "LSOA population-weighted centroids `CSV`, for --method centroid (default: the points stored by the ingest)")
-	lsoaPolygons := fs.String("lsoa-polygons", "", "LSOA polygons `file`, for --method area")
+	lsoaPolygons := fs.String("lsoa-polygons", "", "LSOA polygons `file`, for --method area (default: the LSOA polygons stored by the ingest)")
 	replace := fs.Bool("replace", false, "replace a set of the same name")
 	source, err := parseWithSource(fs, args)
 	if err != nil {
@@ -124,8 +124,6 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		switch {
 		case m == teams.MethodCentroid && *centroids == "" && *lsoaPolygons == "" && !teams.HasPoints(d):
 			return fmt.Errorf("%w: teams import: polygons by centroid need --centroids (or --lsoa-polygons): release %s was ingested without LSOA points", errUsage, d.Release)
-		case m == teams.MethodArea && *lsoaPolygons == "":
-			return fmt.Errorf("%w: teams import: --method area needs --lsoa-polygons", errUsage)
 		}
 		if *centroids != "" {
 			c, err := nhs.ReadCentroids(*centroids)
@@ -148,6 +146,15 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		}
 		if *nameField != "" {
 			layer.NameField = "" // the code field is the name
+		}
+		if m == teams.MethodArea && o.LSOAs == nil {
+			// The LSOA polygons the ingest kept, those near the teams only.
+			if o.LSOAs, err = w.LSOAPolygons(ctx, d.Release, teams.Extent(layer)); err != nil {
+				if errors.Is(err, store.ErrNoLSOAPolygons) {
+					return fmt.Errorf("%w: teams import: --method area: %v; or give --lsoa-polygons FILE", errUsage, err)
+				}
+				return err
+			}
 		}
 		if imp, err = teams.FromPolygons(ctx, d, layer, o); err != nil {
 			return err

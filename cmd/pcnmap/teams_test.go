@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -102,18 +103,19 @@ func TestTeamsCommands(t *testing.T) {
 		args []string
 		want error
 	}{
-		"no subcommand":  {args: []string{"teams"}, want: errUsage},
-		"no source":      {args: []string{"teams", "import", "--db", db, "--name", "x"}, want: errUsage},
-		"no centroids":   {args: []string{"teams", "import", "--db", noPoints, "--name", "x", localities}, want: errUsage},
-		"bad method":     {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "lsoa", localities}, want: errUsage},
-		"unknown code":   {args: []string{"teams", "import", "--db", db, "--name", "x", bad}, want: teams.ErrUnknownCode},
-		"no such field":  {args: []string{"teams", "import", "--db", db, "--name", "x", "--name-field", "TEAM", "--centroids", fixtures + "lsoa-centroids.csv", localities}, want: geo.ErrField},
-		"taken name":     {args: []string{"teams", "import", "--db", db, "--name", "patches", csv}, want: store.ErrTeamSetExists},
-		"no set":         {args: []string{"teams", "alignment", "--db", db, "--set", "nope"}, want: store.ErrNoTeamSet},
-		"bad move":       {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259"}, want: errUsage},
-		"move no team":   {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259:North:Nowhere"}, want: teams.ErrNoTeam},
-		"bad threshold":  {args: []string{"teams", "alignment", "--db", db, "--set", "patches", "--threshold", "5"}, want: errUsage},
-		"rename missing": {args: []string{"teams", "rename", "--db", db, "--set", "nope", "--to", "x"}, want: store.ErrNoTeamSet},
+		"no subcommand":          {args: []string{"teams"}, want: errUsage},
+		"no source":              {args: []string{"teams", "import", "--db", db, "--name", "x"}, want: errUsage},
+		"no centroids":           {args: []string{"teams", "import", "--db", noPoints, "--name", "x", localities}, want: errUsage},
+		"bad method":             {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "lsoa", localities}, want: errUsage},
+		"area, no LSOA polygons": {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "area", localities}, want: errUsage},
+		"unknown code":           {args: []string{"teams", "import", "--db", db, "--name", "x", bad}, want: teams.ErrUnknownCode},
+		"no such field":          {args: []string{"teams", "import", "--db", db, "--name", "x", "--name-field", "TEAM", "--centroids", fixtures + "lsoa-centroids.csv", localities}, want: geo.ErrField},
+		"taken name":             {args: []string{"teams", "import", "--db", db, "--name", "patches", csv}, want: store.ErrTeamSetExists},
+		"no set":                 {args: []string{"teams", "alignment", "--db", db, "--set", "nope"}, want: store.ErrNoTeamSet},
+		"bad move":               {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259"}, want: errUsage},
+		"move no team":           {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259:North:Nowhere"}, want: teams.ErrNoTeam},
+		"bad threshold":          {args: []string{"teams", "alignment", "--db", db, "--set", "patches", "--threshold", "5"}, want: errUsage},
+		"rename missing":         {args: []string{"teams", "rename", "--db", db, "--set", "nope", "--to", "x"}, want: store.ErrNoTeamSet},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -124,5 +126,45 @@ func TestTeamsCommands(t *testing.T) {
 	}
 	if out := run("teams", "list", "--db", db); strings.Count(out, "\n") != 4 {
 		t.Errorf("failed commands changed the sets:\n%s", out)
+	}
+}
+
+// TestTeamsImportAreaStored: --method area without --lsoa-polygons uses the LSOA polygons the ingest
+// kept, and gives exactly the set that the file gives.
+func TestTeamsImportAreaStored(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv",
+		"--lsoa-polygons", fixtures+"lsoa.geojson")
+	localities := fixtures + "trafford-localities.geojson"
+	for _, args := range [][]string{
+		{"--name", "file", "--lsoa-polygons", fixtures + "lsoa.geojson"},
+		{"--name", "stored"},
+	} {
+		args = append([]string{"teams", "import", "--db", db, "--method", "area"}, append(args, localities)...)
+		if out, err := pcnmap(t, args...); err != nil {
+			t.Fatalf("pcnmap %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	w, err := store.Open(t.Context(), db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	file, err1 := w.LoadTeams(t.Context(), "", "file")
+	stored, err2 := w.LoadTeams(t.Context(), "", "stored")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !reflect.DeepEqual(file.Teams, stored.Teams) || stored.Method != teams.MethodArea {
+		t.Errorf("--method area from the stored LSOA polygons (method %s) differs from --lsoa-polygons", stored.Method)
+	}
+	var split bool
+	for _, team := range stored.Teams {
+		for _, l := range team.LSOAs {
+			split = split || l.Weight < 1
+		}
+	}
+	if !split {
+		t.Error("no LSOA is split between teams: the area method was not used")
 	}
 }

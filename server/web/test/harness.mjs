@@ -37,7 +37,7 @@ export function freePort() {
   });
 }
 
-/** Ingests the fixture as the Makefile's run target does (with the LSOA centroids, which place team polygons). */
+/** Ingests the fixture as the Makefile's run target does (with the LSOA centroids and polygons, which place team polygons). */
 export function ingest(db) {
   const f = (p) => path.join('fixtures', p);
   execFileSync(
@@ -47,7 +47,7 @@ export function ingest(db) {
       '--areas', f('msoa.geojson'),
       '--registrations', f('registrations-2021-01.csv.gz'),
       '--membership', f('epcn-2019-12.xlsx'),
-      '--lookup', f('lsoa-msoa-lookup.csv'), '--centroids', f('lsoa-centroids.csv'),
+      '--lookup', f('lsoa-msoa-lookup.csv'), '--centroids', f('lsoa-centroids.csv'), '--lsoa-polygons', f('lsoa.geojson'),
       '--context', f('lsoa-msoa-lookup.csv'), '--context', f('lsoa-ccg-lad.csv'), '--context', f('lsoa-sub-icb.csv'),
       '--context', f('sub-icb-icb.csv'), '--context', f('ccg-stp.csv'), '--context', f('lsoa-ruc.csv'),
       '--context', f('sub-icb-bng.geojson'),
