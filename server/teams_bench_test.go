@@ -16,7 +16,6 @@ import (
 	"pcnmap/fixtures"
 	"pcnmap/overlap/nhs"
 	"pcnmap/store"
-	"pcnmap/teams"
 )
 
 var nationalTeams struct {
@@ -82,25 +81,12 @@ func (ts *teamServer) post(b *testing.B, path, ctype string, body *strings.Reade
 func BenchmarkTeamsWhatIf(b *testing.B) {
 	ts := nationalTeamServer(b)
 	ctx := context.Background()
-	var csv strings.Builder
-	csv.WriteString("team,msoa\n")
-	for _, a := range ts.d.Areas {
-		la := a.Units[nhs.KindLA]
-		if la == "" {
-			la = "none"
-		}
-		csv.WriteString(la + "," + a.Code + "\n")
-	}
-	tab, err := teams.ParseCSV(strings.NewReader(csv.String()), "la.csv")
+	set, err := fixtures.TeamsByLA(ctx, ts.d)
 	if err != nil {
 		b.Fatal(err)
 	}
-	imp, err := teams.FromTable(ctx, ts.d, tab)
-	if err != nil {
-		b.Fatal(err)
-	}
-	imp.Set.Name = "bench-la"
-	if err := ts.teams.ws.SaveTeams(ctx, ts.d.Release, imp.Set, true); err != nil {
+	set.Name = "bench-la"
+	if err := ts.teams.ws.SaveTeams(ctx, ts.d.Release, set, true); err != nil {
 		b.Fatal(err)
 	}
 	geojson, _ := gmGrid(b, ts)

@@ -36,24 +36,11 @@ func nationalDataset(b *testing.B) *overlap.Dataset {
 // a harder what-if than any one trust's set.
 func nationalSet(b *testing.B, d *overlap.Dataset) *teams.Set {
 	b.Helper()
-	var csv strings.Builder
-	csv.WriteString("team,msoa\n")
-	for _, a := range d.Areas {
-		la := a.Units[nhs.KindLA]
-		if la == "" {
-			la = "none"
-		}
-		csv.WriteString(la + "," + a.Code + "\n")
-	}
-	tab, err := teams.ParseCSV(strings.NewReader(csv.String()), "national.csv")
+	s, err := fixtures.TeamsByLA(context.Background(), d)
 	if err != nil {
 		b.Fatal(err)
 	}
-	imp, err := teams.FromTable(context.Background(), d, tab)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return imp.Set
+	return s
 }
 
 // BenchmarkWhatIf moves one MSOA between two teams and recomputes every metric of the set, what the
