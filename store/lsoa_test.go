@@ -150,24 +150,7 @@ func TestMigrateSchema2(t *testing.T) {
 	bare := *d
 	bare.LSOAPolygons = nil
 	path := saved(t, &bare)
-	w, err := Open(context.Background(), path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{`DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '2' WHERE key = 'schema'`} {
-		if _, err := w.db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	w.Close()
-	if w, err = Open(context.Background(), path, false); err != nil {
-		t.Fatalf("Open of a schema 2 workspace: %v", err)
-	}
-	defer w.Close()
-	var version string
-	if err := w.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&version); err != nil || version != schemaVersion {
-		t.Errorf("schema after migration = %q, %v; want %s", version, err, schemaVersion)
-	}
+	w := reopenedAfter(t, path, `DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '2' WHERE key = 'schema'`)
 	got, err := w.Load(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)

@@ -169,25 +169,8 @@ func digest(t testing.TB, path string) [32]byte {
 func TestMigrateSchema1(t *testing.T) {
 	d := fixture(t)
 	path := saved(t, d)
-	w, err := Open(context.Background(), path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{`ALTER TABLE lsoas DROP COLUMN lon`, `ALTER TABLE lsoas DROP COLUMN lat`,
-		`DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '1' WHERE key = 'schema'`} {
-		if _, err := w.db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	w.Close()
-	if w, err = Open(context.Background(), path, false); err != nil {
-		t.Fatalf("Open of a schema 1 workspace: %v", err)
-	}
-	defer w.Close()
-	var version string
-	if err := w.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&version); err != nil || version != schemaVersion {
-		t.Errorf("schema after migration = %q, %v; want %s", version, err, schemaVersion)
-	}
+	w := reopenedAfter(t, path, `ALTER TABLE lsoas DROP COLUMN lon`, `ALTER TABLE lsoas DROP COLUMN lat`,
+		`DROP TABLE lsoa_polygons`, `UPDATE meta SET value = '1' WHERE key = 'schema'`)
 	got, err := w.Load(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -213,4 +196,30 @@ func TestLSOAPoints(t *testing.T) {
 			t.Fatalf("LSOA %s: point %v, has %v; want a point in Trafford, Manchester or Rutland", l.Code, l.Point, l.HasPoint)
 		}
 	}
+}
+
+// reopenedAfter runs queries on the workspace at path, taking it back to an older schema, then opens
+// it again as the next command would and checks that it was migrated to schemaVersion. The test's
+// end closes it.
+func reopenedAfter(t *testing.T, path string, queries ...string) *Workspace {
+	t.Helper()
+	w, err := Open(context.Background(), path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		if _, err := w.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	w.Close()
+	if w, err = Open(context.Background(), path, false); err != nil {
+		t.Fatalf("Open of an older workspace: %v", err)
+	}
+	t.Cleanup(func() { w.Close() })
+	var version string
+	if err := w.db.QueryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&version); err != nil || version != schemaVersion {
+		t.Errorf("schema after migration = %q, %v; want %s", version, err, schemaVersion)
+	}
+	return w
 }
