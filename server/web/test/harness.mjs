@@ -13,10 +13,9 @@ export const root = path.resolve(web, '../..');
 export const bin = path.resolve(root, process.env.PCNMAP_BIN || 'bin/pcnmap');
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 export const results = path.join(web, 'test-results');
-// The issue's target for the first meaningful paint; the test fails only far beyond it (the
-// machine is shared), and prints the figure either way.
+// The issue's target for the first meaningful paint. The test prints the figure against it and never
+// fails on it: timings on a shared machine are not a test's business (bench/firstpaint.sh measures).
 export const PAINT_TARGET_MS = 2000;
-export const PAINT_LIMIT_MS = Number(process.env.PAINT_LIMIT_MS || 8000);
 
 export const skip = !existsSync(chromiumPath)
   ? `chromium not found at ${chromiumPath}: install it (apt-get install -y chromium) to run the browser test`
