@@ -5,7 +5,7 @@ BIN     := bin/pcnmap
 DATA    ?= ../shared/data
 DB      ?= out/fixture.db
 
-WEB     := server/web
+WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
 
 .PHONY: help build web run serve test test-go e2e bench fmt fixtures clean
@@ -16,7 +16,7 @@ help: ## list the targets
 build: web ## bundle the map page and build bin/pcnmap (one file) with the version stamped in
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/pcnmap
 
-web: $(WEB)/dist/index.html ## bundle the map page into server/web/dist (npm ci when the lock file changed)
+web: $(WEB)/dist/index.html ## bundle the map page into web/dist (npm ci when the lock file changed)
 
 # npm ci when node_modules is missing or older than package-lock.json (npm writes the hidden lock file
 # node_modules/.package-lock.json on every install).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # First meaningful paint of England: ingests the national files into a temporary workspace, serves it
-# on 127.0.0.1 and measures the map page with server/web/bench/firstpaint.mjs, twice: a fresh browser
+# on 127.0.0.1 and measures the map page with web/bench/firstpaint.mjs, twice: a fresh browser
 # and profile each run, then a fresh context (empty cache) each run in one running browser. BASELINE_BIN, another pcnmap binary (an earlier build), is served beside it and
 # measured in turn, for a ratio that a busy machine does not skew. Run from the repository root.
 set -euo pipefail
@@ -31,7 +31,7 @@ if [ -n "${BASELINE_BIN:-}" ]; then
   serve "$BASELINE_BIN" 18182
   urls+=(http://127.0.0.1:18182/)
 fi
-cd server/web
+cd web
 echo "a new browser and profile each run:"
 node bench/firstpaint.mjs --runs "$RUNS" "${urls[@]}"
 echo "a new context (empty cache) each run in one running browser:"

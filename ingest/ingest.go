@@ -20,7 +20,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // Options name the files of a release. Areas, Registrations and Membership are required, and one of

@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // Inputs is everything Build joins. Assign and Members are already resolved (the lookup or the spatial

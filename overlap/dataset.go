@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // NoPCN marks a practice that belongs to no PCN on the as-of date, or an area with no dominant PCN.

@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 const eps = 1e-12

@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // Stats describes a distribution of whole numbers (PCNs per area, practices per PCN).

@@ -8,7 +8,7 @@ import (
 
 	"pcnmap/fixtures"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // national is the shared national data, relative to this package.

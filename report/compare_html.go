@@ -15,7 +15,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/report/svg"
 	"pcnmap/tiles"
 )

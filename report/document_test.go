@@ -16,7 +16,7 @@ import (
 
 	"pcnmap/fixtures"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 //go:embed templates/*.html

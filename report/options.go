@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // Format is an output format.

@@ -18,7 +18,7 @@ import (
 	"strconv"
 
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // Options says what to compute and what to write.

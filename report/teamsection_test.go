@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/teams"
 )
 

@@ -14,8 +14,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
+	"pcnmap/nhs"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
 )
 
 // The answers of the JSON API; /api/openapi.json documents them and the tests hold them to it.

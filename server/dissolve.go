@@ -8,8 +8,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
+	"pcnmap/nhs"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
 )
 
 const kindRurality = nhs.KindRurality

@@ -6,8 +6,8 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"pcnmap/nhs"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
 )
 
 func polygonsArea(mp orb.MultiPolygon) float64 {

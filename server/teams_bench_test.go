@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"pcnmap/fixtures"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/store"
 )
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"embed"
 	"fmt"
 	"io/fs"
 	"mime"
@@ -11,19 +10,8 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v4"
-)
 
-// The map page. server/web holds its sources; `make web` (npm ci, then node build.mjs) bundles them
-// into server/web/dist, which is not committed. The pattern matches web/dist once it is built, and
-// the committed web/dist-placeholder always, so the package compiles on a fresh clone; without the
-// bundle, / serves the placeholder, which says how to build the map.
-//
-//go:embed all:web/dist*
-var webFiles embed.FS
-
-const (
-	webDist        = "web/dist"
-	webPlaceholder = "web/dist-placeholder"
+	"pcnmap/web"
 )
 
 // webFile is one file of the page. Its payload (ETag, gzipped bytes) is made on first request: the
@@ -46,9 +34,9 @@ func (f *webFile) payload() (payload, error) {
 // webSite reads the page's files from fsys by URL path ("index.html", "assets/app-HASH.js"): the
 // bundle when it was built, else the placeholder.
 func webSite(fsys fs.FS) (map[string]*webFile, error) {
-	root := webDist
-	if _, err := fs.Stat(fsys, path.Join(webDist, "index.html")); err != nil {
-		root = webPlaceholder
+	root := web.Dist
+	if _, err := fs.Stat(fsys, path.Join(web.Dist, "index.html")); err != nil {
+		root = web.Placeholder
 	}
 	files := map[string]*webFile{}
 	err := fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
@@ -94,7 +82,7 @@ func webContentType(name string) string {
 // webRoutes serves the map page at / and its files beside it (/assets/app-HASH.js, /favicon.svg).
 // Hashed assets may be cached for a year; the page itself is revalidated by ETag on every load, so a
 // new binary's page is picked up at once. Paths not in the bundle answer the usual JSON 404.
-func (s *Server) webRoutes(e *echo.Echo) error { return s.webRoutesFrom(e, webFiles) }
+func (s *Server) webRoutes(e *echo.Echo) error { return s.webRoutesFrom(e, web.Files) }
 
 func (s *Server) webRoutesFrom(e *echo.Echo, fsys fs.FS) error {
 	files, err := webSite(fsys)

@@ -11,18 +11,20 @@ import (
 	"testing/fstest"
 
 	"github.com/labstack/echo/v4"
+
+	"pcnmap/web"
 )
 
 func TestWebRoutes(t *testing.T) {
 	page := "<!doctype html><title>map</title>" + strings.Repeat("<!-- padding -->", 100)
 	js := "console.log('map');" + strings.Repeat("//", 2000)
 	built := fstest.MapFS{
-		"web/dist/index.html":             {Data: []byte(page)},
-		"web/dist/favicon.svg":            {Data: []byte("<svg/>")},
-		"web/dist/assets/app-AB12.js":     {Data: []byte(js)},
-		"web/dist-placeholder/index.html": {Data: []byte("not built")},
+		"dist/index.html":             {Data: []byte(page)},
+		"dist/favicon.svg":            {Data: []byte("<svg/>")},
+		"dist/assets/app-AB12.js":     {Data: []byte(js)},
+		"dist-placeholder/index.html": {Data: []byte("not built")},
 	}
-	unbuilt := fstest.MapFS{"web/dist-placeholder/index.html": {Data: []byte("map not built: run make build")}}
+	unbuilt := fstest.MapFS{"dist-placeholder/index.html": {Data: []byte("map not built: run make build")}}
 	type answer struct {
 		status                  int
 		ctype, cache, bodyStart string
@@ -107,7 +109,7 @@ func TestWebRoutes(t *testing.T) {
 	})
 
 	t.Run("no index", func(t *testing.T) {
-		if err := (&Server{}).webRoutesFrom(echo.New(), fstest.MapFS{"web/dist-placeholder/x.txt": {Data: []byte("x")}}); err == nil {
+		if err := (&Server{}).webRoutesFrom(echo.New(), fstest.MapFS{"dist-placeholder/x.txt": {Data: []byte("x")}}); err == nil {
 			t.Error("webRoutesFrom with no index.html: no error")
 		}
 	})
@@ -115,7 +117,7 @@ func TestWebRoutes(t *testing.T) {
 
 // The embedded files always hold a page: the bundle, or the committed placeholder.
 func TestWebEmbedded(t *testing.T) {
-	files, err := webSite(webFiles)
+	files, err := webSite(web.Files)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // ErrCorrupt is returned when stored rows do not decode.

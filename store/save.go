@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 )
 
 // Save writes release d into the workspace in one transaction, replacing a release of the same name,

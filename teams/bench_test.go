@@ -13,7 +13,7 @@ import (
 	"pcnmap/fixtures"
 	"pcnmap/geo"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/teams"
 )
 

@@ -20,7 +20,7 @@ import (
 	"pcnmap/fixtures"
 	"pcnmap/geo"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/teams"
 )
 

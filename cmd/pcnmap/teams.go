@@ -16,7 +16,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/store"
 	"pcnmap/teams"
 )

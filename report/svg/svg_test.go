@@ -13,7 +13,7 @@ import (
 
 	"pcnmap/fixtures"
 	"pcnmap/geo"
-	"pcnmap/overlap/nhs"
+	"pcnmap/nhs"
 	"pcnmap/tiles"
 )
 

@@ -7,7 +7,7 @@ import (
 
 // The documented figures of the national files (../shared/data/README.md). Skipped when the files
 // are absent, with -short and under the race detector (which makes them ten times slower and has
-// nothing to find there that the extracts do not exercise): run `go test ./overlap/nhs/`.
+// nothing to find there that the extracts do not exercise): run `go test ./nhs/`.
 func TestNationalRegistrations(t *testing.T) {
 	skipNational(t)
 	tests := map[string]struct {

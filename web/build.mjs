@@ -1,6 +1,6 @@
 // Bundles the map page into dist/: index.html, favicon.svg and assets/app-HASH.{js,css}.
 // `node build.mjs` builds once (minified); `node build.mjs --watch` rebuilds on change (not minified).
-// `make web` runs it after `npm ci`; the Go binary embeds dist/ (see ../web.go).
+// `make web` runs it after `npm ci`; the Go binary embeds dist/ (see embed.go).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile, copyFile, stat } from 'node:fs/promises';

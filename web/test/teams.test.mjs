@@ -3,7 +3,7 @@
 // choropleth, a team's PCN split, a what-if move and its score, saving it as a new set, the import
 // form, the URL, the phone layout. Every figure is checked against the API's own answer.
 //
-//   make e2e   (or, from server/web after make build: node --test test/teams.test.mjs)
+//   make e2e   (or, from web after make build: node --test test/teams.test.mjs)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

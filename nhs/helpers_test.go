@@ -14,7 +14,7 @@ import (
 )
 
 // nationalDir holds the national files; tests over them skip when it is absent.
-const nationalDir = "../../../shared/data"
+const nationalDir = "../../shared/data"
 
 func national(t testing.TB, name string) string {
 	t.Helper()

@@ -5,7 +5,7 @@
 // carry commas, colons, '>', '&', '%' and unicode, as real ones may. Every figure is checked against
 // the API's own answer.
 //
-//   make e2e   (or, from server/web after make build: node --test test/teammoves.test.mjs)
+//   make e2e   (or, from web after make build: node --test test/teammoves.test.mjs)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';

@@ -1,7 +1,7 @@
-// Command gen writes the small real extracts in overlap/nhs/testdata from the national files:
+// Command gen writes the small real extracts in nhs/testdata from the national files:
 // Trafford's GP practices, LSOAs and PCNs, plus a few practices whose PCN changed over time.
 //
-//	go run ./overlap/nhs/testdata/gen [-data ../shared/data] [-out overlap/nhs/testdata]
+//	go run ./nhs/testdata/gen [-data ../shared/data] [-out nhs/testdata]
 //
 // CSV lines are copied byte for byte (byte-order mark, CRLF and quoting included); workbook cells
 // keep their header text and their type (the 2019 release stores dates as numbers, 2022 as text).
@@ -25,7 +25,7 @@ import (
 
 var (
 	dataDir = flag.String("data", "../shared/data", "directory holding the national files")
-	outDir  = flag.String("out", "overlap/nhs/testdata", "directory to write the extracts to")
+	outDir  = flag.String("out", "nhs/testdata", "directory to write the extracts to")
 )
 
 // Practices outside Trafford whose ePCN history has several rows: moves between PCNs, a practice
