@@ -1,0 +1,333 @@
+package neighbourhoods
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"pcnmap/teams"
+)
+
+// Config says how hard to search.
+type Config struct {
+	Seed uint64
+	// Effort is the number of annealing proposals per block (default 400); the search is
+	// deterministic for a seed when it ends by effort, not by TimeLimit.
+	Effort int
+	// TimeLimit bounds the search (0: none); the plan reached by then is returned.
+	TimeLimit time.Duration
+	// Start, when set, is the set to improve instead of a construction: each block starts in the team
+	// holding most of it, and only moves that improve the band or the score are made.
+	Start *teams.Set
+	// Name is the name of the set the plan is returned as.
+	Name string
+}
+
+// Neighbourhood is one neighbourhood of a plan.
+type Neighbourhood struct {
+	Name       string
+	Unit       string // the nesting unit's code ("" with no nesting)
+	Registered float64
+	Blocks     []string // block codes, sorted
+	// Violation says how and why it breaks the band ("" when it is within).
+	Violation string
+}
+
+// Move is a block that changed neighbourhood from the starting set.
+type Move struct {
+	Block, From, To string
+}
+
+// Plan is a designed partition with its figures.
+type Plan struct {
+	Set            *teams.Set
+	Neighbourhoods []Neighbourhood
+	Band           Band
+	// Score is the alignment score; Construction the score of the starting plan before the local
+	// search; Bound a true upper bound of the score under the band and nesting (see Bound).
+	Score, Construction, Bound float64
+	// Outside is by how many residents the neighbourhoods miss the band, summed; ConstructionOutside
+	// the same for the construction (or the starting set).
+	Outside, ConstructionOutside float64
+	// Boundary is the length of boundary between neighbourhoods in km (the compactness tie-breaker).
+	Boundary float64
+	// Moves lists, with Config.Start, the blocks moved from the starting set.
+	Moves []Move
+	// Iterations of the annealing out of Budget; TimedOut when the time limit or context ended it.
+	Iterations, Budget int
+	TimedOut           bool
+	Elapsed            time.Duration
+}
+
+// Design makes a plan: a construction grown from PCN cores and brought into the band by improving
+// moves (or cfg.Start as it is), then the local search.
+func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
+	t0 := time.Now()
+	var deadline time.Time
+	if cfg.TimeLimit > 0 {
+		deadline = t0.Add(cfg.TimeLimit)
+	}
+	if cfg.Effort <= 0 {
+		cfg.Effort = 400
+	}
+	var of, unit []int32
+	var start []int32
+	if cfg.Start != nil {
+		var err error
+		if of, unit, err = pr.fromSet(cfg.Start); err != nil {
+			return nil, err
+		}
+		start = slices.Clone(of)
+	} else {
+		of, unit = pr.construct()
+	}
+	s := newState(pr, of, unit)
+	plan := &Plan{Band: pr.Band}
+	if cfg.Start == nil {
+		// The construction ends with a descent into the band, so that it is a plan of the same
+		// constraints as the search's.
+		var st searchStats
+		s.descend(ctx, false, &st)
+	}
+	plan.Construction, plan.ConstructionOutside = s.sumMax()/max(pr.Total, 1), s.viol
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6e62686473))
+	st := s.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, cfg.Start != nil)
+	plan.Iterations, plan.Budget, plan.TimedOut = st.Iterations, st.Budget, st.TimedOut
+	if cfg.Start != nil {
+		plan.Budget = 0
+	}
+	pr.finish(plan, s, cfg, start)
+	plan.Bound = pr.UpperBound()
+	plan.Elapsed = time.Since(t0)
+	return plan, ctx.Err()
+}
+
+// fromSet places each block in the team of set holding most of its LSOAs' weight × residents;
+// blocks no team holds join a neighbouring team. Teams are split by unit: a team crossing units
+// becomes one neighbourhood per unit. A team's part that is not connected stays so: the search only
+// moves blocks, and reports it.
+func (pr *Problem) fromSet(set *teams.Set) (of, unit []int32, err error) {
+	w := make([]map[int]float64, len(pr.Blocks)) // block → team → residents
+	code := map[string]int32{}                   // LSOA code → block
+	lsoa := map[string]int32{}                   // LSOA code → dataset LSOA
+	for i, b := range pr.Blocks {
+		for _, l := range b.LSOAs {
+			code[pr.d.LSOAs[l].Code] = int32(i)
+			lsoa[pr.d.LSOAs[l].Code] = l
+		}
+	}
+	for t, team := range set.Teams {
+		for _, lw := range team.LSOAs {
+			b, ok := code[lw.LSOA]
+			if !ok {
+				continue
+			}
+			if w[b] == nil {
+				w[b] = map[int]float64{}
+			}
+			w[b][t] += lw.Weight * float64(pr.d.LSOAs[lsoa[lw.LSOA]].Registered)
+		}
+	}
+	team := make([]int, len(pr.Blocks))
+	covered := 0
+	for b := range pr.Blocks {
+		team[b] = -1
+		best := 0.0
+		for t := range set.Teams {
+			if v := w[b][t]; v > best {
+				best, team[b] = v, t
+			}
+		}
+		if team[b] >= 0 {
+			covered++
+		}
+	}
+	if covered == 0 {
+		return nil, nil, fmt.Errorf("%w: set %q holds none of the region's %ss", ErrInput, set.Name, pr.Opt.Blocks)
+	}
+	for moved := true; moved; {
+		moved = false
+		for b := range pr.Blocks {
+			if team[b] >= 0 {
+				continue
+			}
+			for _, n := range pr.adj[b] {
+				if team[n.b] >= 0 && pr.Blocks[n.b].Unit == pr.Blocks[b].Unit {
+					team[b] = team[n.b]
+					moved = true
+					break
+				}
+			}
+		}
+	}
+	ids := map[[2]int]int32{}
+	of = make([]int32, len(pr.Blocks))
+	for b := range pr.Blocks {
+		t := team[b]
+		if t < 0 {
+			t = 0
+		}
+		key := [2]int{t, int(pr.Blocks[b].Unit)}
+		id, ok := ids[key]
+		if !ok {
+			id = int32(len(unit))
+			ids[key] = id
+			unit = append(unit, pr.Blocks[b].Unit)
+		}
+		of[b] = id
+	}
+	return of, unit, nil
+}
+
+// finish names the neighbourhoods (unit name and a number, by their first block code), builds the
+// set, the violations and, from a start, the moves.
+func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32) {
+	n := len(s.unit)
+	blocks := make([][]int32, n)
+	for b, nb := range s.of {
+		blocks[nb] = append(blocks[nb], int32(b))
+	}
+	order := make([]int, 0, n)
+	for i := range blocks {
+		if len(blocks[i]) > 0 {
+			order = append(order, i)
+		}
+	}
+	first := func(i int) string { return pr.Blocks[blocks[i][0]].Code }
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(pr.Units[s.unit[a]].Name, pr.Units[s.unit[b]].Name), cmp.Compare(first(a), first(b)))
+	})
+	names := make([]string, n)
+	perUnit := map[int32]int{}
+	for _, i := range order {
+		perUnit[s.unit[i]]++
+		u := pr.Units[s.unit[i]]
+		if u.Code == "" {
+			names[i] = fmt.Sprintf("Neighbourhood %d", perUnit[s.unit[i]])
+		} else {
+			names[i] = fmt.Sprintf("%s %d", u.Name, perUnit[s.unit[i]])
+		}
+	}
+	name := cfg.Name
+	if name == "" {
+		name = "neighbourhoods"
+	}
+	set := &teams.Set{Name: name, Source: pr.describe(), Method: teams.MethodDesigned}
+	for _, i := range order {
+		nh := Neighbourhood{Name: names[i], Unit: pr.Units[s.unit[i]].Code, Registered: s.pop[i]}
+		team := teams.Team{Name: names[i]}
+		for _, b := range blocks[i] {
+			nh.Blocks = append(nh.Blocks, pr.Blocks[b].Code)
+			for _, l := range pr.Blocks[b].LSOAs {
+				team.LSOAs = append(team.LSOAs, teams.Weight{LSOA: pr.d.LSOAs[l].Code, Weight: 1})
+			}
+		}
+		slices.Sort(nh.Blocks)
+		slices.SortFunc(team.LSOAs, func(a, b teams.Weight) int { return cmp.Compare(a.LSOA, b.LSOA) })
+		if out := s.outside(s.pop[i]); out > 0 {
+			plan.Outside += out
+			u := pr.Units[s.unit[i]]
+			why := "the search found no arrangement of the blocks within the band here"
+			if u.Reason != "" {
+				why = u.Reason
+			} else if plan.TimedOut {
+				why = "the time limit ended the search before it met the band here"
+			}
+			dir := "below"
+			if s.pop[i] > pr.Band.Max {
+				dir = "above"
+			}
+			nh.Violation = fmt.Sprintf("%.0f residents, %s the band %v: %s", s.pop[i], dir, pr.Band, why)
+		}
+		plan.Neighbourhoods = append(plan.Neighbourhoods, nh)
+		set.Teams = append(set.Teams, team)
+	}
+	plan.Set = set
+	plan.Score = s.sumMax() / max(pr.Total, 1)
+	plan.Boundary = s.cut / 1000
+	if start != nil {
+		for b := range start {
+			if start[b] != s.of[b] {
+				plan.Moves = append(plan.Moves, Move{Block: pr.Blocks[b].Code, From: names[start[b]], To: names[s.of[b]]})
+			}
+		}
+	}
+}
+
+func (pr *Problem) describe() string {
+	nest := "no nesting"
+	if pr.Opt.Nest != 0 {
+		nest = "nested in " + pr.Opt.Nest.String()
+	}
+	where := "all blocks"
+	if pr.Opt.Within != "" {
+		where = pr.Opt.WithinKind.String() + ":" + pr.Opt.Within
+	}
+	return fmt.Sprintf("designed: %s, %s blocks, band %v, %d neighbourhoods, %s", where, pr.Opt.Blocks, pr.Band, pr.Count(), nest)
+}
+
+// UpperBound is a true upper bound of the score of any plan of the problem: for each PCN, the most
+// of its patients that one set of blocks of one unit within the band's upper limit could hold (a
+// fractional knapsack, so contiguity relaxed and a block allowed in part), summed, over the
+// region's PCN patients. A unit that cannot meet the band gets no limit (its whole population).
+// Every neighbourhood of a plan is such a set, so Σ_p max_N patients(N,p) cannot exceed it.
+func (pr *Problem) UpperBound() float64 {
+	type item struct {
+		v, w float64
+	}
+	per := make([]map[int32][]item, len(pr.PCNs)) // PCN → unit → items
+	for b := range pr.Blocks {
+		blk := &pr.Blocks[b]
+		for _, c := range blk.cells {
+			if per[c.pcn] == nil {
+				per[c.pcn] = map[int32][]item{}
+			}
+			per[c.pcn][blk.Unit] = append(per[c.pcn][blk.Unit], item{c.patients, blk.Registered})
+		}
+	}
+	var sum float64
+	for p := range per {
+		best := 0.0
+		for u, items := range per[p] {
+			limit := pr.Band.Max
+			if pr.Units[u].Reason != "" {
+				limit = pr.Units[u].Registered
+			}
+			slices.SortFunc(items, func(a, b item) int { return cmp.Compare(b.v*a.w, a.v*b.w) }) // v/w descending
+			var got, room = 0.0, limit
+			for _, it := range items {
+				if it.w <= room {
+					got += it.v
+					room -= it.w
+					continue
+				}
+				got += it.v * room / it.w
+				break
+			}
+			best = max(best, got)
+		}
+		sum += best
+	}
+	return min(1, sum/max(pr.Total, 1))
+}
+
+// Greedy is teams suggest on the plan's own blocks and count: the grouping of whole PCN territories,
+// with its score, for comparison.
+func (pr *Problem) Greedy(ctx context.Context, plan *Plan) (*teams.Set, float64, error) {
+	m, err := teams.NewModel(pr.d, plan.Set)
+	if err != nil {
+		return nil, 0, err
+	}
+	s, err := m.Suggest(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	gm, err := teams.NewModel(pr.d, s)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s, gm.Alignment(0).Score, nil
+}
