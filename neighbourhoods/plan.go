@@ -14,9 +14,10 @@ import (
 // Config says how hard to search.
 type Config struct {
 	Seed uint64
-	// Effort is the number of annealing proposals per block (default 400); the search is
-	// deterministic for a seed when it ends by effort, not by TimeLimit.
-	Effort int
+	// Effort is the number of annealing proposals per block and run (default 2000), Restarts the
+	// number of runs from the construction, each with its own stream of the seed, the best kept
+	// (default 3). The search is deterministic for a seed when it ends by effort, not by TimeLimit.
+	Effort, Restarts int
 	// TimeLimit bounds the search (0: none); the plan reached by then is returned.
 	TimeLimit time.Duration
 	// Start, when set, is the set to improve instead of a construction: each block starts in the team
@@ -71,7 +72,10 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 		deadline = t0.Add(cfg.TimeLimit)
 	}
 	if cfg.Effort <= 0 {
-		cfg.Effort = 400
+		cfg.Effort = 2000
+	}
+	if cfg.Restarts <= 0 {
+		cfg.Restarts = 3
 	}
 	var of, unit []int32
 	var start []int32
@@ -93,9 +97,29 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 		s.descend(ctx, false, &st)
 	}
 	plan.Construction, plan.ConstructionOutside = s.sumMax()/max(pr.Total, 1), s.viol
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6e62686473))
-	st := s.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, cfg.Start != nil)
-	plan.Iterations, plan.Budget, plan.TimedOut = st.Iterations, st.Budget, st.TimedOut
+	runs := max(1, cfg.Restarts)
+	if cfg.Start != nil {
+		runs = 1
+	}
+	var best *state
+	for r := 0; r < runs; r++ {
+		try := s
+		if r < runs-1 {
+			try = newState(pr, s.of, unit)
+		}
+		rng := rand.New(rand.NewPCG(cfg.Seed, 0x6e62686473+uint64(r)))
+		st := try.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, cfg.Start != nil)
+		plan.Iterations += st.Iterations
+		plan.Budget += st.Budget
+		plan.TimedOut = plan.TimedOut || st.TimedOut
+		if best == nil || better(try.viol, try.sumMax(), try.cut, best.viol, best.sumMax(), best.cut) {
+			best = try
+		}
+		if st.TimedOut {
+			break
+		}
+	}
+	s = best
 	if cfg.Start != nil {
 		plan.Budget = 0
 	}

@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// penalty is what one resident outside the band costs in the search's objective, in PCN patients: more
-// than a block's patients can gain, so the band is met first wherever the search can meet it.
-const penalty = 4
+// The weight of one resident outside the band in the annealing rises geometrically from lam0 to lam1
+// patients: at the end it is far more than a move's patients can gain, so the band is met first
+// wherever the search can meet it.
+const lam0, lam1 = 0.2, 100.0
 
 // state is an assignment of blocks to neighbourhoods with the sums the objective needs, kept up to
 // date move by move.
@@ -224,11 +225,12 @@ type searchStats struct {
 // anneal runs simulated annealing from s for budget proposed moves (or until deadline or ctx), then a
 // descent to a local optimum, and leaves s at the best state seen. A proposal picks a block at
 // random and one of its neighbours in another neighbourhood of the same unit; it is refused when it
-// would empty or disconnect the block's neighbourhood. The objective is aligned patients − penalty
-// × residents outside the band − a small weight × cut metres; the band's weight rises from a twentieth
-// of penalty to all of it by half-way, so the early search may cross the band, and the temperature
-// falls geometrically from a fifth of a block's mean residents to a hundredth of a patient (tuned on
-// the fixture: hotter or colder starts scored lower). The final descent
+// would empty or disconnect the block's neighbourhood. The objective is aligned patients − λ ×
+// residents outside the band − a small weight × cut metres. λ rises from lam0 to lam1, so the
+// early search may cross the band and the late search cannot, and the temperature falls
+// geometrically from a fifth of a block's mean residents to a hundredth of a patient (both tuned on
+// Greater Manchester: a fixed λ of 4 left a plan outside the band, hotter or colder starts scored
+// lower). The final descent
 // compares states lexicographically (band, score, compactness). With keep, moves that only
 // shorten the boundary are not taken and the annealing is skipped: improving a given set with
 // few moves.
@@ -286,7 +288,7 @@ func (s *state) anneal(ctx context.Context, rng *rand.Rand, budget int, deadline
 		}
 		dv, ds, dc := s.delta(b, to)
 		frac := float64(i) / float64(budget)
-		lambda := penalty * math.Min(1, 0.05+2*frac) // the band is let slip early on
+		lambda := lam0 * math.Pow(lam1/lam0, frac) // the band is let slip early on
 		gain := ds - lambda*dv - mu*dc
 		temp := t0 * math.Pow(t1/t0, frac)
 		if gain < 0 && rng.Float64() >= math.Exp(gain/temp) {

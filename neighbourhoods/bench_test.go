@@ -1,0 +1,163 @@
+package neighbourhoods
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"pcnmap/fixtures"
+	"pcnmap/nhs"
+	"pcnmap/overlap"
+)
+
+func national(b *testing.B) *overlap.Dataset {
+	b.Helper()
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
+		b.Skip("national data absent:", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// BenchmarkICB designs Greater Manchester ICB (E54000057, ~1,700 LSOAs) at the defaults: LSOA blocks,
+// 30k–50k, nested in local authorities, the default effort and time limit.
+func BenchmarkICB(b *testing.B) {
+	d := national(b)
+	opt := Options{WithinKind: nhs.KindICB, Within: "E54000057"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var plan *Plan
+	for i := 0; i < b.N; i++ {
+		pr, err := Build(d, d.LSOAPolygons, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if plan, err = pr.Design(context.Background(), Config{Seed: 1, TimeLimit: 30 * time.Second}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(plan.Score, "score")
+	b.ReportMetric(plan.Construction, "construction")
+	b.ReportMetric(plan.Bound, "bound")
+	b.ReportMetric(float64(len(plan.Neighbourhoods)), "neighbourhoods")
+}
+
+// BenchmarkEngland designs every ICB of England twice, two at a time on the machine's cores: under
+// the band and nesting (the defaults), and on teams suggest's own terms (its count, its cap of 1.5 ×
+// the mean population, no nesting) against the greedy. It reports the wall time of the banded
+// designs, the mean gap to the bound, how many banded plans break the band, and how many plans fall
+// below the greedy or below their construction.
+func BenchmarkEngland(b *testing.B) {
+	d := national(b)
+	icbs := map[string]bool{}
+	for _, l := range d.LSOAs {
+		if c := l.Units[nhs.KindICB]; c != "" {
+			icbs[c] = true
+		}
+	}
+	var codes []string
+	for c := range icbs {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	type result struct {
+		code                       string
+		blocks, count, broken      int
+		score, construction, bound float64
+		greedyTerms, greedy        float64
+		elapsed, greedyElapsed     time.Duration
+		timedOut                   bool
+	}
+	for i := 0; i < b.N; i++ {
+		results := make([]result, len(codes))
+		run := func(j int) {
+			r := &results[j]
+			r.code = codes[j]
+			pr, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: r.code})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			plan, err := pr.Design(context.Background(), Config{Seed: 1, TimeLimit: 30 * time.Second})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			r.blocks, r.count, r.score, r.construction, r.bound, r.elapsed, r.timedOut = len(pr.Blocks), len(plan.Neighbourhoods), plan.Score, plan.Construction, plan.Bound, plan.Elapsed, plan.TimedOut
+			for _, n := range plan.Neighbourhoods {
+				if n.Violation != "" {
+					r.broken++
+				}
+			}
+			// The greedy's terms.
+			t0 := time.Now()
+			gp, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: r.code, NoNest: true, Count: r.count})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			gplan, err := gp.Design(context.Background(), Config{Seed: 1, TimeLimit: 30 * time.Second})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			r.greedyTerms = gplan.Score
+			if _, r.greedy, err = gp.Greedy(context.Background(), gplan); err != nil {
+				b.Log(r.code, "greedy:", err)
+				r.greedy = -1
+			}
+			r.greedyElapsed = time.Since(t0)
+		}
+		b.ResetTimer()
+		start := time.Now()
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range 2 {
+			wg.Go(func() {
+				for j := range next {
+					run(j)
+				}
+			})
+		}
+		for j := range codes {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+		wall := time.Since(start)
+		b.StopTimer()
+		var gap float64
+		var broken, belowGreedy, belowConstruction, timedOut int
+		var slowest time.Duration
+		for _, r := range results {
+			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy terms %.4f greedy %.4f",
+				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyTerms, r.greedy)
+			gap += r.bound - r.score
+			broken += r.broken
+			if r.greedyTerms < r.greedy-1e-9 {
+				belowGreedy++
+			}
+			if r.score < r.construction-1e-9 {
+				belowConstruction++
+			}
+			if r.timedOut {
+				timedOut++
+			}
+			slowest = max(slowest, r.elapsed)
+		}
+		b.ReportMetric(wall.Seconds(), "s_all_ICBs_both_designs")
+		b.ReportMetric(gap/float64(len(results)), "mean_gap_to_bound")
+		b.ReportMetric(float64(broken), "neighbourhoods_off_band")
+		b.ReportMetric(float64(belowGreedy), "ICBs_below_greedy")
+		b.ReportMetric(float64(belowConstruction), "ICBs_below_construction")
+		b.ReportMetric(float64(timedOut), "timed_out")
+		b.ReportMetric(slowest.Seconds(), "s_slowest_ICB")
+	}
+}
