@@ -356,7 +356,7 @@ func (pr *Problem) units() {
 }
 
 // adjacency: two blocks are adjacent when their outlines share a boundary segment (the same two
-// consecutive vertices, to about a centimetre); blocks that meet only at a point are not. The ONS
+// consecutive vertices, to 1e-6 degree, about 10 cm, so reprojected copies that differ in the last digits still match); blocks that meet only at a point are not. The ONS
 // generalised boundaries are drawn as one topology, so neighbours share their vertices. Within each
 // nesting unit, any part of the graph cut off from the rest (an island, or a block whose neighbours
 // are all in other units) is then linked to the nearest block of the rest by their points, smallest
@@ -479,7 +479,7 @@ func (pr *Problem) link(blocks []int32) {
 }
 
 func round(p orb.Point) [2]int64 {
-	return [2]int64{int64(math.Round(p[0] * 1e7)), int64(math.Round(p[1] * 1e7))}
+	return [2]int64{int64(math.Round(p[0] * 1e6)), int64(math.Round(p[1] * 1e6))}
 }
 
 // metres is the distance between two WGS84 points, equirectangular (good to well under 1% at
@@ -588,4 +588,29 @@ func (pr *Problem) Count() int {
 		n += u.Count
 	}
 	return n
+}
+
+// ParseWithin reads a region, KIND:CODE (e.g. icb:E54000057); "" is every block.
+func ParseWithin(s string) (nhs.Kind, string, error) {
+	if s == "" {
+		return nhs.KindUnset, "", nil
+	}
+	k, code, ok := strings.Cut(s, ":")
+	if !ok || strings.TrimSpace(code) == "" {
+		return nhs.KindUnset, "", fmt.Errorf("%w: region %q is not KIND:CODE (e.g. icb:E54000057, la:E08000009)", ErrInput, s)
+	}
+	kind, err := ParseKind(strings.TrimSpace(k))
+	if err != nil {
+		return nhs.KindUnset, "", err
+	}
+	return kind, strings.TrimSpace(code), nil
+}
+
+// ParseNest reads the nesting: "none", or a unit kind ("la", "sub-icb", …).
+func ParseNest(s string) (kind nhs.Kind, none bool, err error) {
+	if s == "none" {
+		return nhs.KindUnset, true, nil
+	}
+	kind, err = ParseKind(s)
+	return kind, false, err
 }
