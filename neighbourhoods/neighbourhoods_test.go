@@ -418,3 +418,63 @@ func TestTraffordGolden(t *testing.T) {
 		t.Errorf("plan differs from %s (go test ./neighbourhoods -update to accept):\n%s", path, got)
 	}
 }
+
+// TestStart improves Trafford's four localities (2017) under a 40k–90k band: the plan keeps four
+// neighbourhoods, lists exactly the LSOAs it moved, and is no worse than the localities.
+func TestStart(t *testing.T) {
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := imp.Set
+	pr, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindLA, Within: "E08000009", Band: Band{Min: 40000, Max: 90000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pr.Design(context.Background(), Config{Seed: 1, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Neighbourhoods) != len(start.Teams) {
+		t.Fatalf("%d neighbourhoods from a start of %d teams", len(plan.Neighbourhoods), len(start.Teams))
+	}
+	// The moves are the LSOAs whose team changed: compare the two sets by their LSOAs' partners.
+	was := map[string]string{}
+	for _, tm := range start.Teams {
+		for _, w := range tm.LSOAs {
+			was[w.LSOA] = tm.Name
+		}
+	}
+	moved := map[string]bool{}
+	for _, m := range plan.Moves {
+		moved[m.Block] = true
+	}
+	for i, tm := range plan.Set.Teams {
+		if tm.Name != start.Teams[i].Name {
+			t.Errorf("neighbourhood %d is %q, want the starting team's name %q", i, tm.Name, start.Teams[i].Name)
+		}
+		for _, w := range tm.LSOAs {
+			if (was[w.LSOA] != tm.Name) != moved[w.LSOA] {
+				t.Errorf("%s in %s, was in %q, listed as moved: %v", w.LSOA, tm.Name, was[w.LSOA], moved[w.LSOA])
+			}
+		}
+	}
+	for _, m := range plan.Moves {
+		if was[m.Block] != m.From {
+			t.Errorf("move %+v: %s was in %q", m, m.Block, was[m.Block])
+		}
+	}
+	before := score(d, start)
+	if plan.Score < before-1e-9 && plan.Outside >= plan.ConstructionOutside {
+		t.Errorf("score %.4f below the localities' %.4f with no gain in the band", plan.Score, before)
+	}
+	t.Logf("localities %.4f → %.4f with %d moves; outside the band %.0f → %.0f", before, plan.Score, len(plan.Moves), plan.ConstructionOutside, plan.Outside)
+}

@@ -79,9 +79,11 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 	}
 	var of, unit []int32
 	var start []int32
+	var startNames []string
+	var startOrder []int
 	if cfg.Start != nil {
 		var err error
-		if of, unit, err = pr.fromSet(cfg.Start); err != nil {
+		if of, unit, startNames, startOrder, err = pr.fromSet(cfg.Start); err != nil {
 			return nil, err
 		}
 		start = slices.Clone(of)
@@ -123,7 +125,7 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 	if cfg.Start != nil {
 		plan.Budget = 0
 	}
-	pr.finish(plan, s, cfg, start)
+	pr.finish(plan, s, cfg, start, startNames, startOrder)
 	plan.Bound = pr.UpperBound()
 	plan.Elapsed = time.Since(t0)
 	return plan, ctx.Err()
@@ -133,7 +135,7 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 // blocks no team holds join a neighbouring team. Teams are split by unit: a team crossing units
 // becomes one neighbourhood per unit. A team's part that is not connected stays so: the search only
 // moves blocks, and reports it.
-func (pr *Problem) fromSet(set *teams.Set) (of, unit []int32, err error) {
+func (pr *Problem) fromSet(set *teams.Set) (of, unit []int32, names []string, order []int, err error) {
 	w := make([]map[int]float64, len(pr.Blocks)) // block → team → residents
 	code := map[string]int32{}                   // LSOA code → block
 	lsoa := map[string]int32{}                   // LSOA code → dataset LSOA
@@ -170,7 +172,7 @@ func (pr *Problem) fromSet(set *teams.Set) (of, unit []int32, err error) {
 		}
 	}
 	if covered == 0 {
-		return nil, nil, fmt.Errorf("%w: set %q holds none of the region's %ss", ErrInput, set.Name, pr.Opt.Blocks)
+		return nil, nil, nil, nil, fmt.Errorf("%w: set %q holds none of the region's %ss", ErrInput, set.Name, pr.Opt.Blocks)
 	}
 	for moved := true; moved; {
 		moved = false
@@ -200,15 +202,28 @@ func (pr *Problem) fromSet(set *teams.Set) (of, unit []int32, err error) {
 			id = int32(len(unit))
 			ids[key] = id
 			unit = append(unit, pr.Blocks[b].Unit)
+			names = append(names, set.Teams[t].Name)
+			order = append(order, t)
 		}
 		of[b] = id
 	}
-	return of, unit, nil
+	// A team split by the nesting becomes one neighbourhood per unit, named with the unit.
+	perTeam := map[string]int{}
+	for _, n := range names {
+		perTeam[n]++
+	}
+	for i, n := range names {
+		if perTeam[n] > 1 {
+			names[i] = fmt.Sprintf("%s (%s)", n, pr.Units[unit[i]].Name)
+		}
+	}
+	return of, unit, names, order, nil
 }
 
-// finish names the neighbourhoods (unit name and a number, by their first block code), builds the
+// finish names the neighbourhoods (unit name and a number, by their first block code; a start's
+// teams keep their names), builds the
 // set, the violations and, from a start, the moves.
-func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32) {
+func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32, startNames []string, startOrder []int) {
 	n := len(s.unit)
 	blocks := make([][]int32, n)
 	for b, nb := range s.of {
@@ -222,6 +237,9 @@ func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32) {
 	}
 	first := func(i int) string { return pr.Blocks[blocks[i][0]].Code }
 	slices.SortFunc(order, func(a, b int) int {
+		if startOrder != nil { // a start's teams keep their order
+			return cmp.Or(cmp.Compare(startOrder[a], startOrder[b]), cmp.Compare(pr.Units[s.unit[a]].Name, pr.Units[s.unit[b]].Name))
+		}
 		return cmp.Or(cmp.Compare(pr.Units[s.unit[a]].Name, pr.Units[s.unit[b]].Name), cmp.Compare(first(a), first(b)))
 	})
 	names := make([]string, n)
@@ -229,7 +247,9 @@ func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32) {
 	for _, i := range order {
 		perUnit[s.unit[i]]++
 		u := pr.Units[s.unit[i]]
-		if u.Code == "" {
+		if startNames != nil {
+			names[i] = startNames[i]
+		} else if u.Code == "" {
 			names[i] = fmt.Sprintf("Neighbourhood %d", perUnit[s.unit[i]])
 		} else {
 			names[i] = fmt.Sprintf("%s %d", u.Name, perUnit[s.unit[i]])
@@ -255,8 +275,11 @@ func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32) {
 			plan.Outside += out
 			u := pr.Units[s.unit[i]]
 			why := "the search found no arrangement of the blocks within the band here"
-			if u.Reason != "" {
+			k := float64(perUnit[s.unit[i]])
+			if mean := u.Registered / k; u.Reason != "" {
 				why = u.Reason
+			} else if mean < pr.Band.Min || mean > pr.Band.Max {
+				why = fmt.Sprintf("%s has %.0f residents in %.0f neighbourhood(s), %.0f on average, outside the band", u.Name, u.Registered, k, mean)
 			} else if plan.TimedOut {
 				why = "the time limit ended the search before it met the band here"
 			}

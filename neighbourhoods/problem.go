@@ -534,12 +534,15 @@ func (pr *Problem) counts() error {
 			kmax = min(kmax, int(math.Floor(u.Registered/b.Min+1e-9)))
 		}
 		if kmin > kmax {
-			// No k fits: the nearest, by the residents left outside the band.
-			k := kmax
-			if k < 1 || u.Registered/float64(kmin)-b.Max < 0 || (b.Min-u.Registered/float64(max(k, 1)) > u.Registered/float64(kmin)-b.Max) {
-				k = kmin
+			// No k fits: the one leaving fewest residents outside the band.
+			off := func(k int) float64 {
+				mean := u.Registered / float64(k)
+				return float64(k) * max(b.Min-mean, mean-b.Max, 0)
 			}
-			k = max(1, min(k, len(u.Blocks)))
+			k := max(1, min(kmin, len(u.Blocks)))
+			if alt := max(1, min(kmax, len(u.Blocks))); off(alt) < off(k) {
+				k = alt
+			}
 			u.Reason = fmt.Sprintf("%s has %.0f residents: %d neighbourhood(s) would average %.0f, and no number of neighbourhoods fits %v", u.Name, u.Registered, k, u.Registered/float64(k), b)
 			lo[i], hi[i] = k, k
 			continue
