@@ -478,3 +478,83 @@ func TestStart(t *testing.T) {
 	}
 	t.Logf("localities %.4f → %.4f with %d moves; outside the band %.0f → %.0f", before, plan.Score, len(plan.Moves), plan.ConstructionOutside, plan.Outside)
 }
+
+// TestAssess reads a designed Trafford plan back as any set: residents add up to the region, the
+// figures agree with the plan, and each practice's straddle matches a count from the rows.
+func TestAssess(t *testing.T) {
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindLA, Within: "E08000009"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pr.Design(context.Background(), Config{Seed: 1, Effort: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Assess(d, plan.Set, 0.01, Band{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(a.Score-plan.Score) > 1e-9 {
+		t.Errorf("assessed score %.6f, plan %.6f", a.Score, plan.Score)
+	}
+	var reg float64
+	for i, n := range a.Neighbourhoods {
+		reg += n.Registered
+		if n.Registered != plan.Neighbourhoods[i].Registered || n.InBand != (plan.Neighbourhoods[i].Violation == "") {
+			t.Errorf("%s: %.0f residents, in band %v; plan says %.0f, %q", n.Name, n.Registered, n.InBand, plan.Neighbourhoods[i].Registered, plan.Neighbourhoods[i].Violation)
+		}
+		if len(n.LAs) != 1 || n.LAs[0].Code != "E08000009" || math.Abs(n.LAs[0].Share-1) > 1e-9 {
+			t.Errorf("%s: LAs %+v, want all of Trafford", n.Name, n.LAs)
+		}
+		if n.Urban < 0 || n.Urban > 1 {
+			t.Errorf("%s: urban share %v", n.Name, n.Urban)
+		}
+		if len(n.PCNs) == 0 || n.PCNs[0].Code != n.Dominant {
+			t.Errorf("%s: PCNs %+v, dominant %s", n.Name, n.PCNs, n.Dominant)
+		}
+	}
+	var want int64
+	for _, l := range d.LSOAs {
+		if l.Units[nhs.KindLA] == "E08000009" {
+			want += l.Registered
+		}
+	}
+	if int64(reg) != want {
+		t.Errorf("residents %.0f, Trafford has %d", reg, want)
+	}
+	// Straddle from the rows: a practice's patients in Trafford outside its PCN's main neighbourhood.
+	team := map[string]string{}
+	for _, tm := range plan.Set.Teams {
+		for _, w := range tm.LSOAs {
+			team[w.LSOA] = tm.Name
+		}
+	}
+	mainOf := map[string]string{}
+	for _, p := range a.PCNs {
+		mainOf[p.Code] = p.Main
+	}
+	in, home := map[string]float64{}, map[string]float64{}
+	for _, r := range d.Rows {
+		pr := d.Practices[r.Practice]
+		tm, ok := team[d.LSOAs[r.LSOA].Code]
+		if pr.PCN == overlap.NoPCN || !ok {
+			continue
+		}
+		in[pr.Code] += float64(r.Patients)
+		if tm == mainOf[d.PCNs[pr.PCN].Code] {
+			home[pr.Code] += float64(r.Patients)
+		}
+	}
+	if len(a.Practices) != len(in) {
+		t.Errorf("%d practices assessed, %d have patients in Trafford", len(a.Practices), len(in))
+	}
+	for _, s := range a.Practices {
+		if want := 1 - home[s.Code]/in[s.Code]; math.Abs(s.Straddle-want) > 1e-9 || s.Patients != in[s.Code] {
+			t.Errorf("practice %s: straddle %.4f of %.0f, want %.4f of %.0f", s.Code, s.Straddle, s.Patients, want, in[s.Code])
+		}
+	}
+}

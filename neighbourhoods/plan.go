@@ -100,15 +100,27 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 	}
 	plan.Construction, plan.ConstructionOutside = s.sumMax()/max(pr.Total, 1), s.viol
 	runs := max(1, cfg.Restarts)
+	// The runs start in turn from the construction, from teams suggest's grouping (so that the plan
+	// is at least as good as the greedy wherever that grouping can be made a plan), and from a
+	// balanced start that meets the band; each start is first brought to a local optimum.
+	starts := []*state{s}
 	if cfg.Start != nil {
 		runs = 1
+	} else {
+		if g := pr.greedyStart(ctx, s.of, unit); g != nil {
+			starts = append(starts, newState(pr, g, unit))
+		}
+		if b := pr.balanced(unit); !slices.Contains(b, -1) {
+			starts = append(starts, newState(pr, b, unit))
+		}
+		for _, st := range starts[1:] {
+			var ss searchStats
+			st.descend(ctx, false, &ss)
+		}
 	}
 	var best *state
 	for r := 0; r < runs; r++ {
-		try := s
-		if r < runs-1 {
-			try = newState(pr, s.of, unit)
-		}
+		try := newState(pr, starts[r%len(starts)].of, unit)
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0x6e62686473+uint64(r)))
 		st := try.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, cfg.Start != nil)
 		plan.Iterations += st.Iterations
@@ -361,9 +373,191 @@ func (pr *Problem) UpperBound() float64 {
 	return min(1, sum/max(pr.Total, 1))
 }
 
+// maxGreedy is the most PCN territories Greedy and the greedy start take on: teams suggest costs
+// the cube of their number (a second for about 300).
+const maxGreedy = 300
+
+// territories counts the PCNs dominating some block.
+func (pr *Problem) territories() int {
+	seen := map[int32]bool{}
+	for _, b := range pr.Blocks {
+		best, bp := 0.0, int32(-1)
+		for _, c := range b.cells {
+			if c.patients > best {
+				best, bp = c.patients, c.pcn
+			}
+		}
+		if bp >= 0 {
+			seen[bp] = true
+		}
+	}
+	return len(seen)
+}
+
+// asSet is the assignment as a set of teams, one per neighbourhood, of whole LSOAs.
+func (pr *Problem) asSet(of []int32, n int) *teams.Set {
+	set := &teams.Set{Name: "plan", Method: teams.MethodDesigned, Teams: make([]teams.Team, n)}
+	for b, nb := range of {
+		for _, l := range pr.Blocks[b].LSOAs {
+			set.Teams[nb].LSOAs = append(set.Teams[nb].LSOAs, teams.Weight{LSOA: pr.d.LSOAs[l].Code, Weight: 1})
+		}
+	}
+	for t := range set.Teams {
+		set.Teams[t].Name = fmt.Sprint(t)
+	}
+	return set
+}
+
+// greedyStart is teams suggest's grouping at the construction's count, cut by the units and made
+// contiguous: the parts of a team other than its most populous join, block by block, the
+// neighbouring neighbourhood they share most boundary with. It is nil when the greedy cannot run,
+// or when cutting it by the units does not give each unit its count.
+func (pr *Problem) greedyStart(ctx context.Context, of, unit []int32) []int32 {
+	if pr.territories() > maxGreedy {
+		return nil
+	}
+	m, err := teams.NewModel(pr.d, pr.asSet(of, len(unit)))
+	if err != nil {
+		return nil
+	}
+	gs, err := m.Suggest(ctx)
+	if err != nil {
+		return nil
+	}
+	teamOf := map[string]int{}
+	for t, tm := range gs.Teams {
+		for _, w := range tm.LSOAs {
+			teamOf[w.LSOA] = t
+		}
+	}
+	ids := map[[2]int]int32{}
+	var gunit []int32
+	g := make([]int32, len(pr.Blocks))
+	for b, blk := range pr.Blocks {
+		votes := map[int]float64{}
+		for _, l := range blk.LSOAs {
+			votes[teamOf[pr.d.LSOAs[l].Code]] += float64(pr.d.LSOAs[l].Registered) + 1e-9
+		}
+		t, best := 0, -1.0
+		for tt, v := range votes {
+			if v > best || (v == best && tt < t) {
+				t, best = tt, v
+			}
+		}
+		key := [2]int{t, int(blk.Unit)}
+		id, ok := ids[key]
+		if !ok {
+			id = int32(len(gunit))
+			ids[key] = id
+			gunit = append(gunit, blk.Unit)
+		}
+		g[b] = id
+	}
+	perUnit := make([]int, len(pr.Units))
+	for _, u := range gunit {
+		perUnit[u]++
+	}
+	for u := range pr.Units {
+		if perUnit[u] != pr.Units[u].Count {
+			return nil
+		}
+	}
+	// Keep each neighbourhood's most populous connected part.
+	keep := make([]bool, len(pr.Blocks))
+	done := make([]bool, len(pr.Blocks))
+	bestPop := make([]float64, len(gunit))
+	var bestPart = make([][]int32, len(gunit))
+	for s := range pr.Blocks {
+		if done[s] {
+			continue
+		}
+		part := []int32{int32(s)}
+		done[s] = true
+		var pop float64
+		for q := 0; q < len(part); q++ {
+			pop += pr.Blocks[part[q]].Registered
+			for _, n := range pr.adj[part[q]] {
+				if !done[n.b] && g[n.b] == g[s] {
+					done[n.b] = true
+					part = append(part, n.b)
+				}
+			}
+		}
+		if pop > bestPop[g[s]] || bestPart[g[s]] == nil {
+			bestPop[g[s]], bestPart[g[s]] = pop, part
+		}
+	}
+	for _, part := range bestPart {
+		for _, b := range part {
+			keep[b] = true
+		}
+	}
+	for moved := true; moved; {
+		moved = false
+		for b := range pr.Blocks {
+			if keep[b] {
+				continue
+			}
+			shared := map[int32]float64{}
+			for _, n := range pr.adj[b] {
+				if keep[n.b] && pr.Blocks[n.b].Unit == pr.Blocks[b].Unit {
+					shared[g[n.b]] += n.length + 1e-9
+				}
+			}
+			to, most := int32(-1), -1.0
+			for nb, l := range shared {
+				if l > most || (l == most && nb < to) {
+					to, most = nb, l
+				}
+			}
+			if to >= 0 {
+				g[b], keep[b], moved = to, true, true
+			}
+		}
+	}
+	for b := range keep {
+		if !keep[b] {
+			return nil
+		}
+	}
+	// The neighbourhoods are numbered as the construction's are: by unit, in the order of unit.
+	if !slices.Equal(sortedUnits(gunit), sortedUnits(unit)) {
+		return nil
+	}
+	return renumber(g, gunit, unit)
+}
+
+func sortedUnits(u []int32) []int32 {
+	c := slices.Clone(u)
+	slices.Sort(c)
+	return c
+}
+
+// renumber maps neighbourhood ids numbered with units gunit onto ids numbered with units unit
+// (the same multiset), so that a state with unit can hold them.
+func renumber(g []int32, gunit, unit []int32) []int32 {
+	free := map[int32][]int32{}
+	for id, u := range unit {
+		free[u] = append(free[u], int32(id))
+	}
+	to := make([]int32, len(gunit))
+	for id, u := range gunit {
+		to[id] = free[u][0]
+		free[u] = free[u][1:]
+	}
+	out := make([]int32, len(g))
+	for b, id := range g {
+		out[b] = to[id]
+	}
+	return out
+}
+
 // Greedy is teams suggest on the plan's own blocks and count: the grouping of whole PCN territories,
 // with its score, for comparison.
 func (pr *Problem) Greedy(ctx context.Context, plan *Plan) (*teams.Set, float64, error) {
+	if n := pr.territories(); n > maxGreedy {
+		return nil, 0, fmt.Errorf("%w: teams suggest skipped: %d PCN territories (its cost grows with the cube; the limit is %d)", ErrInput, n, maxGreedy)
+	}
 	m, err := teams.NewModel(pr.d, plan.Set)
 	if err != nil {
 		return nil, 0, err

@@ -643,3 +643,95 @@ func (pr *Problem) split(blocks []int32) (a, b []int32) {
 	}
 	return grown, parts[big]
 }
+
+// balanced is a start that ignores PCNs and meets the band: in each unit, neighbourhoods are grown
+// one after another from the unassigned block farthest from the unit's centre, taking the frontier
+// block nearest the seed until they hold the unit's mean population; the last takes the rest, and
+// any pocket left cut off joins a neighbourhood it touches. It helps where the PCN territories are
+// far from the band (large rural PCNs, or many small ones).
+func (pr *Problem) balanced(unit []int32) []int32 {
+	of := make([]int32, len(pr.Blocks))
+	for i := range of {
+		of[i] = -1
+	}
+	ids := map[int32][]int32{} // unit → its neighbourhood ids, in order
+	for id, u := range unit {
+		ids[u] = append(ids[u], int32(id))
+	}
+	for u := range pr.Units {
+		un := &pr.Units[u]
+		mine := ids[int32(u)]
+		if len(mine) == 0 {
+			continue
+		}
+		target := un.Registered / float64(len(mine))
+		var cx, cy float64
+		for _, b := range un.Blocks {
+			cx += pr.Blocks[b].Point[0]
+			cy += pr.Blocks[b].Point[1]
+		}
+		cx /= float64(len(un.Blocks))
+		cy /= float64(len(un.Blocks))
+		for i, id := range mine {
+			seed, far := int32(-1), -1.0
+			for _, b := range un.Blocks {
+				if of[b] >= 0 {
+					continue
+				}
+				p := pr.Blocks[b].Point
+				if d := (p[0]-cx)*(p[0]-cx) + (p[1]-cy)*(p[1]-cy); d > far {
+					seed, far = b, d
+				}
+			}
+			if seed < 0 {
+				break
+			}
+			of[seed] = id
+			got := pr.Blocks[seed].Registered
+			frontier := map[int32]bool{}
+			add := func(b int32) {
+				for _, n := range pr.adj[b] {
+					if of[n.b] < 0 && pr.Blocks[n.b].Unit == int32(u) {
+						frontier[n.b] = true
+					}
+				}
+			}
+			add(seed)
+			last := i == len(mine)-1
+			sp := pr.Blocks[seed].Point
+			for len(frontier) > 0 && (last || got < target) {
+				next, near := int32(-1), math.Inf(1)
+				for b := range frontier {
+					p := pr.Blocks[b].Point
+					d := (p[0]-sp[0])*(p[0]-sp[0]) + (p[1]-sp[1])*(p[1]-sp[1])
+					if d < near || (d == near && b < next) {
+						next, near = b, d
+					}
+				}
+				delete(frontier, next)
+				if of[next] >= 0 {
+					continue
+				}
+				of[next] = id
+				got += pr.Blocks[next].Registered
+				add(next)
+			}
+		}
+		// Pockets: join a touching neighbourhood, in passes.
+		for moved := true; moved; {
+			moved = false
+			for _, b := range un.Blocks {
+				if of[b] >= 0 {
+					continue
+				}
+				for _, n := range pr.adj[b] {
+					if of[n.b] >= 0 && pr.Blocks[n.b].Unit == int32(u) {
+						of[b], moved = of[n.b], true
+						break
+					}
+				}
+			}
+		}
+	}
+	return of
+}
