@@ -122,7 +122,7 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 	for r := 0; r < runs; r++ {
 		try := newState(pr, starts[r%len(starts)].of, unit)
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0x6e62686473+uint64(r)))
-		st := try.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, cfg.Start != nil)
+		st := try.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, cfg.Start != nil, lam0, lam1)
 		plan.Iterations += st.Iterations
 		plan.Budget += st.Budget
 		plan.TimedOut = plan.TimedOut || st.TimedOut
@@ -131,6 +131,19 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 		}
 		if st.TimedOut {
 			break
+		}
+	}
+	if best.viol > 1e-6 && !plan.TimedOut && cfg.Start == nil {
+		// A repair run from the best plan: no move may leave more residents outside the band, and
+		// the walk among equally banded plans lets slack travel to where it is missing.
+		try := newState(pr, best.of, unit)
+		rng := rand.New(rand.NewPCG(cfg.Seed, 0x72657061697200))
+		st := try.anneal(ctx, rng, cfg.Effort*len(pr.Blocks), deadline, false, 1e4, 1e4)
+		plan.Iterations += st.Iterations
+		plan.Budget += st.Budget
+		plan.TimedOut = plan.TimedOut || st.TimedOut
+		if better(try.viol, try.sumMax(), try.cut, best.viol, best.sumMax(), best.cut) {
+			best = try
 		}
 	}
 	s = best

@@ -230,11 +230,11 @@ type searchStats struct {
 // early search may cross the band and the late search cannot, and the temperature falls
 // geometrically from a fifth of a block's mean residents to a hundredth of a patient (both tuned on
 // Greater Manchester: a fixed λ of 4 left a plan outside the band, hotter or colder starts scored
-// lower). The final descent
-// compares states lexicographically (band, score, compactness). With keep, moves that only
-// shorten the boundary are not taken and the annealing is skipped: improving a given set with
-// few moves.
-func (s *state) anneal(ctx context.Context, rng *rand.Rand, budget int, deadline time.Time, keep bool) searchStats {
+// lower); the repair run holds λ at a height where no move may leave more residents outside the
+// band, so it walks among equally banded plans. The final descent compares states
+// lexicographically (band, score, compactness). With keep, moves that only shorten the boundary
+// are not taken and the annealing is skipped: improving a given set with few moves.
+func (s *state) anneal(ctx context.Context, rng *rand.Rand, budget int, deadline time.Time, keep bool, l0, l1 float64) searchStats {
 	pr := s.pr
 	st := searchStats{Budget: budget}
 	nb := len(pr.Blocks)
@@ -288,7 +288,7 @@ func (s *state) anneal(ctx context.Context, rng *rand.Rand, budget int, deadline
 		}
 		dv, ds, dc := s.delta(b, to)
 		frac := float64(i) / float64(budget)
-		lambda := lam0 * math.Pow(lam1/lam0, frac) // the band is let slip early on
+		lambda := l0 * math.Pow(l1/l0, frac) // the band is let slip early on
 		gain := ds - lambda*dv - mu*dc
 		temp := t0 * math.Pow(t1/t0, frac)
 		if gain < 0 && rng.Float64() >= math.Exp(gain/temp) {
