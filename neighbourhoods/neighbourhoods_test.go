@@ -558,3 +558,65 @@ func TestAssess(t *testing.T) {
 		}
 	}
 }
+
+// TestRealign checks every proposed move on Trafford's localities by applying the moves so far to
+// the release's membership and measuring the set again from scratch.
+func TestRealign(t *testing.T) {
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moves, err := Realign(context.Background(), d, imp.Set, 0.01, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(moves) == 0 {
+		t.Fatal("no moves proposed")
+	}
+	m0, err := teams.NewModel(d, imp.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := m0.Alignment(0).Score
+	var applied []overlap.Membership
+	for i, mv := range moves {
+		applied = append(applied, mv.Membership)
+		after, err := d.WithMembership(applied)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := teams.NewModel(after, imp.Set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m.Alignment(0).Score
+		if math.Abs(got-mv.After) > 1e-9 || math.Abs(mv.Before-prev) > 1e-9 || mv.After <= mv.Before {
+			t.Errorf("move %d %+v: score %.6f → %.6f, recomputed %.6f → %.6f", i, mv.Membership, mv.Before, mv.After, prev, got)
+		}
+		from, _ := after.PCN(mv.From)
+		to, _ := after.PCN(mv.To)
+		if after.PCNs[from].ListSize != mv.FromList[1] || after.PCNs[to].ListSize != mv.ToList[1] {
+			t.Errorf("move %d: list sizes %v %v, recomputed %d %d", i, mv.FromList, mv.ToList, after.PCNs[from].ListSize, after.PCNs[to].ListSize)
+		}
+		if mv.Small != (mv.FromList[1] < SmallPCN) {
+			t.Errorf("move %d: small flag %v for %d", i, mv.Small, mv.FromList[1])
+		}
+		t.Logf("%s %s → %s: %.4f → %.4f, lists %v %v, main %v %v", mv.Practice, mv.From, mv.To, mv.Before, mv.After, mv.FromList, mv.ToList, mv.FromMain, mv.ToMain)
+		prev = got
+	}
+	// The original release is untouched.
+	if again := m0.Alignment(0).Score; math.Abs(again-moves[0].Before) > 1e-12 {
+		t.Errorf("the release changed: score %.6f, was %.6f", again, moves[0].Before)
+	}
+	if _, err := d.WithMembership([]overlap.Membership{{Practice: moves[0].Practice, From: moves[0].To, To: moves[0].From}}); !errors.Is(err, overlap.ErrMembership) {
+		t.Errorf("moving a practice from a PCN it is not in: %v, want ErrMembership", err)
+	}
+}
