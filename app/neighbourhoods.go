@@ -99,3 +99,21 @@ func regionBound(d *overlap.Dataset, kind nhs.Kind, code string) orb.Bound {
 	}
 	return b
 }
+
+// AssessNeighbourhoods reads the stored set name of release d as a neighbourhood plan.
+func AssessNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, t float64, band neighbourhoods.Band) (*neighbourhoods.Assessment, error) {
+	s, err := w.LoadTeams(ctx, d.Release, name)
+	if err != nil {
+		return nil, err
+	}
+	return neighbourhoods.Assess(d, s, t, band)
+}
+
+// RealignNeighbourhoods proposes up to max practice → PCN moves raising the stored set's score.
+func RealignNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, t float64, max int) ([]neighbourhoods.PracticeMove, error) {
+	s, err := w.LoadTeams(ctx, d.Release, name)
+	if err != nil {
+		return nil, err
+	}
+	return neighbourhoods.Realign(ctx, d, s, t, max)
+}

@@ -2,8 +2,11 @@ package neighbourhoods
 
 import (
 	"cmp"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"slices"
+	"strconv"
 
 	"pcnmap/nhs"
 	"pcnmap/overlap"
@@ -186,4 +189,28 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		a.Practices = append(a.Practices, Straddle{Code: pr.Code, Name: pr.Name, PCN: d.PCNs[pr.PCN].Code, Patients: in[i], Straddle: max(0, 1-home[i]/in[i])})
 	}
 	return a, nil
+}
+
+// WriteCSV writes the LSOA → neighbourhood table ICBs exchange: lsoa,neighbourhood,weight, one row per
+// LSOA and team holding it, in team then LSOA order. Works for any set of LSOAs or areas.
+func WriteCSV(w io.Writer, set *teams.Set) error {
+	if set.Method == teams.MethodPractice {
+		return fmt.Errorf("%w: set %q is practice-based: it holds no LSOAs", ErrInput, set.Name)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"lsoa", "neighbourhood", "weight"}); err != nil {
+		return fmt.Errorf("neighbourhoods: write csv: %w", err)
+	}
+	for _, tm := range set.Teams {
+		for _, lw := range tm.LSOAs {
+			if err := cw.Write([]string{lw.LSOA, tm.Name, strconv.FormatFloat(lw.Weight, 'f', -1, 64)}); err != nil {
+				return fmt.Errorf("neighbourhoods: write csv: %w", err)
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("neighbourhoods: write csv: %w", err)
+	}
+	return nil
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +18,9 @@ import (
 // neighbourhoodCommands are the subcommands of pcnmap neighbourhoods.
 var neighbourhoodCommands = []command{
 	{"design", "design contiguous neighbourhoods within a size band, nested in local authorities, aligned with PCNs", runNeighbourhoodsDesign},
+	{"assess", "read any footprint set as a neighbourhood plan: band, PCNs, authorities, urban share, straddling practices", runNeighbourhoodsAssess},
+	{"realign", "propose the practice → PCN moves that most raise a set's alignment", runNeighbourhoodsRealign},
+	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight)", runNeighbourhoodsExport},
 }
 
 func runNeighbourhoods(ctx context.Context, e *env, args []string) error {
@@ -144,4 +150,184 @@ func greedyText(ds *app.Design) string {
 		return "none, " + strings.TrimPrefix(ds.GreedyNote, "teams: invalid input: ")
 	}
 	return fmt.Sprintf("%.4f", ds.Greedy)
+}
+
+func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "neighbourhoods assess", "--db W.db --set NAME [--release R] [--threshold 1%] [--size 30k-50k]\n\n"+
+		"Per neighbourhood: registered residents and the band check, the PCNs holding at least the threshold\n"+
+		"with their shares, the dominant PCN's share, the local authorities, the urban share; per PCN the\n"+
+		"neighbourhoods its patients live in and its main share; per practice its straddle (the share of its\n"+
+		"patients living outside its PCN's main neighbourhood), largest first.")
+	db, release, set := setFlags(fs)
+	threshold := thresholdFlag(fs, "share of a neighbourhood's residents a PCN must hold to be listed")
+	size := fs.String("size", "30k-50k", "size `band` to check, MIN-MAX registered residents")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set"); err != nil {
+		return err
+	}
+	band, err := neighbourhoods.ParseBand(*size)
+	if err != nil {
+		return fmt.Errorf("%w: neighbourhoods assess: --size: %v", errUsage, err)
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	d, err := w.Load(ctx, *release)
+	if err != nil {
+		return err
+	}
+	a, err := app.AssessNeighbourhoods(ctx, w, d, *set, float64(*threshold), band)
+	if err != nil {
+		return err
+	}
+	out := e.stdout
+	fmt.Fprintf(out, "set %q: score %.4f, coverage %.4f, band %v\n", a.Set, a.Score, a.Coverage, a.Band)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "neighbourhood\tresidents\tband\tdominant\tshare\turban\tlocal authorities\tPCNs")
+	for _, n := range a.Neighbourhoods {
+		band := "within"
+		if !n.InBand {
+			band = "outside"
+		}
+		var las, pcns []string
+		for _, u := range n.LAs {
+			las = append(las, fmt.Sprintf("%s %.0f%%", u.Name, 100*u.Share))
+		}
+		for _, p := range n.PCNs {
+			pcns = append(pcns, fmt.Sprintf("%s %.0f%%", p.Code, 100*p.Share))
+		}
+		urban := "-"
+		if n.Urban >= 0 {
+			urban = fmt.Sprintf("%.0f%%", 100*n.Urban)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\t%s\t%s\t%s\n", n.Name, n.Registered, band, n.Dominant, n.DominantShare, urban, strings.Join(las, ", "), strings.Join(pcns, ", "))
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	listed := map[string]bool{} // PCNs holding at least the threshold of some neighbourhood
+	for _, n := range a.Neighbourhoods {
+		for _, p := range n.PCNs {
+			listed[p.Code] = true
+		}
+	}
+	fmt.Fprintln(tw, "pcn\tlist_size\tmain\tmain_share\tneighbourhoods")
+	for _, p := range a.PCNs {
+		if !listed[p.Code] {
+			continue // a distant PCN with a handful of residents here
+		}
+		var ns []string
+		for _, n := range p.Neighbourhoods {
+			ns = append(ns, fmt.Sprintf("%s %.0f%%", n.Name, 100*n.Share))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.3f\t%s\n", p.Code, p.ListSize, p.Main, p.MainShare, strings.Join(ns, ", "))
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
+	straddle := slices.Clone(a.Practices)
+	slices.SortFunc(straddle, func(x, y neighbourhoods.Straddle) int {
+		return cmp.Or(cmp.Compare(y.Straddle*y.Patients, x.Straddle*x.Patients), cmp.Compare(x.Code, y.Code))
+	})
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "practice\tpcn\tpatients_in_set\tstraddle")
+	for _, s := range straddle {
+		if s.Patients < 100 {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.3f\n", s.Code, s.PCN, s.Patients, s.Straddle)
+	}
+	return tw.Flush()
+}
+
+func runNeighbourhoodsRealign(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "neighbourhoods realign", "--db W.db --set NAME [--release R] [--max-moves 10] [--threshold 1%]\n\n"+
+		"Proposes the practice → PCN moves (a practice joining a PCN present in its main neighbourhood) that\n"+
+		"most raise the set's alignment score, one after another, each with its effect on the score, both\n"+
+		"PCNs' list sizes (! marks a PCN left under 30,000) and their main neighbourhoods. Nothing is stored:\n"+
+		"try a move with pcnmap teams whatif --move-practice CODE:FROM:TO.")
+	db, release, set := setFlags(fs)
+	threshold := thresholdFlag(fs, "share of the practice's main neighbourhood a PCN must hold to be a candidate")
+	maxMoves := fs.Int("max-moves", 10, "at most `K` moves")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set"); err != nil {
+		return err
+	}
+	if *maxMoves < 1 {
+		return fmt.Errorf("%w: neighbourhoods realign: --max-moves %d: at least 1", errUsage, *maxMoves)
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	d, err := w.Load(ctx, *release)
+	if err != nil {
+		return err
+	}
+	moves, err := app.RealignNeighbourhoods(ctx, w, d, *set, float64(*threshold), *maxMoves)
+	if err != nil {
+		return err
+	}
+	if len(moves) == 0 {
+		_, err := fmt.Fprintln(e.stdout, "no practice → PCN move raises the score")
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "practice\tfrom\tto\tneighbourhood\tscore\tfrom_list\tto_list\tfrom_main\tto_main")
+	for _, m := range moves {
+		small := ""
+		if m.Small {
+			small = " !"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4f → %.4f\t%d → %d%s\t%d → %d\t%s → %s\t%s → %s\n", m.Practice, m.From, m.To, m.Neighbourhood,
+			m.Before, m.After, m.FromList[0], m.FromList[1], small, m.ToList[0], m.ToList[1], m.FromMain[0], m.FromMain[1], m.ToMain[0], m.ToMain[1])
+	}
+	return tw.Flush()
+}
+
+func runNeighbourhoodsExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv --out FILE\n\n"+
+		"Writes any footprint set of LSOAs or areas as the LSOA → neighbourhood CSV: lsoa,neighbourhood,weight,\n"+
+		"one row per LSOA and neighbourhood holding it.")
+	db, release, set := setFlags(fs)
+	format := fs.String("format", "csv", "`format`: csv")
+	out := fs.String("out", "", "output `file`")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "db", "set", "out"); err != nil {
+		return err
+	}
+	if *format != "csv" {
+		return fmt.Errorf("%w: neighbourhoods export: --format %q: only csv is written yet", errUsage, *format)
+	}
+	w, err := store.Open(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	s, err := w.LoadTeams(ctx, *release, *set)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("neighbourhoods export: %w", err)
+	}
+	err = neighbourhoods.WriteCSV(f, s)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(*out)
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "wrote %s: %d neighbourhoods\n", *out, len(s.Teams))
+	return err
 }
