@@ -28,9 +28,9 @@ type DesignRequest struct {
 type Design struct {
 	Problem *neighbourhoods.Problem
 	Plan    *neighbourhoods.Plan
-	// Greedy is teams suggest's score at the plan's count over its blocks; GreedyNote says why
-	// there is none (fewer PCN territories than neighbourhoods).
-	Greedy     float64
+	// Greedy is teams suggest at the plan's count over its blocks; GreedyNote says why there is
+	// none (fewer PCN territories than neighbourhoods).
+	Greedy     *neighbourhoods.GreedyResult
 	GreedyNote string
 }
 
@@ -65,10 +65,8 @@ func DesignNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Da
 		return nil, err
 	}
 	out := &Design{Problem: pr, Plan: plan}
-	if _, g, err := pr.Greedy(ctx, plan); err != nil {
+	if out.Greedy, err = pr.Greedy(ctx, plan); err != nil {
 		out.GreedyNote = err.Error()
-	} else {
-		out.Greedy = g
 	}
 	if req.SaveAs != "" {
 		plan.Set.ImportedAt = req.Now.UTC().Truncate(time.Second)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -565,23 +566,39 @@ func renumber(g []int32, gunit, unit []int32) []int32 {
 	return out
 }
 
+// GreedyResult is teams suggest's grouping at a plan's count.
+type GreedyResult struct {
+	Set   *teams.Set
+	Score float64
+	// Largest and Smallest are its teams' registered residents: the greedy's cap of 1.5 × the mean
+	// is soft (when no touching pair fits under it, it merges the smallest pair), so Largest can
+	// exceed it.
+	Largest, Smallest float64
+}
+
 // Greedy is teams suggest on the plan's own blocks and count: the grouping of whole PCN territories,
 // with its score, for comparison.
-func (pr *Problem) Greedy(ctx context.Context, plan *Plan) (*teams.Set, float64, error) {
+func (pr *Problem) Greedy(ctx context.Context, plan *Plan) (*GreedyResult, error) {
 	if n := pr.territories(); n > maxGreedy {
-		return nil, 0, fmt.Errorf("%w: teams suggest skipped: %d PCN territories (its cost grows with the cube; the limit is %d)", ErrInput, n, maxGreedy)
+		return nil, fmt.Errorf("%w: teams suggest skipped: %d PCN territories (its cost grows with the cube; the limit is %d)", ErrInput, n, maxGreedy)
 	}
 	m, err := teams.NewModel(pr.d, plan.Set)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	s, err := m.Suggest(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	gm, err := teams.NewModel(pr.d, s)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	return s, gm.Alignment(0).Score, nil
+	al := gm.Alignment(0)
+	g := &GreedyResult{Set: s, Score: al.Score, Smallest: math.Inf(1)}
+	for _, t := range al.Teams {
+		g.Largest = max(g.Largest, t.Registered)
+		g.Smallest = min(g.Smallest, t.Registered)
+	}
+	return g, nil
 }

@@ -149,7 +149,7 @@ func greedyText(ds *app.Design) string {
 	if ds.GreedyNote != "" {
 		return "none, " + strings.TrimPrefix(ds.GreedyNote, "teams: invalid input: ")
 	}
-	return fmt.Sprintf("%.4f", ds.Greedy)
+	return fmt.Sprintf("%.4f, teams of %.0f to %.0f residents", ds.Greedy.Score, ds.Greedy.Smallest, ds.Greedy.Largest)
 }
 
 func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
