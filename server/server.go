@@ -24,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"pcnmap/app"
 	"pcnmap/geo"
 	"pcnmap/overlap"
 	"pcnmap/store"
@@ -212,11 +213,7 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		if s.layers, err = newLayerSet(ctx, s.d, layerBoundaries); err != nil {
 			return nil, err
 		}
-		features := make([]geo.Feature, len(s.d.Areas))
-		for i := range s.d.Areas {
-			features[i] = s.d.Areas[i].Feature
-		}
-		s.idx = geo.NewIndex(features)
+		s.idx = app.AreaIndex(s.d)
 		s.search = newSearch(s.d)
 		if data.Workspace != nil {
 			s.teams = newTeamSets(data.Workspace, s.d)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"pcnmap/app"
 	"pcnmap/geo"
 	"pcnmap/overlap"
 	"pcnmap/store"
@@ -34,11 +35,10 @@ import (
 type teamSets struct {
 	ws      *store.Workspace
 	d       *overlap.Dataset
+	app     *app.Teams // the use cases: import, load, what-if, save
 	entries *memo[teamKey, *teamEntry]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
 	dissolver func() *dissolver
-	// index is the release's side of every set's model, built on the first set resolved.
-	index func() *teams.Index
 }
 
 type teamKey struct {
@@ -48,9 +48,8 @@ type teamKey struct {
 
 func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
-		ws: ws, d: d, entries: newMemo[teamKey, *teamEntry](8),
+		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8),
 		dissolver: sync.OnceValue(func() *dissolver { return newDissolver(d.Areas) }),
-		index:     sync.OnceValue(func() *teams.Index { return teams.NewIndex(d) }),
 	}
 }
 
@@ -96,11 +95,7 @@ func (ts *teamSets) get(ctx context.Context, name string) (*teamEntry, error) {
 		if info == nil {
 			return nil, fmt.Errorf("%w: no team set %q in release %s", errNotFound, clip(name), ts.d.Release)
 		}
-		set, err := ts.ws.LoadTeams(ctx, ts.d.Release, name)
-		if err != nil {
-			return nil, err
-		}
-		m, err := ts.index().Model(set)
+		set, m, err := ts.app.Load(ctx, name)
 		if err != nil {
 			return nil, err
 		}
@@ -605,21 +600,13 @@ func (s *Server) handleWhatIf(c echo.Context) error {
 	if req.SaveAs == "" {
 		return s.writeJSON(c, out, false)
 	}
-	set := edited.Set()
-	set.Name, set.Source, set.Method = req.SaveAs, name, teams.MethodEdited
-	set.ImportedAt = time.Now().UTC().Truncate(time.Second)
-	for i := range set.Teams {
-		set.Teams[i].Geom = nil // an edited set is drawn from its areas
-	}
-	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {
+	if _, err := s.teams.app.SaveEdited(ctx, edited, req.SaveAs, name); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, location(req.SaveAs))
 	return s.writeJSONStatus(c, http.StatusCreated, out)
 }
 
-// whatIf applies the moves in order to a clone of the set's model and returns the alignment before
-// and after, with the moved model.
 // alignmentKey names one encoding of a set's alignment: at threshold t, with every part or the teams only.
 type alignmentKey struct {
 	t         float64
@@ -629,11 +616,13 @@ type alignmentKey struct {
 // whatIf applies moves to a clone of the set's model and gives the alignment before and after them,
 // at threshold t; teamsOnly leaves out the per-PCN split and the matrix (see WhatIfDetail).
 func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64, teamsOnly bool) (WhatIf, *teams.Model, error) {
-	m := e.model.Clone()
+	mvs := make([]app.Move, len(moves))
 	for i, mv := range moves {
-		if err := m.Move(strings.ToUpper(strings.TrimSpace(mv.Code)), mv.From, mv.To); err != nil {
-			return WhatIf{}, nil, fmt.Errorf("move %d: %w", i+1, err)
-		}
+		mvs[i] = app.Move(mv)
+	}
+	m, err := app.WhatIf(e.model, mvs)
+	if err != nil {
+		return WhatIf{}, nil, err
 	}
 	before, err := e.before.get(alignmentKey{t, teamsOnly}, func() ([]byte, error) {
 		b, err := json.Marshal(s.alignment(name, e.model.Alignment(t), teamsOnly))

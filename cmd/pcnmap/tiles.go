@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/app"
 	"pcnmap/server"
 	"pcnmap/tiles"
 )
@@ -52,7 +53,7 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	start := time.Now()
-	d, err := loadRelease(ctx, *db, *release)
+	d, err := app.Load(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
