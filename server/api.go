@@ -178,7 +178,7 @@ func (s *Server) area(a int, t float64) Area {
 	if m.Dominant != overlap.NoPCN {
 		out.Dominant = &PCNRef{d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name}
 	}
-	if ar.Units[kindRurality] != "" {
+	if ar.Units[nhs.KindRurality] != "" {
 		u := ar.Urban()
 		out.Urban = &u
 	}
@@ -252,7 +252,7 @@ func (s *Server) pcn(p int, t, core float64) PCN {
 			return
 		}
 		a := &d.Areas[cell.Area]
-		dom := s.layers.dominant[cell.Area] == int32(p)
+		dom := s.layers.Dominant[cell.Area] == int32(p)
 		serves := d.Serves(cell, t)
 		out.AreasAny++
 		anyBBox = anyBBox.extend(a.Bound)

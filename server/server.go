@@ -26,6 +26,7 @@ import (
 
 	"pcnmap/app"
 	"pcnmap/geo"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/tiles"
@@ -164,7 +165,7 @@ type Server struct {
 	tkey      string  // its cache variant
 
 	d      *overlap.Dataset // nil when serving MBTiles
-	layers *layerSet        // nil when serving MBTiles
+	layers *layers.Set      // nil when serving MBTiles
 	idx    *geo.Index
 	search []searchEntry
 	mb     *mbSource // nil when serving a workspace
@@ -210,7 +211,7 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		return nil, errors.New("server: a workspace needs the Dataset of the release to serve")
 	case data.Dataset != nil:
 		s.d = data.Dataset
-		if s.layers, err = newLayerSet(ctx, s.d, layerBoundaries); err != nil {
+		if s.layers, err = layers.New(ctx, s.d, layers.Boundaries); err != nil {
 			return nil, err
 		}
 		s.idx = app.AreaIndex(s.d)

@@ -20,11 +20,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pcnmap/app"
-	"pcnmap/geo"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
-	"pcnmap/tiles"
 )
 
 // teamSets reads the team footprint sets of the served release from the workspace and keeps what is
@@ -38,7 +37,7 @@ type teamSets struct {
 	app     *app.Teams // the use cases: import, load, what-if, save
 	entries *memo[teamKey, *teamEntry]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
-	dissolver func() *dissolver
+	dissolver func() *layers.Dissolver
 }
 
 type teamKey struct {
@@ -49,7 +48,7 @@ type teamKey struct {
 func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
 		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8),
-		dissolver: sync.OnceValue(func() *dissolver { return newDissolver(d.Areas) }),
+		dissolver: sync.OnceValue(func() *layers.Dissolver { return layers.NewDissolver(d.Areas) }),
 	}
 }
 
@@ -64,7 +63,7 @@ type teamEntry struct {
 	// before holds the alignment as JSON per threshold: the "before" of every what-if on the set.
 	before *memo[alignmentKey, []byte]
 	// shapes are the team outlines of the teams layer, prepared on first use.
-	shapes    func() (teamShapes, error)
+	shapes    func() (layers.TeamShapes, error)
 	variantID string // set name and generation, for tile cache keys
 }
 
@@ -101,47 +100,15 @@ func (ts *teamSets) get(ctx context.Context, name string) (*teamEntry, error) {
 		}
 		e := &teamEntry{gen: gen, info: *info, set: set, model: m, areas: m.AreaTeams(),
 			variantID: name + "\x00" + strconv.FormatUint(gen, 10), before: newMemo[alignmentKey, []byte](4)}
-		e.shapes = sync.OnceValues(func() (teamShapes, error) { return ts.prepare(e) })
+		e.shapes = sync.OnceValues(func() (layers.TeamShapes, error) { return ts.prepare(e) })
 		return e, nil
 	})
 }
 
-// teamShapes are a set's outlines ready for tiles; team[i] is the team of shape i. shapes is nil when
-// no team holds any area.
-type teamShapes struct {
-	shapes *tiles.Shapes
-	team   []int
-}
-
-// prepare makes the tile shapes of a set: each team's polygon as imported, else (code lists, edited
-// and suggested sets) the outline of the areas whose patients it holds most of, dissolved along the
-// areas' shared edges.
-func (ts *teamSets) prepare(e *teamEntry) (teamShapes, error) {
-	var features []geo.Feature
-	var teamOf []int
-	for t, tm := range e.set.Teams {
-		if len(tm.Geom) > 0 {
-			features = append(features, geo.Feature{Code: tm.Name, Geom: tm.Geom, Bound: tm.Geom.Bound()})
-			teamOf = append(teamOf, t)
-		}
-	}
-	if len(features) == 0 {
-		team := make(map[int32]string, len(e.areas))
-		for _, at := range e.areas {
-			team[int32(at.Area)] = e.set.Teams[at.Team].Name
-		}
-		features = ts.dissolver().dissolveBy(func(a int32) string { return team[a] })
-		for _, f := range features {
-			t, _ := e.set.Team(f.Code)
-			teamOf = append(teamOf, t)
-		}
-	}
-	if len(features) == 0 {
-		return teamShapes{}, nil
-	}
-	// Not the request's context: the shapes are shared by every later request for the set.
-	sh, err := tiles.Prepare(context.Background(), features, tiles.Options{})
-	return teamShapes{sh, teamOf}, err
+// prepare makes the tile shapes of a set (see layers.PrepareTeams); not with the request's context:
+// the shapes are shared by every later request for the set.
+func (ts *teamSets) prepare(e *teamEntry) (layers.TeamShapes, error) {
+	return layers.PrepareTeams(context.Background(), ts.dissolver(), e.set, e.areas)
 }
 
 // The answers of the team routes.
