@@ -82,4 +82,3 @@ func checkDissolve(t *testing.T, d *overlap.Dataset) {
 		}
 	}
 }
-
