@@ -2,6 +2,7 @@ package geo
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"math"
@@ -126,7 +127,7 @@ func FuzzGPKGHeader(f *testing.F) {
 		if n > len(blob)/16 {
 			t.Fatalf("%d points from %d bytes", n, len(blob))
 		}
-		g, _, err := cleanFeature(mp, CRSWGS84, new(validator))
+		g, _, err := cleanFeature(context.Background(), mp, CRSWGS84, limits{DefaultMaxFeatures, DefaultMaxVertices, DefaultMaxHoles}, new(validator))
 		if err != nil {
 			return
 		}

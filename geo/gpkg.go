@@ -199,7 +199,7 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 	}
 	defer rows.Close()
 	var w wkbReader
-	out := newSink(crs)
+	out := newSink(crs, opt)
 	defer out.wait()
 	for i := 0; rows.Next(); i++ {
 		var code, nm sql.NullString
@@ -215,7 +215,9 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 		if err != nil {
 			return nil, featureErr(g.name, i, c, err)
 		}
-		out.add(Feature{Code: c, Name: strings.TrimSpace(nm.String), Geom: mp})
+		if err := out.add(Feature{Code: c, Name: strings.TrimSpace(nm.String), Geom: mp}); err != nil {
+			return nil, featureErr(g.name, i, c, err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, sqlErr(table, err)

@@ -313,7 +313,7 @@ func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 	codeCol, nameCol := db.column(codeField), db.column(nameField)
 
 	var r shpReader
-	out := newSink(crs)
+	out := newSink(crs, opt)
 	defer out.wait()
 	positions := make([]int, 0, count)
 	for i := 0; i < count; i++ {
@@ -331,7 +331,9 @@ func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 		if err != nil {
 			return nil, featureErr(name, i, code, err)
 		}
-		out.add(Feature{Code: code, Name: nm, Geom: mp})
+		if err := out.add(Feature{Code: code, Name: nm, Geom: mp}); err != nil {
+			return nil, featureErr(name, i, code, err)
+		}
 		positions = append(positions, i)
 	}
 	return out.layer(name, codeField, nameField, positions)
