@@ -226,7 +226,7 @@ func TestIndexComb(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 2000 {
 		p := orb.Point{rng.Float64()*1.2 - 0.1, rng.Float64()*1.8 - 0.6}
-		want := pointInRing(g[0][0], p) == inside
+		want := InRing(g[0][0], p) == Inside
 		if got := idx.Contains(0, p); got != want {
 			t.Fatalf("Contains(comb, %v) = %v, want %v", p, got, want)
 		}

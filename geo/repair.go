@@ -159,7 +159,7 @@ func repairOnce(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, err
 		}
 		best, bestArea := -1, 0.0
 		ss.around(h.Bound(), func(i int) bool {
-			if ss.locate(i, h) == outside {
+			if ss.locate(i, h) == Outside {
 				return true
 			}
 			if a := ringArea(shells[i]); best < 0 || a < bestArea {

@@ -46,7 +46,7 @@ func (s *ringSet) around(b orb.Bound, fn func(i int) bool) {
 }
 
 // locate is ringLocate(s.rings[i], r).
-func (s *ringSet) locate(i int, r orb.Ring) int {
+func (s *ringSet) locate(i int, r orb.Ring) Location {
 	return locateWith(s.ringIndex(i), s.rings[i], r)
 }
 
@@ -61,20 +61,20 @@ func (s *ringSet) ringIndex(i int) *ringIndex {
 }
 
 // locateWith is ringLocate through idx when there is one.
-func locateWith(idx *ringIndex, of, r orb.Ring) int {
+func locateWith(idx *ringIndex, of, r orb.Ring) Location {
 	if idx == nil {
 		return ringLocate(of, r)
 	}
 	for _, p := range r {
-		if l := idx.locate(p); l != boundary {
+		if l := idx.locate(p); l != OnBoundary {
 			return l
 		}
 	}
-	return boundary
+	return OnBoundary
 }
 
 // ringIndex is a ring's edges in a static interval tree over their y spans (sorted by their lower y,
-// read as an implicit balanced tree, with the highest y of each subtree), for pointInRing in
+// read as an implicit balanced tree, with the highest y of each subtree), for InRing in
 // O(log n + k) for the k edges a horizontal line through the point meets.
 type ringIndex struct {
 	segs []ringSeg
@@ -82,7 +82,7 @@ type ringIndex struct {
 }
 
 type ringSeg struct {
-	a, b   orb.Point // in the ring's order, so each edge is evaluated exactly as pointInRing does
+	a, b   orb.Point // in the ring's order, so each edge is evaluated exactly as InRing does
 	lo, hi float64
 }
 
@@ -108,16 +108,16 @@ func (t *ringIndex) build(lo, hi int) float64 {
 	return m
 }
 
-// locate is pointInRing through the index: the same per-edge rule, over the edges whose y span holds p.
-func (t *ringIndex) locate(p orb.Point) int {
+// locate is InRing through the index: the same per-edge rule, over the edges whose y span holds p.
+func (t *ringIndex) locate(p orb.Point) Location {
 	in, on := t.walk(0, len(t.segs), p, false)
 	switch {
 	case on:
-		return boundary
+		return OnBoundary
 	case in:
-		return inside
+		return Inside
 	}
-	return outside
+	return Outside
 }
 
 func (t *ringIndex) walk(lo, hi int, p orb.Point, in bool) (bool, bool) {
@@ -171,7 +171,7 @@ func nestedCtx(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
 			if i%256 == 255 && ctx.Err() != nil {
 				return false, ctx.Err()
 			}
-			if locateWith(outer, poly[0], h) == outside {
+			if locateWith(outer, poly[0], h) == Outside {
 				return false, nil
 			}
 			holes = append(holes, h)
@@ -189,7 +189,7 @@ func nestedCtx(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
 			if j == i || holePoly[j] != holePoly[i] {
 				return true
 			}
-			if hs.locate(j, h) == inside {
+			if hs.locate(j, h) == Inside {
 				ok = false
 			}
 			return ok
@@ -216,12 +216,12 @@ func nestedCtx(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
 				return false
 			}
 			// Is polygon j inside polygon i, and not in one of its holes?
-			if i == j || ps.locate(i, r) != inside {
+			if i == j || ps.locate(i, r) != Inside {
 				return true
 			}
 			inHole := false
 			hs.around(ps.bounds[j], func(k int) bool {
-				if holePoly[k] == i && hs.locate(k, r) != outside {
+				if holePoly[k] == i && hs.locate(k, r) != Outside {
 					inHole = true
 				}
 				return !inHole
