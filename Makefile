@@ -8,7 +8,7 @@ DB      ?= out/fixture.db
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go e2e bench fmt fixtures clean
+.PHONY: help build web run serve test test-go fuzz e2e bench fmt fixtures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,13 +40,16 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go e2e ## gofmt gate, go vet, every Go test with the race detector, then the map in headless chromium
+test: test-go fuzz e2e ## gofmt gate, go vet, every Go test with the race detector, a short fuzz pass, then the map in headless chromium
 
 test-go:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -timeout 12m ./...
+
+fuzz: ## every fuzz target for FUZZTIME (default 1s) each
+	GO=$(GO) bash .ci/fuzz.sh
 
 e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
 	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/*.test.mjs

@@ -1,4 +1,4 @@
-package server
+package tiles
 
 import (
 	"cmp"
@@ -8,40 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
-	"pcnmap/nhs"
-	"pcnmap/overlap"
 )
-
-const kindRurality = nhs.KindRurality
-
-// dissolveKinds are the context kinds whose outlines can be dissolved from the areas.
-var dissolveKinds = []nhs.Kind{nhs.KindNHSRegion, nhs.KindRegion, nhs.KindICB, nhs.KindSTP, nhs.KindSubICB, nhs.KindCCG, nhs.KindLA}
-
-// boundaries are the features of the boundaries layer: the ingested outlines and, for every other
-// context kind the areas were assigned to, each unit's outline dissolved from its areas. A dissolved
-// outline follows the areas' edges (an MSOA belongs to the unit where most of its residents live),
-// so it is the outline the area metrics were summed over, not the unit's legal boundary.
-func boundaries(d *overlap.Dataset) []boundary {
-	var out []boundary
-	ingested := map[string]bool{}
-	for _, b := range d.Boundaries {
-		out = append(out, boundary{Boundary: b})
-		ingested[b.Kind] = true
-	}
-	var dv *dissolver
-	for _, k := range dissolveKinds {
-		if ingested[k.String()] || len(d.Units[k]) == 0 {
-			continue
-		}
-		if dv == nil {
-			dv = newDissolver(d.Areas)
-		}
-		for _, f := range dv.dissolve(d, k) {
-			out = append(out, boundary{Boundary: overlap.Boundary{Kind: k.String(), Feature: f}, dissolved: true})
-		}
-	}
-	return out
-}
 
 // snap is the distance (degrees) within which two area vertices are taken to be the same: ONS
 // boundaries share their vertices, but reprojected copies differ in the last digits (see tiles).
@@ -52,7 +19,7 @@ const (
 
 // dissolver holds the areas' edges with their vertices identified across areas: every undirected
 // edge once, with the area on each side.
-type dissolver struct {
+type Dissolver struct {
 	pts   []orb.Point // vertex id → its coordinates
 	edges []edge
 }
@@ -64,8 +31,10 @@ type edge struct {
 	left, right int32
 }
 
-func newDissolver(areas []overlap.Area) *dissolver {
-	dv := &dissolver{}
+// NewDissolver finds the edges of the areas (features, by index), identifying vertices within snap of
+// each other across areas, for DissolveBy. The features are read, never modified.
+func NewDissolver(areas []geo.Feature) *Dissolver {
+	dv := &Dissolver{}
 	cells := map[[2]int64][]int32{}
 	vertex := func(p orb.Point) int32 {
 		c := [2]int64{int64(math.Floor(p[0] / snapCell)), int64(math.Floor(p[1] / snapCell))}
@@ -131,41 +100,46 @@ func newDissolver(areas []overlap.Area) *dissolver {
 	return dv
 }
 
-// dissolve returns the outline of every unit of kind k, named from d.Units, sorted by code.
-func (dv *dissolver) dissolve(d *overlap.Dataset, k nhs.Kind) []geo.Feature {
-	out := dv.dissolveBy(func(a int32) string { return d.Areas[a].Units[k] })
-	for i := range out {
-		out[i].Name = d.Units[k][out[i].Code]
-	}
-	return out
-}
-
-// dissolveBy returns the outline of every group of areas, group(a) naming area a's group ("" for
-// none; -1 is no area), as features whose Code is the group, sorted by it.
-func (dv *dissolver) dissolveBy(group func(a int32) string) []geo.Feature {
+// DissolveBy returns the outline of every group of areas, group(a) naming area a's group ("" for
+// none), as features whose Code is the group, sorted by it: exteriors anticlockwise, holes clockwise.
+func (dv *Dissolver) DissolveBy(group func(a int32) string) []geo.Feature {
 	unitOf := func(a int32) string {
 		if a < 0 {
 			return ""
 		}
 		return group(a)
 	}
-	// Directed boundary edges of each unit, with the unit on their left.
-	perUnit := map[string][][2]int32{}
-	for _, e := range dv.edges {
+	// The uses of each unit's boundary edges, with the unit on their left: e forwards, ^e backwards.
+	perUnit := map[string][]int32{}
+	for i, e := range dv.edges {
 		ul, ur := unitOf(e.left), unitOf(e.right)
 		if ul == ur {
 			continue
 		}
 		if ul != "" {
-			perUnit[ul] = append(perUnit[ul], [2]int32{e.a, e.b})
+			perUnit[ul] = append(perUnit[ul], int32(i))
 		}
 		if ur != "" {
-			perUnit[ur] = append(perUnit[ur], [2]int32{e.b, e.a})
+			perUnit[ur] = append(perUnit[ur], ^int32(i))
 		}
 	}
+	c := chainer{
+		start: func(ref int32) int32 {
+			if ref >= 0 {
+				return dv.edges[ref].a
+			}
+			return dv.edges[^ref].b
+		},
+		end: func(ref int32) int32 {
+			if ref >= 0 {
+				return dv.edges[ref].b
+			}
+			return dv.edges[^ref].a
+		},
+	}
 	out := make([]geo.Feature, 0, len(perUnit))
-	for code, edges := range perUnit {
-		mp := dv.polygons(edges)
+	for code, uses := range perUnit {
+		mp := dv.polygons(&c, uses)
 		if len(mp) == 0 {
 			continue
 		}
@@ -175,50 +149,22 @@ func (dv *dissolver) dissolveBy(group func(a int32) string) []geo.Feature {
 	return out
 }
 
-// polygons chains directed edges into rings and groups them into polygons: anticlockwise rings are
-// exteriors, clockwise ones holes of the smallest exterior around them. Edges that close no ring
-// (which only inconsistent input makes) are dropped.
-func (dv *dissolver) polygons(edges [][2]int32) orb.MultiPolygon {
-	slices.SortFunc(edges, func(x, y [2]int32) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
-	used := make([]bool, len(edges))
-	from := func(v int32) int {
-		i, _ := slices.BinarySearchFunc(edges, v, func(e [2]int32, v int32) int { return cmp.Compare(e[0], v) })
-		for ; i < len(edges) && edges[i][0] == v; i++ {
-			if !used[i] {
-				return i
-			}
-		}
-		return -1
-	}
+// polygons chains a unit's edge uses into rings (chainer) and groups them into polygons:
+// anticlockwise rings are exteriors, clockwise ones holes of the smallest exterior around them.
+func (dv *Dissolver) polygons(c *chainer, uses []int32) orb.MultiPolygon {
 	type ringArea struct {
 		ring orb.Ring
 		area float64
 	}
 	var outer, holes []ringArea
-	for start := range edges {
-		if used[start] {
-			continue
+	c.chain(uses, func(cyc []int32) {
+		ring := make(orb.Ring, 0, len(cyc)+1)
+		ring = append(ring, dv.pts[c.start(cyc[0])])
+		for _, ref := range cyc {
+			ring = append(ring, dv.pts[c.end(ref)])
 		}
-		used[start] = true
-		first := edges[start][0]
-		ring := orb.Ring{dv.pts[first]}
-		cur := edges[start][1]
-		closed := false
-		for range len(edges) {
-			ring = append(ring, dv.pts[cur])
-			if cur == first {
-				closed = true
-				break
-			}
-			j := from(cur)
-			if j < 0 {
-				break
-			}
-			used[j] = true
-			cur = edges[j][1]
-		}
-		if !closed || len(ring) < 4 {
-			continue
+		if len(ring) < 4 {
+			return
 		}
 		a := signedArea(ring)
 		switch {
@@ -227,7 +173,7 @@ func (dv *dissolver) polygons(edges [][2]int32) orb.MultiPolygon {
 		case a < 0:
 			holes = append(holes, ringArea{ring, -a})
 		}
-	}
+	})
 	slices.SortFunc(outer, func(x, y ringArea) int { return cmp.Compare(x.area, y.area) })
 	mp := make(orb.MultiPolygon, len(outer))
 	for i, o := range outer {
@@ -244,6 +190,91 @@ func (dv *dissolver) polygons(edges [][2]int32) orb.MultiPolygon {
 	return mp
 }
 
+// chainer is the package's one dissolve. Given the uses of a group's arcs in drawing orientation
+// (arc a forwards as a ≥ 0, backwards as ^a), it cancels opposite uses of the same arc, the edges
+// between members, and chains what is left, the group's boundary, into closed cycles. Coalescing
+// merges small areas at a zoom with it (on the simplified arcs), and Dissolver draws units' and
+// teams' outlines with it (on the areas' edges). start and end give a use's first and last vertex.
+// Its slices are reused from call to call.
+type chainer struct {
+	start, end func(ref int32) int32
+	dir        []int32 // what is left once opposite uses cancel
+	order      []int32 // indexes into dir, by start vertex
+	used       []bool
+	cyc        []int32
+}
+
+// chain sorts uses in place, cancels and chains them, and calls emit with each closed cycle (valid
+// during the call only). Pieces that close no cycle, which only inconsistent input makes, are left out.
+func (c *chainer) chain(uses []int32, emit func(cycle []int32)) {
+	arcOf := func(r int32) int32 {
+		if r < 0 {
+			return ^r
+		}
+		return r
+	}
+	slices.SortFunc(uses, func(x, y int32) int { return cmp.Compare(arcOf(x), arcOf(y)) })
+	c.dir = c.dir[:0]
+	for i := 0; i < len(uses); {
+		a := arcOf(uses[i])
+		j, net := i, 0
+		for ; j < len(uses) && arcOf(uses[j]) == a; j++ {
+			if uses[j] >= 0 {
+				net++
+			} else {
+				net--
+			}
+		}
+		for ; net > 0; net-- {
+			c.dir = append(c.dir, a)
+		}
+		for ; net < 0; net++ {
+			c.dir = append(c.dir, ^a)
+		}
+		i = j
+	}
+	c.order = c.order[:0]
+	for k := range c.dir {
+		c.order = append(c.order, int32(k))
+	}
+	slices.SortFunc(c.order, func(x, y int32) int {
+		return cmp.Or(cmp.Compare(c.start(c.dir[x]), c.start(c.dir[y])), cmp.Compare(x, y))
+	})
+	c.used = slices.Grow(c.used[:0], len(c.dir))[:len(c.dir)]
+	clear(c.used)
+	for k0 := range c.dir {
+		if c.used[k0] {
+			continue
+		}
+		c.cyc = c.cyc[:0]
+		first := c.start(c.dir[k0])
+		k := k0
+		for {
+			c.used[k] = true
+			c.cyc = append(c.cyc, c.dir[k])
+			v := c.end(c.dir[k])
+			if v == first {
+				emit(c.cyc)
+				break
+			}
+			if k = c.nextFrom(v); k < 0 {
+				break
+			}
+		}
+	}
+}
+
+// nextFrom returns an unused directed arc starting at vertex v, or -1.
+func (c *chainer) nextFrom(v int32) int {
+	i, _ := slices.BinarySearchFunc(c.order, v, func(k int32, v int32) int { return cmp.Compare(c.start(c.dir[k]), v) })
+	for ; i < len(c.order) && c.start(c.dir[c.order[i]]) == v; i++ {
+		if k := int(c.order[i]); !c.used[k] {
+			return k
+		}
+	}
+	return -1
+}
+
 // signedArea is the ring's area, positive when anticlockwise.
 func signedArea(r orb.Ring) float64 {
 	var s float64
@@ -258,35 +289,12 @@ func signedArea(r orb.Ring) float64 {
 func ringContains(outer, inner orb.Ring) bool {
 	for i := 0; i+1 < len(inner); i++ {
 		p := orb.Point{(inner[i][0] + inner[i+1][0]) / 2, (inner[i][1] + inner[i+1][1]) / 2}
-		switch pointInRing(outer, p) {
-		case 1:
+		switch geo.InRing(outer, p) {
+		case geo.Inside:
 			return true
-		case -1:
+		case geo.Outside:
 			return false
 		}
 	}
 	return false
-}
-
-// pointInRing is 1 inside, -1 outside and 0 on the ring (even-odd rule).
-func pointInRing(r orb.Ring, p orb.Point) int {
-	in := false
-	for i := 0; i+1 < len(r); i++ {
-		a, b := r[i], r[i+1]
-		if (a[1] > p[1]) != (b[1] > p[1]) {
-			x := a[0] + (p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
-			if x == p[0] {
-				return 0
-			}
-			if x > p[0] {
-				in = !in
-			}
-		} else if a[1] == p[1] && b[1] == p[1] && (a[0]-p[0])*(b[0]-p[0]) <= 0 {
-			return 0
-		}
-	}
-	if in {
-		return 1
-	}
-	return -1
 }
