@@ -2,8 +2,6 @@ package neighbourhoods
 
 import (
 	"context"
-	"errors"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -14,17 +12,7 @@ import (
 	"pcnmap/overlap"
 )
 
-func national(b *testing.B) *overlap.Dataset {
-	b.Helper()
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
-}
+func national(b *testing.B) *overlap.Dataset { return fixtures.NationalDataset(b) }
 
 // BenchmarkICB designs Greater Manchester ICB (E54000057, ~1,700 LSOAs) at the defaults: LSOA blocks,
 // 30k–50k, nested in local authorities, the default effort and time limit.

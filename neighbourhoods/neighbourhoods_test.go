@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -21,8 +19,6 @@ import (
 	"pcnmap/overlap"
 	"pcnmap/teams"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // grid is a synthetic release: w × h square LSOAs of 1,000 residents each, tiled by PCNs that are
 // bw × bh rectangles of LSOAs. A share spill of each LSOA's residents is registered with the PCN of
@@ -401,22 +397,7 @@ func TestTraffordGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "trafford.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("plan differs from %s (go test ./neighbourhoods -update to accept):\n%s", path, got)
-	}
+	fixtures.Golden(t, filepath.Join("testdata", "trafford.golden.json"), got)
 }
 
 // TestStart improves Trafford's four localities (2017) under a 40k–90k band: the plan keeps four

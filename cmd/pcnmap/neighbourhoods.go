@@ -86,15 +86,11 @@ func runNeighbourhoodsDesign(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: neighbourhoods design: --count %d", errUsage, *count)
 	}
 	opt.Count = *count
-	w, err := store.Open(ctx, *db, false)
+	w, d, err := app.Open(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	d, err := w.Load(ctx, *release)
-	if err != nil {
-		return err
-	}
 	ds, err := app.DesignNeighbourhoods(ctx, w, d, app.DesignRequest{
 		Options: opt,
 		Config:  neighbourhoods.Config{Seed: *seed, TimeLimit: *limit},
@@ -171,15 +167,11 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: neighbourhoods assess: --size: %v", errUsage, err)
 	}
-	w, err := store.Open(ctx, *db, false)
+	w, d, err := app.Open(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	d, err := w.Load(ctx, *release)
-	if err != nil {
-		return err
-	}
 	a, err := app.AssessNeighbourhoods(ctx, w, d, *set, float64(*threshold), band)
 	if err != nil {
 		return err
@@ -261,15 +253,11 @@ func runNeighbourhoodsRealign(ctx context.Context, e *env, args []string) error 
 	if *maxMoves < 1 {
 		return fmt.Errorf("%w: neighbourhoods realign: --max-moves %d: at least 1", errUsage, *maxMoves)
 	}
-	w, err := store.Open(ctx, *db, false)
+	w, d, err := app.Open(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	d, err := w.Load(ctx, *release)
-	if err != nil {
-		return err
-	}
 	moves, err := app.RealignNeighbourhoods(ctx, w, d, *set, float64(*threshold), *maxMoves)
 	if err != nil {
 		return err

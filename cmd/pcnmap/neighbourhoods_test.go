@@ -13,8 +13,8 @@ import (
 func TestNeighbourhoodsCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv",
-		"--centroids", fixtures+"lsoa-centroids.csv", "--lsoa-polygons", fixtures+"lsoa.geojson")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv",
+		"--centroids", fixtureDir+"lsoa-centroids.csv", "--lsoa-polygons", fixtureDir+"lsoa.geojson")
 	out, err := pcnmap(t, "neighbourhoods", "design", "--db", db, "--within", "la:E08000009", "--save-as", "plan")
 	if err != nil {
 		t.Fatalf("design: %v\n%s", err, out)
