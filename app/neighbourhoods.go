@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -11,6 +14,7 @@ import (
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/store"
+	"pcnmap/tiles"
 )
 
 // DesignRequest is a neighbourhood design asked of one release: what to design (Options), how hard
@@ -114,4 +118,119 @@ func RealignNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.D
 		return nil, err
 	}
 	return neighbourhoods.Realign(ctx, d, s, t, max)
+}
+
+// ExportFormat is a format neighbourhoods export writes.
+type ExportFormat uint8
+
+const (
+	ExportUnset ExportFormat = iota
+	// ExportCSV: the LSOA → neighbourhood table, lsoa,neighbourhood,weight.
+	ExportCSV
+	// ExportGeoJSON: one dissolved polygon per neighbourhood with its figures.
+	ExportGeoJSON
+)
+
+func (f ExportFormat) String() string {
+	switch f {
+	case ExportCSV:
+		return "csv"
+	case ExportGeoJSON:
+		return "geojson"
+	}
+	return fmt.Sprintf("ExportFormat(%d)", f)
+}
+
+// ParseExportFormat is the inverse of String.
+func ParseExportFormat(s string) (ExportFormat, error) {
+	for f := ExportCSV; f <= ExportGeoJSON; f++ {
+		if f.String() == s {
+			return f, nil
+		}
+	}
+	return ExportUnset, fmt.Errorf("%w: export format %q (want csv or geojson)", neighbourhoods.ErrInput, s)
+}
+
+// ExportNeighbourhoods writes the stored set name of release d to out. GeoJSON outlines are dissolved
+// from the LSOA polygons the workspace keeps (an LSOA shared between teams is drawn in the one
+// holding most of it), else from the areas (each area in the team holding most of its residents);
+// neighbours share their edges, with no gaps. Its figures are Assess's at threshold t and band.
+func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, f ExportFormat, t float64, band neighbourhoods.Band, out io.Writer) error {
+	s, err := w.LoadTeams(ctx, d.Release, name)
+	if err != nil {
+		return err
+	}
+	switch f {
+	case ExportCSV:
+		return neighbourhoods.WriteCSV(out, s)
+	case ExportGeoJSON:
+	default:
+		return fmt.Errorf("%w: export format %v", neighbourhoods.ErrInput, f)
+	}
+	a, err := neighbourhoods.Assess(d, s, t, band)
+	if err != nil {
+		return err
+	}
+	lsoa := make(map[string]int32, len(d.LSOAs))
+	for i := range d.LSOAs {
+		lsoa[d.LSOAs[i].Code] = int32(i)
+	}
+	// The team holding most of each LSOA (ties to the earlier team).
+	best := map[int32]float64{}
+	team := map[int32]string{}
+	for _, tm := range s.Teams {
+		for _, lw := range tm.LSOAs {
+			if l, ok := lsoa[lw.LSOA]; ok && lw.Weight > best[l] {
+				best[l], team[l] = lw.Weight, tm.Name
+			}
+		}
+	}
+	var b orb.Bound
+	first := true
+	for l := range team {
+		ab := d.Areas[d.LSOAs[l].Area].Bound
+		if first {
+			b, first = ab, false
+		} else {
+			b = b.Union(ab)
+		}
+	}
+	var features []geo.Feature
+	var group []string
+	layer, err := w.LSOAPolygons(ctx, d.Release, b)
+	switch {
+	case err == nil:
+		for _, f := range layer.Features {
+			if l, ok := lsoa[f.Code]; ok && team[l] != "" {
+				features = append(features, f)
+				group = append(group, team[l])
+			}
+		}
+	case errors.Is(err, store.ErrNoLSOAPolygons):
+		votes := map[int32]map[string]float64{}
+		for l, name := range team {
+			a := d.LSOAs[l].Area
+			if votes[a] == nil {
+				votes[a] = map[string]float64{}
+			}
+			votes[a][name] += best[l] * float64(d.LSOAs[l].Registered)
+		}
+		for a, v := range votes {
+			top, most := "", -1.0
+			for name, x := range v {
+				if x > most || (x == most && name < top) {
+					top, most = name, x
+				}
+			}
+			features = append(features, d.Areas[a].Feature)
+			group = append(group, top)
+		}
+	default:
+		return err
+	}
+	outlines := map[string]orb.MultiPolygon{}
+	for _, o := range tiles.NewDissolver(features).DissolveBy(func(i int32) string { return group[i] }) {
+		outlines[o.Code] = o.Geom
+	}
+	return neighbourhoods.WriteGeoJSON(out, a, outlines)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -12,7 +13,6 @@ import (
 
 	"pcnmap/app"
 	"pcnmap/neighbourhoods"
-	"pcnmap/store"
 )
 
 // neighbourhoodCommands are the subcommands of pcnmap neighbourhoods.
@@ -280,42 +280,50 @@ func runNeighbourhoodsRealign(ctx context.Context, e *env, args []string) error 
 }
 
 func runNeighbourhoodsExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv --out FILE\n\n"+
-		"Writes any footprint set of LSOAs or areas as the LSOA → neighbourhood CSV: lsoa,neighbourhood,weight,\n"+
-		"one row per LSOA and neighbourhood holding it.")
+	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv|geojson --out FILE [--threshold 1%] [--size 30k-50k]\n\n"+
+		"Writes any footprint set of LSOAs or areas: csv is the LSOA → neighbourhood table ICBs exchange\n"+
+		"(lsoa,neighbourhood,weight, one row per LSOA and neighbourhood holding it); geojson one polygon per\n"+
+		"neighbourhood dissolved from its LSOAs (neighbours share edges, no gaps) with its figures.")
 	db, release, set := setFlags(fs)
-	format := fs.String("format", "csv", "`format`: csv")
+	format := fs.String("format", "csv", "`format`: csv or geojson")
 	out := fs.String("out", "", "output `file`")
+	threshold := thresholdFlag(fs, "share of a neighbourhood's residents a PCN must hold to be listed")
+	size := fs.String("size", "30k-50k", "size `band` for the in_band property")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "db", "set", "out"); err != nil {
 		return err
 	}
-	if *format != "csv" {
-		return fmt.Errorf("%w: neighbourhoods export: --format %q: only csv is written yet", errUsage, *format)
+	f, err := app.ParseExportFormat(*format)
+	if err != nil {
+		return fmt.Errorf("%w: neighbourhoods export: --format: %v", errUsage, err)
 	}
-	w, err := store.Open(ctx, *db, false)
+	band, err := neighbourhoods.ParseBand(*size)
+	if err != nil {
+		return fmt.Errorf("%w: neighbourhoods export: --size: %v", errUsage, err)
+	}
+	w, d, err := app.Open(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	s, err := w.LoadTeams(ctx, *release, *set)
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(*out)
+	// Written to a temporary file beside the output and renamed, so a failure leaves no half file.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".export-*")
 	if err != nil {
 		return fmt.Errorf("neighbourhoods export: %w", err)
 	}
-	err = neighbourhoods.WriteCSV(f, s)
-	if cerr := f.Close(); err == nil {
+	err = app.ExportNeighbourhoods(ctx, w, d, *set, f, float64(*threshold), band, tmp)
+	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), *out)
+	}
 	if err != nil {
-		os.Remove(*out)
+		os.Remove(tmp.Name())
 		return err
 	}
-	_, err = fmt.Fprintf(e.stdout, "wrote %s: %d neighbourhoods\n", *out, len(s.Teams))
+	_, err = fmt.Fprintf(e.stdout, "wrote %s (%s)\n", *out, f)
 	return err
 }

@@ -3,10 +3,15 @@ package main
 import (
 	"encoding/csv"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb/planar"
+
+	"pcnmap/geo"
 )
 
 // TestNeighbourhoodsCommands runs design → list → assess → realign → whatif → export on the fixture.
@@ -60,6 +65,35 @@ func TestNeighbourhoodsCommands(t *testing.T) {
 	}
 	if strings.Join(rows[0], ",") != "lsoa,neighbourhood,weight" || len(rows) != 1+138 {
 		t.Errorf("export: header %v, %d rows; want 138 Trafford LSOAs", rows[0], len(rows)-1)
+	}
+	// GeoJSON: six dissolved outlines whose areas add up to Trafford's LSOAs' (no gap, no overlap).
+	gj := filepath.Join(dir, "plan.geojson")
+	if out, err := pcnmap(t, "neighbourhoods", "export", "--db", db, "--set", "plan", "--format", "geojson", "--out", gj); err != nil {
+		t.Fatalf("export geojson: %v\n%s", err, out)
+	}
+	layer, err := geo.ReadFile(gj, geo.ReadOptions{CodeField: "name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lsoas, err := geo.ReadFile(fixtureDir+"lsoa.geojson", geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPlan := map[string]bool{}
+	for _, r := range rows[1:] {
+		inPlan[r[0]] = true
+	}
+	var want, got float64
+	for _, f := range lsoas.Features {
+		if inPlan[f.Code] {
+			want += planar.Area(f.Geom)
+		}
+	}
+	for _, f := range layer.Features {
+		got += planar.Area(f.Geom)
+	}
+	if len(layer.Features) != 6 || math.Abs(got-want) > 1e-9*want+1e-12 {
+		t.Errorf("geojson: %d outlines of area %.9g, want 6 of %.9g", len(layer.Features), got, want)
 	}
 	for name, args := range map[string][]string{
 		"bad band":    {"--size", "50k-30k"},
