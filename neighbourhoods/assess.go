@@ -15,69 +15,74 @@ import (
 
 // Assessment is any footprint set read as a neighbourhood plan: designed, imported, or a trust's teams.
 type Assessment struct {
-	Set       string
-	Threshold float64
-	Band      Band
-	Score     float64
+	Set       string  `json:"set"`
+	Threshold float64 `json:"threshold"`
+	Band      Band    `json:"band"`
+	Score     float64 `json:"score"`
 	// Coverage is the share of the release's resident PCN patients living in the set's teams.
-	Coverage       float64
-	Neighbourhoods []NeighbourhoodFigures
-	PCNs           []PCNFigures
-	Practices      []Straddle
+	Coverage       float64                `json:"coverage"`
+	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
+	PCNs           []PCNFigures           `json:"pcns"`
+	Practices      []Straddle             `json:"practices"`
 }
 
 // NeighbourhoodFigures are one neighbourhood's rows of a board paper.
 type NeighbourhoodFigures struct {
-	Name       string
-	Registered float64
+	Name       string  `json:"name"`
+	Registered float64 `json:"registered"`
 	// InBand says whether Registered is within the band.
-	InBand bool
+	InBand bool `json:"in_band"`
 	// PCNs hold at least the threshold share of its registered residents, largest first.
-	PCNs          []PCNShare
-	Dominant      string // the dominant PCN's code ("" when none)
-	DominantShare float64
+	PCNs          []PCNShare `json:"pcns"`
+	Dominant      string     `json:"dominant"` // the dominant PCN's code ("" when none)
+	DominantShare float64    `json:"dominant_share"`
 	// LAs are the local authorities its residents live in, by share of them, largest first.
-	LAs []UnitShare
+	LAs []UnitShare `json:"las"`
 	// Urban is the share of its residents in LSOAs the rural-urban classification calls urban;
 	// -1 when the release has no rural-urban context.
-	Urban float64
+	Urban float64 `json:"urban"`
 }
 
 // PCNShare is a PCN's part of a neighbourhood.
 type PCNShare struct {
-	Code, Name string
-	Patients   float64
-	Share      float64
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	Patients float64 `json:"patients"`
+	Share    float64 `json:"share"`
 }
 
 // UnitShare is a unit's part of a neighbourhood's residents.
 type UnitShare struct {
-	Code, Name string
-	Share      float64
+	Code  string  `json:"code"`
+	Name  string  `json:"name"`
+	Share float64 `json:"share"`
 }
 
 // PCNFigures say where a PCN's patients live among the neighbourhoods.
 type PCNFigures struct {
-	Code, Name string
-	ListSize   int64
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	ListSize int64  `json:"list_size"`
 	// Neighbourhoods hold at least the threshold share of its resident patients, largest first.
-	Neighbourhoods []TeamShare
-	Main           string  // the neighbourhood holding most of them
-	MainShare      float64 // of its resident patients
+	Neighbourhoods []TeamShare `json:"neighbourhoods"`
+	Main           string      `json:"main"`       // the neighbourhood holding most of them
+	MainShare      float64     `json:"main_share"` // of its resident patients
 }
 
 // TeamShare is a neighbourhood's part of a PCN's resident patients.
 type TeamShare struct {
-	Name  string
-	Share float64
+	Name  string  `json:"name"`
+	Share float64 `json:"share"`
 }
 
 // Straddle is a practice's split: the share of its patients living in the set who live outside its
 // PCN's main neighbourhood.
 type Straddle struct {
-	Code, Name, PCN string
-	Patients        float64 // its patients living in the set's teams
-	Straddle        float64
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	PCN      string  `json:"pcn"`
+	Patients float64 `json:"patients"` // its patients living in the set's teams
+	Straddle float64 `json:"straddle"`
 }
 
 // Assess measures set on d at threshold t against band (zero: 30k–50k). The set must be of LSOAs

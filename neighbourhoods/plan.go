@@ -40,7 +40,9 @@ type Neighbourhood struct {
 
 // Move is a block that changed neighbourhood from the starting set.
 type Move struct {
-	Block, From, To string
+	Block string `json:"block"`
+	From  string `json:"from"`
+	To    string `json:"to"`
 }
 
 // Plan is a designed partition with its figures.

@@ -81,7 +81,10 @@ func ParseKind(s string) (nhs.Kind, error) {
 }
 
 // Band is the population band of a neighbourhood in registered residents; Max 0 means no upper limit.
-type Band struct{ Min, Max float64 }
+type Band struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
+}
 
 // ParseBand reads "30k-50k", "30000-50000" or "-50k" (no lower limit).
 func ParseBand(s string) (Band, error) {
