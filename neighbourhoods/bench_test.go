@@ -38,9 +38,10 @@ func BenchmarkICB(b *testing.B) {
 }
 
 // BenchmarkEngland designs every ICB of England twice, two at a time on the machine's cores: under
-// the band and nesting (the defaults), and on teams suggest's own terms (the banded plan's count, no
-// nesting, its cap of 1.5 × the mean population or its largest team where it breaks that soft
-// cap) against the greedy, where the greedy runs (it needs at least as many PCN territories). It reports the wall time of the banded
+// the band and nesting (the defaults), and on teams suggest's own terms (the banded plan's count, or
+// half the PCN territories where there are fewer territories than that, as the greedy cannot make
+// more teams than territories; no nesting; its cap of 1.5 × the mean population, or its largest
+// team where it breaks that soft cap) against the greedy. It reports the wall time of the banded
 // designs, the mean gap to the bound, how many banded plans break the band, and how many plans fall
 // below the greedy or below their construction.
 func BenchmarkEngland(b *testing.B) {
@@ -59,6 +60,7 @@ func BenchmarkEngland(b *testing.B) {
 	type result struct {
 		code                       string
 		blocks, count, broken      int
+		greedyCount                int
 		score, construction, bound float64
 		greedyTerms, greedy        float64
 		elapsed, greedyElapsed     time.Duration
@@ -89,7 +91,21 @@ func BenchmarkEngland(b *testing.B) {
 			// largest team where it breaks that cap (its cap is soft), so that its grouping is a plan
 			// of the same constraints.
 			t0 := time.Now()
-			g, err := pr.Greedy(context.Background(), plan)
+			r.greedyCount = r.count
+			if n := pr.territories(); n < r.count {
+				r.greedyCount = n / 2 // the greedy cannot make more teams than PCN territories
+			}
+			cp, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: r.code, NoNest: true, Count: r.greedyCount})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			cplan, err := cp.Design(context.Background(), Config{Seed: 1, Effort: 1, Restarts: 1})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			g, err := cp.Greedy(context.Background(), cplan)
 			if err != nil {
 				b.Log(r.code, "greedy:", err)
 				r.greedy, r.greedyTerms = -1, -1
@@ -100,9 +116,9 @@ func BenchmarkEngland(b *testing.B) {
 			for _, blk := range pr.Blocks {
 				total += blk.Registered
 			}
-			limit := max(1.5*total/float64(r.count), g.Largest)
-			r.greedyOverCap = g.Largest > 1.5*total/float64(r.count)
-			gp, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: r.code, NoNest: true, Count: r.count, Band: Band{Max: limit}})
+			limit := max(1.5*total/float64(r.greedyCount), g.Largest)
+			r.greedyOverCap = g.Largest > 1.5*total/float64(r.greedyCount)
+			gp, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: r.code, NoNest: true, Count: r.greedyCount, Band: Band{Max: limit}})
 			if err != nil {
 				b.Error(r.code, err)
 				return
@@ -137,8 +153,8 @@ func BenchmarkEngland(b *testing.B) {
 		var broken, belowGreedy, belowConstruction, timedOut, compared, overCap int
 		var slowest time.Duration
 		for _, r := range results {
-			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy's terms: plan %.4f greedy %.4f (over its cap %v) %v",
-				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyTerms, r.greedy, r.greedyOverCap, r.greedyElapsed.Round(time.Millisecond))
+			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy's terms at %d: plan %.4f greedy %.4f (over its cap %v) %v",
+				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyCount, r.greedyTerms, r.greedy, r.greedyOverCap, r.greedyElapsed.Round(time.Millisecond))
 			gap += r.bound - r.score
 			broken += r.broken
 			if r.greedy >= 0 && r.greedyTerms < r.greedy-1e-9 {

@@ -287,7 +287,7 @@ func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32, start
 	if name == "" {
 		name = "neighbourhoods"
 	}
-	set := &teams.Set{Name: name, Source: pr.describe(), Method: teams.MethodDesigned}
+	set := &teams.Set{Name: name, Source: pr.describe(len(order)), Method: teams.MethodDesigned}
 	for _, i := range order {
 		nh := Neighbourhood{Name: names[i], Unit: pr.Units[s.unit[i]].Code, Registered: s.pop[i]}
 		team := teams.Team{Name: names[i]}
@@ -332,7 +332,7 @@ func (pr *Problem) finish(plan *Plan, s *state, cfg Config, start []int32, start
 	}
 }
 
-func (pr *Problem) describe() string {
+func (pr *Problem) describe(n int) string {
 	nest := "no nesting"
 	if pr.Opt.Nest != 0 {
 		nest = "nested in " + pr.Opt.Nest.String()
@@ -341,7 +341,7 @@ func (pr *Problem) describe() string {
 	if pr.Opt.Within != "" {
 		where = pr.Opt.WithinKind.String() + ":" + pr.Opt.Within
 	}
-	return fmt.Sprintf("designed: %s, %s blocks, band %v, %d neighbourhoods, %s", where, pr.Opt.Blocks, pr.Band, pr.Count(), nest)
+	return fmt.Sprintf("designed: %s, %s blocks, band %v, %d neighbourhoods, %s", where, pr.Opt.Blocks, pr.Band, n, nest)
 }
 
 // UpperBound is a true upper bound of the score of any plan of the problem: for each PCN, the most

@@ -112,8 +112,12 @@ func printPlan(e *env, ds *app.Design) {
 	fmt.Fprintf(w, "%s\n", p.Set.Source)
 	fmt.Fprintf(w, "score %.4f (construction %.4f; teams suggest at %d: %s; upper bound %.4f)\n",
 		p.Score, p.Construction, len(p.Neighbourhoods), greedyText(ds), p.Bound)
-	fmt.Fprintf(w, "boundary between neighbourhoods %.1f km; search %d of %d proposals in %v",
-		p.Boundary, p.Iterations, p.Budget, p.Elapsed.Round(time.Millisecond))
+	if p.Budget > 0 {
+		fmt.Fprintf(w, "boundary between neighbourhoods %.1f km; search %d of %d proposals in %v",
+			p.Boundary, p.Iterations, p.Budget, p.Elapsed.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "boundary between neighbourhoods %.1f km; improving moves only, in %v", p.Boundary, p.Elapsed.Round(time.Millisecond))
+	}
 	if p.TimedOut {
 		fmt.Fprint(w, " (stopped by the time limit: a rerun may differ)")
 	}
