@@ -15,7 +15,7 @@ import (
 // Config says how hard to search.
 type Config struct {
 	Seed uint64
-	// Effort is the number of annealing proposals per block and run (default 2000), Restarts the
+	// Effort is the number of annealing proposals per block and run (default 1000), Restarts the
 	// number of runs from the construction, each with its own stream of the seed, the best kept
 	// (default 3). The search is deterministic for a seed when it ends by effort, not by TimeLimit.
 	Effort, Restarts int
@@ -75,7 +75,7 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 		deadline = t0.Add(cfg.TimeLimit)
 	}
 	if cfg.Effort <= 0 {
-		cfg.Effort = 2000
+		cfg.Effort = 1000
 	}
 	if cfg.Restarts <= 0 {
 		cfg.Restarts = 3

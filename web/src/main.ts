@@ -506,7 +506,7 @@ async function start(): Promise<void> {
   setupControls(kinds);
   if (hasAPI) {
     teams = new TeamsUI({
-      view, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), section: $('#teams'),
+      view, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), designButton: $<HTMLButtonElement>('#teams-design'), section: $('#teams'),
       state: () => state, writeURL, selectPCN: actions.selectPCN,
     });
     void teams.start();
