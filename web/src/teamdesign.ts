@@ -7,6 +7,7 @@ import { APIError } from './api';
 import { h, replace } from './dom';
 import { fmtInt } from './format';
 import { teamsAPI, type DesignJob } from './teamsapi';
+import { modal } from './teamimport';
 import { formToken, token, tokenField } from './token';
 
 export interface DesignActions {
@@ -18,8 +19,7 @@ export interface DesignActions {
 
 let dialog: HTMLDialogElement | undefined;
 
-const field = (id: string, label: string, input: HTMLElement, hint?: string) =>
-  h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('p', { class: 'muted small' }, hint) : null);
+const field = (id: string, label: string, input: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
 
 export function openDesign(a: DesignActions): void {
   dialog?.remove();
@@ -29,16 +29,12 @@ export function openDesign(a: DesignActions): void {
   const form: HTMLFormElement = h(
     'form',
     { class: 'import-form', method: 'dialog', novalidate: true },
-    field('design-within', 'Region', h('input', { id: 'design-within', name: 'within', type: 'text', required: true, autocomplete: 'off', placeholder: 'icb:E54000057 or la:E08000009' }), 'KIND:CODE: icb, sub-icb, la, ccg, stp, region.'),
+    field('design-within', 'Region', h('input', { id: 'design-within', name: 'within', type: 'text', required: true, autocomplete: 'off', placeholder: 'icb:E54000057, la:E08000009…' })),
     field('design-size', 'Residents per neighbourhood', h('input', { id: 'design-size', name: 'size', type: 'text', value: '30k-50k', autocomplete: 'off' })),
-    field(
-      'design-nest',
-      'Never crossing',
-      h('select', { id: 'design-nest', name: 'nest' }, h('option', { value: 'la', selected: true }, 'Local authorities'), h('option', { value: 'sub-icb' }, 'Sub-ICBs'), h('option', { value: 'none' }, 'Nothing (no nesting)')),
-    ),
-    field('design-count', 'Number of neighbourhoods (optional)', h('input', { id: 'design-count', name: 'count', type: 'number', min: 0, step: 1, placeholder: 'from the band' })),
+    field('design-nest', 'Nested in', h('select', { id: 'design-nest', name: 'nest' }, h('option', { value: 'la', selected: true }, 'Local authorities'), h('option', { value: 'sub-icb' }, 'Sub-ICBs'), h('option', { value: 'none' }, 'Nothing'))),
+    field('design-count', 'Count (optional)', h('input', { id: 'design-count', name: 'count', type: 'number', min: 0, step: 1})),
     field('design-limit', 'Time limit (seconds)', h('input', { id: 'design-limit', name: 'limit', type: 'number', min: 1, max: 60, value: 30 })),
-    field('design-name', 'Save the plan as', h('input', { id: 'design-name', name: 'name', type: 'text', required: true, maxlength: 100, autocomplete: 'off', placeholder: 'e.g. Neighbourhoods 30-50k' })),
+    field('design-name', 'Save the plan as', h('input', { id: 'design-name', name: 'name', type: 'text', required: true, maxlength: 100, autocomplete: 'off'})),
     tokenSlot,
     error,
     status,
@@ -49,19 +45,8 @@ export function openDesign(a: DesignActions): void {
       h('button', { type: 'button', class: 'button secondary', onclick: () => dialog?.close() }, 'Close'),
     ),
   );
-  dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'design-title' }, h('h2', { id: 'design-title' }, 'Design neighbourhoods'), form) as HTMLDialogElement;
-  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && e.stopPropagation();
-  window.addEventListener('keydown', onKey, true);
   let closed = false;
-  dialog.addEventListener('close', () => {
-    closed = true;
-    window.removeEventListener('keydown', onKey, true);
-    dialog?.remove();
-  });
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void submit();
-  });
+  dialog = modal('design', 'Design neighbourhoods', form, submit, () => (closed = true));
 
   async function submit(): Promise<void> {
     const v = (n: string) => (form.elements.namedItem(n) as HTMLInputElement).value.trim();
@@ -69,7 +54,7 @@ export function openDesign(a: DesignActions): void {
     replace(status);
     const name = v('name');
     if (!v('within') || !name) {
-      error.textContent = !name ? 'Give the plan a name.' : 'Give the region, e.g. icb:E54000057.';
+      error.textContent = 'Give the region and a name.';
       return;
     }
     const body = { within: v('within'), size: v('size'), nest: v('nest'), count: Number(v('count') || 0), time_limit_s: Number(v('limit') || 30), save_as: name };
@@ -110,10 +95,10 @@ export function openDesign(a: DesignActions): void {
       h(
         'ul',
         { class: 'plain import-report' },
-        h('li', null, `Construction before the search: ${p.construction.toFixed(3)}`),
-        h('li', null, p.greedy === null ? `Teams suggest at the same count: none (${p.greedy_note || ''})` : `Teams suggest at the same count: ${p.greedy.toFixed(3)} (no band, no nesting; teams up to ${fmtInt(p.greedy_largest || 0)} residents)`),
-        h('li', null, `Upper bound for these constraints: ${p.bound.toFixed(3)}`),
-        h('li', { 'data-off-band': off.length }, `Neighbourhoods outside the band: ${fmtInt(off.length)}`, off.length ? `: ${off.slice(0, 5).map((n) => `${n.name} (${n.violation})`).join('; ')}` : ''),
+        h('li', null, `Construction: ${p.construction.toFixed(3)}`),
+        h('li', null, `Teams suggest at the same count: ${p.greedy === null ? 'none' : `${p.greedy.toFixed(3)} (no band: teams up to ${fmtInt(p.greedy_largest || 0)})`}`),
+        h('li', null, `Upper bound: ${p.bound.toFixed(3)}`),
+        h('li', { 'data-off-band': off.length }, `Outside the band: ${off.length}`, off.length ? `: ${off.slice(0, 3).map((n) => n.violation).join('; ')}` : ''),
       ),
       h(
         'button',
@@ -130,6 +115,4 @@ export function openDesign(a: DesignActions): void {
     );
   }
 
-  document.body.appendChild(dialog);
-  dialog.showModal();
 }
