@@ -110,7 +110,14 @@ const (
 	// KindRurality holds the rural-urban class; Unit.Code is "Urban" or "Rural" and Unit.Name the
 	// RUC11 class name.
 	KindRurality
+	// KindWard is the electoral ward.
+	KindWard
+	// kindEnd is one past the last kind.
+	kindEnd
 )
+
+// KindCount is the number of kinds, KindUnset included: the size of arrays indexed by Kind.
+const KindCount = int(kindEnd)
 
 // Classification assigns LSOAs to units of one kind.
 type Classification struct {
@@ -130,6 +137,9 @@ type Context struct {
 	Source          string
 	Classifications []Classification
 	Hierarchies     []Hierarchy
+	// Aliases maps, per kind, the other codes a unit is known by (the NHS three-letter code QNC) to
+	// its code (E54000010), so that users may name units either way.
+	Aliases map[Kind]map[string]string
 	// Skipped counts rows the file holds but that give no unit of the kinds above, e.g. the Welsh
 	// health boards (region_type LHB) in the LSOA → Sub-ICB lookup.
 	Skipped int
@@ -153,6 +163,8 @@ func (k Kind) String() string {
 		return "nhs-region"
 	case KindRurality:
 		return "rurality"
+	case KindWard:
+		return "ward"
 	}
 	return "unset"
 }

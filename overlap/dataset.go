@@ -35,7 +35,7 @@ type Area struct {
 func (a *Area) Urban() bool { return a.Units[nhs.KindRurality] == "Urban" }
 
 // KindCount is the number of context kinds, the size of Area.Units.
-const KindCount = int(nhs.KindRurality) + 1
+const KindCount = nhs.KindCount
 
 // PCN is a Primary Care Network with at least one member practice on the as-of date.
 type PCN struct {
