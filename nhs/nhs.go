@@ -79,6 +79,8 @@ type Point struct {
 type Centroids struct {
 	Source string
 	Points map[string]Point
+	// BNG says the file gave British National Grid metres, converted to WGS84 on reading.
+	BNG bool
 }
 
 // Lookup maps LSOA codes to area codes (LSOA11CD → MSOA11CD, or the 2021 equivalents).
