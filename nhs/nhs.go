@@ -31,6 +31,20 @@ type Registrations struct {
 	// SexRows is the number of MALE/FEMALE rows summed because no ALL row existed for their pair;
 	// zero for the published SEX=ALL files.
 	SexRows int
+	// LSOAColumn is the header of the LSOA column (LSOA_CODE, LSOA11CD, LSOA21CD), a hint of the
+	// file's geography.
+	LSOAColumn string
+	// ByPCN says the file is an analyst's PCN × LSOA table: each "practice" is a PCN, its own
+	// member (PCNOf maps it to itself).
+	ByPCN bool
+	// PCNOf maps practice codes to the PCN the file names on their rows (an ICB analyst's extract
+	// carries PCN_CODE and PCN_NAME); nil when the file has no PCN columns.
+	PCNOf map[string]PCN
+	// ICBOf maps practice codes to the ICB named on their rows (ICB_CODE); nil without that column.
+	ICBOf map[string]string
+	// Denominators maps LSOAs to their patients at all practices in England, from a column such
+	// as LSOA_Population; nil without one.
+	Denominators map[string]int64
 }
 
 // PCN is a Primary Care Network.
