@@ -74,6 +74,9 @@ type Membership struct {
 	// PCN_CODE "U", "Unallocated"), sorted by code, so that callers can report them rather than
 	// lose them: their patients still count towards an area's registered population.
 	Unallocated []Practice
+	// Closed gives the close date of each PCN the ePCN workbook's PCN Details sheet says has
+	// closed; AsOf gives such a PCN no members after it.
+	Closed map[string]time.Time
 }
 
 // Conflict is a practice with more than one relationship active on an as-of date. AsOf keeps Chosen,

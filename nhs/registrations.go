@@ -57,8 +57,8 @@ func ReadRegistrations(path string) (*Registrations, error) {
 
 type regColumns struct {
 	practice, name, lsoa, sex, patients, date int
-	pcn, pcnName, icb, denominator             int
-	byPCN                                      bool // rows are PCNs, not practices
+	pcn, pcnName, icb, denominator            int
+	byPCN                                     bool // rows are PCNs, not practices
 }
 
 func registrationColumns(c *columns) (regColumns, error) {
@@ -622,7 +622,7 @@ func (reg *Registrations) notePractice(f [][]byte, rc regColumns, header []strin
 		if p.Code == "" {
 			p.Code = p.Name
 		}
-		if p.Code != "" && !unallocatedPCN(p.Code) || rc.byPCN {
+		if p.Code != "" && !unallocatedPCN(p.Code, p.Name) || rc.byPCN {
 			if p.Code == "" {
 				return errorf(name, line, ErrInvalidValue, "no PCN code or name")
 			}
