@@ -81,6 +81,11 @@ func readShapefileFiles(shpPath, name string, opt ReadOptions) (*Layer, error) {
 // one named by opt.Layer. The members are checked first (see zipShapefile), so a hostile archive is
 // refused before anything is inflated.
 func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (*Layer, error) {
+	return readShapefileZipWith(name, r, size, opt, func(sf Shapefile) (*Layer, error) { return ReadShapefile(name, sf, opt) })
+}
+
+// readShapefileZipWith is readShapefileZip handing the checked parts to read (polygons or points).
+func readShapefileZipWith(name string, r io.ReaderAt, size int64, opt ReadOptions, read func(Shapefile) (*Layer, error)) (*Layer, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fileErr(name, archiveErr("zip", err))
@@ -128,7 +133,7 @@ func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (
 			return nil, fileErr(name, err)
 		}
 	}
-	return ReadShapefile(name, sf, opt)
+	return read(sf)
 }
 
 // zipEntry is a zip member as zipShapefile judges it: its name, declared size and whether it is a

@@ -178,6 +178,15 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	}
 	if o.Centroids != "" {
 		g.Go(func() error {
+			if isPointLayer(o.Centroids) {
+				l, err := geo.ReadPoints(o.Centroids, geo.ReadOptions{})
+				if err != nil {
+					return fmt.Errorf("ingest: --centroids: %w", err)
+				}
+				points = l.Points
+				progress()
+				return nil
+			}
 			c, err := nhs.ReadCentroids(o.Centroids)
 			if err != nil {
 				return err
@@ -526,4 +535,13 @@ func boundaryKind(field string) string {
 		}
 	}
 	return ""
+}
+
+// isPointLayer tells a points layer (the ONS centroids as a Shapefile, a directory holding one, a
+// zipped one, or GeoJSON) from a centroid CSV.
+func isPointLayer(path string) bool {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return true
+	}
+	return isPolygonFile(path)
 }

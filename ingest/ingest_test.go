@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"pcnmap/geo"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -227,4 +229,35 @@ func TestNationalCrosswalkMove(t *testing.T) {
 	if placed != english || len(msoas) != 6856 {
 		t.Errorf("%d of %d English patients in LSOAs of the 2021 lookup, %d MSOAs; want all, 6856", placed, english, len(msoas))
 	}
+}
+
+// TestNationalCentroidShapefile reads the ONS LSOA 2021 centroids as ONS ships them (a points
+// Shapefile in British National Grid) and checks each point against the WGS84 columns of the CSV
+// ONS publishes beside it: within 1e-4 degrees (about 7 m; ONS converts with OSTN15, pcnmap with
+// the Helmert shift GDAL uses without it).
+func TestNationalCentroidShapefile(t *testing.T) {
+	skipNational(t)
+	l, err := geo.ReadPoints(data(t, "2021/lsoa21-pwc-v3-shp"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := nhs.ReadCentroids(data(t, "2021/lsoa21-population-weighted-centroids.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Points) != 35672 || l.CRS != geo.CRSBNG || l.CodeField != "LSOA21CD" {
+		t.Errorf("%d points, CRS %v, code field %s; want 35672, BNG, LSOA21CD", len(l.Points), l.CRS, l.CodeField)
+	}
+	var worst float64
+	for code, p := range l.Points {
+		q, ok := c.Points[code]
+		if !ok {
+			t.Fatalf("%s is in the Shapefile, not the CSV", code)
+		}
+		worst = max(worst, math.Abs(p[0]-q.Lon), math.Abs(p[1]-q.Lat))
+	}
+	if worst > 1e-4 {
+		t.Errorf("largest difference from ONS's WGS84 columns %g degrees, want ≤ 1e-4", worst)
+	}
+	t.Logf("largest difference from ONS's WGS84 columns: %.2g degrees", worst)
 }

@@ -126,16 +126,26 @@ func ReadLSOACounts(path string) (*LSOACounts, error) {
 		return nil, err
 	}
 	defer in.Close()
-	cr := newCSVReader(in.r, in.name)
+	c, err := readLSOACounts(in.r, in.name, in.rows)
+	if err != nil {
+		return nil, err
+	}
+	c.Source = in.source
+	return c, nil
+}
+
+// readLSOACounts is ReadLSOACounts on an opened stream; hint estimates the number of rows.
+func readLSOACounts(r io.Reader, name string, hint int) (*LSOACounts, error) {
+	cr := newCSVReader(r, name)
 	header, err := cr.header()
 	if err != nil {
 		return nil, err
 	}
-	li, ci, summed, err := countColumns(newColumns(in.name, header))
+	li, ci, summed, err := countColumns(newColumns(name, header))
 	if err != nil {
 		return nil, err
 	}
-	out := &LSOACounts{Source: in.source, Column: header[ci], Count: make(map[string]int64, in.rows)}
+	out := &LSOACounts{Source: name, Column: header[ci], Count: make(map[string]int64, hint)}
 	lines := map[string]int{}
 	for {
 		f, err := cr.row(len(header))
@@ -147,18 +157,18 @@ func ReadLSOACounts(path string) (*LSOACounts, error) {
 		}
 		lsoa := field(f, li)
 		if lsoa == "" {
-			return nil, errorf(in.name, cr.line, ErrInvalidValue, "column %q is empty", header[li])
+			return nil, errorf(name, cr.line, ErrInvalidValue, "column %q is empty", header[li])
 		}
 		n, err := parseCount(f[ci])
 		if err != nil {
-			return nil, errorf(in.name, cr.line, ErrInvalidValue, "column %q: %q %s", header[ci], field(f, ci), err.Error())
+			return nil, errorf(name, cr.line, ErrInvalidValue, "column %q: %q %s", header[ci], field(f, ci), err.Error())
 		}
 		prev, seen := out.Count[lsoa]
 		switch {
 		case summed:
 			out.Count[lsoa] = prev + int64(n)
 		case seen && prev != int64(n):
-			return nil, errorf(in.name, cr.line, ErrConflict, "LSOA %s: column %q is %d here and %d on line %d", lsoa, header[ci], n, prev, lines[lsoa])
+			return nil, errorf(name, cr.line, ErrConflict, "LSOA %s: column %q is %d here and %d on line %d", lsoa, header[ci], n, prev, lines[lsoa])
 		default:
 			out.Count[lsoa] = int64(n)
 			if !seen {
