@@ -19,8 +19,8 @@ import (
 
 	"pcnmap/fixtures"
 	"pcnmap/geo"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 	"pcnmap/teams"
 )
 

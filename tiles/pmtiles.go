@@ -414,6 +414,7 @@ func parseHeader(b []byte) (pmHeader, error) {
 // PMTiles is a PMTiles v3 archive open for reading, with its root directory in memory. Safe for
 // concurrent use.
 type PMTiles struct {
+	name string
 	f    *os.File
 	size uint64
 	h    pmHeader
@@ -431,7 +432,7 @@ func OpenPMTiles(path string) (*PMTiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tiles: open pmtiles: %w", err)
 	}
-	p := &PMTiles{f: f}
+	p := &PMTiles{name: filepath.Base(path), f: f}
 	if fi, err := f.Stat(); err == nil {
 		p.size = uint64(fi.Size())
 	}
@@ -586,6 +587,10 @@ func (p *PMTiles) Metadata() map[string]string {
 	return out
 }
 
+// TileJSON describes the archive as a TileJSON 3.0.0 document without tile URLs (see
+// MBTiles.TileJSON).
+func (p *PMTiles) TileJSON() (TileJSONDoc, error) { return metadataTileJSON("pmtiles "+p.name, p.meta) }
+
 // Close closes the file.
 func (p *PMTiles) Close() error { return p.f.Close() }
 
@@ -593,6 +598,7 @@ func (p *PMTiles) Close() error { return p.f.Close() }
 type Archive interface {
 	Tile(ctx context.Context, t maptile.Tile) ([]byte, error)
 	Metadata() map[string]string
+	TileJSON() (TileJSONDoc, error)
 	Close() error
 }
 

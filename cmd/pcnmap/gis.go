@@ -10,8 +10,8 @@ import (
 
 	"pcnmap/gis"
 	"pcnmap/gpkg"
+	"pcnmap/layers"
 	"pcnmap/overlap"
-	"pcnmap/server"
 	"pcnmap/store"
 	"pcnmap/teams"
 )
@@ -39,7 +39,7 @@ func runGISReport(ctx context.Context, e *env, format, db, release, set string, 
 	if err != nil {
 		return err
 	}
-	in := gis.Input{Data: d, Threshold: t, Core: core, Dissolver: server.NewOutlines(d.Areas)}
+	in := gis.Input{Data: d, Threshold: t, Core: core, Dissolver: layers.NewOutlines(d.Areas)}
 	found := set == ""
 	for _, s := range stored {
 		if set != "" && s.Name != set {
@@ -59,7 +59,7 @@ func runGISReport(ctx context.Context, e *env, format, db, release, set string, 
 	if !found {
 		return fmt.Errorf("report: --teams: %w: %q in release %s", store.ErrNoTeamSet, set, d.Release)
 	}
-	for _, b := range server.Boundaries(d) {
+	for _, b := range layers.BoundaryFeatures(d) {
 		in.Boundaries = append(in.Boundaries, gis.Boundary{Kind: b.Kind, Code: b.Code, Name: b.Name, Geom: b.Geom, Dissolved: b.Dissolved})
 	}
 	layers, err := gis.Layers(ctx, in)

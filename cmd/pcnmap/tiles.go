@@ -10,7 +10,8 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
-	"pcnmap/server"
+	"pcnmap/app"
+	"pcnmap/layers"
 	"pcnmap/tiles"
 )
 
@@ -36,9 +37,9 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	out := fs.String("out", "", "MBTiles `file` to write (replaced if it exists)")
 	minZoom := fs.Int("minzoom", 0, "lowest `zoom`")
-	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 1 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
+	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 0 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
 	threshold := thresholdFlag(fs, "threshold of the areas layer's pcns attribute")
-	layers := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
+	layerList := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
 	format := fs.String("format", "", "`format`: mbtiles or pmtiles (default: from the --out extension)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -46,8 +47,8 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "out"); err != nil {
 		return err
 	}
-	if *maxZoom < 1 || *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
-		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom, 1 ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
+	if *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
+		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
 	}
 	if *format == "" {
 		*format = "mbtiles"
@@ -60,13 +61,13 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	}
 	t := float64(*threshold)
 	var names []string
-	for n := range strings.SplitSeq(*layers, ",") {
+	for n := range strings.SplitSeq(*layerList, ",") {
 		if n = strings.TrimSpace(n); n != "" {
 			names = append(names, n)
 		}
 	}
 	start := time.Now()
-	d, err := loadRelease(ctx, *db, *release)
+	d, err := app.Load(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
@@ -83,8 +84,8 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 		mbPath = tmp.Name()
 		defer os.Remove(mbPath)
 	}
-	st, err := server.Export(ctx, mbPath, d, server.ExportOptions{
-		Threshold: t, MinZoom: maptile.Zoom(*minZoom), MaxZoom: maptile.Zoom(*maxZoom), Layers: names,
+	st, err := layers.Export(ctx, mbPath, d, layers.ExportOptions{
+		Threshold: t, Zooms: tiles.Zooms{Min: maptile.Zoom(*minZoom), Max: maptile.Zoom(*maxZoom)}, Layers: names,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = e.newProgress(int64(total), "tiles")

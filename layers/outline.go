@@ -1,4 +1,4 @@
-package server
+package layers
 
 import (
 	"github.com/paulmach/orb"
@@ -11,13 +11,13 @@ import (
 // boundaries and teams layers, for the exports that are not tiles (GeoPackage, GeoJSON): outlines
 // made from the same topology as the tiles, so neighbours share their edges.
 type Outlines struct {
-	dv     *dissolver
+	dv     *Dissolver
 	byArea [][]int32 // area → positions in dv.edges of the edges it is on a side of
 }
 
 // NewOutlines indexes the areas' edges.
 func NewOutlines(areas []overlap.Area) *Outlines {
-	o := &Outlines{dv: newDissolver(areas), byArea: make([][]int32, len(areas))}
+	o := &Outlines{dv: NewDissolver(areas), byArea: make([][]int32, len(areas))}
 	for i, e := range o.dv.edges {
 		o.byArea[e.left] = append(o.byArea[e.left], int32(i))
 		if e.right >= 0 && e.right != e.left {
@@ -58,7 +58,7 @@ func (o *Outlines) Union(areas []int32) orb.MultiPolygon {
 
 // Groups is the outline of every group of areas, group(a) naming area a's group ("" for none), as
 // features whose Code is the group, sorted by it.
-func (o *Outlines) Groups(group func(a int32) string) []geo.Feature { return o.dv.dissolveBy(group) }
+func (o *Outlines) Groups(group func(a int32) string) []geo.Feature { return o.dv.DissolveBy(group) }
 
 // Boundary is a feature of the boundaries layer.
 type Boundary struct {
@@ -68,9 +68,9 @@ type Boundary struct {
 	Dissolved bool
 }
 
-// Boundaries are the features of the boundaries layer the server draws: the ingested outlines and
+// BoundaryFeatures are the features of the boundaries layer: the ingested outlines and
 // each context unit's outline dissolved from its areas.
-func Boundaries(d *overlap.Dataset) []Boundary {
+func BoundaryFeatures(d *overlap.Dataset) []Boundary {
 	bs := boundaries(d)
 	out := make([]Boundary, len(bs))
 	for i, b := range bs {
