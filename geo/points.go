@@ -60,11 +60,17 @@ func ReadPoints(path string, opt ReadOptions) (*PointLayer, error) {
 			return nil, fileErr(name, err)
 		}
 		defer f.Close()
-		var sf Shapefile
-		if sf, err = shapefileZipParts(name, f, fi.Size(), opt); err != nil {
+		var out *PointLayer
+		// The parts are read inside the callback: they are unmapped once it returns.
+		_, err = readShapefileZipWith(name, f, fi.Size(), opt, func(sf Shapefile) (*Layer, error) {
+			var err error
+			out, err = readPointShapefile(name, sf, opt)
+			return nil, err
+		})
+		if err != nil {
 			return nil, err
 		}
-		return readPointShapefile(name, sf, opt)
+		return out, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -108,23 +114,6 @@ func shapefileParts(shpPath, name string) (Shapefile, error) {
 		if *p.dst == nil && p.required {
 			return sf, fileErr(name, fmt.Errorf("%w: no %s beside it", ErrMissingPart, filepath.Base(base)+p.ext))
 		}
-	}
-	return sf, nil
-}
-
-// shapefileZipParts reads the parts of the shapefile in a zip, checked as readShapefileZip does.
-func shapefileZipParts(name string, r io.ReaderAt, size int64, opt ReadOptions) (Shapefile, error) {
-	var sf Shapefile
-	var captured bool
-	_, err := readShapefileZipWith(name, r, size, opt, func(got Shapefile) (*Layer, error) {
-		sf, captured = got, true
-		return &Layer{}, nil
-	})
-	if err != nil {
-		return sf, err
-	}
-	if !captured {
-		return sf, fileErr(name, fmt.Errorf("%w: no shapefile", ErrMissingPart))
 	}
 	return sf, nil
 }

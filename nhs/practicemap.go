@@ -17,20 +17,9 @@ import (
 // which other releases use; since 2024 U00000 is also the real code of West Norwich PCN, so a named
 // U00000 is a PCN.
 func ReadPracticeMap(path string) (*Membership, error) {
-	in, err := openCSV(path, func(h []string) bool {
-		_, err := practiceMapColumns(newColumns("", h))
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	m, err := readPracticeMap(in.r, in.name)
-	if err != nil {
-		return nil, err
-	}
-	m.Source = in.source
-	return m, nil
+	return readFile(path, func(c *columns) error { _, err := practiceMapColumns(c); return err },
+		func(in *input) (*Membership, error) { return readPracticeMap(in.r, in.name) },
+		func(m *Membership) *string { return &m.Source })
 }
 
 type pmColumns struct{ practice, practiceName, pcn, pcnName, date int }
