@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"pcnmap/fixtures"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // national is the shared national data, relative to this package.

@@ -14,8 +14,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 	"pcnmap/report/svg"
 	"pcnmap/tiles"
 )

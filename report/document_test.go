@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"pcnmap/fixtures"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

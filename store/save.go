@@ -12,8 +12,8 @@ import (
 
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // Save writes release d into the workspace in one transaction, replacing a release of the same name,

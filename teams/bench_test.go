@@ -12,8 +12,8 @@ import (
 
 	"pcnmap/fixtures"
 	"pcnmap/geo"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 	"pcnmap/teams"
 )
 
