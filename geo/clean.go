@@ -269,14 +269,14 @@ func orient(a, b, c orb.Point) float64 {
 func nested(mp orb.MultiPolygon) bool {
 	for _, poly := range mp {
 		for i := 1; i < len(poly); i++ {
-			if ringLocate(poly[0], poly[i]) == outside {
+			if ringLocate(poly[0], poly[i]) == Outside {
 				return false
 			}
 			for j := 1; j < i; j++ {
 				if !poly[i].Bound().Intersects(poly[j].Bound()) {
 					continue
 				}
-				if ringLocate(poly[j], poly[i]) == inside || ringLocate(poly[i], poly[j]) == inside {
+				if ringLocate(poly[j], poly[i]) == Inside || ringLocate(poly[i], poly[j]) == Inside {
 					return false
 				}
 			}
@@ -295,12 +295,12 @@ func nested(mp orb.MultiPolygon) bool {
 				continue
 			}
 			// Is polygon j inside polygon i, and not in one of its holes?
-			if ringLocate(mp[i][0], mp[j][0]) != inside {
+			if ringLocate(mp[i][0], mp[j][0]) != Inside {
 				continue
 			}
 			inHole := false
 			for _, h := range mp[i][1:] {
-				if ringLocate(h, mp[j][0]) != outside {
+				if ringLocate(h, mp[j][0]) != Outside {
 					inHole = true
 					break
 				}
@@ -313,47 +313,52 @@ func nested(mp orb.MultiPolygon) bool {
 	return true
 }
 
+// Location is where a point lies against a ring.
+type Location uint8
+
+// The locations; the zero value is unset.
 const (
-	outside = iota
-	inside
-	boundary
+	Outside Location = iota + 1
+	Inside
+	OnBoundary
 )
 
 // ringLocate tells where ring r lies relative to ring of, from the first of its points that is not on
 // the boundary of of (for rings that do not cross, one point decides).
-func ringLocate(of, r orb.Ring) int {
+func ringLocate(of, r orb.Ring) Location {
 	for _, p := range r {
-		if l := pointInRing(of, p); l != boundary {
+		if l := InRing(of, p); l != OnBoundary {
 			return l
 		}
 	}
-	return boundary
+	return OnBoundary
 }
 
-// pointInRing locates p against a closed ring by the crossing rule.
-func pointInRing(r orb.Ring, p orb.Point) int {
+// InRing locates p against a closed ring by the crossing rule (even–odd), exactly: a point on an edge
+// or a vertex is OnBoundary. The one point-in-ring test of the module.
+func InRing(r orb.Ring, p orb.Point) Location {
 	in := false
 	for i := 0; i+1 < len(r); i++ {
 		a, b := r[i], r[i+1]
 		if (a[1] > p[1]) != (b[1] > p[1]) {
 			x := a[0] + (p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
 			if x == p[0] {
-				return boundary
+				return OnBoundary
 			}
 			if x > p[0] {
 				in = !in
 			}
 		} else if a[1] == p[1] && b[1] == p[1] && p[0] >= math.Min(a[0], b[0]) && p[0] <= math.Max(a[0], b[0]) {
-			return boundary
+			return OnBoundary
 		}
 		if a == p {
-			return boundary
+			return OnBoundary
 		}
 	}
 	if in {
-		return inside
+		return Inside
 	}
-	return outside
+	return Outside
 }
 
 // PointOnSurface returns a point inside mp (not on its boundary), to place an area that has no

@@ -142,7 +142,7 @@ func repairOnce(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 		best, bestArea := -1, 0.0
 		for i, s := range shells {
 			sb := s.Bound()
-			if !sb.Contains(hb.Min) || !sb.Contains(hb.Max) || ringLocate(s, h) == outside {
+			if !sb.Contains(hb.Min) || !sb.Contains(hb.Max) || ringLocate(s, h) == Outside {
 				continue
 			}
 			if a := ringArea(s); best < 0 || a < bestArea {

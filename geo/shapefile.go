@@ -449,7 +449,7 @@ func (r *shpReader) assemble() orb.MultiPolygon {
 			if !o.Bound().Contains(hb.Min) || !o.Bound().Contains(hb.Max) {
 				continue
 			}
-			if ringLocate(o, h) != inside {
+			if ringLocate(o, h) != Inside {
 				continue
 			}
 			if a := -ringArea(o); best < 0 || a < bestArea {

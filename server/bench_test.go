@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 )
@@ -94,7 +95,7 @@ func benchCold(b *testing.B, ts []maptile.Tile) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t := float64(i/len(ts)+1) * 1e-6 // a new cache variant every round of tiles
-		tr := tileRequest{layer: layerAreas, tile: ts[i%len(ts)], threshold: t, variant: thresholdKey(t)}
+		tr := tileRequest{layer: layers.Areas, tile: ts[i%len(ts)], threshold: t, variant: thresholdKey(t)}
 		if i%len(ts) == 0 {
 			b.StopTimer()
 			if _, err := s.countsAt(t); err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+
+	"pcnmap/geo"
 )
 
 // goldenFeature is a decoded feature as the golden files record it: its id, attributes and a summary
@@ -140,7 +142,7 @@ func checkPolygons(tb testing.TB, layer string, id float64, mp orb.MultiPolygon)
 					break
 				}
 			}
-			if i > 0 && pointInRing(p[0], r[0]) < 0 && pointInRing(p[0], r[len(r)/2]) < 0 {
+			if i > 0 && geo.InRing(p[0], r[0]) == geo.Outside && geo.InRing(p[0], r[len(r)/2]) == geo.Outside {
 				tb.Errorf("layer %s feature %v: hole %d outside its exterior", layer, id, i)
 			}
 		}

@@ -24,7 +24,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"pcnmap/app"
 	"pcnmap/geo"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/tiles"
@@ -163,7 +165,7 @@ type Server struct {
 	tkey      string  // its cache variant
 
 	d      *overlap.Dataset // nil when serving MBTiles
-	layers *layerSet        // nil when serving MBTiles
+	layers *layers.Set      // nil when serving MBTiles
 	idx    *geo.Index
 	search []searchEntry
 	mb     *mbSource // nil when serving a workspace
@@ -209,14 +211,10 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		return nil, errors.New("server: a workspace needs the Dataset of the release to serve")
 	case data.Dataset != nil:
 		s.d = data.Dataset
-		if s.layers, err = newLayerSet(ctx, s.d, layerBoundaries); err != nil {
+		if s.layers, err = layers.New(ctx, s.d, layers.Boundaries); err != nil {
 			return nil, err
 		}
-		features := make([]geo.Feature, len(s.d.Areas))
-		for i := range s.d.Areas {
-			features[i] = s.d.Areas[i].Feature
-		}
-		s.idx = geo.NewIndex(features)
+		s.idx = app.AreaIndex(s.d)
 		s.search = newSearch(s.d)
 		if data.Workspace != nil {
 			s.teams = newTeamSets(data.Workspace, s.d)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"pcnmap/app"
 	"pcnmap/geo"
 	"pcnmap/overlap"
 )
@@ -38,15 +39,11 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: lookup: give either --lon and --lat, or --points", errUsage)
 	}
 	t := float64(*threshold)
-	d, err := loadRelease(ctx, *db, *release)
+	d, err := app.Load(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
-	features := make([]geo.Feature, len(d.Areas))
-	for i := range d.Areas {
-		features[i] = d.Areas[i].Feature
-	}
-	idx := geo.NewIndex(features)
+	idx := app.AreaIndex(d)
 	if *points != "" {
 		f, err := os.Open(*points)
 		if err != nil {
@@ -66,31 +63,21 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	if err1 != nil || err2 != nil {
 		return fmt.Errorf("%w: lookup: --lon %q --lat %q are not numbers", errUsage, *lonS, *latS)
 	}
-	a, ok := idx.Locate(orb.Point{lon, lat})
-	if !ok {
-		return fmt.Errorf("lookup: %g,%g: %w: no area contains the point", lon, lat, geo.ErrNotFound)
+	a, err := app.Locate(idx, orb.Point{lon, lat})
+	if err != nil {
+		return fmt.Errorf("lookup: %w", err)
 	}
 	area := &d.Areas[a]
 	m := d.AreaAt(a, t)
 	fmt.Fprintf(e.stdout, "%s\t%s\tregistered %d\tPCNs %d at %s, %d with any patients\trelease %s\n", area.Code, area.Name, area.Registered, m.PCNs, overlap.FormatThreshold(t), m.PCNsAny, d.Release)
-	cells := append([]overlap.Cell(nil), d.AreaCells(a)...)
-	sortCellsByPatients(cells)
-	for _, c := range cells {
-		if !d.Serves(c, t) {
+	for _, c := range app.AreaPCNs(d, a, t) {
+		if !c.Serves {
 			continue
 		}
 		p := &d.PCNs[c.PCN]
-		fmt.Fprintf(e.stdout, "  %s\t%s\t%d\t%.1f%%\n", p.Code, p.Name, c.Patients, 100*d.Share(a, c.Patients))
+		fmt.Fprintf(e.stdout, "  %s\t%s\t%d\t%.1f%%\n", p.Code, p.Name, c.Patients, 100*c.Share)
 	}
 	return nil
-}
-
-func sortCellsByPatients(cells []overlap.Cell) {
-	for i := 1; i < len(cells); i++ { // insertion sort: an area has a few dozen cells
-		for j := i; j > 0 && (cells[j].Patients > cells[j-1].Patients || cells[j].Patients == cells[j-1].Patients && cells[j].PCN < cells[j-1].PCN); j-- {
-			cells[j], cells[j-1] = cells[j-1], cells[j]
-		}
-	}
 }
 
 // pointsCount is what lookupPoints did with the rows of a CSV of points.

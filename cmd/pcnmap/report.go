@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pcnmap/app"
 	"pcnmap/overlap"
 	"pcnmap/report"
 	"pcnmap/store"
@@ -71,7 +72,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	var d *overlap.Dataset
 	var ta *report.TeamAlignment
 	if *teamSet == "" {
-		d, err = loadRelease(ctx, *db, *release)
+		d, err = app.Load(ctx, *db, *release)
 	} else {
 		d, ta, err = loadTeamAlignment(ctx, *db, *release, *teamSet, t)
 	}
@@ -161,16 +162,6 @@ func findBrowser(given string) string {
 		}
 	}
 	return ""
-}
-
-// loadRelease opens the workspace read-only in spirit (it is never written) and loads one release.
-func loadRelease(ctx context.Context, db, release string) (*overlap.Dataset, error) {
-	w, err := store.Open(ctx, db, false)
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
-	return w.Load(ctx, release)
 }
 
 func runReleases(ctx context.Context, e *env, args []string) error {

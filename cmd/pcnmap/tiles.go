@@ -8,7 +8,8 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
-	"pcnmap/server"
+	"pcnmap/app"
+	"pcnmap/layers"
 	"pcnmap/tiles"
 )
 
@@ -32,34 +33,34 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	out := fs.String("out", "", "MBTiles `file` to write (replaced if it exists)")
 	minZoom := fs.Int("minzoom", 0, "lowest `zoom`")
-	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 1 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
+	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 0 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
 	threshold := thresholdFlag(fs, "threshold of the areas layer's pcns attribute")
-	layers := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
+	layerList := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "db", "out"); err != nil {
 		return err
 	}
-	if *maxZoom < 1 || *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
-		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom, 1 ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
+	if *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
+		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
 	}
 	t := float64(*threshold)
 	var names []string
-	for n := range strings.SplitSeq(*layers, ",") {
+	for n := range strings.SplitSeq(*layerList, ",") {
 		if n = strings.TrimSpace(n); n != "" {
 			names = append(names, n)
 		}
 	}
 	start := time.Now()
-	d, err := loadRelease(ctx, *db, *release)
+	d, err := app.Load(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	var bar *progress
 	last := 0
-	st, err := server.Export(ctx, *out, d, server.ExportOptions{
-		Threshold: t, MinZoom: maptile.Zoom(*minZoom), MaxZoom: maptile.Zoom(*maxZoom), Layers: names,
+	st, err := layers.Export(ctx, *out, d, layers.ExportOptions{
+		Threshold: t, Zooms: tiles.Zooms{Min: maptile.Zoom(*minZoom), Max: maptile.Zoom(*maxZoom)}, Layers: names,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = e.newProgress(int64(total), "tiles")

@@ -1,4 +1,4 @@
-package server
+package layers
 
 import (
 	"cmp"
@@ -11,8 +11,6 @@ import (
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
-
-const kindRurality = nhs.KindRurality
 
 // dissolveKinds are the context kinds whose outlines can be dissolved from the areas.
 var dissolveKinds = []nhs.Kind{nhs.KindNHSRegion, nhs.KindRegion, nhs.KindICB, nhs.KindSTP, nhs.KindSubICB, nhs.KindCCG, nhs.KindLA}
@@ -28,13 +26,13 @@ func boundaries(d *overlap.Dataset) []boundary {
 		out = append(out, boundary{Boundary: b})
 		ingested[b.Kind] = true
 	}
-	var dv *dissolver
+	var dv *Dissolver
 	for _, k := range dissolveKinds {
 		if ingested[k.String()] || len(d.Units[k]) == 0 {
 			continue
 		}
 		if dv == nil {
-			dv = newDissolver(d.Areas)
+			dv = NewDissolver(d.Areas)
 		}
 		for _, f := range dv.dissolve(d, k) {
 			out = append(out, boundary{Boundary: overlap.Boundary{Kind: k.String(), Feature: f}, dissolved: true})
@@ -52,7 +50,7 @@ const (
 
 // dissolver holds the areas' edges with their vertices identified across areas: every undirected
 // edge once, with the area on each side.
-type dissolver struct {
+type Dissolver struct {
 	pts   []orb.Point // vertex id → its coordinates
 	edges []edge
 }
@@ -64,8 +62,9 @@ type edge struct {
 	left, right int32
 }
 
-func newDissolver(areas []overlap.Area) *dissolver {
-	dv := &dissolver{}
+// NewDissolver finds the areas' edges, identifying vertices within snap of each other across areas.
+func NewDissolver(areas []overlap.Area) *Dissolver {
+	dv := &Dissolver{}
 	cells := map[[2]int64][]int32{}
 	vertex := func(p orb.Point) int32 {
 		c := [2]int64{int64(math.Floor(p[0] / snapCell)), int64(math.Floor(p[1] / snapCell))}
@@ -132,17 +131,17 @@ func newDissolver(areas []overlap.Area) *dissolver {
 }
 
 // dissolve returns the outline of every unit of kind k, named from d.Units, sorted by code.
-func (dv *dissolver) dissolve(d *overlap.Dataset, k nhs.Kind) []geo.Feature {
-	out := dv.dissolveBy(func(a int32) string { return d.Areas[a].Units[k] })
+func (dv *Dissolver) dissolve(d *overlap.Dataset, k nhs.Kind) []geo.Feature {
+	out := dv.DissolveBy(func(a int32) string { return d.Areas[a].Units[k] })
 	for i := range out {
 		out[i].Name = d.Units[k][out[i].Code]
 	}
 	return out
 }
 
-// dissolveBy returns the outline of every group of areas, group(a) naming area a's group ("" for
+// DissolveBy returns the outline of every group of areas, group(a) naming area a's group ("" for
 // none; -1 is no area), as features whose Code is the group, sorted by it.
-func (dv *dissolver) dissolveBy(group func(a int32) string) []geo.Feature {
+func (dv *Dissolver) DissolveBy(group func(a int32) string) []geo.Feature {
 	unitOf := func(a int32) string {
 		if a < 0 {
 			return ""
@@ -178,7 +177,7 @@ func (dv *dissolver) dissolveBy(group func(a int32) string) []geo.Feature {
 // polygons chains directed edges into rings and groups them into polygons: anticlockwise rings are
 // exteriors, clockwise ones holes of the smallest exterior around them. Edges that close no ring
 // (which only inconsistent input makes) are dropped.
-func (dv *dissolver) polygons(edges [][2]int32) orb.MultiPolygon {
+func (dv *Dissolver) polygons(edges [][2]int32) orb.MultiPolygon {
 	slices.SortFunc(edges, func(x, y [2]int32) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
 	used := make([]bool, len(edges))
 	from := func(v int32) int {
@@ -258,35 +257,12 @@ func signedArea(r orb.Ring) float64 {
 func ringContains(outer, inner orb.Ring) bool {
 	for i := 0; i+1 < len(inner); i++ {
 		p := orb.Point{(inner[i][0] + inner[i+1][0]) / 2, (inner[i][1] + inner[i+1][1]) / 2}
-		switch pointInRing(outer, p) {
-		case 1:
+		switch geo.InRing(outer, p) {
+		case geo.Inside:
 			return true
-		case -1:
+		case geo.Outside:
 			return false
 		}
 	}
 	return false
-}
-
-// pointInRing is 1 inside, -1 outside and 0 on the ring (even-odd rule).
-func pointInRing(r orb.Ring, p orb.Point) int {
-	in := false
-	for i := 0; i+1 < len(r); i++ {
-		a, b := r[i], r[i+1]
-		if (a[1] > p[1]) != (b[1] > p[1]) {
-			x := a[0] + (p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
-			if x == p[0] {
-				return 0
-			}
-			if x > p[0] {
-				in = !in
-			}
-		} else if a[1] == p[1] && b[1] == p[1] && (a[0]-p[0])*(b[0]-p[0]) <= 0 {
-			return 0
-		}
-	}
-	if in {
-		return 1
-	}
-	return -1
 }

@@ -1,4 +1,4 @@
-package server
+package layers
 
 import (
 	"math"
@@ -39,7 +39,7 @@ func TestDissolveNational(t *testing.T) {
 }
 
 func checkDissolve(t *testing.T, d *overlap.Dataset) {
-	dv := newDissolver(d.Areas)
+	dv := NewDissolver(d.Areas)
 	for _, k := range dissolveKinds {
 		units := map[string]float64{}
 		for i := range d.Areas {
@@ -84,7 +84,7 @@ func TestDissolveSnaps(t *testing.T) {
 		w := sq(x-1, 0, x, 1)
 		e := sq(x+eps, eps, x+1, 1-eps)
 		e[0][0][3] = orb.Point{x + eps, 1 - eps}
-		dv := newDissolver(areasOf(w, e))
+		dv := NewDissolver(areasOf(w, e))
 		shared := 0
 		for _, ed := range dv.edges {
 			if ed.right >= 0 {
