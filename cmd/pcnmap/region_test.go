@@ -75,3 +75,21 @@ func readCSV(t *testing.T, b []byte) map[string]map[string]string {
 	}
 	return out
 }
+
+// TestCompareAcrossGeographies: a 2011 release and a 2021 one in one workspace are not compared,
+// and the refusal names --crosswalk.
+func TestCompareAcrossGeographies(t *testing.T) {
+	fx.SkipNational(t)
+	d := func(name string) string { return fx.NationalPath(filepath.Join("2021", name)) }
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
+	if out, err := pcnmap(t, "ingest", "--db", db, "--areas", d("msoa2021-england-generalised-clipped.geojson.gz"),
+		"--registrations", d("gp-reg-pat-prac-lsoa21-2025-10-icb-QNC.csv.gz"), "--lookup", d("lsoa21-msoa21-england-derived.csv"),
+		"--context", d("lsoa21-sicbl24-icb24-lookup.csv"), "--within", "icb:QNC"); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, out)
+	}
+	_, err := pcnmap(t, "compare", "--db", db, "--from", "2021-01", "--to", "2025-10", "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "--crosswalk") || !strings.Contains(err.Error(), "2021-01 is on 2011 LSOAs") {
+		t.Fatalf("compare across geographies: err = %v, want a refusal naming --crosswalk", err)
+	}
+}
