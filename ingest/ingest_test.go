@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"compress/gzip"
 	"context"
+	"encoding/csv"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,4 +263,62 @@ func TestNationalCentroidShapefile(t *testing.T) {
 		t.Errorf("largest difference from ONS's WGS84 columns %g degrees, want ≤ 1e-4", worst)
 	}
 	t.Logf("largest difference from ONS's WGS84 columns: %.2g degrees", worst)
+}
+
+// TestDenominatorsPCNTable ingests the analyst's PCN × LSOA table of January 2026 within icb:QNC:
+// its LSOA_Population column makes registered(a) the MSOA's patients at all practices, which is
+// checked against the column summed here with encoding/csv, and the rest of those patients are
+// "other practices", in no PCN.
+func TestDenominatorsPCNTable(t *testing.T) {
+	skipNational(t)
+	table := data(t, "2021/pcn-lsoa21-2026-01-icbs-QNC-QOC.csv.gz")
+	d, err := Prepare(context.Background(), Options{
+		Areas:         data(t, "2021/msoa2021-england-generalised-clipped.geojson.gz"),
+		Registrations: table,
+		Lookup:        data(t, "2021/lsoa21-msoa21-england-derived.csv"),
+		Contexts:      []string{data(t, "2021/lsoa21-sicbl24-icb24-lookup.csv")},
+		Within:        "icb:QNC",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup, err := nhs.ReadLookup(data(t, "2021/lsoa21-msoa21-england-derived.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(zr).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "LSOA_Population")
+	pop := map[string]int64{}
+	for _, r := range rows[1:] {
+		n, _ := strconv.ParseInt(r[col], 10, 64)
+		pop[r[0]] = n
+	}
+	want := map[string]int64{}
+	for lsoa, n := range pop {
+		want[lookup.Area[lsoa]] += n
+	}
+	if len(d.Areas) != 141 {
+		t.Errorf("%d areas, want 141", len(d.Areas))
+	}
+	other := slices.IndexFunc(d.Practices, func(p overlap.Practice) bool { return p.Code == OtherPractices })
+	for _, a := range d.Areas {
+		if a.Registered != want[a.Code] {
+			t.Errorf("%s: registered %d, LSOA_Population sums to %d", a.Code, a.Registered, want[a.Code])
+		}
+	}
+	if other < 0 || d.Practices[other].PCN != overlap.NoPCN || d.Coverage.NoPCN.Patients == 0 {
+		t.Errorf("other practices: index %d, no-PCN patients %d", other, d.Coverage.NoPCN.Patients)
+	}
 }
