@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"pcnmap/app"
 	"pcnmap/ingest"
 	"pcnmap/store"
 )
@@ -66,6 +67,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	joined := time.Since(start)
+	replacing := app.Replacing(ctx, db, d)
 	if err := store.Ingest(ctx, db, d, time.Now()); err != nil {
 		return err
 	}
@@ -73,6 +75,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "ingested release %s into %s in %.1fs (read and joined %.1fs, saved %.1fs): %d areas, %d PCNs, %d practices, %d of %d patients placed in an area\n",
 		d.Release, db, time.Since(start).Seconds(), joined.Seconds(), (time.Since(start) - joined).Seconds(),
 		len(d.Areas), len(d.PCNs), len(d.Practices), c.Assigned.Patients, c.Total.Patients)
+	if replacing != "" {
+		fmt.Fprintln(e.stdout, "note: this", replacing)
+	}
 	for _, n := range d.Notes {
 		fmt.Fprintln(e.stdout, "note:", n)
 	}

@@ -102,6 +102,9 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Close()
+	if c, err := app.Choice(ctx, w, *release, d.Release); err == nil {
+		fmt.Fprintln(e.stderr, "pcnmap: teams import:", c)
+	}
 	req := app.ImportRequest{Name: *name, Source: filepath.Base(source), Method: m, Replace: *replace}
 	if strings.EqualFold(filepath.Ext(source), ".csv") {
 		f, err := os.Open(source)
