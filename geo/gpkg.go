@@ -2,7 +2,6 @@ package geo
 
 import (
 	"bytes"
-	"compress/gzip"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 )
