@@ -15,6 +15,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
+	"pcnmap/store"
 )
 
 func runLookup(ctx context.Context, e *env, args []string) error {
@@ -37,29 +38,45 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: lookup: give either --lon and --lat, or --points", errUsage)
 	}
 	t := float64(*threshold)
-	d, err := loadRelease(ctx, *db, *release)
+	w, err := store.Open(ctx, *db, false)
 	if err != nil {
 		return err
 	}
-	features := make([]geo.Feature, len(d.Areas))
-	for i := range d.Areas {
-		features[i] = d.Areas[i].Feature
-	}
-	idx := geo.NewIndex(features)
+	defer w.Close()
 	if *points != "" {
+		// Locating points needs the areas' polygons and nothing else of the release.
+		features, err := w.AreaFeatures(ctx, *release)
+		if err != nil {
+			return err
+		}
 		f, err := os.Open(*points)
 		if err != nil {
 			return fmt.Errorf("lookup: %w", err)
 		}
 		defer f.Close()
-		return lookupPoints(ctx, e.stdout, idx, f, *points)
+		return lookupPoints(ctx, e.stdout, geo.NewIndex(features), f, *points)
 	}
 	lon, err1 := strconv.ParseFloat(*lonS, 64)
 	lat, err2 := strconv.ParseFloat(*latS, 64)
 	if err1 != nil || err2 != nil {
 		return fmt.Errorf("%w: lookup: --lon %q --lat %q are not numbers", errUsage, *lonS, *latS)
 	}
-	a, ok := idx.Locate(orb.Point{lon, lat})
+	// One point reads one area: its row, its cells and the PCNs' names. Only where polygons overlap
+	// does it take the whole release, to answer as its index does.
+	d, ok, err := w.AreaAt(ctx, *release, orb.Point{lon, lat})
+	a := 0
+	if errors.Is(err, store.ErrAmbiguous) {
+		if d, err = w.Load(ctx, *release); err != nil {
+			return err
+		}
+		features := make([]geo.Feature, len(d.Areas))
+		for i := range d.Areas {
+			features[i] = d.Areas[i].Feature
+		}
+		a, ok = geo.NewIndex(features).Locate(orb.Point{lon, lat})
+	} else if err != nil {
+		return err
+	}
 	if !ok {
 		return fmt.Errorf("lookup: %g,%g: %w: no area contains the point", lon, lat, geo.ErrNotFound)
 	}
