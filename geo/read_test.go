@@ -108,10 +108,10 @@ func TestReadTraffordFormats(t *testing.T) {
 func layerContains(l *Layer, p orb.Point) bool {
 	for _, f := range l.Features {
 		for _, poly := range f.Geom {
-			if pointInRing(poly[0], p) == inside {
+			if InRing(poly[0], p) == Inside {
 				in := true
 				for _, h := range poly[1:] {
-					if pointInRing(h, p) != outside {
+					if InRing(h, p) != Outside {
 						in = false
 					}
 				}
@@ -576,12 +576,12 @@ func TestPointOnSurface(t *testing.T) {
 
 func multiPolygonContains(mp orb.MultiPolygon, p orb.Point) bool {
 	for _, poly := range mp {
-		if pointInRing(poly[0], p) != inside {
+		if InRing(poly[0], p) != Inside {
 			continue
 		}
 		in := true
 		for _, h := range poly[1:] {
-			if pointInRing(h, p) != outside {
+			if InRing(h, p) != Outside {
 				in = false
 			}
 		}

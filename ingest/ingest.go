@@ -19,8 +19,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"pcnmap/geo"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // Options name the files of a release. Areas, Registrations and Membership are required, and one of

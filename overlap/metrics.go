@@ -231,13 +231,25 @@ type Pair struct {
 
 // Pairs returns every pair of PCNs that both serve at least one area at threshold t (both ≥ t
 // there), sorted by P1 then P2. Overlap and SharedAny are over all areas.
-func (d *Dataset) Pairs(t float64) []Pair {
+func (d *Dataset) Pairs(t float64) []Pair { return d.pairs(len(d.Areas), nil, t) }
+
+// PairsIn is Pairs counted over the given areas only (a unit's, say): the pairs that both serve at
+// least one of them, with Overlap, SharedAny and Shared summed over them. The one count of pairs
+// behind the reports' pcn_pairs.csv and the documents' top pairs.
+func (d *Dataset) PairsIn(areas []int32, t float64) []Pair { return d.pairs(len(areas), areas, t) }
+
+// pairs counts the pairs over areas[:n], or over the first n areas when areas is nil.
+func (d *Dataset) pairs(n int, areas []int32, t float64) []Pair {
 	type acc struct {
 		sharedAny, shared int32
 		overlap           int64
 	}
 	m := make(map[int64]*acc)
-	for a := range d.Areas {
+	for i := range n {
+		a := i
+		if areas != nil {
+			a = int(areas[i])
+		}
 		cells := d.AreaCells(a)
 		for i, c1 := range cells {
 			if c1.Patients <= 0 {

@@ -200,6 +200,33 @@ func TestPairs(t *testing.T) {
 			}
 		})
 	}
+	// A unit's pairs, by hand from the toy's table: B alone has X 50, Y 50; A alone X 90, Y 9 of 100.
+	area := func(code string) int32 {
+		a, ok := d.Area(code)
+		if !ok {
+			t.Fatalf("no area %s", code)
+		}
+		return int32(a)
+	}
+	for name, tc := range map[string]struct {
+		areas     []string
+		threshold float64
+		want      []Pair
+	}{
+		"B at 1%":    {[]string{"E02000002"}, 0.01, []Pair{{P1: 0, P2: 1, SharedAny: 1, Shared: 1, Overlap: 50}}},
+		"A at 1%":    {[]string{"E02000001"}, 0.01, []Pair{{P1: 0, P2: 1, SharedAny: 1, Shared: 1, Overlap: 9}}},
+		"A at 10%":   {[]string{"E02000001"}, 0.10, []Pair{}},
+		"A, C at 1%": {[]string{"E02000001", "E02000003"}, 0.01, []Pair{{P1: 0, P2: 1, SharedAny: 1, Shared: 1, Overlap: 9}}},
+		"none":       {nil, 0.01, []Pair{}},
+	} {
+		var areas []int32
+		for _, c := range tc.areas {
+			areas = append(areas, area(c))
+		}
+		if got := d.PairsIn(areas, tc.threshold); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("PairsIn(%s) = %+v, want %+v", name, got, tc.want)
+		}
+	}
 	if got := d.Overlaps(1, 0.10); len(got) != 1 || got[0].P2 != 0 || got[0].Overlap != 59 || got[0].Shared != 1 {
 		t.Errorf("Overlaps(Y, 10%%) = %+v, want one partner X with overlap 59, 1 shared", got)
 	}

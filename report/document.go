@@ -12,8 +12,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 	"pcnmap/report/svg"
 	"pcnmap/tiles"
 )
@@ -621,55 +621,16 @@ func (r *run) pcnRows(sc scope, here map[int32]*pcnHere, basedIn []bool) []pcnRo
 // pairRows are the TopPairs pairs of PCNs with the largest overlap in the unit's areas, among the
 // pairs that both hold ≥ t of at least one of its areas.
 func (r *run) pairRows(sc scope, here map[int32]*pcnHere) []pairRow {
-	d, t := r.d, r.opt.Threshold
-	type acc struct {
-		shared  int32
-		overlap int64
-	}
-	pairs := make(map[[2]int32]*acc)
-	for _, a := range sc.areas {
-		cells := d.AreaCells(int(a))
-		for i, c1 := range cells {
-			if c1.Patients <= 0 {
-				continue
-			}
-			for _, c2 := range cells[i+1:] {
-				if c2.Patients <= 0 {
-					continue
-				}
-				k := [2]int32{c1.PCN, c2.PCN}
-				x := pairs[k]
-				if x == nil {
-					x = &acc{}
-					pairs[k] = x
-				}
-				x.overlap += int64(min(c1.Patients, c2.Patients))
-				if d.Serves(c1, t) && d.Serves(c2, t) {
-					x.shared++
-				}
-			}
-		}
-	}
-	type entry struct {
-		k [2]int32
-		acc
-	}
-	var es []entry
-	for k, x := range pairs {
-		if x.shared > 0 {
-			es = append(es, entry{k, *x})
-		}
-	}
-	slices.SortFunc(es, func(x, y entry) int {
-		return cmp.Or(cmp.Compare(y.overlap, x.overlap), cmp.Compare(x.k[0], y.k[0]), cmp.Compare(x.k[1], y.k[1]))
-	})
+	d := r.d
+	es := d.PairsIn(sc.areas, r.opt.Threshold) // sorted by P1, P2: stable under the sort below
+	slices.SortStableFunc(es, func(x, y overlap.Pair) int { return cmp.Compare(y.Overlap, x.Overlap) })
 	es = es[:min(len(es), TopPairs)]
 	rows := make([]pairRow, len(es))
 	for i, e := range es {
-		p1, p2 := &d.PCNs[e.k[0]], &d.PCNs[e.k[1]]
-		smaller := min(here[e.k[0]].patients, here[e.k[1]].patients)
+		p1, p2 := &d.PCNs[e.P1], &d.PCNs[e.P2]
+		smaller := min(here[e.P1].patients, here[e.P2].patients)
 		rows[i] = pairRow{Code1: p1.Code, Name1: p1.Name, Code2: p2.Code, Name2: p2.Name,
-			Shared: strconv.Itoa(int(e.shared)), Overlap: commas(e.overlap), Share: percent(ratio(e.overlap, smaller))}
+			Shared: strconv.Itoa(int(e.Shared)), Overlap: commas(e.Overlap), Share: percent(ratio(e.Overlap, smaller))}
 	}
 	return rows
 }

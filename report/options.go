@@ -7,8 +7,8 @@ import (
 	"html/template"
 	"strings"
 
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // Format is an output format.

@@ -17,8 +17,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // Options says what to compute and what to write.

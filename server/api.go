@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
-	"pcnmap/geo"
+	"pcnmap/app"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -178,23 +178,14 @@ func (s *Server) area(a int, t float64) Area {
 	if m.Dominant != overlap.NoPCN {
 		out.Dominant = &PCNRef{d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name}
 	}
-	if ar.Units[kindRurality] != "" {
+	if ar.Units[nhs.KindRurality] != "" {
 		u := ar.Urban()
 		out.Urban = &u
 	}
-	for _, cell := range d.AreaCells(a) {
-		if cell.Patients <= 0 {
-			continue
-		}
-		p := &d.PCNs[cell.PCN]
-		out.ByPCN = append(out.ByPCN, AreaPCN{
-			PCNRef: PCNRef{p.Code, p.Name}, Patients: cell.Patients,
-			Share: d.Share(a, cell.Patients), Serves: d.Serves(cell, t),
-		})
+	for _, c := range app.AreaPCNs(d, a, t) {
+		p := &d.PCNs[c.PCN]
+		out.ByPCN = append(out.ByPCN, AreaPCN{PCNRef: PCNRef{p.Code, p.Name}, Patients: c.Patients, Share: c.Share, Serves: c.Serves})
 	}
-	slices.SortStableFunc(out.ByPCN, func(x, y AreaPCN) int {
-		return cmp.Or(cmp.Compare(y.Patients, x.Patients), cmp.Compare(x.Code, y.Code))
-	})
 	return out
 }
 
@@ -261,7 +252,7 @@ func (s *Server) pcn(p int, t, core float64) PCN {
 			return
 		}
 		a := &d.Areas[cell.Area]
-		dom := s.layers.dominant[cell.Area] == int32(p)
+		dom := s.layers.Dominant[cell.Area] == int32(p)
 		serves := d.Serves(cell, t)
 		out.AreasAny++
 		anyBBox = anyBBox.extend(a.Bound)
@@ -467,9 +458,9 @@ func (s *Server) handleLookup(c echo.Context) error {
 
 // lookup finds the area at a point.
 func (s *Server) lookup(lon, lat, t float64) (Lookup, error) {
-	a, ok := s.idx.Locate(orb.Point{lon, lat})
-	if !ok {
-		return Lookup{}, fmt.Errorf("%w: no area at %g,%g", geo.ErrNotFound, lon, lat)
+	a, err := app.Locate(s.idx, orb.Point{lon, lat})
+	if err != nil {
+		return Lookup{}, err
 	}
 	return Lookup{Lon: lon, Lat: lat, Area: s.area(a, t)}, nil
 }

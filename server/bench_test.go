@@ -13,6 +13,8 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/fixtures"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 )
@@ -26,10 +28,12 @@ var national struct {
 	err  error
 }
 
+// nationalDataset is the national release read from the -national workspace, else built from the
+// national files (fixtures.NationalDataset).
 func nationalDataset(tb testing.TB) *overlap.Dataset {
 	tb.Helper()
 	if *nationalDB == "" {
-		tb.Skip("give -national WORKSPACE.db (see server/load/load.sh) to benchmark on the national release")
+		return fixtures.NationalDataset(tb)
 	}
 	if _, err := os.Stat(*nationalDB); err != nil {
 		tb.Skip(err)
@@ -94,7 +98,7 @@ func benchCold(b *testing.B, ts []maptile.Tile) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t := float64(i/len(ts)+1) * 1e-6 // a new cache variant every round of tiles
-		tr := tileRequest{layer: layerAreas, tile: ts[i%len(ts)], threshold: t, variant: thresholdKey(t)}
+		tr := tileRequest{layer: layers.Areas, tile: ts[i%len(ts)], threshold: t, variant: thresholdKey(t)}
 		if i%len(ts) == 0 {
 			b.StopTimer()
 			if _, err := s.countsAt(t); err != nil {

@@ -3,13 +3,15 @@ package server
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+
+	"pcnmap/fixtures"
+	"pcnmap/geo"
 )
 
 // goldenFeature is a decoded feature as the golden files record it: its id, attributes and a summary
@@ -57,19 +59,9 @@ func TestGoldenTiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			b = append(b, '\n')
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			want, ok := fixtures.GoldenFile(t, filepath.Join("testdata", name+".golden.json"), b)
+			if !ok {
 				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./server -update to create it)", err)
 			}
 			var wantLayers []goldenLayer
 			if err := json.Unmarshal(want, &wantLayers); err != nil {
@@ -140,7 +132,7 @@ func checkPolygons(tb testing.TB, layer string, id float64, mp orb.MultiPolygon)
 					break
 				}
 			}
-			if i > 0 && pointInRing(p[0], r[0]) < 0 && pointInRing(p[0], r[len(r)/2]) < 0 {
+			if i > 0 && geo.InRing(p[0], r[0]) == geo.Outside && geo.InRing(p[0], r[len(r)/2]) == geo.Outside {
 				tb.Errorf("layer %s feature %v: hole %d outside its exterior", layer, id, i)
 			}
 		}

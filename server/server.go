@@ -24,7 +24,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"pcnmap/app"
 	"pcnmap/geo"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/tiles"
@@ -151,7 +153,8 @@ func (cfg Config) withDefaults() (Config, error) {
 type Data struct {
 	Dataset   *overlap.Dataset
 	Workspace *store.Workspace
-	MBTiles   *tiles.MBTiles
+	// MBTiles is a pre-built tile set: an MBTiles file or a PMTiles archive.
+	MBTiles tiles.Archive
 }
 
 // Server answers tile, TileJSON and API requests from memory. Create it with New; it is safe for
@@ -163,7 +166,7 @@ type Server struct {
 	tkey      string  // its cache variant
 
 	d      *overlap.Dataset // nil when serving MBTiles
-	layers *layerSet        // nil when serving MBTiles
+	layers *layers.Set      // nil when serving MBTiles
 	idx    *geo.Index
 	search []searchEntry
 	mb     *mbSource // nil when serving a workspace
@@ -209,14 +212,10 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		return nil, errors.New("server: a workspace needs the Dataset of the release to serve")
 	case data.Dataset != nil:
 		s.d = data.Dataset
-		if s.layers, err = newLayerSet(ctx, s.d, layerBoundaries); err != nil {
+		if s.layers, err = layers.New(ctx, s.d, layers.Boundaries); err != nil {
 			return nil, err
 		}
-		features := make([]geo.Feature, len(s.d.Areas))
-		for i := range s.d.Areas {
-			features[i] = s.d.Areas[i].Feature
-		}
-		s.idx = geo.NewIndex(features)
+		s.idx = app.AreaIndex(s.d)
 		s.search = newSearch(s.d)
 		if data.Workspace != nil {
 			s.teams = newTeamSets(data.Workspace, s.d)
@@ -240,16 +239,6 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 
 // Handler returns the server's HTTP handler, for tests and for embedding behind another mux.
 func (s *Server) Handler() http.Handler { return s.echo }
-
-// Run listens on Config.Addr and serves until ctx ends; see Serve.
-func (s *Server) Run(ctx context.Context) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	return s.Serve(ctx, ln)
-}
 
 // Serve answers requests on ln until ctx ends, then stops accepting connections and waits up to
 // Config.ShutdownTimeout for the requests in flight. It returns nil after a graceful shutdown. With

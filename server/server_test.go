@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,11 +30,10 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"pcnmap/fixtures"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/tiles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // Fixture facts the tests lean on: a Trafford MSOA, a Trafford PCN, and tiles over Trafford.
 const (
@@ -764,7 +762,7 @@ func TestWarm(t *testing.T) {
 func TestMBTiles(t *testing.T) {
 	d := fixtureDataset(t)
 	path := filepath.Join(t.TempDir(), "fixture.mbtiles")
-	st, err := Export(context.Background(), path, d, ExportOptions{Threshold: 0.01, MaxZoom: 10, Layers: []string{"areas", "boundaries"}})
+	st, err := layers.Export(context.Background(), path, d, layers.ExportOptions{Threshold: 0.01, Zooms: tiles.Zooms{Max: 10}, Layers: []string{"areas", "boundaries"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -842,7 +840,7 @@ func TestTileJSON(t *testing.T) {
 			if err := json.Unmarshal(body(t, get(t, s.Handler(), tc.path)), &tj); err != nil {
 				t.Fatal(err)
 			}
-			if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != tc.url || tj.MaxZoom != tiles.MaxZoom || tj.Attribution != Attribution {
+			if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != tc.url || tj.MaxZoom != tiles.MaxZoom || tj.Attribution != layers.Attribution {
 				t.Errorf("TileJSON %+v", tj)
 			}
 			if len(tj.VectorLayers) != 1 {

@@ -19,7 +19,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"pcnmap/geo"
+	"pcnmap/app"
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
@@ -34,11 +35,10 @@ import (
 type teamSets struct {
 	ws      *store.Workspace
 	d       *overlap.Dataset
+	app     *app.Teams // the use cases: import, load, what-if, save
 	entries *memo[teamKey, *teamEntry]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
-	dissolver func() *dissolver
-	// index is the release's side of every set's model, built on the first set resolved.
-	index func() *teams.Index
+	dissolver func() *tiles.Dissolver
 }
 
 type teamKey struct {
@@ -48,9 +48,8 @@ type teamKey struct {
 
 func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
-		ws: ws, d: d, entries: newMemo[teamKey, *teamEntry](8),
-		dissolver: sync.OnceValue(func() *dissolver { return newDissolver(d.Areas) }),
-		index:     sync.OnceValue(func() *teams.Index { return teams.NewIndex(d) }),
+		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8),
+		dissolver: sync.OnceValue(func() *tiles.Dissolver { return layers.NewDissolver(d.Areas) }),
 	}
 }
 
@@ -65,7 +64,7 @@ type teamEntry struct {
 	// before holds the alignment as JSON per threshold: the "before" of every what-if on the set.
 	before *memo[alignmentKey, []byte]
 	// shapes are the team outlines of the teams layer, prepared on first use.
-	shapes    func() (teamShapes, error)
+	shapes    func() (layers.TeamShapes, error)
 	variantID string // set name and generation, for tile cache keys
 }
 
@@ -96,57 +95,21 @@ func (ts *teamSets) get(ctx context.Context, name string) (*teamEntry, error) {
 		if info == nil {
 			return nil, fmt.Errorf("%w: no team set %q in release %s", errNotFound, clip(name), ts.d.Release)
 		}
-		set, err := ts.ws.LoadTeams(ctx, ts.d.Release, name)
-		if err != nil {
-			return nil, err
-		}
-		m, err := ts.index().Model(set)
+		set, m, err := ts.app.Load(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		e := &teamEntry{gen: gen, info: *info, set: set, model: m, areas: m.AreaTeams(),
 			variantID: name + "\x00" + strconv.FormatUint(gen, 10), before: newMemo[alignmentKey, []byte](4)}
-		e.shapes = sync.OnceValues(func() (teamShapes, error) { return ts.prepare(e) })
+		e.shapes = sync.OnceValues(func() (layers.TeamShapes, error) { return ts.prepare(e) })
 		return e, nil
 	})
 }
 
-// teamShapes are a set's outlines ready for tiles; team[i] is the team of shape i. shapes is nil when
-// no team holds any area.
-type teamShapes struct {
-	shapes *tiles.Shapes
-	team   []int
-}
-
-// prepare makes the tile shapes of a set: each team's polygon as imported, else (code lists, edited
-// and suggested sets) the outline of the areas whose patients it holds most of, dissolved along the
-// areas' shared edges.
-func (ts *teamSets) prepare(e *teamEntry) (teamShapes, error) {
-	var features []geo.Feature
-	var teamOf []int
-	for t, tm := range e.set.Teams {
-		if len(tm.Geom) > 0 {
-			features = append(features, geo.Feature{Code: tm.Name, Geom: tm.Geom, Bound: tm.Geom.Bound()})
-			teamOf = append(teamOf, t)
-		}
-	}
-	if len(features) == 0 {
-		team := make(map[int32]string, len(e.areas))
-		for _, at := range e.areas {
-			team[int32(at.Area)] = e.set.Teams[at.Team].Name
-		}
-		features = ts.dissolver().dissolveBy(func(a int32) string { return team[a] })
-		for _, f := range features {
-			t, _ := e.set.Team(f.Code)
-			teamOf = append(teamOf, t)
-		}
-	}
-	if len(features) == 0 {
-		return teamShapes{}, nil
-	}
-	// Not the request's context: the shapes are shared by every later request for the set.
-	sh, err := tiles.Prepare(context.Background(), features, tiles.Options{})
-	return teamShapes{sh, teamOf}, err
+// prepare makes the tile shapes of a set (see layers.PrepareTeams); not with the request's context:
+// the shapes are shared by every later request for the set.
+func (ts *teamSets) prepare(e *teamEntry) (layers.TeamShapes, error) {
+	return layers.PrepareTeams(context.Background(), ts.dissolver(), e.set, e.areas)
 }
 
 // The answers of the team routes.
@@ -191,24 +154,29 @@ type AreaTeam struct {
 type Claim struct {
 	Code  string   `json:"code"`
 	Teams []string `json:"teams"`
+	// Shares are each team's weight of the LSOA (teams.Claim); nil for a practice.
+	Shares []float64 `json:"shares,omitempty"`
 }
 
 // ImportResult is the answer of POST /api/teams.
 type ImportResult struct {
 	Set       TeamSet  `json:"set"`
 	Uncovered []string `json:"uncovered"`
-	Contested []Claim  `json:"contested"`
+	// Contested lists the LSOAs (or practices) split between teams, with each team's share.
+	Contested []Claim `json:"contested"`
 	// Missing counts LSOAs of the release that could not be placed: no point, no polygon.
 	Missing int `json:"missing"`
 }
 
 // Alignment is a set's alignment with the PCNs at a threshold (see package teams for the definitions).
 type Alignment struct {
-	Set       string        `json:"set"`
-	Threshold float64       `json:"threshold"`
-	Score     float64       `json:"score"`
-	Coverage  float64       `json:"coverage"`
-	Teams     []TeamFigures `json:"teams"`
+	Set       string  `json:"set"`
+	Threshold float64 `json:"threshold"`
+	Score     float64 `json:"score"`
+	Coverage  float64 `json:"coverage"`
+	// CoveragePCNs is the number of PCNs Coverage is measured over (teams.Alignment).
+	CoveragePCNs int           `json:"coverage_pcns"`
+	Teams        []TeamFigures `json:"teams"`
 	// PCNs and Matrix are left out of what-if answers asked for with detail=teams.
 	PCNs   []PCNSplit  `json:"pcns,omitempty"`
 	Matrix *TeamMatrix `json:"matrix,omitempty"`
@@ -412,7 +380,7 @@ func (s *Server) handleAlignment(c echo.Context) error {
 func (s *Server) alignment(name string, a *teams.Alignment, teamsOnly bool) *Alignment {
 	d := s.d
 	ref := func(p int) PCNRef { return PCNRef{d.PCNs[p].Code, d.PCNs[p].Name} }
-	out := &Alignment{Set: name, Threshold: a.Threshold, Score: a.Score, Coverage: a.Coverage,
+	out := &Alignment{Set: name, Threshold: a.Threshold, Score: a.Score, Coverage: a.Coverage, CoveragePCNs: a.CoveragePCNs,
 		Teams: make([]TeamFigures, len(a.Teams))}
 	for i, tm := range a.Teams {
 		f := TeamFigures{Name: tm.Name, Registered: patients(tm.Registered), InPCN: patients(tm.InPCN), PCNs: make([]TeamPCN, len(tm.PCNs)),
@@ -605,21 +573,13 @@ func (s *Server) handleWhatIf(c echo.Context) error {
 	if req.SaveAs == "" {
 		return s.writeJSON(c, out, false)
 	}
-	set := edited.Set()
-	set.Name, set.Source, set.Method = req.SaveAs, name, teams.MethodEdited
-	set.ImportedAt = time.Now().UTC().Truncate(time.Second)
-	for i := range set.Teams {
-		set.Teams[i].Geom = nil // an edited set is drawn from its areas
-	}
-	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {
+	if _, err := s.teams.app.SaveEdited(ctx, edited, req.SaveAs, name); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, location(req.SaveAs))
 	return s.writeJSONStatus(c, http.StatusCreated, out)
 }
 
-// whatIf applies the moves in order to a clone of the set's model and returns the alignment before
-// and after, with the moved model.
 // alignmentKey names one encoding of a set's alignment: at threshold t, with every part or the teams only.
 type alignmentKey struct {
 	t         float64
@@ -629,11 +589,13 @@ type alignmentKey struct {
 // whatIf applies moves to a clone of the set's model and gives the alignment before and after them,
 // at threshold t; teamsOnly leaves out the per-PCN split and the matrix (see WhatIfDetail).
 func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64, teamsOnly bool) (WhatIf, *teams.Model, error) {
-	m := e.model.Clone()
+	mvs := make([]app.Move, len(moves))
 	for i, mv := range moves {
-		if err := m.Move(strings.ToUpper(strings.TrimSpace(mv.Code)), mv.From, mv.To); err != nil {
-			return WhatIf{}, nil, fmt.Errorf("move %d: %w", i+1, err)
-		}
+		mvs[i] = app.Move(mv)
+	}
+	m, err := app.WhatIf(e.model, mvs)
+	if err != nil {
+		return WhatIf{}, nil, err
 	}
 	before, err := e.before.get(alignmentKey{t, teamsOnly}, func() ([]byte, error) {
 		b, err := json.Marshal(s.alignment(name, e.model.Alignment(t), teamsOnly))

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/tiles"
 )
@@ -54,14 +55,14 @@ func (s *Server) parseTile(ctx context.Context, layer, z, x, yFile string, q que
 		return tr, nil // pre-built tiles carry whatever they were exported with
 	}
 	switch layer {
-	case layerAreas:
+	case layers.Areas:
 		tr.threshold, tr.variant, err = s.thresholdParam(q("threshold"))
-	case layerPCN:
+	case layers.PCN:
 		tr.pcn, err = s.pcnParam(q("pcn"))
 		if err == nil {
 			tr.variant = s.d.PCNs[tr.pcn].Code
 		}
-	case layerTeams:
+	case layers.Teams:
 		var tkey string
 		if tr.threshold, tkey, err = s.thresholdParam(q("threshold")); err != nil {
 			return tr, err
@@ -114,11 +115,11 @@ func (s *Server) hasLayer(name string) bool {
 		return s.mb.layers[name]
 	}
 	switch name {
-	case layerAreas, layerPCN:
+	case layers.Areas, layers.PCN:
 		return true
-	case layerBoundaries:
-		return s.layers.bounds != nil
-	case layerTeams:
+	case layers.Boundaries:
+		return s.layers.HasBoundaries()
+	case layers.Teams:
 		return s.teams != nil
 	}
 	return false
@@ -129,7 +130,7 @@ func (s *Server) layerList() []string {
 		return s.mb.names
 	}
 	var out []string
-	for _, n := range layerNames {
+	for _, n := range layers.Names {
 		if s.hasLayer(n) {
 			out = append(out, n)
 		}
@@ -153,25 +154,25 @@ func (s *Server) tile(ctx context.Context, tr tileRequest) (tiles.Entry, error) 
 func (s *Server) render(ctx context.Context, tr tileRequest) ([]byte, error) {
 	var l tiles.Layer
 	switch tr.layer {
-	case layerAreas:
+	case layers.Areas:
 		counts, err := s.countsAt(tr.threshold)
 		if err != nil {
 			return nil, err
 		}
-		l = s.layers.areasLayer(counts)
-	case layerPCN:
-		l = s.layers.pcnLayer(tr.pcn)
-	case layerBoundaries:
-		l, _ = s.layers.boundariesLayer()
-	case layerTeams:
+		l = s.layers.Areas(counts)
+	case layers.PCN:
+		l = s.layers.PCN(tr.pcn)
+	case layers.Boundaries:
+		l, _ = s.layers.Boundaries()
+	case layers.Teams:
 		sh, err := tr.team.shapes()
 		if err != nil {
 			return nil, err
 		}
-		if sh.shapes == nil {
+		if sh.Shapes == nil {
 			return nil, nil // a set holding no area draws nothing
 		}
-		l = teamsLayer(s.d, sh, tr.team.model.Alignment(tr.threshold))
+		l = layers.TeamsLayer(s.d, sh, tr.team.model.Alignment(tr.threshold))
 	default:
 		return nil, fmt.Errorf("server: render: no layer %q", tr.layer)
 	}
@@ -195,7 +196,7 @@ func (s *Server) handleTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if tr.layer == layerTeams {
+	if tr.layer == layers.Teams {
 		return s.writeTile(c, e, s.hdr.noCache) // team sets change at run time
 	}
 	return s.writeTile(c, e, s.hdr.cacheControl)
@@ -243,7 +244,7 @@ func (s *Server) handleTileJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Param("file") == layerTeams+".json" {
+	if c.Param("file") == layers.Teams+".json" {
 		noCache(c)
 		return s.writeJSON(c, doc, false)
 	}
@@ -263,10 +264,10 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 		return s.mb.tileJSON(u), nil
 	}
 	params := url.Values{}
-	md := tiles.Metadata{Name: "pcnmap " + name, Attribution: Attribution, Version: s.d.Release}
+	md := tiles.Metadata{Name: "pcnmap " + name, Attribution: layers.Attribution, Version: s.d.Release, Zooms: tiles.AllZooms}
 	var l tiles.Layer
 	switch name {
-	case layerAreas:
+	case layers.Areas:
 		t, _, err := s.thresholdParam(threshold)
 		if err != nil {
 			return tiles.TileJSONDoc{}, err
@@ -274,20 +275,20 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 		if threshold != "" { // keep the client's choice explicit, in canonical form
 			params.Set("threshold", overlap.FormatThreshold(t))
 		}
-		l = s.layers.areasLayer(nil) // TileJSON reads the schema only
+		l = s.layers.Areas(nil) // TileJSON reads the schema only
 		md.Description = fmt.Sprintf("PCN overlap per area, release %s; pcns counts the PCNs holding at least %s of an area's registered patients", s.d.Release, overlap.FormatThreshold(t))
-	case layerPCN:
+	case layers.PCN:
 		p, err := s.pcnParam(pcn)
 		if err != nil {
 			return tiles.TileJSONDoc{}, err
 		}
 		params.Set("pcn", s.d.PCNs[p].Code)
-		l = s.layers.pcnLayer(p)
+		l = s.layers.PCN(p)
 		md.Description = fmt.Sprintf("Where the patients of %s (%s) live, release %s", s.d.PCNs[p].Name, s.d.PCNs[p].Code, s.d.Release)
-	case layerBoundaries:
-		l, _ = s.layers.boundariesLayer()
+	case layers.Boundaries:
+		l, _ = s.layers.Boundaries()
 		md.Description = "Context outlines: ingested boundaries, and units dissolved from the areas (dissolved=true)"
-	case layerTeams:
+	case layers.Teams:
 		t, _, err := s.thresholdParam(threshold)
 		if err != nil {
 			return tiles.TileJSONDoc{}, err
@@ -304,7 +305,7 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 		if threshold != "" {
 			params.Set("threshold", overlap.FormatThreshold(t))
 		}
-		l = teamsLayer(s.d, sh, nil)
+		l = layers.TeamsLayer(s.d, sh, nil)
 		md.Description = fmt.Sprintf("Team footprint set %q (%s, %d teams), release %s; pcns counts the PCNs holding at least %s of a team's registered patients",
 			e.info.Name, e.info.Method, e.info.Teams, s.d.Release, overlap.FormatThreshold(t))
 	}
@@ -343,7 +344,7 @@ func (s *Server) Warm(ctx context.Context, maxZoom maptile.Zoom) (WarmStats, err
 		return WarmStats{}, nil
 	}
 	start := time.Now()
-	b := s.layers.areas.Bound()
+	b := s.layers.AreaShapes().Bound()
 	var todo []maptile.Tile
 	for z := maptile.Zoom(0); z <= maxZoom; z++ {
 		lo := maptile.At(b.Min, z) // x at the west edge, y at the south edge
@@ -366,7 +367,7 @@ func (s *Server) Warm(ctx context.Context, maxZoom maptile.Zoom) (WarmStats, err
 				if i >= len(todo) || ctx.Err() != nil {
 					return
 				}
-				tr := tileRequest{layer: layerAreas, tile: todo[i], threshold: s.threshold, variant: s.tkey}
+				tr := tileRequest{layer: layers.Areas, tile: todo[i], threshold: s.threshold, variant: s.tkey}
 				e, err := s.tile(ctx, tr)
 				if err != nil {
 					select {

@@ -13,11 +13,11 @@ import (
 	"os"
 	"path"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"pcnmap/app"
 	"pcnmap/geo"
 	"pcnmap/teams"
 )
@@ -307,42 +307,21 @@ func (s *Server) handleImport(c echo.Context) error {
 
 // importSet turns a parsed form into a set, checks that it resolves, and saves it in one transaction.
 func (s *Server) importSet(ctx context.Context, f *uploadForm) (*ImportResult, error) {
-	var imp *teams.Import
-	var err error
-	switch {
-	case f.Table != nil:
-		imp, err = teams.FromTable(ctx, s.d, f.Table)
-	case f.Method == teams.MethodArea:
-		// The LSOA polygons near the teams, read from the workspace; a release ingested without
-		// them answers 400 (store.ErrNoLSOAPolygons) saying how to get them.
-		var lsoas *geo.Layer
-		if lsoas, err = s.teams.ws.LSOAPolygons(ctx, s.d.Release, teams.Extent(f.Layer)); err != nil {
-			return nil, err
-		}
-		imp, err = teams.FromPolygons(ctx, s.d, f.Layer, teams.PolygonOptions{Method: teams.MethodArea, LSOAs: lsoas})
-	default:
-		imp, err = teams.FromPolygons(ctx, s.d, f.Layer, teams.PolygonOptions{Method: teams.MethodCentroid})
-	}
+	// Under the area method the LSOA polygons near the teams are read from the workspace; a release
+	// ingested without them answers 400 (store.ErrNoLSOAPolygons) saying how to get them.
+	imp, err := s.teams.app.Import(ctx, app.ImportRequest{Name: f.Name, Source: f.FileName, Table: f.Table, Layer: f.Layer, Method: f.Method})
 	if err != nil {
 		return nil, err
 	}
 	set := imp.Set
-	set.Name, set.Source = f.Name, f.FileName
-	set.ImportedAt = time.Now().UTC().Truncate(time.Second)
-	if _, err := s.teams.index().Model(set); err != nil {
-		return nil, err
-	}
-	if err := s.teams.ws.SaveTeams(ctx, s.d.Release, set, false); err != nil {
-		return nil, err
-	}
 	res := &ImportResult{
 		Set:       TeamSet{Name: set.Name, Source: set.Source, Method: set.Method.String(), ImportedAt: set.ImportedAt, Teams: len(set.Teams)},
 		Uncovered: append([]string{}, imp.Uncovered...),
-		Contested: make([]Claim, len(imp.Contested)),
+		Contested: make([]Claim, len(imp.Split)),
 		Missing:   imp.NoPoint,
 	}
-	for i, cl := range imp.Contested {
-		res.Contested[i] = Claim{Code: cl.Code, Teams: cl.Teams}
+	for i, cl := range imp.Split {
+		res.Contested[i] = Claim{Code: cl.Code, Teams: cl.Teams, Shares: cl.Shares}
 	}
 	return res, nil
 }

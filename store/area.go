@@ -117,11 +117,12 @@ func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*over
 }
 
 // AreaFeatures reads the areas of release name ("" for the newest) as features (code, name,
-// geometry), in their order, and nothing else: what locating many points needs.
-func (w *Workspace) AreaFeatures(ctx context.Context, name string) ([]geo.Feature, error) {
+// geometry), in their order, and nothing else: what locating many points needs. It returns the
+// release's name too.
+func (w *Workspace) AreaFeatures(ctx context.Context, name string) (string, []geo.Feature, error) {
 	name, err := w.resolve(ctx, name)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	var fs []geo.Feature
 	if err := query(ctx, w.db, `SELECT code, name, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
@@ -138,9 +139,9 @@ func (w *Workspace) AreaFeatures(ctx context.Context, name string) ([]geo.Featur
 		fs = append(fs, f)
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("store: %s: release %s: areas: %w", w.path, name, err)
+		return "", nil, fmt.Errorf("store: %s: release %s: areas: %w", w.path, name, err)
 	}
-	return fs, nil
+	return name, fs, nil
 }
 
 // wkbBound is the bound of every point of a WKB Polygon or MultiPolygon, read without decoding the

@@ -95,9 +95,9 @@ func TestAreaFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := w.AreaFeatures(ctx, "")
-	if err != nil {
-		t.Fatal(err)
+	name, fs, err := w.AreaFeatures(ctx, "")
+	if err != nil || name != full.Release {
+		t.Fatalf("AreaFeatures: release %q, %v; want %q", name, err, full.Release)
 	}
 	if len(fs) != len(full.Areas) {
 		t.Fatalf("%d features, want %d", len(fs), len(full.Areas))

@@ -12,8 +12,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // ErrCorrupt is returned when stored rows do not decode.

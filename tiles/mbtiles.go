@@ -38,7 +38,7 @@ type MBTilesStats struct {
 	LargestAt maptile.Tile // where it is
 }
 
-// WriteMBTiles renders the layers at zooms opt.MinZoom..opt.MaxZoom (at most MaxZoom) and writes
+// WriteMBTiles renders the layers at zooms opt.Metadata.Zooms (at most MaxZoom) and writes
 // them to an MBTiles 1.3 file at path: metadata (name, format pbf, bounds, center, zooms,
 // attribution, description, type, version and the json row with vector_layers) and gzip-compressed
 // tiles in TMS row order. The candidate tiles of each zoom are those covered by the bound of a
@@ -49,10 +49,10 @@ func WriteMBTiles(ctx context.Context, path string, opt MBTilesOptions, layers .
 	if err := checkLayers(layers); err != nil {
 		return MBTilesStats{}, err
 	}
-	md := opt.Metadata.resolve(layers)
-	if md.MaxZoom > MaxZoom {
-		return MBTilesStats{}, fmt.Errorf("tiles: mbtiles: maxzoom %d above %d", md.MaxZoom, MaxZoom)
+	if err := opt.Metadata.Zooms.check(); err != nil {
+		return MBTilesStats{}, fmt.Errorf("tiles: mbtiles: %w", err)
 	}
+	md := opt.Metadata.resolve(layers)
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -153,7 +153,7 @@ func writeMBTiles(ctx context.Context, path string, md Metadata, opt MBTilesOpti
 		}
 	}
 
-	todo := coverLayers(layers, md.MinZoom, md.MaxZoom)
+	todo := coverLayers(layers, md.Zooms.Min, md.Zooms.Max)
 	ins, err := tx.PrepareContext(ctx, "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)")
 	if err != nil {
 		return st, err
@@ -261,8 +261,8 @@ func mbtilesMetadata(md Metadata, layers []Layer) ([][2]string, error) {
 		{"format", "pbf"},
 		{"bounds", f(b.Min[0]) + "," + f(b.Min[1]) + "," + f(b.Max[0]) + "," + f(b.Max[1])},
 		{"center", f(md.Center[0]) + "," + f(md.Center[1]) + "," + strconv.Itoa(int(md.CenterZoom))},
-		{"minzoom", strconv.Itoa(int(md.MinZoom))},
-		{"maxzoom", strconv.Itoa(int(md.MaxZoom))},
+		{"minzoom", strconv.Itoa(int(md.Zooms.Min))},
+		{"maxzoom", strconv.Itoa(int(md.Zooms.Max))},
 		{"type", "overlay"},
 		{"json", string(js)},
 	}
@@ -332,6 +332,7 @@ type MBTiles struct {
 	db   *sql.DB
 	get  *sql.Stmt
 	meta map[string]string
+	name string // the file's base name, for errors
 }
 
 // OpenMBTiles opens an MBTiles file read-only and reads its metadata.
@@ -348,7 +349,7 @@ func OpenMBTiles(ctx context.Context, path string) (*MBTiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tiles: open mbtiles %s: %w", filepath.Base(path), err)
 	}
-	m := &MBTiles{db: db, meta: map[string]string{}}
+	m := &MBTiles{db: db, meta: map[string]string{}, name: filepath.Base(path)}
 	if err := m.load(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("tiles: open mbtiles %s: %w", filepath.Base(path), err)

@@ -20,7 +20,7 @@ import (
 )
 
 // exportFixture writes the fixture's layers, z0–12, to a file in a temporary directory.
-func exportFixture(t *testing.T) (string, []Layer, MBTilesStats) {
+func exportFixture(t testing.TB) (string, []Layer, MBTilesStats) {
 	t.Helper()
 	feats, s := fixtureShapes(t)
 	layers := []Layer{
@@ -30,7 +30,7 @@ func exportFixture(t *testing.T) (string, []Layer, MBTilesStats) {
 	path := filepath.Join(t.TempDir(), "trafford.mbtiles")
 	var calls, last, total int
 	st, err := WriteMBTiles(context.Background(), path, MBTilesOptions{
-		Metadata: Metadata{Name: "trafford", Description: "Trafford MSOAs", Attribution: testAttribution, Version: "1"},
+		Metadata: Metadata{Name: "trafford", Description: "Trafford MSOAs", Attribution: testAttribution, Version: "1", Zooms: AllZooms},
 		Progress: func(done, n int) { calls, last, total = calls+1, done, n },
 	}, layers...)
 	if err != nil {
@@ -177,7 +177,7 @@ func TestMBTilesFailure(t *testing.T) {
 	if _, err := WriteMBTiles(ctx, path, MBTilesOptions{}, Layer{Name: "x", Shapes: s}); !errors.Is(err, context.Canceled) {
 		t.Errorf("WriteMBTiles(cancelled) error %v, want context.Canceled", err)
 	}
-	if _, err := WriteMBTiles(context.Background(), path, MBTilesOptions{Metadata: Metadata{MaxZoom: 13}}, Layer{Name: "x", Shapes: s}); err == nil {
+	if _, err := WriteMBTiles(context.Background(), path, MBTilesOptions{Metadata: Metadata{Zooms: Zooms{0, 13}}}, Layer{Name: "x", Shapes: s}); err == nil {
 		t.Error("WriteMBTiles(maxzoom 13) gave no error")
 	}
 	if _, err := WriteMBTiles(context.Background(), filepath.Join(dir, "no", "such", "dir.mbtiles"), MBTilesOptions{}, Layer{Name: "x", Shapes: s}); err == nil {

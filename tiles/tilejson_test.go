@@ -18,7 +18,7 @@ func TestTileJSON(t *testing.T) {
 		want string
 	}{
 		"defaults": {
-			md: Metadata{Name: "pcnmap", Attribution: testAttribution},
+			md: Metadata{Name: "pcnmap", Attribution: testAttribution, Zooms: AllZooms},
 			want: `{"tilejson":"3.0.0","name":"pcnmap","attribution":"` + testAttribution + `","scheme":"xyz",` +
 				`"tiles":["https://example.org/tiles/areas/{z}/{x}/{y}.mvt"],"minzoom":0,"maxzoom":12,` +
 				`"bounds":[-2.5266,53.2457,-2.223,53.5001],"center":[-2.37478,53.37289,11],` +
@@ -27,7 +27,7 @@ func TestTileJSON(t *testing.T) {
 		},
 		"given": {
 			md: Metadata{Name: "x", Description: "d", Version: "1.0.0", Bounds: orb.Bound{Min: orb.Point{-6, 49}, Max: orb.Point{2, 56}},
-				Center: orb.Point{-2, 53}, CenterZoom: 6, MinZoom: 2, MaxZoom: 10},
+				Center: orb.Point{-2, 53}, CenterZoom: 6, Zooms: Zooms{2, 10}},
 			want: `{"tilejson":"3.0.0","name":"x","description":"d","version":"1.0.0","scheme":"xyz",` +
 				`"tiles":["https://example.org/tiles/areas/{z}/{x}/{y}.mvt"],"minzoom":2,"maxzoom":10,` +
 				`"bounds":[-6,49,2,56],"center":[-2,53,6],` +

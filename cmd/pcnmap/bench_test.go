@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"pcnmap/app"
 	"pcnmap/overlap"
 )
 
@@ -71,7 +72,7 @@ func TestNationalPipeline(t *testing.T) {
 		t.Fatalf("national ingest: %v\n%s", err, out)
 	}
 	t.Log(out)
-	d, err := loadRelease(context.Background(), db, "")
+	d, err := app.Load(context.Background(), db, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,10 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"pcnmap/app"
 	"pcnmap/geo"
-	"pcnmap/overlap"
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
 )
@@ -96,78 +97,52 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil || (m != teams.MethodCentroid && m != teams.MethodArea) {
 		return fmt.Errorf("%w: teams import: --method %q must be centroid or area", errUsage, *method)
 	}
-	w, err := store.Open(ctx, *db, false)
+	w, d, err := app.Open(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	d, err := w.Load(ctx, *release)
-	if err != nil {
-		return err
-	}
-	var imp *teams.Import
+	req := app.ImportRequest{Name: *name, Source: filepath.Base(source), Method: m, Replace: *replace}
 	if strings.EqualFold(filepath.Ext(source), ".csv") {
 		f, err := os.Open(source)
 		if err != nil {
 			return fmt.Errorf("teams: %w", err)
 		}
-		tab, err := teams.ParseCSV(f, filepath.Base(source))
+		req.Table, err = teams.ParseCSV(f, filepath.Base(source))
 		f.Close()
 		if err != nil {
 			return err
 		}
-		if imp, err = teams.FromTable(ctx, d, tab); err != nil {
-			return err
-		}
 	} else {
-		o := teams.PolygonOptions{Method: m}
-		switch {
-		case m == teams.MethodCentroid && *centroids == "" && *lsoaPolygons == "" && !teams.HasPoints(d):
-			return fmt.Errorf("%w: teams import: polygons by centroid need --centroids (or --lsoa-polygons): release %s was ingested without LSOA points", errUsage, d.Release)
-		}
 		if *centroids != "" {
 			c, err := nhs.ReadCentroids(*centroids)
 			if err != nil {
 				return err
 			}
-			o.Centroids = make(map[string]orb.Point, len(c.Points))
+			req.Centroids = make(map[string]orb.Point, len(c.Points))
 			for k, p := range c.Points {
-				o.Centroids[k] = orb.Point{p.Lon, p.Lat}
+				req.Centroids[k] = orb.Point{p.Lon, p.Lat}
 			}
 		}
 		if *lsoaPolygons != "" {
-			if o.LSOAs, err = geo.ReadFile(*lsoaPolygons, geo.ReadOptions{}); err != nil {
+			if req.LSOAs, err = geo.ReadFile(*lsoaPolygons, geo.ReadOptions{}); err != nil {
 				return err
 			}
 		}
-		layer, err := geo.ReadFile(source, geo.ReadOptions{CodeField: *nameField})
-		if err != nil {
+		if req.Layer, err = geo.ReadFile(source, geo.ReadOptions{CodeField: *nameField}); err != nil {
 			return err
 		}
 		if *nameField != "" {
-			layer.NameField = "" // the code field is the name
-		}
-		if m == teams.MethodArea && o.LSOAs == nil {
-			// The LSOA polygons the ingest kept, those near the teams only.
-			if o.LSOAs, err = w.LSOAPolygons(ctx, d.Release, teams.Extent(layer)); err != nil {
-				if errors.Is(err, store.ErrNoLSOAPolygons) {
-					return fmt.Errorf("%w: teams import: --method area: %v; or give --lsoa-polygons FILE", errUsage, err)
-				}
-				return err
-			}
-		}
-		if imp, err = teams.FromPolygons(ctx, d, layer, o); err != nil {
-			return err
+			req.Layer.NameField = "" // the code field is the name
 		}
 	}
-	imp.Set.Name = *name
-	imp.Set.Source = filepath.Base(source)
-	imp.Set.ImportedAt = time.Now().UTC().Truncate(time.Second)
-	model, err := teams.NewModel(d, imp.Set)
-	if err != nil {
-		return err
-	}
-	if err := w.SaveTeams(ctx, d.Release, imp.Set, *replace); err != nil {
+	imp, err := app.NewTeams(w, d).Import(ctx, req)
+	switch {
+	case errors.Is(err, teams.ErrNoPoints):
+		return fmt.Errorf("%w: teams import: %v; give --centroids (or --lsoa-polygons)", errUsage, err)
+	case errors.Is(err, store.ErrNoLSOAPolygons):
+		return fmt.Errorf("%w: teams import: --method area: %v; or give --lsoa-polygons FILE", errUsage, err)
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(e.stdout, "imported %q into release %s: %d teams, method %s\n", *name, d.Release, len(imp.Set.Teams), imp.Set.Method)
@@ -179,15 +154,34 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "uncovered LSOAs (in covered areas): %d%s\n", len(imp.Uncovered), codes(imp.Uncovered))
-	var contested []string
-	for _, c := range imp.Contested {
-		contested = append(contested, c.Code+" ("+strings.Join(c.Teams, " / ")+")")
+	var split []string
+	for _, c := range imp.Split {
+		parts := make([]string, len(c.Teams))
+		for i, t := range c.Teams {
+			parts[i] = t
+			if c.Shares != nil {
+				parts[i] = fmt.Sprintf("%s %.0f%%", t, 100*c.Shares[i])
+			}
+		}
+		split = append(split, c.Code+": "+strings.Join(parts, " / "))
 	}
-	fmt.Fprintf(e.stdout, "claimed by several teams (split evenly): %d%s\n", len(imp.Contested), codes(contested))
+	how := "split evenly"
+	if imp.Set.Method == teams.MethodArea {
+		how = "by the part of each LSOA's area in each team"
+	}
+	fmt.Fprintf(e.stdout, "split between teams (%s): %d\n", how, len(imp.Split))
+	const maxSplit = 200 // a terminal's worth
+	for i, l := range split {
+		if i == maxSplit {
+			fmt.Fprintf(e.stdout, "  … %d more\n", len(split)-maxSplit)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  %s\n", l)
+	}
 	if imp.NoPoint > 0 {
 		fmt.Fprintf(e.stdout, "LSOAs with no centroid or polygon (not placed): %d\n", imp.NoPoint)
 	}
-	a := model.Alignment(0.01)
+	a := imp.Model.Alignment(0.01)
 	fmt.Fprintf(e.stdout, "alignment score at 1%%: %.4f\n", a.Score)
 	return nil
 }
@@ -282,23 +276,18 @@ func setFlags(fs *flag.FlagSet) (db, release, set *string) {
 }
 
 // openModel loads the release and set named by the flags and resolves the set.
-func openModel(ctx context.Context, db, release, set string) (*store.Workspace, *overlap.Dataset, *teams.Model, error) {
-	w, err := store.Open(ctx, db, false)
+func openModel(ctx context.Context, db, release, set string) (*app.Teams, *teams.Model, error) {
+	w, d, err := app.Open(ctx, db, release)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	s, err := w.LoadTeams(ctx, release, set)
-	if err == nil {
-		var d *overlap.Dataset
-		if d, err = w.Load(ctx, release); err == nil {
-			var m *teams.Model
-			if m, err = teams.NewModel(d, s); err == nil {
-				return w, d, m, nil
-			}
-		}
+	ts := app.NewTeams(w, d)
+	_, m, err := ts.Load(ctx, set)
+	if err != nil {
+		w.Close()
+		return nil, nil, err
 	}
-	w.Close()
-	return nil, nil, nil, err
+	return ts, m, nil
 }
 
 func runTeamsAlignment(ctx context.Context, e *env, args []string) error {
@@ -315,11 +304,12 @@ func runTeamsAlignment(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	t := float64(*threshold)
-	w, d, m, err := openModel(ctx, *db, *release, *set)
+	ts, m, err := openModel(ctx, *db, *release, *set)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer ts.Workspace().Close()
+	d := ts.Dataset()
 	a := m.Alignment(t)
 	if *out != "" {
 		if err := writeAlignment(*out, d, a); err != nil {
@@ -393,20 +383,21 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	t := float64(*threshold)
-	w, d, m, err := openModel(ctx, *db, *release, *set)
+	ts, m, err := openModel(ctx, *db, *release, *set)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer ts.Workspace().Close()
+	d := ts.Dataset()
 	before := m.Alignment(t)
-	for _, mv := range moves {
-		parts := strings.SplitN(mv, ":", 3)
-		if len(parts) != 3 {
+	mvs := make([]app.Move, len(moves))
+	for i, mv := range moves {
+		if mvs[i], err = app.ParseMove(mv); err != nil {
 			return fmt.Errorf("%w: teams whatif: --move %q is not CODE:FROM:TO", errUsage, mv)
 		}
-		if err := m.Move(strings.TrimSpace(parts[0]), parts[1], parts[2]); err != nil {
-			return err
-		}
+	}
+	if m, err = app.WhatIf(m, mvs); err != nil {
+		return err
 	}
 	a := m.Alignment(t)
 	if *out != "" {
@@ -418,11 +409,7 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *saveAs != "" {
-		s := m.Set()
-		s.Name = *saveAs
-		s.Source = *set
-		s.ImportedAt = time.Now().UTC().Truncate(time.Second)
-		if err := w.SaveTeams(ctx, d.Release, s, false); err != nil {
+		if _, err := ts.SaveEdited(ctx, m, *saveAs, *set); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "saved as %q\n", *saveAs)
@@ -446,11 +433,12 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	t := float64(*threshold)
-	w, d, m, err := openModel(ctx, *db, *release, *set)
+	ts, m, err := openModel(ctx, *db, *release, *set)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer ts.Workspace().Close()
+	d := ts.Dataset()
 	s, err := m.Suggest(ctx)
 	if err != nil {
 		return err
@@ -470,9 +458,7 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *saveAs != "" {
-		s.Name = *saveAs
-		s.ImportedAt = time.Now().UTC().Truncate(time.Second)
-		if err := w.SaveTeams(ctx, d.Release, s, false); err != nil {
+		if err := ts.Save(ctx, s, *saveAs); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "saved as %q\n", *saveAs)

@@ -1,11 +1,9 @@
-package server
+package layers
 
 import (
 	"context"
 	"fmt"
 	"strings"
-
-	"github.com/paulmach/orb/maptile"
 
 	"pcnmap/overlap"
 	"pcnmap/tiles"
@@ -16,8 +14,8 @@ type ExportOptions struct {
 	// Threshold is the threshold of the areas layer's pcns attribute (0 counts every PCN with
 	// patients in an area).
 	Threshold float64
-	// MinZoom and MaxZoom are the zooms written; MaxZoom zero means tiles.MaxZoom.
-	MinZoom, MaxZoom maptile.Zoom
+	// Zooms are the zooms written: tiles.AllZooms for every one; the zero value is zoom 0 alone.
+	Zooms tiles.Zooms
 	// Layers are the layers each tile holds: "areas" (the default) and/or "boundaries".
 	Layers []string
 	// Workers renders tiles in parallel; zero means GOMAXPROCS.
@@ -26,34 +24,34 @@ type ExportOptions struct {
 	Progress func(done, total int)
 }
 
-// Export writes the tiles this server would serve for d as an MBTiles 1.3 file at path (see
+// Export writes the tiles the server serves for d as an MBTiles 1.3 file at path (see
 // tiles.WriteMBTiles), so that any static host can serve them and `pcnmap serve --mbtiles` can too.
 func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOptions) (tiles.MBTilesStats, error) {
 	if opt.Threshold < 0 || opt.Threshold > 1 {
-		return tiles.MBTilesStats{}, fmt.Errorf("server: export: %w", overlap.ErrThreshold)
+		return tiles.MBTilesStats{}, fmt.Errorf("layers: export: %w", overlap.ErrThreshold)
 	}
 	names := opt.Layers
 	if len(names) == 0 {
-		names = []string{layerAreas}
+		names = []string{Areas}
 	}
-	ls, err := newLayerSet(ctx, d, names...)
+	ls, err := New(ctx, d, names...)
 	if err != nil {
 		return tiles.MBTilesStats{}, err
 	}
 	var layers []tiles.Layer
 	for _, n := range names {
 		switch n {
-		case layerAreas:
-			layers = append(layers, ls.areasLayer(d.Counts(nil, opt.Threshold)))
-		case layerBoundaries:
-			l, ok := ls.boundariesLayer()
+		case Areas:
+			layers = append(layers, ls.Areas(d.Counts(nil, opt.Threshold)))
+		case Boundaries:
+			l, ok := ls.Boundaries()
 			if !ok {
-				return tiles.MBTilesStats{}, fmt.Errorf("server: export: release %s has no boundaries to draw", d.Release)
+				return tiles.MBTilesStats{}, fmt.Errorf("layers: export: release %s has no boundaries to draw", d.Release)
 			}
 			layers = append(layers, l)
 		default:
 			// The pcn layer needs a PCN per tile set: it is served, not exported.
-			return tiles.MBTilesStats{}, fmt.Errorf("server: export: no layer %q (layers: %s, %s)", n, layerAreas, layerBoundaries)
+			return tiles.MBTilesStats{}, fmt.Errorf("layers: export: no layer %q (layers: %s, %s)", n, Areas, Boundaries)
 		}
 	}
 	md := tiles.Metadata{
@@ -61,8 +59,7 @@ func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOpti
 		Description: fmt.Sprintf("PCN overlap per area, release %s; pcns counts the PCNs holding at least %s of an area's registered patients", d.Release, overlap.FormatThreshold(opt.Threshold)),
 		Attribution: Attribution,
 		Version:     d.Release,
-		MinZoom:     opt.MinZoom,
-		MaxZoom:     opt.MaxZoom,
+		Zooms:       opt.Zooms,
 	}
 	return tiles.WriteMBTiles(ctx, path, tiles.MBTilesOptions{Metadata: md, Workers: opt.Workers, Progress: opt.Progress}, layers...)
 }

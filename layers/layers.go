@@ -1,29 +1,33 @@
-package server
+// Package layers makes the map's vector tile layers from a release: the areas coloured by PCNs
+// served, one PCN's footprint, the context boundaries (ingested or dissolved from the areas) and a
+// footprint set's teams; and exports them as MBTiles. It knows nothing of HTTP: the server serves
+// these layers, `pcnmap tiles export` writes them, and both get the same tiles.
+package layers
 
 import (
 	"context"
 	"math"
 	"slices"
-	"strconv"
 
 	"golang.org/x/sync/errgroup"
 
 	"pcnmap/geo"
+	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/teams"
 	"pcnmap/tiles"
 )
 
-// The tile layers.
+// The names of the tile layers.
 const (
-	layerAreas      = "areas"
-	layerPCN        = "pcn"
-	layerBoundaries = "boundaries"
-	layerTeams      = "teams"
+	Areas      = "areas"
+	PCN        = "pcn"
+	Boundaries = "boundaries"
+	Teams      = "teams"
 )
 
-// layerNames lists the layers in the order TileJSON and errors list them.
-var layerNames = []string{layerAreas, layerPCN, layerBoundaries, layerTeams}
+// Names lists the layers in the order TileJSON and errors list them.
+var Names = []string{Areas, PCN, Boundaries, Teams}
 
 // Attribution is the licence line of the data, written into TileJSON and MBTiles.
 const Attribution = "Contains NHS Digital data; contains Office for National Statistics data; contains OS data © Crown copyright and database right. Open Government Licence v3.0."
@@ -78,15 +82,22 @@ type areaAttrs struct {
 	urban                  tiles.Value
 }
 
-// layerSet is the prepared geometry and attributes of a dataset's layers. Immutable once built.
-type layerSet struct {
-	d          *overlap.Dataset
-	areas      *tiles.Shapes
-	attrs      []areaAttrs
-	dominant   []int32 // per area, its dominant PCN or overlap.NoPCN
+// Set is the prepared geometry and attributes of a dataset's layers. Immutable once built.
+type Set struct {
+	d     *overlap.Dataset
+	areas *tiles.Shapes
+	attrs []areaAttrs
+	// Dominant is, per area, its dominant PCN (counting every patient) or overlap.NoPCN.
+	Dominant   []int32
 	boundaries []boundary
 	bounds     *tiles.Shapes // nil when there are no boundaries
 }
+
+// AreaShapes are the areas' tile geometry (shared by the areas and pcn layers).
+func (l *Set) AreaShapes() *tiles.Shapes { return l.areas }
+
+// HasBoundaries says whether the boundaries layer has anything to draw.
+func (l *Set) HasBoundaries() bool { return l.bounds != nil }
 
 // boundary is a feature of the boundaries layer: an ingested outline, or one dissolved from the areas.
 type boundary struct {
@@ -94,10 +105,10 @@ type boundary struct {
 	dissolved bool
 }
 
-// newLayerSet prepares the areas' tile geometry and attributes and, when layerBoundaries is among
-// extra, the boundaries' geometry too (in parallel).
-func newLayerSet(ctx context.Context, d *overlap.Dataset, extra ...string) (*layerSet, error) {
-	l := &layerSet{d: d}
+// New prepares the areas' tile geometry and attributes and, when Boundaries is among extra, the
+// boundaries' geometry too (in parallel).
+func New(ctx context.Context, d *overlap.Dataset, extra ...string) (*Set, error) {
+	l := &Set{d: d}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		features := make([]geo.Feature, len(d.Areas))
@@ -109,7 +120,7 @@ func newLayerSet(ctx context.Context, d *overlap.Dataset, extra ...string) (*lay
 		return err
 	})
 	g.Go(func() error {
-		if !slices.Contains(extra, layerBoundaries) {
+		if !slices.Contains(extra, Boundaries) {
 			return nil
 		}
 		l.boundaries = boundaries(d)
@@ -126,7 +137,7 @@ func newLayerSet(ctx context.Context, d *overlap.Dataset, extra ...string) (*lay
 	})
 	am := d.AreaMetrics(nil, 0)
 	l.attrs = make([]areaAttrs, len(d.Areas))
-	l.dominant = make([]int32, len(d.Areas))
+	l.Dominant = make([]int32, len(d.Areas))
 	for i := range d.Areas {
 		a, m := &d.Areas[i], &am[i]
 		at := areaAttrs{
@@ -138,11 +149,11 @@ func newLayerSet(ctx context.Context, d *overlap.Dataset, extra ...string) (*lay
 			p := &d.PCNs[m.Dominant]
 			at.dominant, at.dominantName = p.Code, p.Name
 		}
-		if u := a.Units[kindRurality]; u != "" {
+		if u := a.Units[nhs.KindRurality]; u != "" {
 			at.urban = tiles.Value{Bool: a.Urban()}
 		}
 		l.attrs[i] = at
-		l.dominant[i] = m.Dominant
+		l.Dominant[i] = m.Dominant
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -150,10 +161,11 @@ func newLayerSet(ctx context.Context, d *overlap.Dataset, extra ...string) (*lay
 	return l, nil
 }
 
-// areasLayer is the areas layer with pcns counted from counts (one per area, at some threshold).
-func (l *layerSet) areasLayer(counts []int32) tiles.Layer {
+// Areas is the areas layer with pcns counted from counts (one per area, at some threshold; nil for
+// the schema only).
+func (l *Set) Areas(counts []int32) tiles.Layer {
 	return tiles.Layer{
-		Name: layerAreas, Shapes: l.areas, Fields: areasFields, Coalesce: true,
+		Name: Areas, Shapes: l.areas, Fields: areasFields, Coalesce: true,
 		Attrs: func(i int, v []tiles.Value) bool {
 			a, at := &l.d.Areas[i], &l.attrs[i]
 			v[0].Str, v[1].Str = a.Code, a.Name
@@ -170,9 +182,9 @@ func (l *layerSet) areasLayer(counts []int32) tiles.Layer {
 	}
 }
 
-// pcnLayer is PCN p's footprint: the areas where it has patients, with its share of each area and each
+// PCN is PCN p's footprint: the areas where it has patients, with its share of each area and each
 // area's share of its list.
-func (l *layerSet) pcnLayer(p int) tiles.Layer {
+func (l *Set) PCN(p int) tiles.Layer {
 	var cells []overlap.Cell
 	l.d.PCNCells(p, func(c overlap.Cell) {
 		if c.Patients > 0 {
@@ -181,7 +193,7 @@ func (l *layerSet) pcnLayer(p int) tiles.Layer {
 	})
 	pcn := &l.d.PCNs[p]
 	return tiles.Layer{
-		Name: layerPCN, Shapes: l.areas, Fields: pcnFields,
+		Name: PCN, Shapes: l.areas, Fields: pcnFields,
 		Attrs: func(i int, v []tiles.Value) bool {
 			k, ok := slices.BinarySearchFunc(cells, int32(i), func(c overlap.Cell, a int32) int { return int(c.Area - a) })
 			if !ok {
@@ -192,19 +204,19 @@ func (l *layerSet) pcnLayer(p int) tiles.Layer {
 			v[3].Num = float64(c.Patients)
 			v[4].Num = round(l.d.Share(i, c.Patients), 4)
 			v[5].Num = round(ratio(int64(c.Patients), pcn.ListSize), 4)
-			v[6].Bool = l.dominant[i] == int32(p)
+			v[6].Bool = l.Dominant[i] == int32(p)
 			return true
 		},
 	}
 }
 
-// boundariesLayer draws the context outlines; nil Shapes when there are none.
-func (l *layerSet) boundariesLayer() (tiles.Layer, bool) {
+// Boundaries draws the context outlines; false when there are none.
+func (l *Set) Boundaries() (tiles.Layer, bool) {
 	if l.bounds == nil {
 		return tiles.Layer{}, false
 	}
 	return tiles.Layer{
-		Name: layerBoundaries, Shapes: l.bounds, Fields: boundaryFields,
+		Name: Boundaries, Shapes: l.bounds, Fields: boundaryFields,
 		Attrs: func(i int, v []tiles.Value) bool {
 			b := &l.boundaries[i]
 			v[0].Str, v[1].Str, v[2].Str, v[3].Bool = b.Kind, b.Code, b.Name, b.dissolved
@@ -213,12 +225,49 @@ func (l *layerSet) boundariesLayer() (tiles.Layer, bool) {
 	}, true
 }
 
-// teamsLayer draws a set's teams with their figures at the threshold of a (nil for the schema only).
-func teamsLayer(d *overlap.Dataset, sh teamShapes, a *teams.Alignment) tiles.Layer {
+// TeamShapes are a set's outlines ready for tiles; Team[i] is the team of shape i. Shapes is nil when
+// no team holds any area.
+type TeamShapes struct {
+	Shapes *tiles.Shapes
+	Team   []int
+}
+
+// PrepareTeams makes the tile shapes of set: each team's polygon as imported, else (code lists, edited
+// and suggested sets) the outline of the areas whose patients it holds most of (areas, from
+// teams.Model.AreaTeams), dissolved along the areas' shared edges by dv.
+func PrepareTeams(ctx context.Context, dv *tiles.Dissolver, set *teams.Set, areas []teams.AreaTeam) (TeamShapes, error) {
+	var features []geo.Feature
+	var teamOf []int
+	for t, tm := range set.Teams {
+		if len(tm.Geom) > 0 {
+			features = append(features, geo.Feature{Code: tm.Name, Geom: tm.Geom, Bound: tm.Geom.Bound()})
+			teamOf = append(teamOf, t)
+		}
+	}
+	if len(features) == 0 {
+		team := make(map[int32]string, len(areas))
+		for _, at := range areas {
+			team[int32(at.Area)] = set.Teams[at.Team].Name
+		}
+		features = dv.DissolveBy(func(a int32) string { return team[a] })
+		for _, f := range features {
+			t, _ := set.Team(f.Code)
+			teamOf = append(teamOf, t)
+		}
+	}
+	if len(features) == 0 {
+		return TeamShapes{}, nil
+	}
+	sh, err := tiles.Prepare(ctx, features, tiles.Options{})
+	return TeamShapes{sh, teamOf}, err
+}
+
+// TeamsLayer draws a set's teams with their figures at the threshold of a (nil for the schema only).
+func TeamsLayer(d *overlap.Dataset, sh TeamShapes, a *teams.Alignment) tiles.Layer {
 	return tiles.Layer{
-		Name: layerTeams, Shapes: sh.shapes, Fields: teamsFields,
+		Name: Teams, Shapes: sh.Shapes, Fields: teamsFields,
 		Attrs: func(i int, v []tiles.Value) bool {
-			tm := &a.Teams[sh.team[i]]
+			tm := &a.Teams[sh.Team[i]]
 			v[0].Str, v[1].Num = tm.Name, math.Round(tm.Registered)
 			if tm.Dominant >= 0 {
 				v[2].Str, v[3].Str, v[4].Num = d.PCNs[tm.Dominant].Code, d.PCNs[tm.Dominant].Name, round(tm.DominantShare, 4)
@@ -244,6 +293,3 @@ func ratio(a, b int64) float64 {
 	}
 	return float64(a) / float64(b)
 }
-
-// thresholdKey is a threshold as a cache variant: exact, so 1% and 0.01 share tiles.
-func thresholdKey(t float64) string { return strconv.FormatFloat(t, 'g', -1, 64) }
