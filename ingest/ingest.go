@@ -101,13 +101,13 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		var err error
 		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField})
 		progress()
-		return err
+		return inputError(RoleAreas, o.Areas, err)
 	})
 	g.Go(func() error {
 		var err error
 		regs, err = nhs.ReadRegistrations(o.Registrations)
 		progress()
-		return err
+		return inputError(RoleRegistrations, o.Registrations, err)
 	})
 	g.Go(func() error {
 		var err error
@@ -117,21 +117,21 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			membership, err = nhs.ReadPracticeMap(o.Membership)
 		}
 		progress()
-		return err
+		return inputError(RoleMembership, o.Membership, err)
 	})
 	if o.Lookup != "" {
 		g.Go(func() error {
 			var err error
 			lookup, err = nhs.ReadLookup(o.Lookup)
 			progress()
-			return err
+			return inputError(RoleLookup, o.Lookup, err)
 		})
 	}
 	if o.Centroids != "" {
 		g.Go(func() error {
 			c, err := nhs.ReadCentroids(o.Centroids)
 			if err != nil {
-				return err
+				return inputError(RoleCentroids, o.Centroids, err)
 			}
 			points = make(map[string]orb.Point, len(c.Points))
 			for code, p := range c.Points {
@@ -146,7 +146,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			var err error
 			lsoaLayer, err = geo.ReadFile(o.LSOAPolygons, geo.ReadOptions{})
 			progress()
-			return err
+			return inputError(RoleLSOAPolygons, o.LSOAPolygons, err)
 		})
 	}
 	for _, spec := range o.Contexts {
@@ -155,7 +155,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			if isPolygonFile(path) {
 				l, err := geo.ReadFile(path, geo.ReadOptions{})
 				if err != nil {
-					return err
+					return inputError(RoleContext, path, err)
 				}
 				if kind == "" {
 					kind = boundaryKind(l.CodeField)
@@ -171,7 +171,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			} else {
 				c, err := nhs.ReadContext(path)
 				if err != nil {
-					return err
+					return inputError(RoleContext, path, err)
 				}
 				mu.Lock()
 				contexts = append(contexts, c)
@@ -299,8 +299,11 @@ func assignLSOAs(layer *geo.Layer, lookup *nhs.Lookup, points map[string]orb.Poi
 			}
 		}
 		slices.Sort(differ)
-		notes = append(notes, fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup: %s",
-			len(differ), len(spatial), abbreviate(differ, 10)))
+		note := fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup", len(differ), len(spatial))
+		if len(differ) > 0 {
+			note += ": " + abbreviate(differ, 10)
+		}
+		notes = append(notes, note)
 	}
 	return lookup.Area, notes
 }

@@ -58,7 +58,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if err != nil {
-		return err
+		return inputFlagError(err)
 	}
 	joined := time.Since(start)
 	if err := store.Ingest(ctx, db, d, time.Now()); err != nil {
