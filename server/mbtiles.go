@@ -2,23 +2,25 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/internal/gzpool"
 	"pcnmap/tiles"
 )
 
-// mbSource serves a pre-built MBTiles file. Each tile holds every layer of the file, so the same tile
+// mbSource serves a pre-built MBTiles file or PMTiles archive. Each tile holds every layer of the file, so the same tile
 // answers /tiles/{layer}/… for each of its layers (and is cached once).
 type mbSource struct {
-	mb     *tiles.MBTiles
+	mb     tiles.Archive
 	doc    tiles.TileJSONDoc // without tile URLs
 	names  []string
 	layers map[string]bool
 }
 
-func newMBSource(mb *tiles.MBTiles) (*mbSource, error) {
+func newMBSource(mb tiles.Archive) (*mbSource, error) {
 	doc, err := mb.TileJSON()
 	if err != nil {
 		return nil, err
@@ -38,7 +40,11 @@ func (m *mbSource) tile(ctx context.Context, t maptile.Tile) ([]byte, error) {
 	if err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 		return data, err
 	}
-	return gunzip(data)
+	out, err := gzpool.Decompress(data)
+	if err != nil {
+		return nil, fmt.Errorf("server: mbtiles tile %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	return out, nil
 }
 
 func (m *mbSource) tileJSON(url string) tiles.TileJSONDoc {
