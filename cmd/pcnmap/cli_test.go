@@ -13,10 +13,10 @@ import (
 // repeat), the right exit status, the flag named, a suggestion where one fits, and no package prefix.
 func TestCLIErrors(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	ingest := func(flag, path string) []string {
-		args := map[string]string{"--areas": fixtures + "msoa.geojson", "--registrations": fixtures + "registrations-2021-01.csv.gz",
-			"--membership": fixtures + "epcn-2019-12.xlsx", "--lookup": fixtures + "lsoa-msoa-lookup.csv"}
+		args := map[string]string{"--areas": fixtureDir + "msoa.geojson", "--registrations": fixtureDir + "registrations-2021-01.csv.gz",
+			"--membership": fixtureDir + "epcn-2019-12.xlsx", "--lookup": fixtureDir + "lsoa-msoa-lookup.csv"}
 		args[flag] = path
 		out := []string{"ingest", "--db", filepath.Join(t.TempDir(), "x.db")}
 		for _, f := range []string{"--areas", "--registrations", "--membership", "--lookup"} {
@@ -39,12 +39,12 @@ func TestCLIErrors(t *testing.T) {
 		"missing value":       {[]string{"report", "--db"}, 2, []string{"--db needs a value"}},
 		"missing flag":        {[]string{"report", "--out", "x"}, 2, []string{"--db is required"}},
 		"no such workspace":   {[]string{"report", "--db", filepath.Join(t.TempDir(), "none.db"), "--out", t.TempDir()}, 1, []string{"none.db"}},
-		"lookup as areas":     {ingest("--areas", fixtures+"lsoa-msoa-lookup.csv"), 1, []string{"--areas:", "lsoa-msoa-lookup.csv", "GeoJSON", "looks like an LSOA → MSOA lookup: pass it as --lookup"}},
-		"regs as membership":  {ingest("--membership", fixtures+"registrations-2022-07.csv.gz"), 1, []string{"--membership:", "PCN_CODE", "ePCN workbook", "practice mapping CSV", "pass it as --registrations"}},
-		"map as regs":         {ingest("--registrations", fixtures+"practice-map-2022-01.csv"), 1, []string{"--registrations:", "pass it as --membership"}},
-		"centroids as lookup": {ingest("--lookup", fixtures+"lsoa-centroids.csv"), 1, []string{"--lookup:", "pass it as --centroids"}},
-		"polygons as regs":    {ingest("--registrations", fixtures+"msoa.geojson"), 1, []string{"--registrations:", "msoa.geojson", "pass it as --areas"}},
-		"workbook as lookup":  {ingest("--lookup", fixtures+"epcn-2019-12.xlsx"), 1, []string{"--lookup:", "pass it as --membership"}},
+		"lookup as areas":     {ingest("--areas", fixtureDir+"lsoa-msoa-lookup.csv"), 1, []string{"--areas:", "lsoa-msoa-lookup.csv", "GeoJSON", "looks like an LSOA → MSOA lookup: pass it as --lookup"}},
+		"regs as membership":  {ingest("--membership", fixtureDir+"registrations-2022-07.csv.gz"), 1, []string{"--membership:", "PCN_CODE", "ePCN workbook", "practice mapping CSV", "pass it as --registrations"}},
+		"map as regs":         {ingest("--registrations", fixtureDir+"practice-map-2022-01.csv"), 1, []string{"--registrations:", "pass it as --membership"}},
+		"centroids as lookup": {ingest("--lookup", fixtureDir+"lsoa-centroids.csv"), 1, []string{"--lookup:", "pass it as --centroids"}},
+		"polygons as regs":    {ingest("--registrations", fixtureDir+"msoa.geojson"), 1, []string{"--registrations:", "msoa.geojson", "pass it as --areas"}},
+		"workbook as lookup":  {ingest("--lookup", fixtureDir+"epcn-2019-12.xlsx"), 1, []string{"--lookup:", "pass it as --membership"}},
 	}
 	pkg := regexp.MustCompile(`(^|: )(geo|nhs|overlap|ingest|store|teams|report|app|usage): `)
 	for name, tc := range tests {
