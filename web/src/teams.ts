@@ -119,7 +119,7 @@ export class TeamsUI {
     const cur = this.d.state().teams ?? '';
     replace(
       this.d.select,
-      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets in this workspace'),
+      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets yet'),
       this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur, title: `${s.name}: ${s.teams} teams, ${METHODS[s.method] || s.method}` }, s.name)),
     );
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
