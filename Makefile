@@ -8,7 +8,7 @@ DB      ?= out/fixture.db
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go fuzz e2e bench fmt fixtures clean
+.PHONY: help build web run serve test test-go fuzz e2e bench fmt fixtures clean pmtilescheck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -58,7 +58,16 @@ bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...
 	$(GO) test -run '^$$' -bench 'ICB|England' -benchtime 1x -count 1 -timeout 60m -v ./neighbourhoods/
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
+	DATA=$(DATA) BIN=$(BIN) bash bench/export.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/firstpaint.sh
+
+pmtilescheck: build ## check a PMTiles export with go-pmtiles (a module of its own: minutes to compile the first time)
+	@mkdir -p out
+	$(BIN) ingest --db out/pmcheck.db --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
+		--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --context fixtures/sub-icb-bng.geojson >/dev/null
+	$(BIN) tiles export --db out/pmcheck.db --out out/pmcheck.mbtiles --layers areas,boundaries >/dev/null
+	$(BIN) tiles export --db out/pmcheck.db --out out/pmcheck.pmtiles --layers areas,boundaries >/dev/null
+	cd tools/pmtilescheck && $(GO) run . $(CURDIR)/out/pmcheck.pmtiles $(CURDIR)/out/pmcheck.mbtiles
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

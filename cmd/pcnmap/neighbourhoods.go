@@ -23,6 +23,8 @@ var neighbourhoodCommands = []command{
 	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight)", runNeighbourhoodsExport},
 }
 
+func neighbourhoodSubcommands() string { return subcommandNames(neighbourhoodCommands) }
+
 func runNeighbourhoods(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(e.stderr, "Usage: pcnmap neighbourhoods SUBCOMMAND [flags]\n\nSubcommands:")

@@ -9,6 +9,7 @@ import { api, APIError, type Area, type Overlaps, type PCN, type SearchResult, t
 import { download } from './csv';
 import { $, announce, h, replace } from './dom';
 import { displayName, fmtDate } from './format';
+import { InView } from './inview';
 import { Labels } from './labels';
 import { renderLegend, renderMiniLegend } from './legend';
 import { MapView, prewarm } from './map';
@@ -502,6 +503,7 @@ async function start(): Promise<void> {
   w.pcnmap.map = view.map;
   w.pcnmap.view = view;
   new Labels(view, ui.map);
+  new InView(view, $('#controls-body'), (code) => void selectArea(code, { push: true }));
   window.addEventListener('resize', () => (view.inset = overlayInset()));
   setupControls(kinds);
   if (hasAPI) {

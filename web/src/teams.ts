@@ -128,7 +128,7 @@ export class TeamsUI {
     const cur = this.d.state().teams ?? '';
     replace(
       this.d.select,
-      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets in this workspace'),
+      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets yet'),
       this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur, title: `${s.name}: ${s.teams} teams, ${METHODS[s.method] || s.method}` }, s.name)),
     );
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
@@ -360,7 +360,11 @@ export class TeamsUI {
             'dl',
             { class: 'figs' },
             fig('Alignment score', h('strong', { class: 'team-score', 'data-score': this.alignment.score }, fmtScore(this.alignment.score)), SCORE_TIP),
-            fig('Coverage', fmtShare(this.alignment.coverage), 'The share of all resident PCN patients who live in some team.'),
+            fig(
+              'Coverage of the set’s PCNs',
+              h('span', { class: 'team-coverage', 'data-coverage': this.alignment.coverage }, fmtShare(this.alignment.coverage)),
+              `Of the patients of the ${fmtInt(this.alignment.coverage_pcns)} PCNs holding at least ${fmtShare(this.alignment.threshold)} of some team, the share who live in a team.`,
+            ),
           )
         : null,
       this.moveForm(),
