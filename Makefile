@@ -5,6 +5,9 @@ BIN     := bin/pcnmap
 DATA    ?= ../shared/data
 DB      ?= out/fixture.db
 
+# The packages with tests on the national files in $(DATA) (TestNational…, TestDissolveNational).
+NATIONAL_PKGS := ./geo/ ./nhs/ ./layers/ ./cmd/pcnmap/
+
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
 
@@ -40,13 +43,15 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go e2e ## gofmt gate, go vet, every Go test with the race detector, then the map in headless chromium
+test: test-go e2e ## gofmt gate, go vet, every Go test with the race detector, the national-data tests without it, then the map in headless chromium
 
 test-go:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -timeout 12m ./...
+	@# The national-data tests skip under -race (20 times slower there): one pass without it, for them only.
+	$(GO) test -run National -timeout 12m $(NATIONAL_PKGS)
 
 e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
 	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/*.test.mjs
