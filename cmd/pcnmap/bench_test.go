@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"pcnmap/app"
-	"pcnmap/overlap"
 	"pcnmap/fixtures"
+	"pcnmap/overlap"
 )
 
 // Count is overlap.Count, shortened for the table below.
