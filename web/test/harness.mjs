@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const web = path.resolve(here, '..');
-export const root = path.resolve(web, '../..');
+export const root = path.resolve(web, '..');
 export const bin = path.resolve(root, process.env.PCNMAP_BIN || 'bin/pcnmap');
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 export const results = path.join(web, 'test-results');
