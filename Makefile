@@ -11,7 +11,7 @@ NATIONAL_PKGS := ./geo/ ./nhs/ ./layers/ ./cmd/pcnmap/
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go e2e bench fmt fixtures clean
+.PHONY: help build web run serve test test-go unit e2e bench fmt fixtures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go e2e ## gofmt gate, go vet, every Go test with the race detector, the national-data tests without it, then the map in headless chromium
+test: test-go unit e2e ## gofmt gate, go vet, every Go test with the race detector, the national-data tests without it, then the map in headless chromium
 
 test-go:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -52,6 +52,9 @@ test-go:
 	$(GO) test -race -timeout 12m ./...
 	@# The national-data tests skip under -race (20 times slower there): one pass without it, for them only.
 	$(GO) test -run National -timeout 12m $(NATIONAL_PKGS)
+
+unit: $(WEB)/node_modules/.package-lock.json ## the map page's pure modules (URL state, moves, the store) with node --test
+	cd $(WEB) && node --test unit/*.test.mjs
 
 e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
 	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/*.test.mjs
