@@ -153,7 +153,7 @@ func (p *gjParser) parse() error {
 					crs = p.crs
 				}
 			}
-			p.out = newSink(crs)
+			p.out = newSink(crs, p.opt)
 			return p.features()
 		case "crs":
 			return p.crsMember()
@@ -313,7 +313,9 @@ func (p *gjParser) feature() error {
 	if gtype != "Polygon" && gtype != "MultiPolygon" {
 		return fmt.Errorf("%w: %s", ErrGeometryType, gtype)
 	}
-	p.out.add(Feature{Code: p.code, Name: name, Geom: mp})
+	if err := p.out.add(Feature{Code: p.code, Name: name, Geom: mp}); err != nil {
+		return err
+	}
 	p.nfeat++
 	return nil
 }

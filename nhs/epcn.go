@@ -87,7 +87,7 @@ func openWorkbook(p string) (wb *excelize.File, name, source string, err error) 
 		if err != nil {
 			return nil, name, source, fileError(p, "gzip", err)
 		}
-		if data, err = io.ReadAll(zr); err != nil {
+		if data, err = io.ReadAll(io.LimitReader(zr, maxWorkbook+1)); err != nil {
 			return nil, name, source, ioError(p, 0, err)
 		}
 	case zipped:
@@ -110,11 +110,17 @@ func openWorkbook(p string) (wb *excelize.File, name, source string, err error) 
 			return nil, name, source, err
 		}
 		name, source = p+":"+m.Name, source+":"+m.Name
+		if m.UncompressedSize64 > maxWorkbook {
+			return nil, name, source, errorf(name, 0, ErrMalformed, "the workbook is over %d MiB", maxWorkbook>>20)
+		}
 		if data, err = readAllMember(m, p); err != nil {
 			return nil, name, source, err
 		}
 	default:
 		return nil, name, source, errorf(p, 0, ErrMalformed, "not an xlsx workbook (no zip signature)")
+	}
+	if len(data) > maxWorkbook {
+		return nil, name, source, errorf(name, 0, ErrMalformed, "the workbook is over %d MiB", maxWorkbook>>20)
 	}
 	if sniff(data) != zipped {
 		return nil, name, source, errorf(name, 0, ErrMalformed, "not an xlsx workbook (no zip signature)")
@@ -133,8 +139,16 @@ func openExcel(data []byte) (wb *excelize.File, err error) {
 			wb, err = nil, fmt.Errorf("%w: excelize: %v", ErrMalformed, r)
 		}
 	}()
-	return excelize.OpenReader(bytes.NewReader(data))
+	return excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxWorkbookXML})
 }
+
+// maxWorkbook caps an ePCN workbook's size (the national one is about 1 MiB) and maxWorkbookXML what
+// its parts may inflate to in all (excelize's default is 16 GiB); sheets over 16 MiB of XML are
+// spooled to disk by excelize rather than held in memory.
+const (
+	maxWorkbook    = 64 << 20
+	maxWorkbookXML = 1 << 30
+)
 
 func isWorkbook(zr *zip.Reader) bool {
 	for _, m := range zr.File {

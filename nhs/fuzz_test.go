@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +264,32 @@ func FuzzHeaderRoles(f *testing.F) {
 			if n := normColumn(c); normColumn(n) != n {
 				t.Fatalf("normColumn(%q) = %q is not stable", c, n)
 			}
+		}
+	})
+}
+
+// FuzzReadEPCN fuzzes whole ePCN workbooks (the xlsx zip, its XML parts and the sheets' cells), read
+// from a file as the ingest reads them.
+func FuzzReadEPCN(f *testing.F) {
+	for _, name := range []string{"testdata/epcn-2019-12-trafford.xlsx", "testdata/epcn-2022-04-trafford.xlsx"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "fuzz.xlsx")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadEPCN(p)
+		if err != nil {
+			checkFuzzError(t, err, p)
+			return
+		}
+		if m == nil {
+			t.Fatal("ReadEPCN returned neither a membership nor an error")
 		}
 	})
 }

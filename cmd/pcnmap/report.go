@@ -25,13 +25,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		"with a headless Chromium, and falls back to HTML with a message when there is none.\n"+
 		"--teams adds the footprint set's teams.csv, team_pcn_matrix.csv and pcn_teams.csv to DIR (any\n"+
 		"format), a \"Team alignment\" section to the documents, and its alignment score to the summary.\n"+
+		"gpkg writes one GeoPackage (layers areas, pcn_footprints, pcn_cores, pcn_pairs, boundaries, teams,\n"+
+		"styled for QGIS, with an R-tree index each); geojson the same layers as RFC 7946 files.\n"+
 		"Prints a short summary.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	threshold := thresholdFlag(fs, "share of an area's registered population a PCN must hold to count as serving it")
 	core := fs.String("core", "80%", "share of a PCN's resident patients its core footprint holds")
 	out := fs.String("out", "", "output `directory`")
-	format := fs.String("format", "csv", "output `format`: csv, json, html or pdf")
+	format := fs.String("format", "csv", "output `format`: csv, json, html, pdf, gpkg (one GeoPackage, "+GeoPackageName+") or geojson (a file per layer)")
 	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, region, stp, nhs-region) and an index")
 	unit := fs.String("unit", "", "write the document of this unit `code` only")
 	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
@@ -46,6 +48,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	c, err := overlap.ParseThreshold(*core)
 	if err != nil || c == 0 {
 		return fmt.Errorf("%w: report: --core %q must be a share above 0%%", errUsage, *core)
+	}
+	if gisFormats[strings.ToLower(*format)] {
+		if *by != "" || *unit != "" {
+			return fmt.Errorf("%w: report: --by and --unit write documents: use --format html or pdf", errUsage)
+		}
+		return runGISReport(ctx, e, strings.ToLower(*format), *db, *release, *teamSet, t, c, *out)
 	}
 	opt := report.Options{Threshold: t, Core: c, Unit: *unit}
 	if opt.Format, err = report.ParseFormat(*format); err != nil {

@@ -154,11 +154,30 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "uncovered LSOAs (in covered areas): %d%s\n", len(imp.Uncovered), codes(imp.Uncovered))
-	var contested []string
-	for _, c := range imp.Contested {
-		contested = append(contested, c.Code+" ("+strings.Join(c.Teams, " / ")+")")
+	var split []string
+	for _, c := range imp.Split {
+		parts := make([]string, len(c.Teams))
+		for i, t := range c.Teams {
+			parts[i] = t
+			if c.Shares != nil {
+				parts[i] = fmt.Sprintf("%s %.0f%%", t, 100*c.Shares[i])
+			}
+		}
+		split = append(split, c.Code+": "+strings.Join(parts, " / "))
 	}
-	fmt.Fprintf(e.stdout, "claimed by several teams (split evenly): %d%s\n", len(imp.Contested), codes(contested))
+	how := "split evenly"
+	if imp.Set.Method == teams.MethodArea {
+		how = "by the part of each LSOA's area in each team"
+	}
+	fmt.Fprintf(e.stdout, "split between teams (%s): %d\n", how, len(imp.Split))
+	const maxSplit = 200 // a terminal's worth
+	for i, l := range split {
+		if i == maxSplit {
+			fmt.Fprintf(e.stdout, "  … %d more\n", len(split)-maxSplit)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  %s\n", l)
+	}
 	if imp.NoPoint > 0 {
 		fmt.Fprintf(e.stdout, "LSOAs with no centroid or polygon (not placed): %d\n", imp.NoPoint)
 	}

@@ -339,7 +339,11 @@ export class TeamsUI {
             'dl',
             { class: 'figs' },
             fig('Alignment score', h('strong', { class: 'team-score', 'data-score': this.alignment.score }, fmtScore(this.alignment.score)), SCORE_TIP),
-            fig('Coverage', fmtShare(this.alignment.coverage), 'The share of all resident PCN patients who live in some team.'),
+            fig(
+              'Coverage of the set’s PCNs',
+              h('span', { class: 'team-coverage', 'data-coverage': this.alignment.coverage }, fmtShare(this.alignment.coverage)),
+              `Of the patients of the ${fmtInt(this.alignment.coverage_pcns)} PCNs holding at least ${fmtShare(this.alignment.threshold)} of some team, the share who live in a team.`,
+            ),
           )
         : null,
       this.moveForm(),
