@@ -172,6 +172,7 @@ type Server struct {
 	mb     *mbSource // nil when serving a workspace
 
 	teams     *teamSets // nil without a workspace
+	designs   designJobs
 	cache     *tiles.Cache
 	counts    *memo[float64, []int32]
 	summaries *memo[float64, []byte]
@@ -321,6 +322,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	api("/api/search", s.handleSearch)
 	api("/api/lookup", s.handleLookup)
 	s.teamRoutes(e)
+	s.neighbourhoodRoutes(e)
 	e.Match(get, "/api/openapi.json", func(c echo.Context) error { return s.write(c, s.docs) })
 	e.Match(get, "/healthz", s.handleHealth)
 	e.Match(get, "/metrics", echo.WrapHandler(s.metrics.handler()))

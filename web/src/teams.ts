@@ -16,6 +16,7 @@ import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
 import { deleteControl } from './teamdelete';
+import { openDesign } from './teamdesign';
 import { openImport } from './teamimport';
 import { TeamLayer } from './teamlayer';
 import { SetRename } from './teamrename';
@@ -29,6 +30,7 @@ export interface TeamsDeps {
   field: HTMLElement;
   select: HTMLSelectElement;
   importButton: HTMLButtonElement;
+  designButton: HTMLButtonElement;
   section: HTMLElement;
   state(): Readonly<State>;
   /** The page's store (store.ts): the URL and the map follow each change. */
@@ -41,6 +43,7 @@ const METHODS: Record<string, string> = {
   area: 'polygons, LSOAs shared by area',
   lsoa: 'LSOA list',
   msoa: 'MSOA list',
+  designed: 'designed neighbourhoods',
   practice: 'practice list',
   edited: 'edited',
   suggested: 'suggested',
@@ -88,6 +91,12 @@ export class TeamsUI {
         show: (name) => void this.choose(name, { push: true, fit: true }),
       }),
     );
+    d.designButton.addEventListener('click', () =>
+      openDesign({
+        saved: () => void this.loadSets(),
+        show: (name) => void this.choose(name, { push: true, fit: true }),
+      }),
+    );
     d.view.map.on('click', (e) => {
       const f = d.view.featureAt(e.point);
       this.clicked = { code: f?.properties?.code as string | undefined, team: this.layer.teamAt(e.point) };
@@ -126,6 +135,7 @@ export class TeamsUI {
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
     this.d.select.disabled = !this.sets.length;
     this.d.importButton.hidden = !this.writable;
+    this.d.designButton.hidden = !this.writable;
     this.d.field.hidden = !this.sets.length && !this.writable;
     if (this.whatif.set) this.render();
     return true;
