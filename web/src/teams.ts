@@ -16,8 +16,6 @@ import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
 import { deleteControl } from './teamdelete';
-import { openDesign } from './teamdesign';
-import { openImport } from './teamimport';
 import { TeamLayer } from './teamlayer';
 import { SetRename } from './teamrename';
 import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
@@ -85,18 +83,21 @@ export class TeamsUI {
     });
     this.rename = new SetRename({ redraw: () => this.render(), renamed: (from, to) => void this.afterRename(from, to) });
     d.select.addEventListener('change', () => void this.choose(d.select.value || undefined, { push: true, fit: true }));
-    d.importButton.addEventListener('click', () =>
+    // The dialogs are loaded on first use: they are not needed to draw the map.
+    d.importButton.addEventListener('click', async () => {
+      const { openImport } = await import('./teamimport');
       openImport({
         imported: () => void this.loadSets(),
         show: (name) => void this.choose(name, { push: true, fit: true }),
-      }),
-    );
-    d.designButton.addEventListener('click', () =>
+      });
+    });
+    d.designButton.addEventListener('click', async () => {
+      const { openDesign } = await import('./teamdesign');
       openDesign({
         saved: () => void this.loadSets(),
         show: (name) => void this.choose(name, { push: true, fit: true }),
-      }),
-    );
+      });
+    });
     d.view.map.on('click', (e) => {
       const f = d.view.featureAt(e.point);
       this.clicked = { code: f?.properties?.code as string | undefined, team: this.layer.teamAt(e.point) };
