@@ -12,19 +12,12 @@ import (
 	"math"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/paulmach/orb"
 	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 	sqlite3 "modernc.org/sqlite/lib"
 )
-
-// ReadGeoPackage reads the polygons of a GeoPackage features table: opt.Layer, or the only one. Its
-// spatial reference system (gpkg_spatial_ref_sys, by EPSG code or WKT) must be WGS84 or EPSG:27700.
-func ReadGeoPackage(path string, opt ReadOptions) (*Layer, error) {
-	return readGeoPackage(path, filepath.Base(path), opt, false)
-}
 
 // readGeoPackageGzip inflates a gzipped GeoPackage to a temporary file, which SQLite needs, and reads it.
 func readGeoPackageGzip(name string, data []byte, opt ReadOptions) (*Layer, error) {

@@ -72,14 +72,8 @@ func (idx *Index) Insert(f Feature) {
 	idx.tree.Insert([2]float64{f.Bound.Min[0], f.Bound.Min[1]}, [2]float64{f.Bound.Max[0], f.Bound.Max[1]}, i)
 }
 
-// Len is the number of features.
-func (idx *Index) Len() int { return len(idx.features) }
-
 // Feature returns the i-th inserted feature. The geometry is shared: don't modify it.
 func (idx *Index) Feature(i int) *Feature { return &idx.features[i] }
-
-// Features returns every feature in insertion order. The slice is shared: don't modify it.
-func (idx *Index) Features() []Feature { return idx.features }
 
 // Code returns the position of the feature with the given code.
 func (idx *Index) Code(code string) (int, bool) {

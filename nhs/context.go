@@ -83,20 +83,9 @@ var contextLayouts = []contextLayout{
 // region, CCG → STP, and the rural-urban classification. An LSOA or unit given two different
 // parents is ErrConflict naming both lines; an unrecognised header is ErrUnknownLayout.
 func ReadContext(path string) (*Context, error) {
-	in, err := openCSV(path, func(h []string) bool {
-		_, err := matchContext(newColumns("", h))
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	c, err := readContext(in.r, in.name, in.rows)
-	if err != nil {
-		return nil, err
-	}
-	c.Source = in.source
-	return c, nil
+	return readFile(path, func(c *columns) error { _, err := matchContext(c); return err },
+		func(in *input) (*Context, error) { return readContext(in.r, in.name, in.rows) },
+		func(c *Context) *string { return &c.Source })
 }
 
 // resolved is a contextUnit with its columns found.

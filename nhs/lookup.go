@@ -30,20 +30,9 @@ func ReadLookupColumns(path, lsoaCol, areaCol string) (*Lookup, error) {
 }
 
 func readLookupFile(path, lsoaCol, areaCol string) (*Lookup, error) {
-	in, err := openCSV(path, func(h []string) bool {
-		_, _, err := lookupColumns(newColumns("", h), lsoaCol, areaCol)
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	l, err := readLookup(in.r, in.name, lsoaCol, areaCol, in.rows)
-	if err != nil {
-		return nil, err
-	}
-	l.Source = in.source
-	return l, nil
+	return readFile(path, func(c *columns) error { _, _, err := lookupColumns(c, lsoaCol, areaCol); return err },
+		func(in *input) (*Lookup, error) { return readLookup(in.r, in.name, lsoaCol, areaCol, in.rows) },
+		func(l *Lookup) *string { return &l.Source })
 }
 
 func lookupColumns(c *columns, lsoaCol, areaCol string) (int, int, error) {
@@ -143,20 +132,9 @@ const (
 // A coordinate that is not a finite number within England and Wales is an error: a file in British
 // National Grid metres is rejected rather than misplaced.
 func ReadCentroids(path string) (*Centroids, error) {
-	in, err := openCSV(path, func(h []string) bool {
-		_, err := centroidColumns(newColumns("", h))
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	c, err := readCentroids(in.r, in.name, in.rows)
-	if err != nil {
-		return nil, err
-	}
-	c.Source = in.source
-	return c, nil
+	return readFile(path, func(c *columns) error { _, err := centroidColumns(c); return err },
+		func(in *input) (*Centroids, error) { return readCentroids(in.r, in.name, in.rows) },
+		func(c *Centroids) *string { return &c.Source })
 }
 
 func centroidColumns(c *columns) ([3]int, error) {

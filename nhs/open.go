@@ -209,3 +209,20 @@ func readAllMember(m *zip.File, p string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// readFile is the one body of the ReadX(path) functions: it opens the CSV at path (openCSV; in a zip,
+// the member whose header header accepts), reads it with read, and stamps the result's source (the
+// file's base name) through source.
+func readFile[T any](path string, header func(*columns) error, read func(*input) (*T, error), source func(*T) *string) (*T, error) {
+	in, err := openCSV(path, func(h []string) bool { return header(newColumns("", h)) == nil })
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	v, err := read(in)
+	if err != nil {
+		return nil, err
+	}
+	*source(v) = in.source
+	return v, nil
+}

@@ -15,20 +15,9 @@ import (
 // belong to no PCN, so they go to Unallocated, not Partners, and "U" is not a PCN. The same holds
 // for an empty code and for a code whose digits are all zero (U00000), which other releases use.
 func ReadPracticeMap(path string) (*Membership, error) {
-	in, err := openCSV(path, func(h []string) bool {
-		_, err := practiceMapColumns(newColumns("", h))
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	m, err := readPracticeMap(in.r, in.name)
-	if err != nil {
-		return nil, err
-	}
-	m.Source = in.source
-	return m, nil
+	return readFile(path, func(c *columns) error { _, err := practiceMapColumns(c); return err },
+		func(in *input) (*Membership, error) { return readPracticeMap(in.r, in.name) },
+		func(m *Membership) *string { return &m.Source })
 }
 
 type pmColumns struct{ practice, practiceName, pcn, pcnName, date int }

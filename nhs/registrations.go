@@ -28,22 +28,13 @@ var (
 // EXTRACT_DATE values must agree (empty ones are ignored). A repeated (practice, LSOA, sex) row is
 // ErrDuplicate naming both lines: summing it could double a practice's list.
 func ReadRegistrations(path string) (*Registrations, error) {
-	in, err := openCSV(path, func(h []string) bool {
-		_, err := registrationColumns(newColumns("", h))
-		return err == nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	ra := readAhead(in.r)
-	defer ra.Close()
-	reg, err := readRegistrations(ra, in.name)
-	if err != nil {
-		return nil, err
-	}
-	reg.Source = in.source
-	return reg, nil
+	return readFile(path, func(c *columns) error { _, err := registrationColumns(c); return err },
+		func(in *input) (*Registrations, error) {
+			ra := readAhead(in.r)
+			defer ra.Close()
+			return readRegistrations(ra, in.name)
+		},
+		func(r *Registrations) *string { return &r.Source })
 }
 
 type regColumns struct {

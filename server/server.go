@@ -239,16 +239,6 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 // Handler returns the server's HTTP handler, for tests and for embedding behind another mux.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Run listens on Config.Addr and serves until ctx ends; see Serve.
-func (s *Server) Run(ctx context.Context) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	return s.Serve(ctx, ln)
-}
-
 // Serve answers requests on ln until ctx ends, then stops accepting connections and waits up to
 // Config.ShutdownTimeout for the requests in flight. It returns nil after a graceful shutdown. With
 // Config.Warm it pre-renders the low zooms of the areas layer in the background meanwhile.

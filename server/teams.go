@@ -24,6 +24,7 @@ import (
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
+	"pcnmap/tiles"
 )
 
 // teamSets reads the team footprint sets of the served release from the workspace and keeps what is
@@ -37,7 +38,7 @@ type teamSets struct {
 	app     *app.Teams // the use cases: import, load, what-if, save
 	entries *memo[teamKey, *teamEntry]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
-	dissolver func() *layers.Dissolver
+	dissolver func() *tiles.Dissolver
 }
 
 type teamKey struct {
@@ -48,7 +49,7 @@ type teamKey struct {
 func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
 		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8),
-		dissolver: sync.OnceValue(func() *layers.Dissolver { return layers.NewDissolver(d.Areas) }),
+		dissolver: sync.OnceValue(func() *tiles.Dissolver { return layers.NewDissolver(d.Areas) }),
 	}
 }
 

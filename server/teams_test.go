@@ -235,6 +235,9 @@ func TestTeamsFlow(t *testing.T) {
 	}
 	// The proposal is drawn from its areas (dissolved), the area moved now in the other team.
 	res, b = ts.do(t, http.MethodGet, "/api/teams/Proposal", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET the saved proposal = %d %s", res.StatusCode, b)
+	}
 	prop := decode[TeamSetDetail](t, b)
 	if prop.Method != "edited" || prop.Source != "Trafford localities" || teamOfArea(prop, area.Code) != to {
 		t.Errorf("proposal: method %s, source %s, area %s in %q (want %q)", prop.Method, prop.Source, area.Code, teamOfArea(prop, area.Code), to)
@@ -263,8 +266,8 @@ func TestTeamsFlow(t *testing.T) {
 		t.Errorf("tile of the deleted set = %d, want 404", res.StatusCode)
 	}
 	res, b = ts.do(t, http.MethodGet, "/api/teams", nil)
-	if l := decode[TeamSets](t, b); len(l.Sets) != 1 || l.Sets[0].Name != "Proposal" {
-		t.Errorf("sets after the delete: %s", b)
+	if l := decode[TeamSets](t, b); res.StatusCode != 200 || len(l.Sets) != 1 || l.Sets[0].Name != "Proposal" {
+		t.Errorf("sets after the delete: %d %s", res.StatusCode, b)
 	}
 }
 

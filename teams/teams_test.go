@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -23,8 +21,6 @@ import (
 	"pcnmap/overlap"
 	"pcnmap/teams"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // synthetic is a dataset known by construction: PCN p has one practice whose 100 patients per LSOA
 // live only in p's own two areas (each of two LSOAs).
@@ -294,19 +290,7 @@ func TestTraffordGolden(t *testing.T) {
 			}
 			g.CSV = buf.String()
 			got, _ := json.MarshalIndent(g, "", "  ")
-			path := filepath.Join("testdata", "trafford-"+method.String()+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(want) != string(got)+"\n" {
-				t.Errorf("Trafford %s alignment differs from %s:\n%s", method, path, got)
-			}
+			fixtures.Golden(t, filepath.Join("testdata", "trafford-"+method.String()+".golden.json"), append(got, '\n'))
 			if a.Score <= 0 || a.Score > 1 {
 				t.Errorf("Score = %v, want in (0, 1]", a.Score)
 			}

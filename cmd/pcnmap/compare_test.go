@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"pcnmap/fixtures"
 )
 
 // mapPaths matches the geometry of the maps, left out of the golden files (the tiles package's own
@@ -21,10 +23,10 @@ var mapPaths = regexp.MustCompile(` d="[^"]*"`)
 // testdata/compare/*.golden; go test ./cmd/pcnmap -update rewrites them.
 func TestCompareGolden(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
-	args := append([]string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
-		"--registrations", fixtures + "registrations-2022-07.csv.gz", "--membership", fixtures + "epcn-2022-04.xlsx",
-		"--lookup", fixtures + "lsoa-msoa-lookup.csv"}, contextFlags...)
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
+	args := append([]string{"ingest", "--db", db, "--areas", fixtureDir + "msoa.geojson",
+		"--registrations", fixtureDir + "registrations-2022-07.csv.gz", "--membership", fixtureDir + "epcn-2022-04.xlsx",
+		"--lookup", fixtureDir + "lsoa-msoa-lookup.csv"}, contextFlags...)
 	if out, err := pcnmap(t, args...); err != nil {
 		t.Fatalf("ingest 2022: %v\n%s", err, out)
 	}
@@ -46,23 +48,7 @@ func TestCompareGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = mapPaths.ReplaceAll(got, []byte(` d="…"`))
-		golden := filepath.Join("testdata", "compare", name+".golden")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./cmd/pcnmap -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("compare %s differs from %s; diff them, and run with -update if the change is intended", name, golden)
-		}
+		fixtures.Golden(t, filepath.Join("testdata", "compare", name+".golden"), got)
 	}
 
 	tests := map[string]struct {
@@ -90,7 +76,7 @@ func TestCompareGolden(t *testing.T) {
 // files; --by with csv is a usage error.
 func TestReportFormats(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	tests := map[string]struct {
 		args  []string
 		files []string
@@ -136,7 +122,7 @@ func sorted(s []string) []string {
 // a --browser that does not exist is a usage error.
 func TestReportPDFWithoutBrowser(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	t.Setenv("PATH", t.TempDir())
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer

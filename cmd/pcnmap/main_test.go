@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,12 +16,11 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 
+	"pcnmap/fixtures"
 	"pcnmap/geo"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-const fixtures = "../../fixtures/"
+const fixtureDir = "../../fixtures/"
 
 // pcnmap runs the command in-process and returns its stdout and error.
 func pcnmap(t testing.TB, args ...string) (string, error) {
@@ -34,17 +32,17 @@ func pcnmap(t testing.TB, args ...string) (string, error) {
 
 // contextFlags are the fixture's context files, as `make run` passes them.
 var contextFlags = []string{
-	"--context", fixtures + "lsoa-msoa-lookup.csv", "--context", fixtures + "lsoa-ccg-lad.csv",
-	"--context", fixtures + "lsoa-sub-icb.csv", "--context", fixtures + "sub-icb-icb.csv",
-	"--context", fixtures + "ccg-stp.csv", "--context", fixtures + "lsoa-ruc.csv",
-	"--context", fixtures + "sub-icb-bng.geojson",
+	"--context", fixtureDir + "lsoa-msoa-lookup.csv", "--context", fixtureDir + "lsoa-ccg-lad.csv",
+	"--context", fixtureDir + "lsoa-sub-icb.csv", "--context", fixtureDir + "sub-icb-icb.csv",
+	"--context", fixtureDir + "ccg-stp.csv", "--context", fixtureDir + "lsoa-ruc.csv",
+	"--context", fixtureDir + "sub-icb-bng.geojson",
 }
 
 // ingestFixture ingests the 2021 fixture release with the given areas file and LSOA placement flags.
 func ingestFixture(t testing.TB, db, areas string, place ...string) {
 	t.Helper()
 	args := append([]string{"ingest", "--db", db, "--areas", areas,
-		"--registrations", fixtures + "registrations-2021-01.csv.gz", "--membership", fixtures + "epcn-2019-12.xlsx"}, place...)
+		"--registrations", fixtureDir + "registrations-2021-01.csv.gz", "--membership", fixtureDir + "epcn-2019-12.xlsx"}, place...)
 	args = append(args, contextFlags...)
 	if out, err := pcnmap(t, args...); err != nil {
 		t.Fatalf("pcnmap %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -72,25 +70,9 @@ func reportFiles(t testing.TB, db string, threshold string) map[string][]byte {
 // go test ./cmd/pcnmap -update rewrites them.
 func TestReportGolden(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	for name, got := range reportFiles(t, db, "1%") {
-		golden := filepath.Join("testdata", "report", name+".golden")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./cmd/pcnmap -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("report %s differs from %s; diff them, and run with -update if the change is intended", name, golden)
-		}
+		fixtures.Golden(t, filepath.Join("testdata", "report", name+".golden"), got)
 	}
 }
 
@@ -99,14 +81,14 @@ func TestReportGolden(t *testing.T) {
 // by their population-weighted centroids alike.
 func TestFormatsAgree(t *testing.T) {
 	for _, place := range [][]string{
-		{"--lookup", fixtures + "lsoa-msoa-lookup.csv"},
-		{"--centroids", fixtures + "lsoa-centroids.csv"},
+		{"--lookup", fixtureDir + "lsoa-msoa-lookup.csv"},
+		{"--centroids", fixtureDir + "lsoa-centroids.csv"},
 	} {
 		t.Run(place[0], func(t *testing.T) {
 			var first map[string][]byte
 			for _, areas := range []string{"msoa.geojson", "msoa-bng.gpkg", "msoa-bng-shp.zip"} {
 				db := filepath.Join(t.TempDir(), "w.db")
-				ingestFixture(t, db, fixtures+areas, place...)
+				ingestFixture(t, db, fixtureDir+areas, place...)
 				files := reportFiles(t, db, "1%")
 				if first == nil {
 					first = files
@@ -125,9 +107,9 @@ func TestFormatsAgree(t *testing.T) {
 // TestSpatialMatchesLookup: on the fixture, placing LSOAs by centroid gives the lookup's answer.
 func TestSpatialMatchesLookup(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	args := []string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
-		"--registrations", fixtures + "registrations-2021-01.csv.gz", "--membership", fixtures + "epcn-2019-12.xlsx",
-		"--lookup", fixtures + "lsoa-msoa-lookup.csv", "--centroids", fixtures + "lsoa-centroids.csv"}
+	args := []string{"ingest", "--db", db, "--areas", fixtureDir + "msoa.geojson",
+		"--registrations", fixtureDir + "registrations-2021-01.csv.gz", "--membership", fixtureDir + "epcn-2019-12.xlsx",
+		"--lookup", fixtureDir + "lsoa-msoa-lookup.csv", "--centroids", fixtureDir + "lsoa-centroids.csv"}
 	out, err := pcnmap(t, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -139,15 +121,15 @@ func TestSpatialMatchesLookup(t *testing.T) {
 
 func TestReleasesSideBySide(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
-	args := []string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
-		"--registrations", fixtures + "registrations-2022-07.csv.gz", "--membership", fixtures + "epcn-2022-04.xlsx",
-		"--lookup", fixtures + "lsoa-msoa-lookup.csv"}
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
+	args := []string{"ingest", "--db", db, "--areas", fixtureDir + "msoa.geojson",
+		"--registrations", fixtureDir + "registrations-2022-07.csv.gz", "--membership", fixtureDir + "epcn-2022-04.xlsx",
+		"--lookup", fixtureDir + "lsoa-msoa-lookup.csv"}
 	if out, err := pcnmap(t, args...); err != nil {
 		t.Fatalf("ingest 2022: %v\n%s", err, out)
 	}
 	// Re-ingesting a release replaces it rather than adding a third.
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	out, err := pcnmap(t, "releases", "--db", db, "--json")
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +152,7 @@ func TestReleasesSideBySide(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	tests := map[string]struct {
 		lon, lat string
 		want     string // the area code printed first, or an error text
@@ -219,8 +201,8 @@ func TestBadInput(t *testing.T) {
 		return p
 	}
 	good := map[string]string{
-		"--areas": fixtures + "msoa.geojson", "--registrations": fixtures + "registrations-2021-01.csv.gz",
-		"--membership": fixtures + "epcn-2019-12.xlsx", "--lookup": fixtures + "lsoa-msoa-lookup.csv",
+		"--areas": fixtureDir + "msoa.geojson", "--registrations": fixtureDir + "registrations-2021-01.csv.gz",
+		"--membership": fixtureDir + "epcn-2019-12.xlsx", "--lookup": fixtureDir + "lsoa-msoa-lookup.csv",
 	}
 	tests := map[string]struct {
 		flag, path string
@@ -230,7 +212,7 @@ func TestBadInput(t *testing.T) {
 		"non-numeric count":    {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
 		"negative count":       {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
 		"malformed line":       {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
-		"truncated gzip":       {"--registrations", write("cut.csv.gz", truncated(t, fixtures+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
+		"truncated gzip":       {"--registrations", write("cut.csv.gz", truncated(t, fixtureDir+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
 		"corrupt zip":          {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
 		"xlsx without sheet":   {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
 		"not a collection":     {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
@@ -239,10 +221,10 @@ func TestBadInput(t *testing.T) {
 		"shapefile sans dbf":   {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
 		"missing file":         {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
 		"LSOA polygon a point": {"--lsoa-polygons", write("lsoa.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"LSOA11CD":"E01005000"},"geometry":{"type":"Point","coordinates":[-2.3,53.4]}}]}`), []string{"lsoa.geojson", "E01005000", "Point"}},
-		"no LSOA polygons":     {"--lsoa-polygons", fixtures + "msoa.geojson", []string{"msoa.geojson", "MSOA11CD", "LSOA"}},
+		"no LSOA polygons":     {"--lsoa-polygons", fixtureDir + "msoa.geojson", []string{"msoa.geojson", "MSOA11CD", "LSOA"}},
 	}
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	before := digest(t, db)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -335,7 +317,7 @@ func emptyWorkbook(t testing.TB) string {
 
 // duplicateAreas is the fixture GeoJSON with its first feature twice.
 func duplicateAreas(t testing.TB) string {
-	b, err := os.ReadFile(fixtures + "msoa.geojson")
+	b, err := os.ReadFile(fixtureDir + "msoa.geojson")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +336,7 @@ func duplicateAreas(t testing.TB) string {
 
 // shapefileWithoutDBF unpacks the fixture shapefile into dir without its .dbf and returns the .shp.
 func shapefileWithoutDBF(t testing.TB, dir string) string {
-	zr, err := zip.OpenReader(fixtures + "msoa-bng-shp.zip")
+	zr, err := zip.OpenReader(fixtureDir + "msoa-bng-shp.zip")
 	if err != nil {
 		t.Fatal(err)
 	}
