@@ -172,8 +172,9 @@ type Server struct {
 
 	teams     *teamSets // nil without a workspace
 	cache     *tiles.Cache
+	side      *tiles.Cache // tiles at thresholds other than the default, an eighth of CacheBytes
 	counts    *memo[float64, []int32]
-	summaries *memo[float64, []byte]
+	summaries *memo[float64, payload]
 	metrics   *metrics
 	echo      *echo.Echo
 	docs      payload // the OpenAPI document
@@ -197,8 +198,9 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		threshold: t,
 		tkey:      thresholdKey(t),
 		cache:     tiles.NewCache(cfg.CacheBytes),
+		side:      tiles.NewCache(cfg.CacheBytes / 8),
 		counts:    newMemo[float64, []int32](16),
-		summaries: newMemo[float64, []byte](8),
+		summaries: newMemo[float64, payload](8),
 		hdr:       newHeaders(cfg.MaxAge),
 	}
 	if s.log == nil {
