@@ -1,9 +1,9 @@
 package server
 
 import (
-	"math"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime"
