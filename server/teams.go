@@ -279,7 +279,9 @@ func (s *Server) authorize(c echo.Context) error {
 	if s.cfg.Token == "" {
 		return errForbidden
 	}
-	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	// The scheme is case-insensitive (RFC 7235 §2.1): "bearer" and "BEARER" are Bearer.
+	scheme, got, ok := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+	ok = ok && strings.EqualFold(scheme, "Bearer")
 	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.Token)) != 1 {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="pcnmap"`)
 		return errUnauthorized
