@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/app"
+	"pcnmap/csvsafe"
 	"pcnmap/geo"
 	"pcnmap/overlap"
 )
@@ -94,7 +95,7 @@ func lookupPoints(ctx context.Context, w io.Writer, idx *geo.Index, in io.Reader
 	if lonCol < 0 || latCol < 0 {
 		return fmt.Errorf("lookup: %s: no lon/lat columns in header %q", path, strings.Join(header, ","))
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(append(append([]string(nil), header...), "area_code", "area_name")); err != nil {
 		return err
 	}
