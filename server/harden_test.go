@@ -119,3 +119,32 @@ func TestUploadStalls(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestTileJSONURLs: tile URLs come from PublicURL when it is set, and are host-relative otherwise:
+// never from the Host or X-Forwarded-Proto a client sends.
+func TestTileJSONURLs(t *testing.T) {
+	for public, want := range map[string]string{"": "/tiles/areas/{z}/{x}/{y}.mvt", "https://maps.example.org/pcnmap/": "https://maps.example.org/pcnmap/tiles/areas/{z}/{x}/{y}.mvt"} {
+		s := newTestServer(t, Config{PublicURL: public})
+		req := httptest.NewRequest(http.MethodGet, "/tiles/areas.json", nil)
+		req.Host = "evil.example"
+		req.Header.Set("X-Forwarded-Proto", "https")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if !strings.Contains(rec.Body.String(), `"`+want+`"`) || strings.Contains(rec.Body.String(), "evil.example") {
+			t.Errorf("PublicURL %q: TileJSON %s, want tiles %s", public, rec.Body, want)
+		}
+	}
+}
+
+// TestJSONBodiesAreObjects: a what-if body that is not a JSON object (null, an array, a number) is
+// refused with 400.
+func TestJSONBodiesAreObjects(t *testing.T) {
+	for _, b := range []string{"null", "[]", "1", `"moves"`, " \n null"} {
+		if _, err := parseWhatIf([]byte(b)); err == nil || !strings.Contains(err.Error(), "object") {
+			t.Errorf("parseWhatIf(%q) error = %v, want a refusal asking for an object", b, err)
+		}
+	}
+	if _, err := parseWhatIf([]byte(` {"moves": []}`)); err != nil {
+		t.Errorf("parseWhatIf(an object) = %v", err)
+	}
+}

@@ -39,7 +39,7 @@ type Config struct {
 	// Addr is the TCP address Run listens on.
 	Addr string
 	// PublicURL, when set, is the base URL ("https://maps.example.org/pcnmap") written into TileJSON
-	// tile URLs; otherwise they are built from the request's Host and X-Forwarded-Proto.
+	// tile URLs; otherwise they are host-relative (/tiles/…), never built from the request's Host.
 	PublicURL string
 	// CORSOrigins are the origins allowed to GET from a browser page elsewhere.
 	CORSOrigins []string

@@ -821,7 +821,8 @@ func TestMBTiles(t *testing.T) {
 	}
 }
 
-// TestTileJSON checks the TileJSON documents: absolute tile URLs carrying the layer's parameters,
+// TestTileJSON checks the TileJSON documents: host-relative tile URLs carrying the layer's parameters
+// (whatever Host the request names),
 // the fields of each layer, zooms and the attribution.
 func TestTileJSON(t *testing.T) {
 	s := newTestServer(t, Config{})
@@ -830,10 +831,10 @@ func TestTileJSON(t *testing.T) {
 		path, url string
 		fields    []string
 	}{
-		"areas":      {"/tiles/areas.json", "http://example.com/tiles/areas/{z}/{x}/{y}.mvt", []string{"code", "pcns", "urban", "dominant_pcn"}},
-		"areas 5%":   {"/tiles/areas.json?threshold=0.05", "http://example.com/tiles/areas/{z}/{x}/{y}.mvt?threshold=5%25", []string{"pcns"}},
-		"pcn":        {"/tiles/pcn.json?pcn=" + pcn, "http://example.com/tiles/pcn/{z}/{x}/{y}.mvt?pcn=" + pcn, []string{"share", "list_share"}},
-		"boundaries": {"/tiles/boundaries.json", "http://example.com/tiles/boundaries/{z}/{x}/{y}.mvt", []string{"kind", "code", "name"}},
+		"areas":      {"/tiles/areas.json", "/tiles/areas/{z}/{x}/{y}.mvt", []string{"code", "pcns", "urban", "dominant_pcn"}},
+		"areas 5%":   {"/tiles/areas.json?threshold=0.05", "/tiles/areas/{z}/{x}/{y}.mvt?threshold=5%25", []string{"pcns"}},
+		"pcn":        {"/tiles/pcn.json?pcn=" + pcn, "/tiles/pcn/{z}/{x}/{y}.mvt?pcn=" + pcn, []string{"share", "list_share"}},
+		"boundaries": {"/tiles/boundaries.json", "/tiles/boundaries/{z}/{x}/{y}.mvt", []string{"kind", "code", "name"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -270,7 +270,7 @@ func (s *Server) writeTile(c echo.Context, e tiles.Entry, cacheControl []string)
 
 // handleTileJSON serves /tiles/{layer}.json.
 func (s *Server) handleTileJSON(c echo.Context) error {
-	doc, err := s.tileJSON(c.Request().Context(), s.baseURL(c.Request()), c.Param("file"), c.QueryParam)
+	doc, err := s.tileJSON(c.Request().Context(), s.baseURL(), c.Param("file"), c.QueryParam)
 	if err != nil {
 		return err
 	}
@@ -345,21 +345,10 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 	return tiles.TileJSON([]string{u}, md, l), nil
 }
 
-// baseURL is the scheme and host clients reach this server at, for absolute URLs in TileJSON (some
-// clients don't resolve relative tile URLs).
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimSuffix(s.cfg.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host
-}
+// baseURL is what TileJSON tile URLs start with: Config.PublicURL when set, else nothing, so that the
+// URLs are host-relative (/tiles/…). A URL built from the request's Host or X-Forwarded-Proto would
+// let any client write another host into answers that caches keep and call public.
+func (s *Server) baseURL() string { return strings.TrimSuffix(s.cfg.PublicURL, "/") }
 
 // WarmStats describes a warm-up.
 type WarmStats struct {
