@@ -6,7 +6,7 @@ DATA    ?= ../shared/data
 DB      ?= out/fixture.db
 
 WEB     := web
-WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
+WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $(WEB)/package.json
 
 .PHONY: help build web run serve test test-go e2e bench fmt fixtures clean pmtilescheck
 
