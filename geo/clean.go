@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -92,7 +93,8 @@ func ringArea(r orb.Ring) float64 {
 // touching at a point are accepted. The crossing test is a sweep over the edges, so it costs O(n log n).
 func Valid(mp orb.MultiPolygon) bool {
 	var v validator
-	return v.check(mp)
+	ok, _ := v.check(context.Background(), mp) // the background context never ends
+	return ok
 }
 
 // validator holds the scratch buffers of Valid; each cleaning worker keeps one across features.
@@ -111,10 +113,10 @@ type segment struct {
 }
 
 // check is Valid with v's buffers, which it leaves empty for the next feature.
-func (v *validator) check(mp orb.MultiPolygon) bool {
-	ok := v.valid(mp)
+func (v *validator) check(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
+	ok, err := v.valid(ctx, mp)
 	v.reset()
-	return ok
+	return ok, err
 }
 
 func (v *validator) reset() {
@@ -130,7 +132,7 @@ func (v *validator) reset() {
 // their start scaled to 32-bit integers (rounded down) and packed with their index into one uint64,
 // which sorts much faster than structs; an edge leaves the sweep only when its end (rounded up) is
 // strictly before the current edge's start, so no overlapping pair is missed.
-func (v *validator) valid(mp orb.MultiPolygon) bool {
+func (v *validator) valid(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
 	n := 0
 	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for _, poly := range mp {
@@ -146,7 +148,7 @@ func (v *validator) valid(mp orb.MultiPolygon) bool {
 		}
 	}
 	if n == 0 || n >= 1<<31 {
-		return n == 0
+		return n == 0, nil
 	}
 	ax := 0 // the sweep axis; the other one, 1-ax, is checked for overlap
 	if b.Max[1]-b.Min[1] > b.Max[0]-b.Min[0] {
@@ -175,12 +177,20 @@ func (v *validator) valid(mp orb.MultiPolygon) bool {
 	slices.Sort(v.keys)
 	oa := 1 - ax
 	active := v.active[:0]
+	work := 0 // pairs tested, to look at ctx now and then
 	for _, k := range v.keys {
 		s := &v.segs[k&(1<<32-1)]
 		minQ := k >> 32
 		so0, so1 := s.p[oa], s.q[oa]
 		if so0 > so1 {
 			so0, so1 = so1, so0
+		}
+		if work += len(active) + 1; work > 1<<16 {
+			work = 0
+			if err := ctx.Err(); err != nil {
+				v.active = active
+				return false, err
+			}
 		}
 		keep := active[:0]
 		for _, ai := range active {
@@ -198,13 +208,13 @@ func (v *validator) valid(mp orb.MultiPolygon) bool {
 			}
 			if v.conflict(a, s) {
 				v.active = keep
-				return false
+				return false, nil
 			}
 		}
 		active = append(keep, int32(k&(1<<32-1)))
 	}
 	v.active = active
-	return nested(mp)
+	return nestedCtx(ctx, mp)
 }
 
 // conflict reports whether two edges cross, overlap, or (for consecutive edges) fold back on each other.
@@ -262,55 +272,6 @@ func collinearOverlap(p1, p2, q1, q2 orb.Point) bool {
 // orient is twice the signed area of the triangle a, b, c: positive when it turns left.
 func orient(a, b, c orb.Point) float64 {
 	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
-}
-
-// nested checks, for rings that do not cross, that holes lie inside their outer ring and not inside each
-// other, and that no polygon lies inside another (outside its holes).
-func nested(mp orb.MultiPolygon) bool {
-	for _, poly := range mp {
-		for i := 1; i < len(poly); i++ {
-			if ringLocate(poly[0], poly[i]) == Outside {
-				return false
-			}
-			for j := 1; j < i; j++ {
-				if !poly[i].Bound().Intersects(poly[j].Bound()) {
-					continue
-				}
-				if ringLocate(poly[j], poly[i]) == Inside || ringLocate(poly[i], poly[j]) == Inside {
-					return false
-				}
-			}
-		}
-	}
-	if len(mp) < 2 {
-		return true
-	}
-	bounds := make([]orb.Bound, len(mp))
-	for i, poly := range mp {
-		bounds[i] = poly[0].Bound()
-	}
-	for i := range mp {
-		for j := range mp {
-			if i == j || !bounds[i].Intersects(bounds[j]) {
-				continue
-			}
-			// Is polygon j inside polygon i, and not in one of its holes?
-			if ringLocate(mp[i][0], mp[j][0]) != Inside {
-				continue
-			}
-			inHole := false
-			for _, h := range mp[i][1:] {
-				if ringLocate(h, mp[j][0]) != Outside {
-					inHole = true
-					break
-				}
-			}
-			if !inHole {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Location is where a point lies against a ring.

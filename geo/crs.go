@@ -307,20 +307,6 @@ func topEPSG(norm string) (int, bool) {
 	return 0, false
 }
 
-// checkRange reports the first point outside the range of crs, or that is not finite.
-func checkRange(mp orb.MultiPolygon, crs CRS) error {
-	for _, poly := range mp {
-		for _, ring := range poly {
-			for _, p := range ring {
-				if !inRange(p, crs) {
-					return rangeErr(p, crs)
-				}
-			}
-		}
-	}
-	return nil
-}
-
 func inRange(p orb.Point, crs CRS) bool {
 	switch crs {
 	case CRSWGS84:

@@ -46,6 +46,9 @@ var (
 	ErrZipMember = errors.New("geo: unexpected zip member")
 	// ErrTooLarge: a compressed source that declares more than ReadOptions.MaxUncompressed bytes.
 	ErrTooLarge = errors.New("geo: source too large once uncompressed")
+	// ErrLimit: a source over one of the caps of ReadOptions (features, vertices per feature, holes
+	// per polygon, rows of a GeoPackage table).
+	ErrLimit = errors.New("geo: source over a limit")
 )
 
 // ReadError is the error every reader returns: the source, the feature when there is one, and the cause.

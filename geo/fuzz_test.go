@@ -1,12 +1,17 @@
 package geo
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -126,7 +131,7 @@ func FuzzGPKGHeader(f *testing.F) {
 		if n > len(blob)/16 {
 			t.Fatalf("%d points from %d bytes", n, len(blob))
 		}
-		g, _, err := cleanFeature(mp, CRSWGS84, new(validator))
+		g, _, err := cleanFeature(context.Background(), mp, CRSWGS84, limits{DefaultMaxFeatures, DefaultMaxVertices, DefaultMaxHoles}, new(validator))
 		if err != nil {
 			return
 		}
@@ -134,5 +139,59 @@ func FuzzGPKGHeader(f *testing.F) {
 		if !Valid(g) {
 			t.Fatalf("cleanFeature returned an invalid geometry %v", g)
 		}
+	})
+}
+
+// zipOf zips files (name → bytes) in memory.
+func zipOf(f *testing.F, files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		w, err := zw.Create(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		w.Write(files[name])
+	}
+	if err := zw.Close(); err != nil {
+		f.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// FuzzReadZip fuzzes whole zipped shapefiles, archive and parts together, read as an upload is.
+func FuzzReadZip(f *testing.F) {
+	files := map[string][]byte{}
+	for _, ext := range []string{".shp", ".shx", ".dbf", ".prj"} {
+		b, err := os.ReadFile("testdata/tiny-bng" + ext)
+		if err != nil {
+			f.Fatal(err)
+		}
+		files["tiny"+ext] = b
+	}
+	f.Add(zipOf(f, files))
+	files["tiny.cpg"] = []byte("UTF-8")
+	f.Add(zipOf(f, files))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ReadContext(context.Background(), bytes.NewReader(data), "fuzz.zip", ReadOptions{MaxUncompressed: 1 << 20})
+		checkAccepted(t, l, err)
+	})
+}
+
+// FuzzReadGeoPackage fuzzes whole GeoPackage files: SQLite's pages and the tables they hold.
+func FuzzReadGeoPackage(f *testing.F) {
+	b, err := os.ReadFile("testdata/tiny.gpkg")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		l, err := ReadContext(ctx, bytes.NewReader(data), "fuzz.gpkg", ReadOptions{})
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a %d-byte GeoPackage kept the reader busy for 5 s", len(data))
+		}
+		checkAccepted(t, l, err)
 	})
 }

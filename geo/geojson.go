@@ -2,7 +2,6 @@ package geo
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
 )
 
@@ -153,7 +153,7 @@ func (p *gjParser) parse() error {
 					crs = p.crs
 				}
 			}
-			p.out = newSink(crs)
+			p.out = newSink(crs, p.opt)
 			return p.features()
 		case "crs":
 			return p.crsMember()
@@ -313,7 +313,9 @@ func (p *gjParser) feature() error {
 	if gtype != "Polygon" && gtype != "MultiPolygon" {
 		return fmt.Errorf("%w: %s", ErrGeometryType, gtype)
 	}
-	p.out.add(Feature{Code: p.code, Name: name, Geom: mp})
+	if err := p.out.add(Feature{Code: p.code, Name: name, Geom: mp}); err != nil {
+		return err
+	}
 	p.nfeat++
 	return nil
 }

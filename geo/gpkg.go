@@ -2,7 +2,7 @@ package geo
 
 import (
 	"bytes"
-	"compress/gzip"
+	"context"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -11,18 +11,13 @@ import (
 	"math"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	sqlite3 "modernc.org/sqlite/lib"
 )
-
-// ReadGeoPackage reads the polygons of a GeoPackage features table: opt.Layer, or the only one. Its
-// spatial reference system (gpkg_spatial_ref_sys, by EPSG code or WKT) must be WGS84 or EPSG:27700.
-func ReadGeoPackage(path string, opt ReadOptions) (*Layer, error) {
-	return readGeoPackage(path, filepath.Base(path), opt, false)
-}
 
 // readGeoPackageGzip inflates a gzipped GeoPackage to a temporary file, which SQLite needs, and reads it.
 func readGeoPackageGzip(name string, data []byte, opt ReadOptions) (*Layer, error) {
@@ -74,18 +69,71 @@ func readGeoPackage(path, name string, opt ReadOptions, temporary bool) (*Layer,
 		return nil, fileErr(name, err)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	g := gpkgReader{db: db, name: name}
-	l, err := g.read(opt)
+	ctx := opt.context()
+	l, err := readGeoPackageDB(ctx, db, name, opt)
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err() // an interrupted query says "interrupted": say why
+	}
 	if err != nil {
 		return nil, fileErr(name, err)
 	}
 	return l, nil
 }
 
+func readGeoPackageDB(ctx context.Context, db *sql.DB, name string, opt ReadOptions) (*Layer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, sqlErr("open", err)
+	}
+	defer conn.Close()
+	if err := guard(ctx, conn); err != nil {
+		return nil, err
+	}
+	g := gpkgReader{ctx: ctx, db: conn, name: name}
+	return g.read(opt)
+}
+
+// maxValue bounds any one value SQLite makes for us (a geometry blob, a code): far above the largest
+// feature MaxVertices allows (16 bytes a vertex), far below what would strain memory.
+const maxValue = 64 << 20
+
+// guard sets the connection up to read an untrusted file as data: no schema function with side effects
+// (trusted_schema off), no writes (query_only), and a cap on the size of any value. The readers read only
+// base tables, so no view's SQL runs; a read fires no trigger; every query runs under the reader's
+// context, which the driver turns into sqlite3_interrupt through its progress handler.
+func guard(ctx context.Context, conn *sql.Conn) error {
+	for _, p := range []string{"PRAGMA trusted_schema = OFF", "PRAGMA query_only = ON"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return sqlErr(p, err)
+		}
+	}
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, maxValue); err != nil {
+		return fmt.Errorf("geo: sqlite limit: %w", err)
+	}
+	return nil
+}
+
 type gpkgReader struct {
-	db   *sql.DB
+	ctx  context.Context
+	db   *sql.Conn
 	name string
+}
+
+// baseTable checks that name is an ordinary table of the file, not a view (whose SQL a read would run,
+// a recursive CTE for ever) nor a virtual table (whose module would).
+func (g *gpkgReader) baseTable(name string) error {
+	var typ, def sql.NullString
+	err := g.db.QueryRowContext(g.ctx, `SELECT type, sql FROM sqlite_schema WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')`, name).Scan(&typ, &def)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: not a GeoPackage (no table %s)", ErrNoFeatureTable, name)
+	}
+	if err != nil {
+		return sqlErr(name, err)
+	}
+	if typ.String != "table" || strings.HasPrefix(strings.ToUpper(strings.TrimSpace(def.String)), "CREATE VIRTUAL") {
+		return fmt.Errorf("%w: %s is a %s, not a table: pcnmap reads a GeoPackage's tables as data and never runs its SQL", ErrMalformed, name, map[bool]string{true: "view", false: "virtual table"}[typ.String == "view"])
+	}
+	return nil
 }
 
 // sqlErr classes an SQLite error: a missing GeoPackage table, or a damaged file.
@@ -100,8 +148,13 @@ func sqlErr(what string, err error) error {
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
+	for _, t := range []string{"gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"} {
+		if err := g.baseTable(t); err != nil {
+			return nil, err
+		}
+	}
 	var tables []string
-	rows, err := g.db.Query(`SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name`)
+	rows, err := g.db.QueryContext(g.ctx, `SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name`)
 	if err != nil {
 		return nil, sqlErr("gpkg_contents", err)
 	}
@@ -140,7 +193,10 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 
 	var geomCol string
 	var srsID int64
-	err = g.db.QueryRow(`SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)`, table).Scan(&geomCol, &srsID)
+	if err := g.baseTable(table); err != nil {
+		return nil, err
+	}
+	err = g.db.QueryRowContext(g.ctx, `SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)`, table).Scan(&geomCol, &srsID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: table %s has no row in gpkg_geometry_columns", ErrNoFeatureTable, table)
 	}
@@ -157,19 +213,24 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 
 	var cols []string
 	pk := ""
-	rows, err = g.db.Query(`SELECT name, pk FROM pragma_table_info(?)`, table)
+	computed := map[string]bool{} // generated columns, which a read would compute
+	rows, err = g.db.QueryContext(g.ctx, `SELECT name, pk, hidden FROM pragma_table_xinfo(?)`, table)
 	if err != nil {
 		return nil, sqlErr("table_info", err)
 	}
 	for rows.Next() {
 		var c string
-		var isPK int
-		if err := rows.Scan(&c, &isPK); err != nil {
+		var isPK, hidden int
+		if err := rows.Scan(&c, &isPK, &hidden); err != nil {
 			rows.Close()
 			return nil, sqlErr("table_info", err)
 		}
 		if isPK == 1 {
 			pk = c
+		}
+		if hidden != 0 {
+			computed[strings.ToLower(c)] = true
+			continue
 		}
 		if !strings.EqualFold(c, geomCol) {
 			cols = append(cols, c)
@@ -180,6 +241,9 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 	}
 	if len(cols) == 0 && pk == "" {
 		return nil, fmt.Errorf("%w: table %s has no columns", ErrNoFeatureTable, table)
+	}
+	if computed[strings.ToLower(geomCol)] {
+		return nil, fmt.Errorf("%w: table %s: geometry column %s is computed, not stored", ErrMalformed, table, geomCol)
 	}
 	codeField, nameField, err := detectFields(cols, opt)
 	if err != nil {
@@ -193,13 +257,13 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 	if pk != "" {
 		q += " ORDER BY " + quoteIdent(pk)
 	}
-	rows, err = g.db.Query(q)
+	rows, err = g.db.QueryContext(g.ctx, q)
 	if err != nil {
 		return nil, sqlErr(table, err)
 	}
 	defer rows.Close()
 	var w wkbReader
-	out := newSink(crs)
+	out := newSink(crs, opt)
 	defer out.wait()
 	for i := 0; rows.Next(); i++ {
 		var code, nm sql.NullString
@@ -215,9 +279,14 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 		if err != nil {
 			return nil, featureErr(g.name, i, c, err)
 		}
-		out.add(Feature{Code: c, Name: strings.TrimSpace(nm.String), Geom: mp})
+		if err := out.add(Feature{Code: c, Name: strings.TrimSpace(nm.String), Geom: mp}); err != nil {
+			return nil, featureErr(g.name, i, c, err)
+		}
 	}
 	if err := rows.Err(); err != nil {
+		if cerr := g.ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
 		return nil, sqlErr(table, err)
 	}
 	return out.layer(g.name, codeField, nameField, nil)
@@ -227,7 +296,7 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 func (g *gpkgReader) crs(srsID int64) (CRS, string, error) {
 	var org, def sql.NullString
 	var orgID sql.NullInt64
-	err := g.db.QueryRow(`SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?`, srsID).Scan(&org, &orgID, &def)
+	err := g.db.QueryRowContext(g.ctx, `SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?`, srsID).Scan(&org, &orgID, &def)
 	if errors.Is(err, sql.ErrNoRows) {
 		return CRSUnknown, fmt.Sprintf("srs_id %d is not in gpkg_spatial_ref_sys", srsID), nil
 	}

@@ -1,7 +1,9 @@
 package geo
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -32,11 +34,14 @@ type edge struct {
 }
 
 // shape is a feature's edges bucketed into bands of equal height over its bound, stored in one
-// slice (band k is edges[start[k]:start[k+1]]) so a lookup reads contiguous memory.
+// slice (band k is edges[start[k]:start[k+1]]) so a lookup reads contiguous memory. An edge goes into
+// at most maxSpan bands; a longer one (a comb's teeth, a long straight coast) goes into long, an interval
+// tree, so memory stays linear in the edges whatever the shape.
 type shape struct {
 	minY, bandHeight float64
-	start            []int32
+	start            []int
 	edges            []edge
+	long             intervals
 }
 
 // NewIndex indexes features; it is Insert for each.
@@ -67,14 +72,8 @@ func (idx *Index) Insert(f Feature) {
 	idx.tree.Insert([2]float64{f.Bound.Min[0], f.Bound.Min[1]}, [2]float64{f.Bound.Max[0], f.Bound.Max[1]}, i)
 }
 
-// Len is the number of features.
-func (idx *Index) Len() int { return len(idx.features) }
-
 // Feature returns the i-th inserted feature. The geometry is shared: don't modify it.
 func (idx *Index) Feature(i int) *Feature { return &idx.features[i] }
-
-// Features returns every feature in insertion order. The slice is shared: don't modify it.
-func (idx *Index) Features() []Feature { return idx.features }
 
 // Code returns the position of the feature with the given code.
 func (idx *Index) Code(code string) (int, bool) {
@@ -109,9 +108,14 @@ func (idx *Index) Contains(i int, p orb.Point) bool {
 	return idx.shapes[i].contains(p[0], p[1])
 }
 
-// edgesPerBand is the average number of edges a band should hold; a few edges keep the test short
-// without letting long edges be copied into too many bands.
-const edgesPerBand = 4
+// edgesPerBand is the average number of edges a band should hold; a few edges keep the test short.
+// maxSpan is the most bands an edge is copied into; longer edges go to the interval tree, so a shape
+// holds at most maxSpan copies of each edge (without the cap, a comb of n teeth spanning its whole
+// height took n² copies).
+const (
+	edgesPerBand = 4
+	maxSpan      = 8
+)
 
 func newShape(mp orb.MultiPolygon, b orb.Bound) shape {
 	var edges []edge
@@ -130,13 +134,19 @@ func newShape(mp orb.MultiPolygon, b orb.Bound) shape {
 		}
 	}
 	n := len(edges)/edgesPerBand + 1
-	s := shape{minY: b.Min[1], bandHeight: math.Inf(1), start: make([]int32, n+1)}
+	s := shape{minY: b.Min[1], bandHeight: math.Inf(1), start: make([]int, n+1)}
 	if height := b.Max[1] - b.Min[1]; height > 0 && n > 1 {
 		s.bandHeight = height / float64(n)
 	}
 	// Count each band's edges, turn the counts into offsets, then place the edges.
+	var long []edge
 	for _, e := range edges {
-		for k := s.band(e.ay); k <= s.band(e.by); k++ {
+		k0, k1 := s.band(e.ay), s.band(e.by)
+		if k1-k0 >= maxSpan {
+			long = append(long, e)
+			continue
+		}
+		for k := k0; k <= k1; k++ {
 			s.start[k+1]++
 		}
 	}
@@ -144,13 +154,18 @@ func newShape(mp orb.MultiPolygon, b orb.Bound) shape {
 		s.start[k] += s.start[k-1]
 	}
 	s.edges = make([]edge, s.start[n])
-	next := append([]int32(nil), s.start[:n]...)
+	next := append([]int(nil), s.start[:n]...)
 	for _, e := range edges {
-		for k := s.band(e.ay); k <= s.band(e.by); k++ {
+		k0, k1 := s.band(e.ay), s.band(e.by)
+		if k1-k0 >= maxSpan {
+			continue
+		}
+		for k := k0; k <= k1; k++ {
 			s.edges[next[k]] = e
 			next[k]++
 		}
 	}
+	s.long = newIntervals(long)
 	return s
 }
 
@@ -169,19 +184,75 @@ func (s *shape) band(y float64) int {
 // [a.y, b.y) and p lies strictly to the left of it. Horizontal edges never count, so a point on the
 // lower edge of an area is inside it and a point on the upper edge is not.
 func (s *shape) contains(x, y float64) bool {
-	if len(s.edges) == 0 {
+	if len(s.edges) == 0 && len(s.long.edges) == 0 {
 		return false
 	}
 	k := s.band(y)
 	in := false
-	for _, e := range s.edges[s.start[k]:s.start[k+1]] {
-		if y < e.ay || y >= e.by {
-			continue
-		}
-		// cross > 0: p is left of the upward edge a→b.
-		if (e.bx-e.ax)*(y-e.ay)-(e.by-e.ay)*(x-e.ax) > 0 {
+	for i := range s.edges[s.start[k]:s.start[k+1]] {
+		if crosses(&s.edges[s.start[k]+i], x, y) {
 			in = !in
 		}
+	}
+	if len(s.long.edges) > 0 {
+		in = s.long.cross(0, len(s.long.edges), x, y, in)
+	}
+	return in
+}
+
+// crosses reports whether the edge counts for the point: p.y in [a.y, b.y) and p strictly left of the
+// upward edge a→b.
+func crosses(e *edge, x, y float64) bool {
+	if y < e.ay || y >= e.by {
+		return false
+	}
+	return (e.bx-e.ax)*(y-e.ay)-(e.by-e.ay)*(x-e.ax) > 0
+}
+
+// intervals is a static interval tree over edges' y spans: the edges sorted by ay, read as an implicit
+// balanced tree (the root of edges[lo:hi] is its middle), with maxBy[i] the highest by in the subtree
+// rooted at i. A query visits O(log n) nodes plus the edges it reports; it uses no memory beyond the
+// edges and one float per edge.
+type intervals struct {
+	edges []edge
+	maxBy []float64
+}
+
+func newIntervals(edges []edge) intervals {
+	if len(edges) == 0 {
+		return intervals{}
+	}
+	slices.SortFunc(edges, func(a, b edge) int { return cmp.Compare(a.ay, b.ay) })
+	t := intervals{edges: edges, maxBy: make([]float64, len(edges))}
+	t.build(0, len(edges))
+	return t
+}
+
+func (t *intervals) build(lo, hi int) float64 {
+	if lo >= hi {
+		return math.Inf(-1)
+	}
+	mid := int(uint(lo+hi) >> 1)
+	m := max(t.edges[mid].by, t.build(lo, mid), t.build(mid+1, hi))
+	t.maxBy[mid] = m
+	return m
+}
+
+// cross flips in for each edge of edges[lo:hi] that the point crosses, and returns it.
+func (t *intervals) cross(lo, hi int, x, y float64, in bool) bool {
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if t.maxBy[mid] <= y {
+			return in // no edge here reaches above y
+		}
+		in = t.cross(lo, mid, x, y, in)
+		if t.edges[mid].ay > y {
+			return in // neither does any edge from here on start at or below y
+		}
+		if crosses(&t.edges[mid], x, y) {
+			in = !in
+		}
+		lo = mid + 1
 	}
 	return in
 }

@@ -196,3 +196,39 @@ func BenchmarkNewIndex(b *testing.B) {
 		NewIndex(layer.Features)
 	}
 }
+
+// comb is one ring of 2n+2 vertices zig-zagging n times across a band of height 1: every tooth spans
+// the whole height, the shape that made the band copies grow with the square of the vertices.
+func comb(n int) orb.Ring {
+	r := orb.Ring{{0, -0.5}}
+	for i := 0; i < n; i++ {
+		x := float64(i) / float64(n)
+		r = append(r, orb.Point{x, 1}, orb.Point{x + 0.5/float64(n), 0})
+	}
+	r = append(r, orb.Point{1, -0.5}, orb.Point{0, -0.5})
+	return r
+}
+
+// TestIndexComb: a comb's edges are held once each (not once per band they span) and the lookups
+// agree with the plain crossing test of every edge.
+func TestIndexComb(t *testing.T) {
+	const teeth = 4000
+	g := orb.MultiPolygon{{comb(teeth)}}
+	idx := NewIndex([]Feature{{Code: "comb", Geom: g}})
+	s := &idx.shapes[0]
+	edges := len(g[0][0]) - 1
+	if held := len(s.edges) + len(s.long.edges); held > maxSpan*edges {
+		t.Errorf("comb of %d edges: shape holds %d edge copies, want at most %d", edges, held, maxSpan*edges)
+	}
+	if len(s.long.edges) == 0 {
+		t.Errorf("comb: no edge went to the interval tree")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		p := orb.Point{rng.Float64()*1.2 - 0.1, rng.Float64()*1.8 - 0.6}
+		want := InRing(g[0][0], p) == Inside
+		if got := idx.Contains(0, p); got != want {
+			t.Fatalf("Contains(comb, %v) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,34 @@ type ReadOptions struct {
 	// MaxUncompressed caps the total uncompressed size a zipped shapefile may declare; 0 means
 	// DefaultMaxUncompressed. A server reading uploads sets it to a small multiple of its upload limit.
 	MaxUncompressed int64
+	// MaxFeatures caps the features of a source, MaxVertices the vertices of one feature and MaxHoles
+	// the holes of one polygon; 0 means DefaultMaxFeatures, DefaultMaxVertices, DefaultMaxHoles.
+	MaxFeatures, MaxVertices, MaxHoles int
+
+	ctx context.Context // set by ReadContext and ReadFileContext; nil is context.Background
+}
+
+// The default caps on what one source may hold: well above the national files (32,844 LSOAs, the
+// largest MSOA of 2021 with about 9,000 vertices in the full-resolution boundaries) and low enough that
+// the cleaning of one hostile feature stays within a request's budget.
+const (
+	DefaultMaxFeatures = 250_000
+	DefaultMaxVertices = 1_000_000
+	DefaultMaxHoles    = 10_000
+)
+
+func (o ReadOptions) context() context.Context {
+	if o.ctx == nil {
+		return context.Background()
+	}
+	return o.ctx
+}
+
+func capOr(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // ReadFile reads the polygons of a GeoJSON (.geojson, .json, or either gzipped), an ESRI Shapefile (a
@@ -44,6 +73,14 @@ func ReadFile(path string, opt ReadOptions) (*Layer, error) {
 // ReadFileAs reads the file at path as ReadFile does, but names it name in errors and tells formats
 // apart by that name where the content does not: for a temporary copy of an upload.
 func ReadFileAs(path, name string, opt ReadOptions) (*Layer, error) {
+	return ReadFileContext(context.Background(), path, name, opt)
+}
+
+// ReadFileContext is ReadFileAs under ctx: reading and cleaning stop with ctx's error (wrapped in a
+// *ReadError) once ctx is done, so a server can give each upload a budget and drop the work of a client
+// that has gone.
+func ReadFileContext(ctx context.Context, path, name string, opt ReadOptions) (*Layer, error) {
+	opt.ctx = ctx
 	if strings.EqualFold(filepath.Ext(name), ".shp") {
 		return readShapefileFiles(path, name, opt)
 	}
@@ -84,6 +121,12 @@ func ReadFileAs(path, name string, opt ReadOptions) (*Layer, error) {
 // zipped shapefile or a GeoPackage (plain or gzipped; it is copied to a temporary file for SQLite).
 // name is the source's file name, used to tell formats apart and in errors.
 func Read(r io.Reader, name string, opt ReadOptions) (*Layer, error) {
+	return ReadContext(context.Background(), r, name, opt)
+}
+
+// ReadContext is Read under ctx, as ReadFileContext is ReadFileAs.
+func ReadContext(ctx context.Context, r io.Reader, name string, opt ReadOptions) (*Layer, error) {
+	opt.ctx = ctx
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fileErr(name, err)
@@ -227,10 +270,14 @@ type batch struct {
 	repaired []bool
 }
 
-func (b *batch) clean(crs CRS, v *validator) {
+func (b *batch) clean(ctx context.Context, crs CRS, lim limits, v *validator) {
 	for i := range b.feats {
 		f := &b.feats[i]
-		g, fixed, err := cleanFeature(f.Geom, crs, v)
+		if err := ctx.Err(); err != nil {
+			b.errs[i] = err
+			continue
+		}
+		g, fixed, err := cleanFeature(ctx, f.Geom, crs, lim, v)
 		if err != nil {
 			b.errs[i] = err // keep going, so that the error reported is always the first
 			continue
@@ -242,6 +289,8 @@ func (b *batch) clean(crs CRS, v *validator) {
 // sink collects the features a reader produces and cleans them (reprojection, normalisation,
 // validation, repair) on worker goroutines while the reader goes on. The caller must call wait.
 type sink struct {
+	ctx     context.Context
+	lim     limits
 	crs     CRS
 	work    chan *batch
 	wg      sync.WaitGroup
@@ -250,24 +299,38 @@ type sink struct {
 	n       int
 }
 
-// newSink starts the workers, which clean features read in crs.
-func newSink(crs CRS) *sink {
-	k := &sink{crs: crs, work: make(chan *batch, 4*maxWorkers)}
+// limits are the caps of ReadOptions with their defaults filled in.
+type limits struct{ features, vertices, holes int }
+
+// newSink starts the workers, which clean features read in crs under opt's context and caps.
+func newSink(crs CRS, opt ReadOptions) *sink {
+	lim := limits{capOr(opt.MaxFeatures, DefaultMaxFeatures), capOr(opt.MaxVertices, DefaultMaxVertices), capOr(opt.MaxHoles, DefaultMaxHoles)}
+	ctx := opt.context()
+	k := &sink{ctx: ctx, lim: lim, crs: crs, work: make(chan *batch, 4*maxWorkers)}
 	for range maxWorkers {
 		k.wg.Add(1)
 		go func() {
 			defer k.wg.Done()
 			var v validator
 			for b := range k.work {
-				b.clean(crs, &v)
+				b.clean(ctx, crs, lim, &v)
 			}
 		}()
 	}
 	return k
 }
 
-// add hands over a feature whose Geom is in the sink's CRS; the sink owns it from then on.
-func (k *sink) add(f Feature) {
+// add hands over a feature whose Geom is in the sink's CRS; the sink owns it from then on. It fails
+// once the source holds more features than the cap, or the context is done.
+func (k *sink) add(f Feature) error {
+	if k.n >= k.lim.features {
+		return fmt.Errorf("%w: over %d features (ReadOptions.MaxFeatures)", ErrLimit, k.lim.features)
+	}
+	if k.n%batchSize == 0 {
+		if err := k.ctx.Err(); err != nil {
+			return err
+		}
+	}
 	if k.cur == nil {
 		k.cur = &batch{feats: make([]Feature, 0, batchSize)}
 	}
@@ -276,6 +339,7 @@ func (k *sink) add(f Feature) {
 	if len(k.cur.feats) == batchSize {
 		k.flush()
 	}
+	return nil
 }
 
 func (k *sink) flush() {
@@ -305,6 +369,9 @@ func (k *sink) wait() {
 // when records were skipped (nil when they are the same).
 func (k *sink) layer(source, codeField, nameField string, positions []int) (*Layer, error) {
 	k.wait()
+	if err := k.ctx.Err(); err != nil {
+		return nil, fileErr(source, err)
+	}
 	if k.n == 0 {
 		return nil, fileErr(source, ErrNoFeatures)
 	}
@@ -347,7 +414,18 @@ func (k *sink) layer(source, codeField, nameField string, positions []int) (*Lay
 
 // cleanFeature checks the range of g's coordinates in crs, converts them to WGS84 in place, normalises
 // g and repairs it if it is invalid, which it checks with v.
-func cleanFeature(g orb.MultiPolygon, crs CRS, v *validator) (orb.MultiPolygon, bool, error) {
+func cleanFeature(ctx context.Context, g orb.MultiPolygon, crs CRS, lim limits, v *validator) (orb.MultiPolygon, bool, error) {
+	n := 0
+	for _, poly := range g {
+		if len(poly)-1 > lim.holes {
+			return nil, false, fmt.Errorf("%w: a polygon with %d holes, over the cap of %d (ReadOptions.MaxHoles)", ErrLimit, len(poly)-1, lim.holes)
+		}
+		for _, ring := range poly {
+			if n += len(ring); n > lim.vertices {
+				return nil, false, fmt.Errorf("%w: over %d vertices (ReadOptions.MaxVertices)", ErrLimit, lim.vertices)
+			}
+		}
+	}
 	for _, poly := range g {
 		for _, ring := range poly {
 			for i, p := range ring {
@@ -364,10 +442,14 @@ func cleanFeature(g orb.MultiPolygon, crs CRS, v *validator) (orb.MultiPolygon, 
 	if len(g) == 0 {
 		return nil, false, fmt.Errorf("%w: no ring with 3 distinct points and an area", ErrEmptyGeometry)
 	}
-	if v.check(g) {
+	ok, err := v.check(ctx, g)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok {
 		return g, false, nil
 	}
-	r, err := Repair(g)
+	r, err := RepairContext(ctx, g)
 	if err != nil {
 		return nil, false, err
 	}

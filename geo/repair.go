@@ -2,6 +2,7 @@ package geo
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -20,12 +21,20 @@ import (
 // more than about 40 vertices it changed the area by several per cent (its constrained triangulation
 // misses constraint edges, and rounds points to a thousandth of a unit).
 func Repair(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
+	return RepairContext(context.Background(), mp)
+}
+
+// RepairContext is Repair under ctx: it stops with ctx's error once ctx is done. Whatever ctx, it
+// refuses (ErrInvalidGeometry) an input whose edges cross or overlap more than maxSplits times, the
+// mark of a degenerate ring (one folded back on itself thousands of times) rather than of a boundary
+// with a few faults, so its memory stays linear in the vertices.
+func RepairContext(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 	if len(mp) == 0 {
 		return nil, fmt.Errorf("%w: nothing to repair", ErrEmptyGeometry)
 	}
 	g := mp
 	for pass := 0; pass < 3; pass++ { // splitting can leave slivers that cross again: rare, and one more pass fixes them
-		out, err := repairOnce(g)
+		out, err := repairOnce(ctx, g)
 		if err != nil {
 			return nil, err
 		}
@@ -59,12 +68,15 @@ func pointLess(a, b orb.Point) int {
 	return cmp.Compare(a[1], b[1])
 }
 
-func repairOnce(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
+func repairOnce(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 	in := newGround(mp)
 	if len(in.segs) == 0 {
 		return nil, nil
 	}
-	edges := nodeEdges(in.segs)
+	edges, err := nodeEdges(ctx, in.segs)
+	if err != nil {
+		return nil, err
+	}
 
 	// Keep the pieces with ground on one side only, directed so that it is on their left.
 	type dedge struct {
@@ -72,7 +84,10 @@ func repairOnce(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 		used     bool
 	}
 	var kept []dedge
-	for _, e := range edges {
+	for i, e := range edges {
+		if i%1024 == 1023 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		left, right := in.sides(e)
 		switch {
 		case left && !right:
@@ -137,18 +152,21 @@ func repairOnce(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 	for i, s := range shells {
 		res[i] = orb.Polygon{s}
 	}
-	for _, h := range holes {
-		hb := h.Bound()
+	ss := newRingSet(shells)
+	for k, h := range holes {
+		if k%256 == 255 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		best, bestArea := -1, 0.0
-		for i, s := range shells {
-			sb := s.Bound()
-			if !sb.Contains(hb.Min) || !sb.Contains(hb.Max) || ringLocate(s, h) == Outside {
-				continue
+		ss.around(h.Bound(), func(i int) bool {
+			if ss.locate(i, h) == Outside {
+				return true
 			}
-			if a := ringArea(s); best < 0 || a < bestArea {
+			if a := ringArea(shells[i]); best < 0 || a < bestArea {
 				best, bestArea = i, a
 			}
-		}
+			return true
+		})
 		if best >= 0 {
 			res[best] = append(res[best], h)
 		}
@@ -156,9 +174,12 @@ func repairOnce(mp orb.MultiPolygon) (orb.MultiPolygon, error) {
 	return Normalize(res), nil
 }
 
+// maxSplits bounds the points where the input's edges cross or overlap, beyond one per edge.
+const maxSplits = 1 << 20
+
 // nodeEdges splits the edges where they cross, touch or overlap one another, and returns the distinct
 // pieces in a fixed order, each with the input edges it lies on.
-func nodeEdges(segs []rseg) []nedge {
+func nodeEdges(ctx context.Context, segs []rseg) ([]nedge, error) {
 	splits := make([][]orb.Point, len(segs))
 	order := make([]int, len(segs))
 	for i := range order {
@@ -167,8 +188,18 @@ func nodeEdges(segs []rseg) []nedge {
 	minX := func(s rseg) float64 { return math.Min(s.p[0], s.q[0]) }
 	slices.SortFunc(order, func(i, j int) int { return cmp.Compare(minX(segs[i]), minX(segs[j])) })
 	var active []int
+	work, nsplit := 0, 0
 	for _, i := range order {
 		s := segs[i]
+		if work += len(active) + 1; work > 1<<16 {
+			work = 0
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if nsplit > len(segs)+maxSplits {
+				return nil, fmt.Errorf("%w: edges cross or overlap over %d times", ErrInvalidGeometry, len(segs)+maxSplits)
+			}
+		}
 		keep := active[:0]
 		for _, j := range active {
 			t := segs[j]
@@ -179,7 +210,9 @@ func nodeEdges(segs []rseg) []nedge {
 			if math.Max(s.p[1], s.q[1]) < math.Min(t.p[1], t.q[1]) || math.Max(t.p[1], t.q[1]) < math.Min(s.p[1], s.q[1]) {
 				continue
 			}
+			ni, nj := len(splits[i]), len(splits[j])
 			nodePair(segs[i], segs[j], &splits[i], &splits[j])
+			nsplit += len(splits[i]) - ni + len(splits[j]) - nj
 		}
 		active = append(keep, i)
 	}
@@ -215,7 +248,7 @@ func nodeEdges(segs []rseg) []nedge {
 		}
 		return pointLess(x.b, y.b)
 	})
-	return edges
+	return edges, nil
 }
 
 // nodePair records where edges s and t meet: the crossing point, or the end of one lying inside the other.
@@ -265,13 +298,14 @@ func within(s rseg, p orb.Point) bool {
 
 // ground answers which side of a noded edge is inside the multipolygon being repaired.
 type ground struct {
-	segs   []rseg
-	poly   []int32 // the polygon of each ring
-	hole   []bool  // whether each ring is a hole
-	npoly  int
-	bands  [2]bandIndex // segments by x, and by y
-	parity [2][]bool    // scratch: each ring's parity left and right of the edge
-	skip   []bool       // scratch: the edge's own input segments
+	segs    []rseg
+	poly    []int32 // the polygon of each ring
+	hole    []bool  // whether each ring is a hole
+	npoly   int
+	spans   [2]spanTree // segments by their span in x, and in y
+	parity  [2][]bool   // scratch: each ring's parity left and right of the edge
+	touched []int32     // scratch: the rings whose parity was flipped
+	skip    []bool      // scratch: the edge's own input segments
 	// scratch: whether a point is in each polygon's outer ring, and in one of its holes
 	outerIn, holeIn []bool
 }
@@ -290,8 +324,8 @@ func newGround(mp orb.MultiPolygon) *ground {
 			}
 		}
 	}
-	g.bands[0] = newBandIndex(g.segs, 0)
-	g.bands[1] = newBandIndex(g.segs, 1)
+	g.spans[0] = newSpanTree(g.segs, 0)
+	g.spans[1] = newSpanTree(g.segs, 1)
 	g.parity = [2][]bool{make([]bool, len(g.poly)), make([]bool, len(g.poly))}
 	g.skip = make([]bool, len(g.segs))
 	g.outerIn, g.holeIn = make([]bool, g.npoly), make([]bool, g.npoly)
@@ -312,31 +346,35 @@ func (g *ground) sides(e nedge) (left, right bool) {
 		o, st = 1, 0
 		leftCrosses = dx < 0 // along +y, it is ahead of a point just left of it when e goes west
 	}
-	clear(g.parity[0])
-	clear(g.parity[1])
+	for _, r := range g.touched {
+		g.parity[0][r], g.parity[1][r] = false, false
+	}
+	g.touched = g.touched[:0]
 	for _, si := range e.src {
 		g.skip[si] = true
 		r := g.segs[si].ring
+		g.touched = append(g.touched, r)
 		if leftCrosses {
 			g.parity[0][r] = !g.parity[0][r]
 		} else {
 			g.parity[1][r] = !g.parity[1][r]
 		}
 	}
-	for _, si := range g.bands[st].at(m[st]) {
+	g.spans[st].search(m[st], func(si int32) {
 		if g.skip[si] {
-			continue
+			return
 		}
 		s := &g.segs[si]
 		if (s.p[st] > m[st]) == (s.q[st] > m[st]) {
-			continue
+			return
 		}
 		at := s.p[o] + (m[st]-s.p[st])*(s.q[o]-s.p[o])/(s.q[st]-s.p[st])
 		if at > m[o] {
+			g.touched = append(g.touched, s.ring)
 			g.parity[0][s.ring] = !g.parity[0][s.ring]
 			g.parity[1][s.ring] = !g.parity[1][s.ring]
 		}
-	}
+	})
 	for _, si := range e.src {
 		g.skip[si] = false
 	}
@@ -346,10 +384,11 @@ func (g *ground) sides(e nedge) (left, right bool) {
 // inside combines ring parities: inside the outer ring of a polygon and none of its holes, in any
 // polygon.
 func (g *ground) inside(par []bool) bool {
-	clear(g.outerIn)
-	clear(g.holeIn)
-	for r, p := range par {
-		if !p {
+	for _, r := range g.touched {
+		g.outerIn[g.poly[r]], g.holeIn[g.poly[r]] = false, false
+	}
+	for _, r := range g.touched {
+		if !par[r] {
 			continue
 		}
 		if g.hole[r] {
@@ -358,45 +397,64 @@ func (g *ground) inside(par []bool) bool {
 			g.outerIn[g.poly[r]] = true
 		}
 	}
-	for pi, in := range g.outerIn {
-		if in && !g.holeIn[pi] {
+	for _, r := range g.touched {
+		if pi := g.poly[r]; g.outerIn[pi] && !g.holeIn[pi] {
 			return true
 		}
 	}
 	return false
 }
 
-// bandIndex buckets segments into bands along one axis, so that a ray meets only its band's segments.
-type bandIndex struct {
-	axis   int
-	lo, hi float64
-	bands  [][]int32
+// spanTree is a static interval tree of segments by their span along one axis: sorted by the lower
+// end, read as an implicit balanced tree (the root of ids[lo:hi] is its middle) with the highest upper
+// end of each subtree. It holds each segment once, so its memory is linear whatever the shape (bands
+// that copied a long segment into each band it crossed grew with n·√n on a comb).
+type spanTree struct {
+	ids    []int32
+	lo, hi []float64 // per position in ids
+	maxHi  []float64
 }
 
-func newBandIndex(segs []rseg, axis int) bandIndex {
-	b := bandIndex{axis: axis, lo: math.Inf(1), hi: math.Inf(-1)}
-	for _, s := range segs {
-		b.lo = math.Min(b.lo, math.Min(s.p[axis], s.q[axis]))
-		b.hi = math.Max(b.hi, math.Max(s.p[axis], s.q[axis]))
+func newSpanTree(segs []rseg, axis int) spanTree {
+	t := spanTree{ids: make([]int32, len(segs)), lo: make([]float64, len(segs)), hi: make([]float64, len(segs)), maxHi: make([]float64, len(segs))}
+	for i := range segs {
+		t.ids[i] = int32(i)
 	}
-	n := max(1, int(math.Sqrt(float64(len(segs)))))
-	b.bands = make([][]int32, n)
-	for i, s := range segs {
-		first, last := b.band(math.Min(s.p[axis], s.q[axis])), b.band(math.Max(s.p[axis], s.q[axis]))
-		for k := first; k <= last; k++ {
-			b.bands[k] = append(b.bands[k], int32(i))
+	lo := func(i int32) float64 { return math.Min(segs[i].p[axis], segs[i].q[axis]) }
+	slices.SortFunc(t.ids, func(a, b int32) int { return cmp.Compare(lo(a), lo(b)) })
+	for k, i := range t.ids {
+		t.lo[k], t.hi[k] = lo(i), math.Max(segs[i].p[axis], segs[i].q[axis])
+	}
+	t.build(0, len(t.ids))
+	return t
+}
+
+func (t *spanTree) build(lo, hi int) float64 {
+	if lo >= hi {
+		return math.Inf(-1)
+	}
+	mid := int(uint(lo+hi) >> 1)
+	m := max(t.hi[mid], t.build(lo, mid), t.build(mid+1, hi))
+	t.maxHi[mid] = m
+	return m
+}
+
+// search calls fn for each segment whose span holds v.
+func (t *spanTree) search(v float64, fn func(int32)) { t.walk(0, len(t.ids), v, fn) }
+
+func (t *spanTree) walk(lo, hi int, v float64, fn func(int32)) {
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if t.maxHi[mid] < v {
+			return
 		}
+		t.walk(lo, mid, v, fn)
+		if t.lo[mid] > v {
+			return
+		}
+		if t.hi[mid] >= v {
+			fn(t.ids[mid])
+		}
+		lo = mid + 1
 	}
-	return b
 }
-
-func (b *bandIndex) band(v float64) int {
-	if !(b.hi > b.lo) {
-		return 0
-	}
-	k := int((v - b.lo) / (b.hi - b.lo) * float64(len(b.bands)))
-	return min(max(k, 0), len(b.bands)-1)
-}
-
-// at returns the segments whose span along the axis may hold v.
-func (b *bandIndex) at(v float64) []int32 { return b.bands[b.band(v)] }

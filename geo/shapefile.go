@@ -3,6 +3,7 @@ package geo
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -81,6 +82,11 @@ func readShapefileFiles(shpPath, name string, opt ReadOptions) (*Layer, error) {
 // one named by opt.Layer. The members are checked first (see zipShapefile), so a hostile archive is
 // refused before anything is inflated.
 func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (*Layer, error) {
+	return readShapefileZipWith(name, r, size, opt, func(sf Shapefile) (*Layer, error) { return ReadShapefile(name, sf, opt) })
+}
+
+// readShapefileZipWith is readShapefileZip handing the checked parts to read (polygons or points).
+func readShapefileZipWith(name string, r io.ReaderAt, size int64, opt ReadOptions, read func(Shapefile) (*Layer, error)) (*Layer, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fileErr(name, archiveErr("zip", err))
@@ -97,6 +103,20 @@ func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (
 	for _, f := range zr.File {
 		members[strings.ToLower(f.Name)] = f
 	}
+	// Each part is inflated as a stream into a temporary file and mapped read-only, so that the
+	// inflated bytes live in the page cache (dropped under pressure) rather than on the heap.
+	dir, err := os.MkdirTemp("", "pcnmap-zip-*")
+	if err != nil {
+		return nil, fileErr(name, fmt.Errorf("geo: spool zip: %w", err))
+	}
+	defer os.RemoveAll(dir)
+	var maps []mapped
+	defer func() {
+		for _, m := range maps {
+			m.close()
+		}
+	}()
+	ctx := opt.context()
 	part := func(ext string, required bool) ([]byte, error) {
 		f := members[strings.ToLower(base+ext)]
 		if f == nil {
@@ -105,18 +125,33 @@ func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (
 			}
 			return nil, nil
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, archiveErr("zip", err))
 		}
 		defer rc.Close()
-		var buf bytes.Buffer
-		buf.Grow(int(f.UncompressedSize64) + bytes.MinRead)
+		tmp, err := os.Create(filepath.Join(dir, "part"+strings.ReplaceAll(ext, ".", "-")))
+		if err != nil {
+			return nil, fmt.Errorf("geo: spool zip: %w", err)
+		}
+		defer tmp.Close()
 		// archive/zip fails a member that inflates beyond its declared size, which zipShapefile capped.
-		if _, err := buf.ReadFrom(rc); err != nil {
+		if _, err := io.Copy(tmp, &ctxReader{ctx: ctx, r: rc}); err != nil {
+			var perr *os.PathError
+			if errors.As(err, &perr) || ctx.Err() != nil {
+				return nil, fmt.Errorf("geo: spool zip: %w", err)
+			}
 			return nil, fmt.Errorf("%s: %w", f.Name, archiveErr("zip", err))
 		}
-		return buf.Bytes(), nil
+		m, err := mapFile(tmp)
+		if err != nil {
+			return nil, fmt.Errorf("geo: spool zip: %w", err)
+		}
+		maps = append(maps, m)
+		return m.b, nil
 	}
 	var sf Shapefile
 	for _, p := range []struct {
@@ -128,7 +163,22 @@ func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (
 			return nil, fileErr(name, err)
 		}
 	}
-	return ReadShapefile(name, sf, opt)
+	// read must not keep the mapped bytes, which are unmapped on return: points are copied out,
+	// strings made.
+	return read(sf)
+}
+
+// ctxReader stops a copy once its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // zipEntry is a zip member as zipShapefile judges it: its name, declared size and whether it is a
@@ -208,7 +258,11 @@ func zipShapefile(entries []zipEntry, opt ReadOptions) (string, error) {
 			return "", fmt.Errorf("%w: %q is not part of a shapefile (a zip holds .shp, .shx, .dbf, .prj and .cpg files only)", ErrZipMember, clip(n, 80))
 		}
 		if strings.HasSuffix(lower, ".shp") {
-			bases = append(bases, n[:len(n)-4])
+			b := n[:len(n)-4]
+			if b == "" || strings.HasSuffix(b, "/") {
+				return "", fmt.Errorf("%w: %q is a .shp with no file name", ErrZipMember, clip(n, 80))
+			}
+			bases = append(bases, b)
 		}
 		parts = append(parts, e)
 	}
@@ -312,8 +366,8 @@ func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 	}
 	codeCol, nameCol := db.column(codeField), db.column(nameField)
 
-	var r shpReader
-	out := newSink(crs)
+	r := shpReader{maxVertices: capOr(opt.MaxVertices, DefaultMaxVertices)}
+	out := newSink(crs, opt)
 	defer out.wait()
 	positions := make([]int, 0, count)
 	for i := 0; i < count; i++ {
@@ -331,7 +385,9 @@ func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 		if err != nil {
 			return nil, featureErr(name, i, code, err)
 		}
-		out.add(Feature{Code: code, Name: nm, Geom: mp})
+		if err := out.add(Feature{Code: code, Name: nm, Geom: mp}); err != nil {
+			return nil, featureErr(name, i, code, err)
+		}
 		positions = append(positions, i)
 	}
 	return out.layer(name, codeField, nameField, positions)
@@ -353,12 +409,13 @@ func shpHeader(b []byte, part string) (int32, error) {
 
 // shpReader turns shape records into multipolygons, reusing its scratch space.
 type shpReader struct {
-	pts   pointArena
-	rings sliceArena[orb.Ring]
-	polys sliceArena[orb.Polygon]
-	cw    []orb.Ring
-	ccw   []orb.Ring
-	tmp   []orb.Ring
+	maxVertices int
+	pts         pointArena
+	rings       sliceArena[orb.Ring]
+	polys       sliceArena[orb.Polygon]
+	cw          []orb.Ring
+	ccw         []orb.Ring
+	tmp         []orb.Ring
 }
 
 // record reads the shape at byte offset off of shp, whose content the .shx says is clen bytes long.
@@ -393,6 +450,9 @@ func (r *shpReader) record(shp []byte, off, clen int64) (orb.MultiPolygon, error
 	}
 	if nParts == 0 || nPoints == 0 {
 		return nil, fmt.Errorf("%w: polygon without points", ErrEmptyGeometry)
+	}
+	if nPoints > int64(r.maxVertices) {
+		return nil, fmt.Errorf("%w: %d vertices, over %d (ReadOptions.MaxVertices)", ErrLimit, nPoints, r.maxVertices)
 	}
 	parts := c[44 : 44+4*nParts]
 	pts := c[44+4*nParts:]

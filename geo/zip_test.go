@@ -38,6 +38,8 @@ func TestZipShapefile(t *testing.T) {
 		"drive letter":              {entries: parts("C:teams", ".shp", ".shx", ".dbf"), want: ErrZipMember},
 		"backslash":                 {entries: parts(`a\teams`, ".shp", ".shx", ".dbf"), want: ErrZipMember},
 		"dot element":               {entries: parts("./teams", ".shp", ".shx", ".dbf"), want: ErrZipMember},
+		"no file name in a folder":  {entries: parts("A/", ".shp", ".shx", ".dbf"), want: ErrZipMember},
+		"no file name":              {entries: parts("", ".shp", ".shx", ".dbf"), want: ErrZipMember},
 		"empty element":             {entries: parts("a//teams", ".shp", ".shx", ".dbf"), want: ErrZipMember},
 		"control character":         {entries: with(zipEntry{Name: "teams\n.cpg"}), want: ErrZipMember},
 		"unexpected member":         {entries: with(zipEntry{Name: "readme.txt", Size: 10}), want: ErrZipMember},

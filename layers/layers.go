@@ -235,7 +235,7 @@ type TeamShapes struct {
 // PrepareTeams makes the tile shapes of set: each team's polygon as imported, else (code lists, edited
 // and suggested sets) the outline of the areas whose patients it holds most of (areas, from
 // teams.Model.AreaTeams), dissolved along the areas' shared edges by dv.
-func PrepareTeams(ctx context.Context, dv *Dissolver, set *teams.Set, areas []teams.AreaTeam) (TeamShapes, error) {
+func PrepareTeams(ctx context.Context, dv *tiles.Dissolver, set *teams.Set, areas []teams.AreaTeam) (TeamShapes, error) {
 	var features []geo.Feature
 	var teamOf []int
 	for t, tm := range set.Teams {

@@ -4,13 +4,14 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // input is an opened data file: the decompressed stream and the names to report it by.
@@ -208,4 +209,32 @@ func readAllMember(m *zip.File, p string) ([]byte, error) {
 		return nil, ioError(p+":"+m.Name, 0, err)
 	}
 	return b, nil
+}
+
+// readFile is the one body of the ReadX(path) functions: it opens the CSV at path (openCSV; in a zip,
+// the member whose header header accepts), reads it with read, and stamps the result's source (the
+// file's base name) through source.
+func readFile[T any](path string, header func(*columns) error, read func(*input) (*T, error), source func(*T) *string) (*T, error) {
+	in, err := openCSV(path, func(h []string) bool { return header(newColumns("", h)) == nil })
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	v, err := read(in)
+	if err != nil {
+		return nil, err
+	}
+	*source(v) = in.source
+	return v, nil
+}
+
+// Header reads the header row of a CSV file (plain, gzipped, or the one CSV in a zip), so that a
+// caller can tell what a file is when it was given in the wrong place.
+func Header(p string) ([]string, error) {
+	in, err := openCSV(p, func([]string) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	return newCSVReader(io.LimitReader(in.r, maxLine), in.name).header()
 }

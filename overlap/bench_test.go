@@ -2,28 +2,14 @@ package overlap_test
 
 import (
 	"context"
-	"errors"
-	"os"
 	"testing"
 
 	"pcnmap/fixtures"
 	"pcnmap/overlap"
 )
 
-const national = "../../shared/data/"
-
 // nationalDataset is the January 2021 release of England, built once per process.
-func nationalDataset(b *testing.B) *overlap.Dataset {
-	b.Helper()
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
-}
+func nationalDataset(b *testing.B) *overlap.Dataset { return fixtures.NationalDataset(b) }
 
 // BenchmarkAreaMetrics recomputes every area metric of England at a new threshold (target ≤ 20 ms).
 func BenchmarkAreaMetrics(b *testing.B) {

@@ -2,8 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
-	"os"
 	"testing"
 
 	"pcnmap/fixtures"
@@ -11,22 +9,9 @@ import (
 	"pcnmap/overlap"
 )
 
-// national is the shared national data, relative to this package.
-const national = "../../shared/data/"
-
 // nationalDataset builds the January 2021 release for England from the national files, with the
 // Sub-ICB → ICB contexts the ICB reports need and the rural-urban classification.
-func nationalDataset(b *testing.B) *overlap.Dataset {
-	b.Helper()
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
-}
+func nationalDataset(b *testing.B) *overlap.Dataset { return fixtures.NationalDataset(b) }
 
 // BenchmarkICBReportsNational writes the HTML documents of all 42 ICBs of England and their index,
 // from the joined dataset (the workspace load is not timed): the target is under 30 s.

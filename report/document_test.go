@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"image/png"
 	"io"
 	"os"
@@ -18,8 +17,6 @@ import (
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // pathData matches the geometry of the maps, left out of the golden files: it belongs to the tiles
 // package, whose own golden tests guard it.
@@ -40,23 +37,7 @@ func fixture(t testing.TB) *overlap.Dataset {
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; diff them, and run go test ./report -update if the change is intended", path)
-	}
+	fixtures.Golden(t, filepath.Join("testdata", name), got)
 }
 
 // svgs decodes every inline SVG of an HTML document as XML and counts elements by name and class.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/fixtures"
 	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
@@ -27,10 +28,12 @@ var national struct {
 	err  error
 }
 
+// nationalDataset is the national release read from the -national workspace, else built from the
+// national files (fixtures.NationalDataset).
 func nationalDataset(tb testing.TB) *overlap.Dataset {
 	tb.Helper()
 	if *nationalDB == "" {
-		tb.Skip("give -national WORKSPACE.db (see server/load/load.sh) to benchmark on the national release")
+		return fixtures.NationalDataset(tb)
 	}
 	if _, err := os.Stat(*nationalDB); err != nil {
 		tb.Skip(err)

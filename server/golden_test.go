@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"pcnmap/fixtures"
 	"pcnmap/geo"
 )
 
@@ -59,19 +59,9 @@ func TestGoldenTiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			b = append(b, '\n')
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			want, ok := fixtures.GoldenFile(t, filepath.Join("testdata", name+".golden.json"), b)
+			if !ok {
 				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./server -update to create it)", err)
 			}
 			var wantLayers []goldenLayer
 			if err := json.Unmarshal(want, &wantLayers); err != nil {

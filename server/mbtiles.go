@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/paulmach/orb/maptile"
 
+	"pcnmap/internal/gzpool"
 	"pcnmap/tiles"
 )
 
@@ -38,7 +40,11 @@ func (m *mbSource) tile(ctx context.Context, t maptile.Tile) ([]byte, error) {
 	if err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 		return data, err
 	}
-	return gunzip(data)
+	out, err := gzpool.Decompress(data)
+	if err != nil {
+		return nil, fmt.Errorf("server: mbtiles tile %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	return out, nil
 }
 
 func (m *mbSource) tileJSON(url string) tiles.TileJSONDoc {

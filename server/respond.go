@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,10 +10,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"pcnmap/internal/gzpool"
 )
 
 // payload is a body ready to send: its bytes, optionally already gzipped, its content type and a
@@ -184,54 +183,20 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
-// gzipWriters and gzipReaders are encode/decode state reused across requests.
-var (
-	gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
-	gzipReaders sync.Pool
-)
-
 func gzipBytes(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/3 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
-	w.Reset(&buf)
-	if _, err := w.Write(b); err != nil {
-		return nil, fmt.Errorf("server: gzip: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("server: gzip: %w", err)
-	}
-	w.Reset(nil)
-	gzipWriters.Put(w)
-	return buf.Bytes(), nil
-}
-
-// gunzipTo decompresses gz into w, for clients that don't accept gzip.
-func gunzipTo(w io.Writer, gz []byte) error {
-	zr, _ := gzipReaders.Get().(*gzip.Reader)
-	var err error
-	if zr == nil {
-		zr, err = gzip.NewReader(bytes.NewReader(gz))
-	} else {
-		err = zr.Reset(bytes.NewReader(gz))
-	}
+	z, err := gzpool.Compress(b)
 	if err != nil {
-		return fmt.Errorf("server: gunzip: %w", err)
+		return nil, fmt.Errorf("server: %w", err)
 	}
-	if _, err := io.Copy(w, zr); err != nil {
-		return fmt.Errorf("server: gunzip: %w", err)
-	}
-	gzipReaders.Put(zr)
-	return nil
+	return z, nil
 }
 
-// gunzip returns gz decompressed.
-func gunzip(gz []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := gunzipTo(&buf, gz); err != nil {
-		return nil, err
+// gunzipTo decompresses z into w, for clients that don't accept gzip.
+func gunzipTo(w io.Writer, z []byte) error {
+	if err := gzpool.DecompressTo(w, z); err != nil {
+		return fmt.Errorf("server: %w", err)
 	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // headerETag is the canonical form of "ETag", for direct use as a key of an http.Header.

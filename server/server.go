@@ -172,6 +172,7 @@ type Server struct {
 	mb     *mbSource // nil when serving a workspace
 
 	teams     *teamSets // nil without a workspace
+	designs   designJobs
 	cache     *tiles.Cache
 	counts    *memo[float64, []int32]
 	summaries *memo[float64, []byte]
@@ -239,16 +240,6 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 
 // Handler returns the server's HTTP handler, for tests and for embedding behind another mux.
 func (s *Server) Handler() http.Handler { return s.echo }
-
-// Run listens on Config.Addr and serves until ctx ends; see Serve.
-func (s *Server) Run(ctx context.Context) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	return s.Serve(ctx, ln)
-}
 
 // Serve answers requests on ln until ctx ends, then stops accepting connections and waits up to
 // Config.ShutdownTimeout for the requests in flight. It returns nil after a graceful shutdown. With
@@ -331,6 +322,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	api("/api/search", s.handleSearch)
 	api("/api/lookup", s.handleLookup)
 	s.teamRoutes(e)
+	s.neighbourhoodRoutes(e)
 	e.Match(get, "/api/openapi.json", func(c echo.Context) error { return s.write(c, s.docs) })
 	e.Match(get, "/healthz", s.handleHealth)
 	e.Match(get, "/metrics", echo.WrapHandler(s.metrics.handler()))

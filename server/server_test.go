@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,8 +34,6 @@ import (
 	"pcnmap/overlap"
 	"pcnmap/tiles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // Fixture facts the tests lean on: a Trafford MSOA, a Trafford PCN, and tiles over Trafford.
 const (

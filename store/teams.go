@@ -59,28 +59,16 @@ func (w *Workspace) SaveTeams(ctx context.Context, release string, s *teams.Set,
 	if s.Name == "" {
 		return fmt.Errorf("store: team set without a name")
 	}
-	if release, err = w.resolve(ctx, release); err != nil {
-		return err
-	}
-	if err := w.initTeams(ctx); err != nil {
-		return err
-	}
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: %s: begin: %w", w.path, err)
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
+	return w.teamsTx(ctx, release, s.Name, func(tx *sql.Tx, release string, exists bool) error {
+		if exists && !replace {
+			return fmt.Errorf("%w: %q in release %s", ErrTeamSetExists, s.Name, release)
 		}
-	}()
-	exists, err := teamSetExists(ctx, tx, release, s.Name)
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", w.path, err)
-	}
-	if exists && !replace {
-		return fmt.Errorf("%w: %q in release %s", ErrTeamSetExists, s.Name, release)
-	}
+		return w.saveTeams(ctx, tx, release, s)
+	})
+}
+
+// saveTeams writes s inside SaveTeams' transaction, over any set of its name.
+func (w *Workspace) saveTeams(ctx context.Context, tx *sql.Tx, release string, s *teams.Set) error {
 	if err := deleteTeamSet(ctx, tx, release, s.Name); err != nil {
 		return fmt.Errorf("store: %s: %w", w.path, err)
 	}
@@ -126,12 +114,6 @@ func (w *Workspace) SaveTeams(ctx context.Context, release string, s *teams.Set,
 				return fmt.Errorf("store: %s: team set %q: team %q: %w", w.path, s.Name, t.Name, err)
 			}
 		}
-	}
-	if err := bumpTeamsVersion(ctx, tx); err != nil {
-		return fmt.Errorf("store: %s: %w", w.path, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: %s: commit: %w", w.path, err)
 	}
 	return nil
 }
@@ -334,7 +316,25 @@ func (w *Workspace) RenameTeams(ctx context.Context, release, name, newName stri
 }
 
 // editTeams runs fn in a transaction after checking that the set exists.
-func (w *Workspace) editTeams(ctx context.Context, release, name string, fn func(tx *sql.Tx, release string) error) (err error) {
+func (w *Workspace) editTeams(ctx context.Context, release, name string, fn func(tx *sql.Tx, release string) error) error {
+	return w.teamsTx(ctx, release, name, func(tx *sql.Tx, release string, exists bool) error {
+		if !exists {
+			return fmt.Errorf("%w: %q in release %s", ErrNoTeamSet, name, release)
+		}
+		if err := fn(tx, release); err != nil {
+			if errors.Is(err, ErrTeamSetExists) {
+				return err
+			}
+			return fmt.Errorf("store: %s: %w", w.path, err)
+		}
+		return nil
+	})
+}
+
+// teamsTx is every write to the footprint sets: it resolves release ("" for the newest), begins a
+// transaction, tells fn whether set name exists, and when fn succeeds bumps TeamsVersion and commits;
+// otherwise it rolls back, leaving the workspace as it was. fn's error is returned as it is.
+func (w *Workspace) teamsTx(ctx context.Context, release, name string, fn func(tx *sql.Tx, release string, exists bool) error) (err error) {
 	if release, err = w.resolve(ctx, release); err != nil {
 		return err
 	}
@@ -354,14 +354,8 @@ func (w *Workspace) editTeams(ctx context.Context, release, name string, fn func
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", w.path, err)
 	}
-	if !exists {
-		return fmt.Errorf("%w: %q in release %s", ErrNoTeamSet, name, release)
-	}
-	if err := fn(tx, release); err != nil {
-		if errors.Is(err, ErrTeamSetExists) {
-			return err
-		}
-		return fmt.Errorf("store: %s: %w", w.path, err)
+	if err := fn(tx, release, exists); err != nil {
+		return err
 	}
 	if err := bumpTeamsVersion(ctx, tx); err != nil {
 		return fmt.Errorf("store: %s: %w", w.path, err)

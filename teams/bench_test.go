@@ -2,8 +2,6 @@ package teams_test
 
 import (
 	"context"
-	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,20 +15,8 @@ import (
 	"pcnmap/teams"
 )
 
-const national = "../../shared/data/"
-
 // nationalDataset is the January 2021 release of England, built once per process.
-func nationalDataset(b *testing.B) *overlap.Dataset {
-	b.Helper()
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
-}
+func nationalDataset(b *testing.B) *overlap.Dataset { return fixtures.NationalDataset(b) }
 
 // nationalSet makes one team per local authority from the MSOAs: ~300 teams over all of England,
 // a harder what-if than any one trust's set.
@@ -103,7 +89,7 @@ func BenchmarkImportICB(b *testing.B) {
 	d := nationalDataset(b)
 	centroidOnce.Do(func() {
 		var c *nhs.Centroids
-		if c, centroidErr = nhs.ReadCentroids(national + "lsoa11-population-weighted-centroids.csv"); centroidErr == nil {
+		if c, centroidErr = nhs.ReadCentroids(fixtures.NationalPath("lsoa11-population-weighted-centroids.csv")); centroidErr == nil {
 			centroidPts = make(map[string]orb.Point, len(c.Points))
 			for k, p := range c.Points {
 				centroidPts[k] = orb.Point{p.Lon, p.Lat}
@@ -135,7 +121,7 @@ func BenchmarkImportICB(b *testing.B) {
 	b.Run("centroid", func(b *testing.B) { run(b, teams.PolygonOptions{Centroids: centroidPts}) })
 	b.Run("area", func(b *testing.B) {
 		lsoaOnce.Do(func() {
-			lsoaLayer, lsoaErr = geo.ReadFile(national+"lsoa2011-england-generalised-clipped.geojson.gz", geo.ReadOptions{})
+			lsoaLayer, lsoaErr = geo.ReadFile(fixtures.NationalPath("lsoa2011-england-generalised-clipped.geojson.gz"), geo.ReadOptions{})
 		})
 		if lsoaErr != nil {
 			b.Fatal(lsoaErr)

@@ -1,8 +1,6 @@
 package tiles
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 	"golang.org/x/sync/singleflight"
+
+	"pcnmap/internal/gzpool"
 )
 
 // DefaultCacheBytes is the size of a Cache whose limit is zero.
@@ -232,23 +232,11 @@ func (k Key) flight() string {
 	return string(b)
 }
 
-// gzipWriters reuses gzip writers (each holds about 800 KB of compression state): they are encode
-// buffers.
-var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
-
 // gzipBytes compresses data.
 func gzipBytes(data []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(data)/2 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
-	w.Reset(&buf)
-	if _, err := w.Write(data); err != nil {
-		return nil, fmt.Errorf("tiles: gzip: %w", err)
+	z, err := gzpool.Compress(data)
+	if err != nil {
+		return nil, fmt.Errorf("tiles: %w", err)
 	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("tiles: gzip: %w", err)
-	}
-	w.Reset(nil)
-	gzipWriters.Put(w)
-	return buf.Bytes(), nil
+	return z, nil
 }

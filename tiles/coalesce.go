@@ -128,7 +128,8 @@ func (b *builder) coalesceLevel(s *Shapes, l *level, lw *levelWork, limit2 float
 
 	l.alias = make([]int32, nf)
 	l.gfeat = make([]span, nf)
-	d := dissolver{b: b, s: s, l: l, lw: lw}
+	d := merger{b: b, s: s, l: l, lw: lw}
+	d.chainer.start, d.chainer.end = d.arcStart, d.arcEnd
 	for i := range l.alias {
 		root := find(int32(i))
 		l.alias[i] = rep[root]
@@ -167,19 +168,17 @@ func (h *groupHeap) Pop() any {
 	return it
 }
 
-// dissolver builds the rings of merged groups; its slices are reused from group to group.
-type dissolver struct {
-	b     *builder
-	s     *Shapes
-	l     *level
-	lw    *levelWork
-	uses  []int32 // directed arc references (a or ^a) of the members' rings, in drawing orientation
-	dir   []int32 // what is left once opposite uses cancel
-	order []int32 // indexes into dir, by start vertex
-	used  []bool
-	cyc   []int32
-	cycs  []cycle
-	pts   []pt
+// merger builds the rings of merged groups with the package's dissolve (chainer); its slices are
+// reused from group to group.
+type merger struct {
+	chainer
+	b    *builder
+	s    *Shapes
+	l    *level
+	lw   *levelWork
+	uses []int32 // directed arc references (a or ^a) of the members' rings, in drawing orientation
+	cycs []cycle
+	pts  []pt
 }
 
 type cycle struct {
@@ -190,7 +189,7 @@ type cycle struct {
 	owner int // for holes: index in cycs of the exterior holding it, or -1
 }
 
-func (d *dissolver) start(ref int32) int32 {
+func (d *merger) arcStart(ref int32) int32 {
 	b := d.b
 	if ref >= 0 {
 		return b.arcVids[b.arcOff[ref]]
@@ -198,7 +197,7 @@ func (d *dissolver) start(ref int32) int32 {
 	return b.arcVids[b.arcOff[^ref+1]-1]
 }
 
-func (d *dissolver) end(ref int32) int32 {
+func (d *merger) arcEnd(ref int32) int32 {
 	b := d.b
 	if ref >= 0 {
 		return b.arcVids[b.arcOff[ref+1]-1]
@@ -208,7 +207,7 @@ func (d *dissolver) end(ref int32) int32 {
 
 // group dissolves the group whose members form the circular list through root, appending its
 // polygons to l.gpolys.
-func (d *dissolver) group(root int32, next []int32) {
+func (d *merger) group(root int32, next []int32) {
 	b, s, l, lw := d.b, d.s, d.l, d.lw
 	d.uses = d.uses[:0]
 	for m := root; ; {
@@ -236,75 +235,17 @@ func (d *dissolver) group(root int32, next []int32) {
 			break
 		}
 	}
-	// Cancel opposite uses of the same arc: what remains is the group's boundary.
-	arcOf := func(r int32) int32 {
-		if r < 0 {
-			return ^r
-		}
-		return r
-	}
-	slices.SortFunc(d.uses, func(x, y int32) int { return cmp.Compare(arcOf(x), arcOf(y)) })
-	d.dir = d.dir[:0]
-	for i := 0; i < len(d.uses); {
-		a := arcOf(d.uses[i])
-		j, net := i, 0
-		for ; j < len(d.uses) && arcOf(d.uses[j]) == a; j++ {
-			if d.uses[j] >= 0 {
-				net++
-			} else {
-				net--
-			}
-		}
-		for ; net > 0; net-- {
-			d.dir = append(d.dir, a)
-		}
-		for ; net < 0; net++ {
-			d.dir = append(d.dir, ^a)
-		}
-		i = j
-	}
-	// Chain the directed arcs into cycles.
-	d.order = d.order[:0]
-	for k := range d.dir {
-		d.order = append(d.order, int32(k))
-	}
-	slices.SortFunc(d.order, func(x, y int32) int {
-		return cmp.Or(cmp.Compare(d.start(d.dir[x]), d.start(d.dir[y])), cmp.Compare(x, y))
-	})
-	d.used = slices.Grow(d.used[:0], len(d.dir))[:len(d.dir)]
-	clear(d.used)
+	// Cancel opposite uses of the same arc (what remains is the group's boundary) and chain the rest.
 	d.cycs = d.cycs[:0]
-	for k0 := range d.dir {
-		if d.used[k0] {
-			continue
-		}
-		d.cyc = d.cyc[:0]
-		first := d.start(d.dir[k0])
-		k, closed := k0, false
-		for {
-			d.used[k] = true
-			d.cyc = append(d.cyc, d.dir[k])
-			v := d.end(d.dir[k])
-			if v == first {
-				closed = true
-				break
-			}
-			k = d.nextFrom(v)
-			if k < 0 {
-				break
-			}
-		}
-		if !closed {
-			continue // cannot happen with a consistent topology; leave the piece out
-		}
-		rl, sum := l.measure(d.cyc, lw)
+	d.chain(d.uses, func(cyc []int32) {
+		rl, sum := l.measure(cyc, lw)
 		if rl.n < 3 || sum == 0 {
-			continue
+			return
 		}
 		start := int32(len(l.grefs))
-		l.grefs = append(l.grefs, d.cyc...)
+		l.grefs = append(l.grefs, cyc...)
 		d.cycs = append(d.cycs, cycle{refs: span{start, int32(len(l.grefs))}, ringLevel: rl, area2: sum, hole: sum < 0, owner: -1})
-	}
+	})
 	// Give every hole to the smallest exterior holding its first vertex; holes nobody holds go.
 	for hi := range d.cycs {
 		c := &d.cycs[hi]
@@ -339,18 +280,7 @@ func (d *dissolver) group(root int32, next []int32) {
 	}
 }
 
-// nextFrom returns an unused directed arc starting at vertex v, or -1.
-func (d *dissolver) nextFrom(v int32) int {
-	i, _ := slices.BinarySearchFunc(d.order, v, func(k int32, v int32) int { return cmp.Compare(d.start(d.dir[k]), v) })
-	for ; i < len(d.order) && d.start(d.dir[d.order[i]]) == v; i++ {
-		if k := int(d.order[i]); !d.used[k] {
-			return k
-		}
-	}
-	return -1
-}
-
-func (d *dissolver) firstPoint(refs span) pt {
+func (d *merger) firstPoint(refs span) pt {
 	ref := d.l.grefs[refs.start]
 	l := d.l
 	if ref >= 0 {
@@ -360,7 +290,7 @@ func (d *dissolver) firstPoint(refs span) pt {
 }
 
 // contains reports whether p is inside the ring (even–odd rule, on the zoom's grid).
-func (d *dissolver) contains(refs span, p pt) bool {
+func (d *merger) contains(refs span, p pt) bool {
 	d.pts = d.l.appendRing(d.pts[:0], d.l.grefs[refs.start:refs.end])
 	in := false
 	prev := d.pts[len(d.pts)-1]

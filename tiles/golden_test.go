@@ -1,16 +1,15 @@
 package tiles
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/paulmach/orb/maptile"
+
+	"pcnmap/fixtures"
 )
 
 // goldenTile is a decoded tile, reduced to what the golden files compare.
@@ -82,38 +81,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./tiles -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Render(%v) decodes differently from %s (go test ./tiles -update rewrites it):\n%s", tc.tile, path, firstDiff(got, want))
-			}
+			fixtures.Golden(t, filepath.Join("testdata", name+".golden.json"), got)
 		})
 	}
-}
-
-// firstDiff shows where two texts first differ.
-func firstDiff(got, want []byte) string {
-	gl, wl := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := 0; i < len(gl) || i < len(wl); i++ {
-		var g, w []byte
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if !bytes.Equal(g, w) {
-			return fmt.Sprintf("line %d: got %s, want %s", i+1, g, w)
-		}
-	}
-	return ""
 }

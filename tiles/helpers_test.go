@@ -3,7 +3,6 @@ package tiles
 import (
 	"compress/gzip"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,6 @@ import (
 
 	"pcnmap/geo"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // nationalPath is the national MSOA file, relative to this package's directory.
 var nationalPath = filepath.Join("..", "..", "shared", "data", "msoa2011-england-generalised-clipped.geojson.gz")

@@ -39,8 +39,8 @@ func TestReportGIS(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv")
-	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "Trafford localities", fixtures+"trafford-localities.geojson"); err != nil {
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "Trafford localities", fixtureDir+"trafford-localities.geojson"); err != nil {
 		t.Fatalf("teams import: %v\n%s", err, out)
 	}
 	for _, args := range [][]string{

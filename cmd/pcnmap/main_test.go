@@ -5,24 +5,25 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 
+	"pcnmap/fixtures"
 	"pcnmap/geo"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-const fixtures = "../../fixtures/"
+const fixtureDir = "../../fixtures/"
 
 // pcnmap runs the command in-process and returns its stdout and error.
 func pcnmap(t testing.TB, args ...string) (string, error) {
@@ -34,21 +35,69 @@ func pcnmap(t testing.TB, args ...string) (string, error) {
 
 // contextFlags are the fixture's context files, as `make run` passes them.
 var contextFlags = []string{
-	"--context", fixtures + "lsoa-msoa-lookup.csv", "--context", fixtures + "lsoa-ccg-lad.csv",
-	"--context", fixtures + "lsoa-sub-icb.csv", "--context", fixtures + "sub-icb-icb.csv",
-	"--context", fixtures + "ccg-stp.csv", "--context", fixtures + "lsoa-ruc.csv",
-	"--context", fixtures + "sub-icb-bng.geojson",
+	"--context", fixtureDir + "lsoa-msoa-lookup.csv", "--context", fixtureDir + "lsoa-ccg-lad.csv",
+	"--context", fixtureDir + "lsoa-sub-icb.csv", "--context", fixtureDir + "sub-icb-icb.csv",
+	"--context", fixtureDir + "ccg-stp.csv", "--context", fixtureDir + "lsoa-ruc.csv",
+	"--context", fixtureDir + "sub-icb-bng.geojson",
 }
 
 // ingestFixture ingests the 2021 fixture release with the given areas file and LSOA placement flags.
 func ingestFixture(t testing.TB, db, areas string, place ...string) {
 	t.Helper()
-	args := append([]string{"ingest", "--db", db, "--areas", areas,
-		"--registrations", fixtures + "registrations-2021-01.csv.gz", "--membership", fixtures + "epcn-2019-12.xlsx"}, place...)
+	args := append([]string{"--areas", areas,
+		"--registrations", fixtureDir + "registrations-2021-01.csv.gz", "--membership", fixtureDir + "epcn-2019-12.xlsx"}, place...)
 	args = append(args, contextFlags...)
-	if out, err := pcnmap(t, args...); err != nil {
-		t.Fatalf("pcnmap %s: %v\n%s", strings.Join(args, " "), err, out)
+	ingest := func(db string) {
+		t.Helper()
+		full := append([]string{"ingest", "--db", db}, args...)
+		if out, err := pcnmap(t, full...); err != nil {
+			t.Fatalf("pcnmap %s: %v\n%s", strings.Join(full, " "), err, out)
+		}
 	}
+	if _, err := os.Stat(db); err == nil {
+		ingest(db) // into an existing workspace: a second release
+		return
+	}
+	// A new workspace: a copy of the one ingested with the same inputs, ingested once per process
+	// (tests of the ingest itself call pcnmap directly).
+	ingested.mu.Lock()
+	defer ingested.mu.Unlock()
+	key := strings.Join(args, "\x00")
+	src, ok := ingested.dbs[key]
+	if !ok {
+		if ingested.dir == "" {
+			dir, err := os.MkdirTemp("", "pcnmap-cmd-test-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ingested.dir, ingested.dbs = dir, map[string]string{}
+		}
+		src = filepath.Join(ingested.dir, fmt.Sprintf("%d.db", len(ingested.dbs)))
+		ingest(src)
+		ingested.dbs[key] = src
+	}
+	b, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(db, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ingested are the workspaces ingestFixture made, by inputs, in a directory removed by TestMain.
+var ingested struct {
+	mu  sync.Mutex
+	dir string
+	dbs map[string]string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if ingested.dir != "" {
+		os.RemoveAll(ingested.dir)
+	}
+	os.Exit(code)
 }
 
 func reportFiles(t testing.TB, db string, threshold string) map[string][]byte {
@@ -72,25 +121,9 @@ func reportFiles(t testing.TB, db string, threshold string) map[string][]byte {
 // go test ./cmd/pcnmap -update rewrites them.
 func TestReportGolden(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	for name, got := range reportFiles(t, db, "1%") {
-		golden := filepath.Join("testdata", "report", name+".golden")
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./cmd/pcnmap -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("report %s differs from %s; diff them, and run with -update if the change is intended", name, golden)
-		}
+		fixtures.Golden(t, filepath.Join("testdata", "report", name+".golden"), got)
 	}
 }
 
@@ -99,14 +132,14 @@ func TestReportGolden(t *testing.T) {
 // by their population-weighted centroids alike.
 func TestFormatsAgree(t *testing.T) {
 	for _, place := range [][]string{
-		{"--lookup", fixtures + "lsoa-msoa-lookup.csv"},
-		{"--centroids", fixtures + "lsoa-centroids.csv"},
+		{"--lookup", fixtureDir + "lsoa-msoa-lookup.csv"},
+		{"--centroids", fixtureDir + "lsoa-centroids.csv"},
 	} {
 		t.Run(place[0], func(t *testing.T) {
 			var first map[string][]byte
 			for _, areas := range []string{"msoa.geojson", "msoa-bng.gpkg", "msoa-bng-shp.zip"} {
 				db := filepath.Join(t.TempDir(), "w.db")
-				ingestFixture(t, db, fixtures+areas, place...)
+				ingestFixture(t, db, fixtureDir+areas, place...)
 				files := reportFiles(t, db, "1%")
 				if first == nil {
 					first = files
@@ -125,29 +158,29 @@ func TestFormatsAgree(t *testing.T) {
 // TestSpatialMatchesLookup: on the fixture, placing LSOAs by centroid gives the lookup's answer.
 func TestSpatialMatchesLookup(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	args := []string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
-		"--registrations", fixtures + "registrations-2021-01.csv.gz", "--membership", fixtures + "epcn-2019-12.xlsx",
-		"--lookup", fixtures + "lsoa-msoa-lookup.csv", "--centroids", fixtures + "lsoa-centroids.csv"}
+	args := []string{"ingest", "--db", db, "--areas", fixtureDir + "msoa.geojson",
+		"--registrations", fixtureDir + "registrations-2021-01.csv.gz", "--membership", fixtureDir + "epcn-2019-12.xlsx",
+		"--lookup", fixtureDir + "lsoa-msoa-lookup.csv", "--centroids", fixtureDir + "lsoa-centroids.csv"}
 	out, err := pcnmap(t, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "spatial check: 0 of 443 LSOAs") {
+	if !strings.Contains(out, "note: spatial check: 0 of 443 LSOAs located by point fall in a different area from the lookup\n") {
 		t.Errorf("ingest with --lookup and --centroids printed\n%s\nwant a spatial check with 0 of 443 LSOAs differing", out)
 	}
 }
 
 func TestReleasesSideBySide(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
-	args := []string{"ingest", "--db", db, "--areas", fixtures + "msoa.geojson",
-		"--registrations", fixtures + "registrations-2022-07.csv.gz", "--membership", fixtures + "epcn-2022-04.xlsx",
-		"--lookup", fixtures + "lsoa-msoa-lookup.csv"}
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
+	args := []string{"ingest", "--db", db, "--areas", fixtureDir + "msoa.geojson",
+		"--registrations", fixtureDir + "registrations-2022-07.csv.gz", "--membership", fixtureDir + "epcn-2022-04.xlsx",
+		"--lookup", fixtureDir + "lsoa-msoa-lookup.csv"}
 	if out, err := pcnmap(t, args...); err != nil {
 		t.Fatalf("ingest 2022: %v\n%s", err, out)
 	}
 	// Re-ingesting a release replaces it rather than adding a third.
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	out, err := pcnmap(t, "releases", "--db", db, "--json")
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +203,7 @@ func TestReleasesSideBySide(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	tests := map[string]struct {
 		lon, lat string
 		want     string // the area code printed first, or an error text
@@ -197,14 +230,43 @@ func TestLookup(t *testing.T) {
 		})
 	}
 	points := filepath.Join(t.TempDir(), "points.csv")
-	if err := os.WriteFile(points, []byte("id,longitude,latitude\n1,-2.26046,53.465578\n2,-3.0,53.5\n"), 0o644); err != nil {
+	in := "id,longitude,latitude\n" +
+		"1,-2.26046,53.465578\n" + // Old Trafford
+		"2,-3.0,53.5\n" + // the sea
+		"3,,\n" + // a blank row: the old code stopped here and wrote nothing
+		"4,west,53.5\n" +
+		"5,380000,397000\n" + // BNG metres given as lon,lat
+		"6\n" + // a short row
+		"7,-0.761460376428138,52.622384277356815\n" // Rutland 005A, after the bad rows
+	if err := os.WriteFile(points, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := pcnmap(t, "lookup", "--db", db, "--points", points)
-	want := "id,longitude,latitude,area_code,area_name\n1,-2.26046,53.465578,E02001259,Trafford 001\n2,-3.0,53.5,,\n"
+	out, stderr, err := pcnmapStderr(t, "lookup", "--db", db, "--points", points)
+	want := "id,longitude,latitude,area_code,area_name,error\n" +
+		"1,-2.26046,53.465578,E02001259,Trafford 001,\n" +
+		"2,-3.0,53.5,,,outside every area\n" +
+		"3,,,,,no coordinates\n" +
+		"4,west,53.5,,,\"\"\"west\"\",\"\"53.5\"\" is not a lon,lat pair\"\n" +
+		"5,380000,397000,,,\"380000,397000 is not WGS84 lon,lat (British National Grid metres?)\"\n" +
+		"6,,,,,no coordinates\n" +
+		"7,-0.761460376428138,52.622384277356815,E02002867,Rutland 005,\n"
 	if err != nil || out != want {
-		t.Errorf("lookup --points = %q, %v; want %q", out, err, want)
+		t.Errorf("lookup --points =\n%s%v\nwant\n%s", out, err, want)
 	}
+	if wantCount := "release 2021-01: 7 rows: 2 in an area, 1 outside every area, 4 without a usable lon,lat"; !strings.Contains(stderr, wantCount) {
+		t.Errorf("lookup --points stderr = %q, want it to contain %q", stderr, wantCount)
+	}
+	if out, _ := pcnmap(t, "lookup", "--db", db, "--lon", "-2.26046", "--lat", "53.465578"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "release 2021-01") {
+		t.Errorf("lookup --lon --lat first line = %q, want it to name release 2021-01", strings.SplitN(out, "\n", 2)[0])
+	}
+}
+
+// pcnmapStderr is pcnmap that also returns what the command wrote to stderr.
+func pcnmapStderr(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), &env{stdout: &out, stderr: &errOut}, args)
+	return out.String(), errOut.String(), err
 }
 
 // TestBadInput: each bad input fails with an error naming the file and the problem, and leaves an
@@ -219,8 +281,8 @@ func TestBadInput(t *testing.T) {
 		return p
 	}
 	good := map[string]string{
-		"--areas": fixtures + "msoa.geojson", "--registrations": fixtures + "registrations-2021-01.csv.gz",
-		"--membership": fixtures + "epcn-2019-12.xlsx", "--lookup": fixtures + "lsoa-msoa-lookup.csv",
+		"--areas": fixtureDir + "msoa.geojson", "--registrations": fixtureDir + "registrations-2021-01.csv.gz",
+		"--membership": fixtureDir + "epcn-2019-12.xlsx", "--lookup": fixtureDir + "lsoa-msoa-lookup.csv",
 	}
 	tests := map[string]struct {
 		flag, path string
@@ -230,7 +292,7 @@ func TestBadInput(t *testing.T) {
 		"non-numeric count":    {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
 		"negative count":       {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
 		"malformed line":       {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
-		"truncated gzip":       {"--registrations", write("cut.csv.gz", truncated(t, fixtures+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
+		"truncated gzip":       {"--registrations", write("cut.csv.gz", truncated(t, fixtureDir+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
 		"corrupt zip":          {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
 		"xlsx without sheet":   {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
 		"not a collection":     {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
@@ -239,10 +301,10 @@ func TestBadInput(t *testing.T) {
 		"shapefile sans dbf":   {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
 		"missing file":         {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
 		"LSOA polygon a point": {"--lsoa-polygons", write("lsoa.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"LSOA11CD":"E01005000"},"geometry":{"type":"Point","coordinates":[-2.3,53.4]}}]}`), []string{"lsoa.geojson", "E01005000", "Point"}},
-		"no LSOA polygons":     {"--lsoa-polygons", fixtures + "msoa.geojson", []string{"msoa.geojson", "MSOA11CD", "LSOA"}},
+		"no LSOA polygons":     {"--lsoa-polygons", fixtureDir + "msoa.geojson", []string{"msoa.geojson", "MSOA11CD", "LSOA"}},
 	}
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	before := digest(t, db)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -335,7 +397,7 @@ func emptyWorkbook(t testing.TB) string {
 
 // duplicateAreas is the fixture GeoJSON with its first feature twice.
 func duplicateAreas(t testing.TB) string {
-	b, err := os.ReadFile(fixtures + "msoa.geojson")
+	b, err := os.ReadFile(fixtureDir + "msoa.geojson")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +416,7 @@ func duplicateAreas(t testing.TB) string {
 
 // shapefileWithoutDBF unpacks the fixture shapefile into dir without its .dbf and returns the .shp.
 func shapefileWithoutDBF(t testing.TB, dir string) string {
-	zr, err := zip.OpenReader(fixtures + "msoa-bng-shp.zip")
+	zr, err := zip.OpenReader(fixtureDir + "msoa-bng-shp.zip")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,9 +454,20 @@ func FuzzLookupPoints(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
-		err := lookupPoints(context.Background(), &out, idx, strings.NewReader(in), "points.csv")
-		if err != nil && !strings.Contains(err.Error(), "points.csv") {
-			t.Fatalf("error %q does not name the file", err)
+		n, err := lookupPoints(context.Background(), &out, idx, strings.NewReader(in), "points.csv")
+		if err != nil {
+			if !strings.Contains(err.Error(), "points.csv") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if n.rows != n.located+n.outside+n.bad {
+			t.Fatalf("count %+v does not add up", n)
+		}
+		// Every input row is written: the output reads back as the header plus n.rows rows.
+		recs, err := csv.NewReader(&out).ReadAll()
+		if err != nil || len(recs) != n.rows+1 {
+			t.Fatalf("output has %d records (%v), want %d", len(recs), err, n.rows+1)
 		}
 	})
 }

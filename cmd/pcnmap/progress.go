@@ -38,12 +38,6 @@ func (p *progress) add(n int) {
 	}
 }
 
-func (p *progress) describe(s string) {
-	if p.bar != nil {
-		p.bar.Describe(s)
-	}
-}
-
 func (p *progress) finish() {
 	if p.bar != nil {
 		p.bar.Finish()

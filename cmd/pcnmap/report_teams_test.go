@@ -20,9 +20,9 @@ import (
 func TestReportTeams(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
 	const set = "Trafford localities"
-	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", set, "--centroids", fixtures+"lsoa-centroids.csv", fixtures+"trafford-localities.geojson"); err != nil {
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", set, "--centroids", fixtureDir+"lsoa-centroids.csv", fixtureDir+"trafford-localities.geojson"); err != nil {
 		t.Fatalf("teams import: %v\n%s", err, out)
 	}
 

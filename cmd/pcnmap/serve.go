@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"pcnmap/app"
 	"pcnmap/server"
 	"pcnmap/store"
 	"pcnmap/tiles"
@@ -114,6 +115,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		data.Dataset, data.Workspace = d, w
 		what = "release " + d.Release
+		if c, err := app.Choice(ctx, w, *release, d.Release); err == nil {
+			what = c
+		}
 	} else if *mbtiles != "" {
 		mb, err := tiles.OpenMBTiles(ctx, *mbtiles)
 		if err != nil {

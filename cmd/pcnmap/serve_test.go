@@ -35,7 +35,7 @@ func (b *lockedBuffer) String() string {
 // /healthz and a tile, and stops it as Ctrl-C would.
 func TestServeSmoke(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer

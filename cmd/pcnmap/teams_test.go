@@ -17,8 +17,8 @@ import (
 func TestTeamsCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv")
-	localities := fixtures + "trafford-localities.geojson"
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
+	localities := fixtureDir + "trafford-localities.geojson"
 	run := func(args ...string) string {
 		t.Helper()
 		out, err := pcnmap(t, args...)
@@ -27,7 +27,7 @@ func TestTeamsCommands(t *testing.T) {
 		}
 		return out
 	}
-	out := run("teams", "import", "--db", db, "--name", "Trafford localities", "--centroids", fixtures+"lsoa-centroids.csv", localities)
+	out := run("teams", "import", "--db", db, "--name", "Trafford localities", "--centroids", fixtureDir+"lsoa-centroids.csv", localities)
 	for _, want := range []string{"4 teams, method centroid", "Central: 33 LSOAs", "uncovered LSOAs (in covered areas): 0", "alignment score at 1%: 0.9312"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("teams import output lacks %q:\n%s", want, out)
@@ -40,7 +40,7 @@ func TestTeamsCommands(t *testing.T) {
 	}
 	run("teams", "delete", "--db", db, "--set", "by field")
 	// Flags after SOURCE, the area method and a CSV of MSOAs.
-	run("teams", "import", "--db", db, localities, "--name", "by area", "--method", "area", "--lsoa-polygons", fixtures+"lsoa.geojson")
+	run("teams", "import", "--db", db, localities, "--name", "by area", "--method", "area", "--lsoa-polygons", fixtureDir+"lsoa.geojson")
 	csv := filepath.Join(dir, "patches.csv")
 	if err := os.WriteFile(csv, []byte("team,msoa\nNorth,E02001259\nNorth,E02001260\nSouth,E02001261\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestTeamsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	noPoints := filepath.Join(dir, "nopoints.db") // ingested with the lookup only
-	ingestFixture(t, noPoints, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, noPoints, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	tests := map[string]struct {
 		args []string
 		want error
@@ -109,7 +109,7 @@ func TestTeamsCommands(t *testing.T) {
 		"bad method":             {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "lsoa", localities}, want: errUsage},
 		"area, no LSOA polygons": {args: []string{"teams", "import", "--db", db, "--name", "x", "--method", "area", localities}, want: errUsage},
 		"unknown code":           {args: []string{"teams", "import", "--db", db, "--name", "x", bad}, want: teams.ErrUnknownCode},
-		"no such field":          {args: []string{"teams", "import", "--db", db, "--name", "x", "--name-field", "TEAM", "--centroids", fixtures + "lsoa-centroids.csv", localities}, want: geo.ErrField},
+		"no such field":          {args: []string{"teams", "import", "--db", db, "--name", "x", "--name-field", "TEAM", "--centroids", fixtureDir + "lsoa-centroids.csv", localities}, want: geo.ErrField},
 		"taken name":             {args: []string{"teams", "import", "--db", db, "--name", "patches", csv}, want: store.ErrTeamSetExists},
 		"no set":                 {args: []string{"teams", "alignment", "--db", db, "--set", "nope"}, want: store.ErrNoTeamSet},
 		"bad move":               {args: []string{"teams", "whatif", "--db", db, "--set", "patches", "--move", "E02001259"}, want: errUsage},
@@ -133,11 +133,11 @@ func TestTeamsCommands(t *testing.T) {
 // kept, and gives exactly the set that the file gives.
 func TestTeamsImportAreaStored(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv", "--centroids", fixtures+"lsoa-centroids.csv",
-		"--lsoa-polygons", fixtures+"lsoa.geojson")
-	localities := fixtures + "trafford-localities.geojson"
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv",
+		"--lsoa-polygons", fixtureDir+"lsoa.geojson")
+	localities := fixtureDir + "trafford-localities.geojson"
 	for _, args := range [][]string{
-		{"--name", "file", "--lsoa-polygons", fixtures + "lsoa.geojson"},
+		{"--name", "file", "--lsoa-polygons", fixtureDir + "lsoa.geojson"},
 		{"--name", "stored"},
 	} {
 		args = append([]string{"teams", "import", "--db", db, "--method", "area"}, append(args, localities)...)

@@ -24,7 +24,7 @@ func exportFixture(t *testing.T, extra ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.db")
-	ingestFixture(t, db, fixtures+"msoa.geojson", "--lookup", fixtures+"lsoa-msoa-lookup.csv")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
 	out := filepath.Join(dir, "fixture.mbtiles")
 	args := append([]string{"tiles", "export", "--db", db, "--out", out}, extra...)
 	stdout, err := pcnmap(t, args...)

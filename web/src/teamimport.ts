@@ -4,7 +4,7 @@
 
 import { APIError } from './api';
 import { h, replace } from './dom';
-import { fmtInt } from './format';
+import { fmtInt, fmtShare } from './format';
 import { teamsAPI, type ImportResult } from './teamsapi';
 import { formToken, token, tokenField } from './token';
 
@@ -69,23 +69,7 @@ export function openImport(a: ImportActions): void {
       h('button', { type: 'button', class: 'button secondary', onclick: () => dialog?.close() }, 'Close'),
     ),
   );
-  dialog = h(
-    'dialog',
-    { class: 'dialog', 'aria-labelledby': 'import-title' },
-    h('h2', { id: 'import-title' }, 'Import a footprint set'),
-    form,
-  ) as HTMLDialogElement;
-  // Escape closes the dialog only, not the page's selection behind it (wherever the focus is)
-  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && e.stopPropagation();
-  window.addEventListener('keydown', onKey, true);
-  dialog.addEventListener('close', () => {
-    window.removeEventListener('keydown', onKey, true);
-    dialog?.remove();
-  });
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void submit();
-  });
+  dialog = modal('import', 'Import a footprint set', form, submit);
 
   async function submit(): Promise<void> {
     const el = form.elements;
@@ -129,7 +113,7 @@ export function openImport(a: ImportActions): void {
         'ul',
         { class: 'plain import-report' },
         h('li', { 'data-uncovered': r.uncovered.length }, `LSOAs no team covers: ${fmtInt(r.uncovered.length)}`, list(r.uncovered)),
-        h('li', { 'data-contested': r.contested.length }, `LSOAs two teams both claim: ${fmtInt(r.contested.length)}`, list(r.contested.map((c) => `${c.code} (${c.teams.join(' / ')})`))),
+        h('li', { 'data-contested': r.contested.length }, `LSOAs split between teams: ${fmtInt(r.contested.length)}`, list(r.contested.map((c) => `${c.code} (${c.teams.map((t, i) => (c.shares ? `${t} ${fmtShare(c.shares[i])}` : t)).join(' / ')})`))),
         r.missing ? h('li', null, `LSOAs not placed (no centroid or polygon): ${fmtInt(r.missing)}`) : null,
       ),
       h(
@@ -147,8 +131,28 @@ export function openImport(a: ImportActions): void {
     );
   }
 
-  document.body.appendChild(dialog);
-  dialog.showModal();
+}
+
+/**
+ * A modal dialog around form, shown at once: Escape closes the dialog only, not the page's selection
+ * behind it (wherever the focus is); closing removes it; submitting calls submit. onClose runs on close.
+ */
+export function modal(id: string, title: string, form: HTMLFormElement, submit: () => Promise<void>, onClose?: () => void): HTMLDialogElement {
+  const d = h('dialog', { class: 'dialog', 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), form) as HTMLDialogElement;
+  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && e.stopPropagation();
+  window.addEventListener('keydown', onKey, true);
+  d.addEventListener('close', () => {
+    window.removeEventListener('keydown', onKey, true);
+    onClose?.();
+    d.remove();
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void submit();
+  });
+  document.body.appendChild(d);
+  d.showModal();
+  return d;
 }
 
 function list(codes: string[]): string {

@@ -43,7 +43,10 @@ export interface Alignment {
   set: string;
   threshold: number;
   score: number;
+  /** Within the set's footprint: of the patients of the PCNs holding ≥ threshold of some team, the share living in a team. */
   coverage: number;
+  /** The number of PCNs coverage is measured over. */
+  coverage_pcns: number;
   teams: TeamMetrics[];
   /** Absent from the what-if answers the page asks for (detail=teams). */
   pcns?: { code: string; name: string; resident: number; in_team: number[]; outside: number; teams: number; dominant_team: string | null }[];
@@ -64,8 +67,32 @@ export interface WhatIf {
 export interface ImportResult {
   set: SetSummary;
   uncovered: string[];
-  contested: { code: string; teams: string[] }[];
+  /** LSOAs (or practices) split between teams, with each team's share of the LSOA (absent for practices). */
+  contested: { code: string; teams: string[]; shares?: number[] }[];
   missing: number;
+}
+
+export interface DesignNeighbourhood {
+  name: string;
+  registered: number;
+  blocks: number;
+  violation?: string;
+}
+
+export interface DesignJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  error?: string;
+  plan?: {
+    description: string;
+    score: number;
+    construction: number;
+    bound: number;
+    greedy: number | null;
+    greedy_note?: string;
+    greedy_largest?: number;
+    neighbourhoods: DesignNeighbourhood[];
+  };
 }
 
 const q = encodeURIComponent;
@@ -101,4 +128,7 @@ export const teamsAPI = {
   remove: (name: string, token: string) => send<void>('DELETE', `api/teams/${q(name)}`, undefined, token),
   /** Imports a set from a form with name, method, name_field and file. */
   importSet: (form: FormData, token: string) => send<ImportResult>('POST', 'api/teams', form, token),
+  /** Starts a neighbourhood design job (the body is the command's flags). */
+  design: (body: object, token: string) => send<DesignJob>('POST', 'api/neighbourhoods/design', JSON.stringify(body), token),
+  designJob: (id: string, token: string) => send<DesignJob>('GET', `api/neighbourhoods/jobs/${q(id)}`, undefined, token),
 };
