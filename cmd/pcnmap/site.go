@@ -13,13 +13,10 @@ import (
 )
 
 func runSite(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprintln(e.stderr, "Usage: pcnmap site export --db W.db [--release R] --out DIR [flags]\n\nRun \"pcnmap site export --help\" for its flags.")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			return nil
-		}
-		return fmt.Errorf("%w: site: the only subcommand is export", errUsage)
-	}
+	return runSubcommand(ctx, e, "site", []command{{"export", "write a static map of a release into a folder", runSiteExport}}, args)
+}
+
+func runSiteExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "site export", "--db W.db [--release NAME] [--threshold 1%] [--maxzoom 12] --out DIR\n\n"+
 		"Writes a static map of the release into DIR for any static web host (nginx, object storage behind\n"+
 		"a CDN, GitHub Pages): index.html and its assets (MapLibre, no CDN), tiles.pmtiles read by HTTP\n"+
@@ -31,7 +28,7 @@ func runSite(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output `directory`")
 	threshold := thresholdFlag(fs, "threshold the page opens at (readers change it)")
 	maxZoom := fs.Int("maxzoom", 12, "highest tile `zoom`, 1 to 12 (the map over-zooms beyond it; lower is smaller)")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "db", "out"); err != nil {
