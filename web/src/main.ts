@@ -9,6 +9,7 @@ import { api, APIError, type Area, type Overlaps, type PCN, type SearchResult, t
 import { download } from './csv';
 import { $, announce, h, replace } from './dom';
 import { displayName, fmtDate } from './format';
+import { InView } from './inview';
 import { Labels } from './labels';
 import { renderLegend, renderMiniLegend } from './legend';
 import { MapView, prewarm } from './map';
@@ -509,11 +510,12 @@ async function start(): Promise<void> {
   w.pcnmap.map = map.map;
   w.pcnmap.view = map;
   new Labels(map, ui.map);
+  new InView(map, $('#controls-body'), (code) => void selectArea(code, { push: true }));
   window.addEventListener('resize', () => (map.inset = overlayInset()));
   setupControls(map, kinds);
   if (hasAPI) {
     teams = new TeamsUI({
-      view: map, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), section: $('#teams'),
+      view: map, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), designButton: $<HTMLButtonElement>('#teams-design'), section: $('#teams'),
       state: () => store.state, setState: (patch, opts) => store.setState(patch, opts), selectPCN: actions.selectPCN,
     });
     void teams.start();
