@@ -142,7 +142,7 @@ func New(ctx context.Context, d *overlap.Dataset, extra ...string) (*Set, error)
 		a, m := &d.Areas[i], &am[i]
 		at := areaAttrs{
 			registered: float64(a.Registered), pcnsAny: float64(m.PCNsAny),
-			share: round(m.DominantShare, 4), hhi: round(m.HHI, 4), effective: round(m.EffectivePCNs, 3),
+			share: Round(m.DominantShare, 4), hhi: Round(m.HHI, 4), effective: Round(m.EffectivePCNs, 3),
 			urban: tiles.Value{Null: true},
 		}
 		if m.Dominant != overlap.NoPCN {
@@ -202,8 +202,8 @@ func (l *Set) PCN(p int) tiles.Layer {
 			c := cells[k]
 			v[0].Str, v[1].Str, v[2].Str = l.d.Areas[i].Code, l.d.Areas[i].Name, pcn.Code
 			v[3].Num = float64(c.Patients)
-			v[4].Num = round(l.d.Share(i, c.Patients), 4)
-			v[5].Num = round(ratio(int64(c.Patients), pcn.ListSize), 4)
+			v[4].Num = Round(l.d.Share(i, c.Patients), 4)
+			v[5].Num = Round(Ratio(int64(c.Patients), pcn.ListSize), 4)
 			v[6].Bool = l.Dominant[i] == int32(p)
 			return true
 		},
@@ -270,24 +270,25 @@ func TeamsLayer(d *overlap.Dataset, sh TeamShapes, a *teams.Alignment) tiles.Lay
 			tm := &a.Teams[sh.Team[i]]
 			v[0].Str, v[1].Num = tm.Name, math.Round(tm.Registered)
 			if tm.Dominant >= 0 {
-				v[2].Str, v[3].Str, v[4].Num = d.PCNs[tm.Dominant].Code, d.PCNs[tm.Dominant].Name, round(tm.DominantShare, 4)
+				v[2].Str, v[3].Str, v[4].Num = d.PCNs[tm.Dominant].Code, d.PCNs[tm.Dominant].Name, Round(tm.DominantShare, 4)
 			} else {
 				v[2].Null, v[3].Null, v[4].Null = true, true, true
 			}
-			v[5].Num, v[6].Num = float64(len(tm.PCNs)), round(tm.EffectivePCNs, 3)
+			v[5].Num, v[6].Num = float64(len(tm.PCNs)), Round(tm.EffectivePCNs, 3)
 			return true
 		},
 	}
 }
 
-// round rounds v to n decimals.
-func round(v float64, n int) float64 {
+// Round rounds v to n decimals: shares to 4 and effective numbers to 3 in the layers, and the same in
+// the JSON API, so the map and its panels show one value.
+func Round(v float64, n int) float64 {
 	p := math.Pow10(n)
 	return math.Round(v*p) / p
 }
 
-// ratio is a/b, or 0 when b is 0.
-func ratio(a, b int64) float64 {
+// Ratio is a/b, or 0 when b is 0 (a PCN with no list, say).
+func Ratio(a, b int64) float64 {
 	if b == 0 {
 		return 0
 	}

@@ -26,22 +26,7 @@ var neighbourhoodCommands = []command{
 func neighbourhoodSubcommands() string { return subcommandNames(neighbourhoodCommands) }
 
 func runNeighbourhoods(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stderr, "Usage: pcnmap neighbourhoods SUBCOMMAND [flags]\n\nSubcommands:")
-		for _, c := range neighbourhoodCommands {
-			fmt.Fprintf(e.stderr, "  %-8s %s\n", c.name, c.summary)
-		}
-		if len(args) == 0 {
-			return fmt.Errorf("%w: neighbourhoods: no subcommand given", errUsage)
-		}
-		return nil
-	}
-	for _, c := range neighbourhoodCommands {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
-	}
-	return fmt.Errorf("%w: neighbourhoods: unknown subcommand %q", errUsage, args[0])
+	return runSubcommand(ctx, e, "neighbourhoods", neighbourhoodCommands, args)
 }
 
 func runNeighbourhoodsDesign(ctx context.Context, e *env, args []string) error {

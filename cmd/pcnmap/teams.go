@@ -34,28 +34,7 @@ var teamCommands = []command{
 }
 
 func runTeams(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
-		if len(args) == 0 {
-			w = e.stderr
-		}
-		fmt.Fprintln(w, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
-		for _, c := range teamCommands {
-			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-		}
-		if len(args) == 0 {
-			return fmt.Errorf("%w: no teams subcommand given", errUsage)
-		}
-		return nil
-	}
-	names := make([]string, len(teamCommands))
-	for i, c := range teamCommands {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
-		names[i] = c.name
-	}
-	return unknownCommand("teams subcommand", args[0], names, "pcnmap teams --help")
+	return runSubcommand(ctx, e, "teams", teamCommands, args)
 }
 
 // teamSubcommands lists the teams subcommands for the top-level help.
