@@ -127,13 +127,13 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		var err error
 		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField})
 		progress()
-		return err
+		return inputError(RoleAreas, o.Areas, err)
 	})
 	g.Go(func() error {
 		var err error
 		regs, err = nhs.ReadRegistrations(o.Registrations)
 		progress()
-		return err
+		return inputError(RoleRegistrations, o.Registrations, err)
 	})
 	if o.Membership != "" {
 		g.Go(func() error {
@@ -144,19 +144,20 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 				membership, err = nhs.ReadPracticeMap(o.Membership)
 			}
 			progress()
-			return err
+			return inputError(RoleMembership, o.Membership, err)
 		})
 	}
 	for _, f := range []struct {
+		role Role
 		path string
 		dst  **nhs.LSOACounts
-	}{{o.CrosswalkWeights, &cwWeights}, {o.Denominators, &denoms}} {
+	}{{RoleCrosswalkWeights, o.CrosswalkWeights, &cwWeights}, {RoleDenominators, o.Denominators, &denoms}} {
 		if f.path != "" {
 			g.Go(func() error {
 				var err error
 				*f.dst, err = nhs.ReadLSOACounts(f.path)
 				progress()
-				return err
+				return inputError(f.role, f.path, err)
 			})
 		}
 	}
@@ -165,7 +166,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			var err error
 			crosswalk, err = nhs.ReadCrosswalk(o.Crosswalk)
 			progress()
-			return err
+			return inputError(RoleCrosswalk, o.Crosswalk, err)
 		})
 	}
 	if o.Lookup != "" {
@@ -173,7 +174,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			var err error
 			lookup, err = nhs.ReadLookup(o.Lookup)
 			progress()
-			return err
+			return inputError(RoleLookup, o.Lookup, err)
 		})
 	}
 	if o.Centroids != "" {
@@ -189,7 +190,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			}
 			c, err := nhs.ReadCentroids(o.Centroids)
 			if err != nil {
-				return err
+				return inputError(RoleCentroids, o.Centroids, err)
 			}
 			points = make(map[string]orb.Point, len(c.Points))
 			for code, p := range c.Points {
@@ -204,7 +205,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			var err error
 			lsoaLayer, err = geo.ReadFile(o.LSOAPolygons, geo.ReadOptions{})
 			progress()
-			return err
+			return inputError(RoleLSOAPolygons, o.LSOAPolygons, err)
 		})
 	}
 	for _, spec := range o.Contexts {
@@ -213,7 +214,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			if isPolygonFile(path) {
 				l, err := geo.ReadFile(path, geo.ReadOptions{})
 				if err != nil {
-					return err
+					return inputError(RoleContext, path, err)
 				}
 				if kind == "" {
 					kind = boundaryKind(l.CodeField)
@@ -229,7 +230,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			} else {
 				c, err := nhs.ReadContext(path)
 				if err != nil {
-					return err
+					return inputError(RoleContext, path, err)
 				}
 				mu.Lock()
 				contexts = append(contexts, c)
@@ -449,8 +450,11 @@ func assignLSOAs(layer *geo.Layer, lookup *nhs.Lookup, points map[string]orb.Poi
 			}
 		}
 		slices.Sort(differ)
-		notes = append(notes, fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup: %s",
-			len(differ), len(spatial), abbreviate(differ, 10)))
+		note := fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup", len(differ), len(spatial))
+		if len(differ) > 0 {
+			note += ": " + abbreviate(differ, 10)
+		}
+		notes = append(notes, note)
 	}
 	return lookup.Area, notes
 }

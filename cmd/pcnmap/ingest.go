@@ -64,7 +64,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if err != nil {
-		return err
+		return inputFlagError(err)
 	}
 	joined := time.Since(start)
 	replacing := app.Replacing(ctx, db, d)

@@ -39,12 +39,12 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: lookup: give either --lon and --lat, or --points", errUsage)
 	}
 	t := float64(*threshold)
-	d, err := app.Load(ctx, *db, *release)
-	if err != nil {
-		return err
-	}
-	idx := app.AreaIndex(d)
 	if *points != "" {
+		// Locating points needs the areas' polygons and nothing else of the release.
+		name, idx, err := app.PointIndex(ctx, *db, *release)
+		if err != nil {
+			return err
+		}
 		f, err := os.Open(*points)
 		if err != nil {
 			return fmt.Errorf("--points: %w", err)
@@ -55,7 +55,7 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("--points %w", err)
 		}
 		fmt.Fprintf(e.stderr, "release %s: %d rows: %d in an area, %d outside every area, %d without a usable lon,lat (see the error column)\n",
-			d.Release, n.rows, n.located, n.outside, n.bad)
+			name, n.rows, n.located, n.outside, n.bad)
 		return nil
 	}
 	lon, err1 := strconv.ParseFloat(*lonS, 64)
@@ -63,9 +63,13 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	if err1 != nil || err2 != nil {
 		return fmt.Errorf("%w: lookup: --lon %q --lat %q are not numbers", errUsage, *lonS, *latS)
 	}
-	a, err := app.Locate(idx, orb.Point{lon, lat})
-	if err != nil {
+	// One point reads one area of the release.
+	d, a, err := app.LocateOne(ctx, *db, *release, orb.Point{lon, lat})
+	if errors.Is(err, geo.ErrNotFound) {
 		return fmt.Errorf("lookup: %w", err)
+	}
+	if err != nil {
+		return err
 	}
 	area := &d.Areas[a]
 	m := d.AreaAt(a, t)

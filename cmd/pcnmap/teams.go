@@ -35,30 +35,42 @@ var teamCommands = []command{
 
 func runTeams(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stderr, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
+		w := e.stdout
+		if len(args) == 0 {
+			w = e.stderr
+		}
+		fmt.Fprintln(w, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
 		for _, c := range teamCommands {
-			fmt.Fprintf(e.stderr, "  %-9s %s\n", c.name, c.summary)
+			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 		}
 		if len(args) == 0 {
-			return fmt.Errorf("%w: teams: no subcommand given", errUsage)
+			return fmt.Errorf("%w: no teams subcommand given", errUsage)
 		}
 		return nil
 	}
-	for _, c := range teamCommands {
+	names := make([]string, len(teamCommands))
+	for i, c := range teamCommands {
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
 		}
+		names[i] = c.name
 	}
-	return fmt.Errorf("%w: teams: unknown subcommand %q", errUsage, args[0])
+	return unknownCommand("teams subcommand", args[0], names, "pcnmap teams --help")
+}
+
+// teamSubcommands lists the teams subcommands for the top-level help.
+func teamSubcommands() string {
+	names := make([]string, len(teamCommands))
+	for i, c := range teamCommands {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseWithSource parses flags given before or after exactly one positional SOURCE argument.
 func parseWithSource(fs *flag.FlagSet, args []string) (string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", err
-		}
-		return "", fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
 	}
 	if fs.NArg() == 0 {
 		return "", fmt.Errorf("%w: %s: SOURCE file is required", errUsage, fs.Name())
