@@ -110,8 +110,8 @@ type Coverage struct {
 	// Denominators names the source of the LSOAs' true totals when the ingest had one; every
 	// area is then complete (see Dataset.Complete).
 	Denominators string `json:"denominators,omitempty"`
-	Total    Count  `json:"total"`
-	Assigned Count  `json:"assigned"`
+	Total        Count  `json:"total"`
+	Assigned     Count  `json:"assigned"`
 	// Welsh counts rows whose LSOA is Welsh (W01…).
 	Welsh Count `json:"welsh"`
 	// Scottish counts rows with a Scottish data zone (S01…).
