@@ -63,7 +63,7 @@ const (
 )
 
 // areaUnitKinds are the context columns of the areas layer, as in areas.csv.
-var areaUnitKinds = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
+var areaUnitKinds = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality, nhs.KindWard}
 
 // pcnUnitKinds are the context columns of the PCN layers, as in pcns.csv.
 var pcnUnitKinds = []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB}

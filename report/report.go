@@ -51,7 +51,7 @@ type Options struct {
 var Files = []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"}
 
 // unitColumns are the context kinds written as columns of areas.csv, when the release has them.
-var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
+var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality, nhs.KindWard}
 
 // Write computes the metrics of d and writes the report in opt.Format into dir (created if needed).
 // It returns the summary for the caller to print.
