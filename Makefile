@@ -64,6 +64,7 @@ e2e: build ## the map page in headless chromium against bin/pcnmap serve (skippe
 
 bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...
+	$(GO) test -run '^$$' -bench 'ICB|England' -benchtime 1x -count 1 -timeout 60m -v ./neighbourhoods/
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/export.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/firstpaint.sh

@@ -42,6 +42,7 @@ var commands = []command{
 	{"serve", "serve vector tiles, TileJSON and the JSON API over HTTP", runServe},
 	{"tiles", "export the vector tiles as an MBTiles file (tiles export)", runTiles},
 	{"teams", "community-team footprint sets: " + teamSubcommands(), runTeams},
+	{"neighbourhoods", "neighbourhood plans aligned with PCNs: design, assess, realign, export", runNeighbourhoods},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 		_, err := fmt.Fprintln(e.stdout, "pcnmap", version)
 		return err
