@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,5 +48,31 @@ func TestReport2021Golden(t *testing.T) {
 		if string(files[0][name]) != string(files[1][name]) {
 			t.Errorf("%s differs between the Shapefile and the CSV centroids", name)
 		}
+	}
+}
+
+// TestTeams2021: on the 2021 fixture release, footprints by 2021 codes and by polygons placed with
+// the 2021 centroids work: the 33 MSOA polygons imported as teams leave no LSOA of a covered area
+// out, a team → MSOA 2021 code list imports, and the lookup of a point answers an MSOA of 2021.
+func TestTeams2021(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingest2021(t, db, "lsoa21-centroids-shp")
+	out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "msoas", "--name-field", "MSOA21CD", fixtureDir+"2021/msoa21.geojson")
+	if err != nil {
+		t.Fatalf("teams import: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "33 teams") || !strings.Contains(out, "uncovered LSOAs (in covered areas): 0") {
+		t.Errorf("teams import of the 33 MSOAs:\n%s", out)
+	}
+	codes := filepath.Join(t.TempDir(), "codes.csv")
+	if err := os.WriteFile(codes, []byte("team,msoa21cd\nNorth,E02002951\nNorth,E02002952\nSouth,E02002980\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "codes", codes); err != nil || !strings.Contains(out, "2 teams") {
+		t.Errorf("teams import of MSOA 2021 codes: %v\n%s", err, out)
+	}
+	out, err = pcnmap(t, "lookup", "--db", db, "--lon", "-2.18", "--lat", "53.02")
+	if err != nil || !strings.HasPrefix(out, "E02002965\tStoke-on-Trent 015") {
+		t.Errorf("lookup: %v\n%s", err, out)
 	}
 }
