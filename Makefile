@@ -58,6 +58,7 @@ bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/export.sh
+	DATA=$(DATA) BIN=$(BIN) bash bench/serve.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/firstpaint.sh
 
 pmtilescheck: build ## check a PMTiles export with go-pmtiles (a module of its own: minutes to compile the first time)
