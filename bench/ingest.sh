@@ -4,7 +4,8 @@
 # outside the timing) and plain Python (bench/join.py). RUNS (default 5) rounds, each running the
 # three in turn, so that load changes hit all alike; it reports medians, the ratios and pcnmap's
 # peak memory. Then the same ingest keeping the LSOA polygons (--lsoa-polygons), and the workspace
-# size with and without. Needs node (npm ci in bench/duckdb on first use) and ogr2ogr (GDAL) for the
+# size with and without; then the same January 2021 file moved onto the 6,856 MSOAs of 2021 with
+# --crosswalk (the ONS LSOA 2011 → 2021 lookup). Needs node (npm ci in bench/duckdb on first use) and ogr2ogr (GDAL) for the
 # sheet export. Run from the repository root: bash bench/ingest.sh
 set -euo pipefail
 D=${DATA:-../shared/data}
@@ -19,6 +20,9 @@ ingest=("$BIN" ingest --db "$tmp/england.db" --areas "$D/msoa2011-england-genera
   --registrations "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" --membership "$D/ePCN-2019-12.xlsx"
   --lookup "$D/lsoa11-msoa11-lookup.csv")
 polygons=("${ingest[@]}" --lsoa-polygons "$D/lsoa2011-england-generalised-clipped.geojson.gz")
+crosswalk=("$BIN" ingest --db "$tmp/england.db" --areas "$D/2021/msoa2021-england-generalised-clipped.geojson.gz"
+  --registrations "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" --membership "$D/ePCN-2019-12.xlsx"
+  --lookup "$D/2021/lsoa21-msoa21-england-derived.csv" --crosswalk "$D/2021/lsoa11-lsoa21-lad22-lookup.csv")
 # The registrations' extract date (4 January 2021) is the date the ingest takes membership at.
 duckdb=(node bench/duckdb/join.mjs "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" "$tmp/partners.csv" "$D/lsoa11-msoa11-lookup.csv" 20210104)
 python=(python3 bench/join.py "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" "$D/gp-reg-pat-prac-map-2022-01.csv" "$D/lsoa11-msoa11-lookup.csv")
@@ -26,7 +30,7 @@ python=(python3 bench/join.py "$D/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz" "$D/g
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 once() { # once LABEL CMD...: one timed run, appended to $tmp/LABEL as "seconds maxrss-KB"
   local label=$1; shift
-  case $label in pcnmap|polygons) rm -f "$tmp/england.db" ;; esac
+  case $label in pcnmap|polygons|crosswalk) rm -f "$tmp/england.db" ;; esac
   /usr/bin/time -f "%e %M" -o "$tmp/t" "$@" >/dev/null
   cat "$tmp/t" >> "$tmp/$label"
 }
@@ -52,3 +56,10 @@ echo "duckdb join baseline:                median ${d} s wall over $RUNS runs"
 echo "python join baseline:                median ${b} s wall over $RUNS runs"
 awk -v p="$p" -v d="$d" -v b="$b" 'BEGIN {printf "ratio pcnmap/duckdb: %.2f; pcnmap/python: %.2f\n", p / d, p / b}'
 echo "the same with --lsoa-polygons:       median ${l} s wall over $RUNS runs; peak RSS $((lmem / 1024)) MB; workspace $((lsize / 1000000)) MB"
+for i in $(seq "$RUNS"); do
+  once crosswalk "${crosswalk[@]}"
+done
+c=$(cut -d' ' -f1 "$tmp/crosswalk" | median)
+cmem=$(cut -d' ' -f2 "$tmp/crosswalk" | sort -n | tail -1)
+echo "onto MSOA 2021 with --crosswalk:     median ${c} s wall over $RUNS runs; peak RSS $((cmem / 1024)) MB"
+awk -v p="$p" -v c="$c" 'BEGIN {printf "ratio crosswalk/plain ingest: %.2f\n", c / p}'

@@ -85,7 +85,7 @@ func readEPCN(wb *workbook, name, source string) (*Membership, error) {
 		return nil, err
 	}
 	if details := findSheet(sheets, sheetDetails); details != "" {
-		if err := readPCNDetails(wb, name, details, names); err != nil {
+		if err := readPCNDetails(wb, name, details, names, m); err != nil {
 			return nil, err
 		}
 	}
@@ -252,11 +252,12 @@ const (
 	rolePCNName
 	roleStart
 	roleEnd
+	roleClose
 	nRoles
 )
 
 var roleNames = [nRoles]string{"", "practice code", "practice name", "PCN code", "PCN name",
-	"relationship start date", "relationship end date"}
+	"relationship start date", "relationship end date", "PCN close date"}
 
 // headerRole says what an ePCN header cell holds, from its words, so "Partner\nOrganisation\nCode"
 // (2022) and "Partner Organisation Code" (2019) are both the practice code, while "Practice Parent
@@ -271,6 +272,8 @@ func headerRole(h string) role {
 	switch {
 	case w["ccg"] || w["parent"] || w["icb"] || w["match"]:
 		return roleNone
+	case w["close"] || w["closed"]:
+		return roleClose
 	case w["start"]:
 		return roleStart
 	case w["end"]:
@@ -440,8 +443,9 @@ func readPartners(wb *workbook, file, sheet string, m *Membership, names map[str
 	return nil
 }
 
-// readPCNDetails adds the PCN names of the "PCN Details" sheet, which win over the partner sheet's.
-func readPCNDetails(wb *workbook, file, sheet string, names map[string]string) error {
+// readPCNDetails adds the PCN names of the "PCN Details" sheet, which win over the partner sheet's,
+// and the close dates of the PCNs it says have closed (Membership.Closed).
+func readPCNDetails(wb *workbook, file, sheet string, names map[string]string, m *Membership) error {
 	h := &findHeader{required: []role{rolePCN, rolePCNName}}
 	err := eachRow(wb, file, sheet, func(row int, cells []string) error {
 		ok, err := h.try(row, cells)
@@ -457,6 +461,20 @@ func readPCNDetails(wb *workbook, file, sheet string, names map[string]string) e
 		}
 		if n := cell(cells, h.idx[rolePCNName]); n != "" || names[code] == "" {
 			names[code] = n
+		}
+		if i := h.idx[roleClose]; i >= 0 {
+			raw := cell(cells, i)
+			d, ok := parseCellDate(raw)
+			if !ok {
+				return &Error{File: file, Sheet: sheet, Line: row, Err: ErrInvalidValue,
+					Msg: fmt.Sprintf("PCN %s: close date %q is not a date", code, raw)}
+			}
+			if !d.IsZero() {
+				if m.Closed == nil {
+					m.Closed = map[string]time.Time{}
+				}
+				m.Closed[code] = d
+			}
 		}
 		return nil
 	})
@@ -503,13 +521,17 @@ func day(d time.Time) time.Time {
 // Start or End being unbounded. A zero d asks for the current membership: the rows with no end date.
 // A practice with two or more active rows keeps the one that started last (the newer decision; on a
 // tie, an open end beats a closed one, then the later end, then the later row) and is listed among
-// the conflicts, sorted by practice code.
+// the conflicts, sorted by practice code. A PCN the workbook says closed before d (or, for the
+// current membership, closed at all) has no members, whatever its partner rows say.
 func (m *Membership) AsOf(d time.Time) (map[string]string, []Conflict) {
 	current := d.IsZero()
 	d = day(d)
 	best := make(map[string]int, len(m.Partners))
 	dropped := map[string][]int{}
 	for i, p := range m.Partners {
+		if c, ok := m.Closed[p.PCN]; ok && (current || d.After(c)) {
+			continue
+		}
 		if current {
 			if !p.End.IsZero() {
 				continue

@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pcnmap/csvsafe"
 	"pcnmap/overlap"
 )
 
@@ -132,12 +132,19 @@ type Comparison struct {
 // ErrSameRelease is returned when a release is compared with itself.
 var ErrSameRelease = errors.New("report: compare a release with another one")
 
+// ErrGeography is returned when two releases on different census geographies are compared.
+var ErrGeography = errors.New("report: releases on different census geographies")
+
 // Compare matches the areas of two releases by code and their PCNs through their member practices
 // (matched by practice code): it is the practices, not the PCN codes, that say whether a PCN merged,
 // split, appeared or disappeared. link is DefaultLink when 0.
 func Compare(ctx context.Context, from, to *overlap.Dataset, threshold, link float64) (*Comparison, error) {
 	if from.Release == to.Release {
 		return nil, fmt.Errorf("%w: both are %s", ErrSameRelease, from.Release)
+	}
+	if g1, g2 := from.Coverage.Geography, to.Coverage.Geography; g1 != "" && g2 != "" && g1 != g2 {
+		return nil, fmt.Errorf("%w: %s is on %s LSOAs and %s on %s LSOAs, so their areas differ; re-ingest the %s release onto 2021 LSOAs with --crosswalk (the ONS LSOA 2011 → 2021 lookup) and 2021 areas",
+			ErrGeography, from.Release, g1, to.Release, g2, older(from, to))
 	}
 	if link == 0 {
 		link = DefaultLink
@@ -363,7 +370,7 @@ func WriteComparison(ctx context.Context, dir string, c *Comparison, format Form
 // writeAreas writes one row per area of either release, sorted by code: the areas in both, then
 // those in one only (with the other side empty and dominant_change only_from or only_to).
 func (c *Comparison) writeAreas(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	header := []string{"code", "name", "registered_from", "registered_to", "pcns_any_from", "pcns_any_to", "pcns_from", "pcns_to", "pcns_change",
 		"dominant_from", "dominant_from_name", "dominant_share_from", "dominant_to", "dominant_to_name", "dominant_share_to", "dominant_change"}
 	if err := cw.Write(header); err != nil {
@@ -410,7 +417,7 @@ func (c *Comparison) writeAreas(w io.Writer) error {
 
 // writePCNs writes one row per link, in the order of Links.
 func (c *Comparison) writePCNs(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write([]string{"change", "from_pcn", "from_name", "from_list_size", "to_pcn", "to_name", "to_list_size", "from_share", "to_share", "practices"}); err != nil {
 		return err
 	}
@@ -509,4 +516,12 @@ PCNs continued %d, recoded %d; merged: %d new PCNs from %d old; split: %d old PC
 		n.Continued, n.Recoded, n.Merged, n.MergedFrom, n.Split, n.SplitInto, n.ReorganisedFrom, n.ReorganisedTo,
 		n.Appeared, n.Disappeared)
 	return err
+}
+
+// older names the release on 2011 geography of two.
+func older(a, b *overlap.Dataset) string {
+	if a.Coverage.Geography == "2011" {
+		return a.Release
+	}
+	return b.Release
 }

@@ -9,14 +9,15 @@ package report
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"pcnmap/csvsafe"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -155,7 +156,7 @@ func integer[T int | int32 | int64](v T) string { return strconv.FormatInt(int64
 // Areas writes one row per area: code,name,registered,in_pcn,pcns_any,pcns,dominant_pcn,
 // dominant_pcn_name,dominant_share,hhi,effective_pcns,entropy and a column per context kind.
 func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	kinds := usedKinds(d)
 	header := []string{"code", "name", "registered", "in_pcn", "pcns_any", "pcns", "dominant_pcn", "dominant_pcn_name", "dominant_share", "hhi", "effective_pcns", "entropy"}
 	for _, k := range kinds {
@@ -187,7 +188,7 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 // PCNs writes one row per PCN: code,name,list_size,resident,practices,areas_any,areas,core_areas,
 // containment,dominant_areas and the CCG, Sub-ICB and ICB holding most of its patients.
 func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	kinds := pcnUnitKinds(d)
 	header := []string{"code", "name", "list_size", "resident", "practices", "areas_any", "areas", "core_areas", "containment", "dominant_areas"}
 	for _, k := range kinds {
@@ -214,7 +215,7 @@ func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
 
 // Pairs writes one row per pair of PCNs that both serve some area at the threshold.
 func Pairs(w io.Writer, d *overlap.Dataset, pairs []overlap.Pair) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write([]string{"pcn1", "pcn1_name", "pcn2", "pcn2_name", "shared_areas", "shared_areas_any", "overlap"}); err != nil {
 		return err
 	}
@@ -241,7 +242,7 @@ func Text(w io.Writer, s *overlap.Summary) error {
 areas: %d, registered residents: %d, PCNs: %d, practices: %d
 PCNs per area, any patients (t = 0): mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
 PCNs per area, at t = %s:           mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
-coverage: %d of %d patients (%s) live in an area; Welsh LSOAs %d, NO2011 %d, CLOSED %d, English LSOAs outside the areas %d (%d LSOAs), unknown codes %d
+coverage: %d of %d patients (%s) live in an area%s
 practices in no PCN: %d (%d patients, counted in registered)
 `,
 		s.Release, s.ExtractDate, s.AsOf, overlap.FormatThreshold(s.Threshold),
@@ -249,7 +250,27 @@ practices in no PCN: %d (%d patients, counted in registered)
 		s.All.Any.Mean, s.All.Any.SD, s.All.Any.Median, s.All.Any.P10, s.All.Any.P90,
 		overlap.FormatThreshold(s.Threshold), s.All.At.Mean, s.All.At.SD, s.All.At.Median, s.All.At.P10, s.All.At.P90,
 		c.Assigned.Patients, c.Total.Patients, pct(c.Assigned.Patients, c.Total.Patients),
-		c.Welsh.Patients, c.NoLSOA.Patients, c.Closed.Patients, c.Unassigned.Patients, c.Unassigned.LSOAs, c.Unknown.Patients,
+		coverageRest(c),
 		c.NoPCN.Practices, c.NoPCN.Patients)
 	return err
+}
+
+// coverageRest lists the coverage categories other than "placed" that hold patients in this
+// release ("; Welsh LSOAs (W01…) 24, EMPTY 1048, …"); empty ones are left out.
+func coverageRest(c overlap.Coverage) string {
+	var parts []string
+	for _, cat := range c.Categories()[1:] {
+		if cat.Count.Rows == 0 {
+			continue
+		}
+		p := cat.Label + " " + strconv.FormatInt(cat.Count.Patients, 10)
+		if cat.Key == "unassigned" || cat.Key == "outside" {
+			p += fmt.Sprintf(" (%d LSOAs)", cat.Count.LSOAs)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
 }

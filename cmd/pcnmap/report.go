@@ -87,6 +87,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c, err := app.ChoiceAt(ctx, *db, *release, d.Release); err == nil {
+		fmt.Fprintln(e.stderr, "pcnmap: report:", c)
+	}
 	if ta != nil && (opt.Format == report.FormatHTML || opt.Format == report.FormatPDF) {
 		opt.Sections = append(opt.Sections, ta)
 	}
@@ -173,9 +176,12 @@ func findBrowser(given string) string {
 }
 
 func runReleases(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "releases", "--db W.db [--json]")
+	fs := newFlags(e, "releases", "--db W.db [--json] [--default NAME]\n\n"+
+		"Lists the releases; --default NAME makes NAME the release commands use when --release is not given\n"+
+		"(kept in the workspace; --default '' goes back to the newest extract).")
 	db := fs.String("db", "", "workspace `file`")
 	asJSON := fs.Bool("json", false, "print JSON")
+	def := fs.String("default", "\x00", "make release `NAME` the workspace's default")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -187,6 +193,11 @@ func runReleases(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Close()
+	if *def != "\x00" {
+		if err := w.SetDefault(ctx, *def); err != nil {
+			return err
+		}
+	}
 	rs, err := w.Releases(ctx)
 	if err != nil {
 		return err
@@ -197,7 +208,18 @@ func runReleases(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(rs)
 	}
 	for _, r := range rs {
-		fmt.Fprintf(e.stdout, "%s\textract %s\tmembership as of %s\tingested %s\n", r.Name, r.ExtractDate, r.AsOf, r.IngestedAt.Format("2006-01-02 15:04"))
+		mark := ""
+		if r.Default {
+			mark = "\tdefault"
+		}
+		geo := r.Geography
+		if geo == "" {
+			geo = "?"
+		}
+		if r.Region != "" {
+			geo += " within " + r.Region
+		}
+		fmt.Fprintf(e.stdout, "%s\textract %s\tmembership as of %s\tingested %s\t%s LSOAs%s\n", r.Name, r.ExtractDate, r.AsOf, r.IngestedAt.Format("2006-01-02 15:04"), geo, mark)
 	}
 	return nil
 }

@@ -17,11 +17,14 @@ import (
 
 func runTiles(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprintln(e.stderr, "Usage: pcnmap tiles export --db W.db --out FILE.mbtiles [flags]\n\nRun \"pcnmap tiles export --help\" for its flags.")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(e.stdout, "Usage: pcnmap tiles export --db W.db --out FILE.mbtiles [flags]\n\nRun \"pcnmap tiles export --help\" for its flags.")
 			return nil
 		}
-		return fmt.Errorf("%w: tiles: the only subcommand is export", errUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: no tiles subcommand given; the only one is export", errUsage)
+		}
+		return unknownCommand("tiles subcommand", args[0], []string{"export"}, "pcnmap tiles --help")
 	}
 	return runTilesExport(ctx, e, args[1:])
 }

@@ -16,7 +16,6 @@ import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
 import { deleteControl } from './teamdelete';
-import { openImport } from './teamimport';
 import { TeamLayer } from './teamlayer';
 import { SetRename } from './teamrename';
 import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
@@ -29,9 +28,11 @@ export interface TeamsDeps {
   field: HTMLElement;
   select: HTMLSelectElement;
   importButton: HTMLButtonElement;
+  designButton: HTMLButtonElement;
   section: HTMLElement;
-  state(): State;
-  writeURL(push?: boolean): void;
+  state(): Readonly<State>;
+  /** The page's store (store.ts): the URL and the map follow each change. */
+  setState(patch: Partial<State>, opts?: { push?: boolean }): void;
   selectPCN(code: string): void;
 }
 
@@ -40,6 +41,7 @@ const METHODS: Record<string, string> = {
   area: 'polygons, LSOAs shared by area',
   lsoa: 'LSOA list',
   msoa: 'MSOA list',
+  designed: 'designed neighbourhoods',
   practice: 'practice list',
   edited: 'edited',
   suggested: 'suggested',
@@ -81,12 +83,21 @@ export class TeamsUI {
     });
     this.rename = new SetRename({ redraw: () => this.render(), renamed: (from, to) => void this.afterRename(from, to) });
     d.select.addEventListener('change', () => void this.choose(d.select.value || undefined, { push: true, fit: true }));
-    d.importButton.addEventListener('click', () =>
+    // The dialogs are loaded on first use: they are not needed to draw the map.
+    d.importButton.addEventListener('click', async () => {
+      const { openImport } = await import('./teamimport');
       openImport({
         imported: () => void this.loadSets(),
         show: (name) => void this.choose(name, { push: true, fit: true }),
-      }),
-    );
+      });
+    });
+    d.designButton.addEventListener('click', async () => {
+      const { openDesign } = await import('./teamdesign');
+      openDesign({
+        saved: () => void this.loadSets(),
+        show: (name) => void this.choose(name, { push: true, fit: true }),
+      });
+    });
     d.view.map.on('click', (e) => {
       const f = d.view.featureAt(e.point);
       this.clicked = { code: f?.properties?.code as string | undefined, team: this.layer.teamAt(e.point) };
@@ -119,12 +130,13 @@ export class TeamsUI {
     const cur = this.d.state().teams ?? '';
     replace(
       this.d.select,
-      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets in this workspace'),
+      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets yet'),
       this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur, title: `${s.name}: ${s.teams} teams, ${METHODS[s.method] || s.method}` }, s.name)),
     );
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
     this.d.select.disabled = !this.sets.length;
     this.d.importButton.hidden = !this.writable;
+    this.d.designButton.hidden = !this.writable;
     this.d.field.hidden = !this.sets.length && !this.writable;
     if (this.whatif.set) this.render();
     return true;
@@ -132,12 +144,9 @@ export class TeamsUI {
 
   /** Draws a set (undefined: none) and loads its metrics; fit moves the view to its teams. */
   async choose(name: string | undefined, opts: { push?: boolean; team?: string; moves?: string; fit?: boolean } = {}): Promise<void> {
-    const st = this.d.state();
     const same = name === this.layer.name && name === this.detail?.name;
-    st.teams = name;
-    st.team = opts.team;
-    if (!same) st.moves = opts.moves;
-    this.d.writeURL(opts.push);
+    this.d.setState(same ? { teams: name, team: opts.team } : { teams: name, team: opts.team, moves: opts.moves }, { push: opts.push });
+    const st = this.d.state();
     this.d.select.value = name && this.sets.some((s) => s.name === name) ? name : '';
     if (same) {
       this.layer.setSelected(st.team ?? '');
@@ -198,12 +207,7 @@ export class TeamsUI {
       : '';
     await this.whatif.load(c.kept);
     if (seq !== this.movesSeq || det !== this.detail) return;
-    const st = this.d.state();
-    const now = encodeMoves(this.whatif.moves) || undefined;
-    if (st.moves !== now) {
-      st.moves = now;
-      this.d.writeURL(false);
-    }
+    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined });
     if (this.note) announce(this.note);
   }
 
@@ -211,8 +215,7 @@ export class TeamsUI {
   private movesEdited(): void {
     ++this.movesSeq;
     this.note = '';
-    this.d.state().moves = encodeMoves(this.whatif.moves) || undefined;
-    this.d.writeURL(true);
+    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined }, { push: true });
   }
 
   private async fit(name: string): Promise<void> {
@@ -276,10 +279,8 @@ export class TeamsUI {
   }
 
   private selectTeam(team: string, push: boolean): void {
-    const st = this.d.state();
-    st.team = team || undefined;
+    this.d.setState({ team: team || undefined }, { push });
     this.layer.setSelected(team);
-    this.d.writeURL(push);
     if (push) this.render();
   }
 
@@ -301,15 +302,14 @@ export class TeamsUI {
 
   /** The set was renamed: the chooser, the layer, the URL and the panel take the new name; the moves stay. */
   private async afterRename(from: string, to: string): Promise<void> {
+    if (this.d.state().teams !== from || !this.detail) return;
+    this.d.setState({ teams: to });
     const st = this.d.state();
-    if (st.teams !== from || !this.detail) return;
-    st.teams = to;
     this.detail = { ...this.detail, name: to };
     this.whatif.set = to;
     this.layer.show(to);
     this.layer.setSelected(st.team ?? '');
     this.layer.setMoved(this.whatif.codes());
-    this.d.writeURL(false);
     await this.loadSets();
     this.render();
     announce(`Renamed ${from} to ${to}`);
