@@ -9,7 +9,7 @@ DB      ?= out/fixture.db
 NATIONAL_PKGS := ./geo/ ./nhs/ ./layers/ ./cmd/pcnmap/
 
 WEB     := web
-WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
+WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $(WEB)/package.json
 
 .PHONY: help build web run serve test test-go unit fuzz e2e bench fmt fixtures clean pmtilescheck
 

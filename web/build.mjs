@@ -90,12 +90,43 @@ const options = {
   ],
 };
 
+// The static map of `pcnmap site export` (site/): its own small page over the same MapLibre and
+// palette, reading tiles.pmtiles and data.json beside it. It goes to dist/site/, embedded with the rest.
+const siteDist = path.join(dist, 'site');
+const siteOptions = {
+  ...options,
+  entryPoints: { site: path.join(here, 'site/main.ts') },
+  outdir: path.join(siteDist, 'assets'),
+  legalComments: 'linked',
+  plugins: [
+    options.plugins[0],
+    {
+      name: 'site-page',
+      setup(build) {
+        build.onEnd(async (result) => {
+          if (result.errors.length !== 0 || !result.metafile) return;
+          const outs = Object.keys(result.metafile.outputs).map((p) => path.relative(siteDist, path.resolve(here, p)).split(path.sep).join('/'));
+          const js = outs.find((p) => /^assets\/site-[^/]+\.js$/.test(p));
+          const css = outs.find((p) => /^assets\/site-[^/]+\.css$/.test(p));
+          await writeFile(path.join(siteDist, worker), workerSrc);
+          const html = (await readFile(path.join(here, 'site/index.html'), 'utf8')).replace('{{js}}', js).replace('{{css}}', css).replaceAll('{{worker}}', worker);
+          await writeFile(path.join(siteDist, 'index.html'), html);
+          await copyFile(path.join(here, 'src/favicon.svg'), path.join(siteDist, 'favicon.svg'));
+          console.log(`build: dist/site/${js} ${((await stat(path.join(siteDist, js))).size / 1024).toFixed(0)} kB`);
+        });
+      },
+    },
+  ],
+};
+
 await rm(dist, { recursive: true, force: true });
 await mkdir(path.join(dist, 'assets'), { recursive: true });
+await mkdir(path.join(siteDist, 'assets'), { recursive: true });
 if (watch) {
   const ctx = await esbuild.context(options);
   await ctx.watch();
   console.log('build: watching src/ for changes');
 } else {
   await esbuild.build(options);
+  await esbuild.build(siteOptions);
 }
