@@ -47,6 +47,7 @@ var (
 		{Name: "hhi", Type: tiles.FieldNumber},
 		{Name: "effective_pcns", Type: tiles.FieldNumber},
 		{Name: "urban", Type: tiles.FieldBool},
+		{Name: "complete", Type: tiles.FieldBool},
 	}
 	pcnFields = []tiles.Field{
 		{Name: "code", Type: tiles.FieldString},
@@ -80,6 +81,7 @@ type areaAttrs struct {
 	dominant, dominantName string
 	share, hhi, effective  float64
 	urban                  tiles.Value
+	complete               bool
 }
 
 // Set is the prepared geometry and attributes of a dataset's layers. Immutable once built.
@@ -138,9 +140,11 @@ func New(ctx context.Context, d *overlap.Dataset, extra ...string) (*Set, error)
 	am := d.AreaMetrics(nil, 0)
 	l.attrs = make([]areaAttrs, len(d.Areas))
 	l.Dominant = make([]int32, len(d.Areas))
+	complete := d.Complete()
 	for i := range d.Areas {
 		a, m := &d.Areas[i], &am[i]
 		at := areaAttrs{
+			complete:   complete[i],
 			registered: float64(a.Registered), pcnsAny: float64(m.PCNsAny),
 			share: Round(m.DominantShare, 4), hhi: Round(m.HHI, 4), effective: Round(m.EffectivePCNs, 3),
 			urban: tiles.Value{Null: true},
@@ -177,6 +181,7 @@ func (l *Set) Areas(counts []int32) tiles.Layer {
 			}
 			v[8].Num, v[9].Num = at.hhi, at.effective
 			v[10] = at.urban
+			v[11] = tiles.Value{Bool: at.complete}
 			return true
 		},
 	}
