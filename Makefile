@@ -5,10 +5,13 @@ BIN     := bin/pcnmap
 DATA    ?= ../shared/data
 DB      ?= out/fixture.db
 
+# The packages with tests on the national files in $(DATA) (TestNational…, TestDissolveNational).
+NATIONAL_PKGS := ./geo/ ./nhs/ ./layers/ ./cmd/pcnmap/
+
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go fuzz e2e bench fmt fixtures clean
+.PHONY: help build web run serve test test-go unit fuzz e2e bench fmt fixtures clean pmtilescheck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,13 +43,18 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go fuzz e2e ## gofmt gate, go vet, every Go test with the race detector, a short fuzz pass, then the map in headless chromium
+test: test-go unit fuzz e2e ## gofmt gate, go vet, every Go test with the race detector, the national-data tests without it, the page's unit tests, a short fuzz pass, then the map in headless chromium
 
 test-go:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -timeout 12m ./...
+	@# The national-data tests skip under -race (20 times slower there): one pass without it, for them only.
+	$(GO) test -run National -timeout 12m $(NATIONAL_PKGS)
+
+unit: $(WEB)/node_modules/.package-lock.json ## the map page's pure modules (URL state, moves, the store) with node --test
+	cd $(WEB) && node --test unit/*.test.mjs
 
 fuzz: ## every fuzz target for FUZZTIME (default 1s) each
 	GO=$(GO) bash .ci/fuzz.sh
@@ -57,7 +65,16 @@ e2e: build ## the map page in headless chromium against bin/pcnmap serve (skippe
 bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
+	DATA=$(DATA) BIN=$(BIN) bash bench/export.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/firstpaint.sh
+
+pmtilescheck: build ## check a PMTiles export with go-pmtiles (a module of its own: minutes to compile the first time)
+	@mkdir -p out
+	$(BIN) ingest --db out/pmcheck.db --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
+		--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --context fixtures/sub-icb-bng.geojson >/dev/null
+	$(BIN) tiles export --db out/pmcheck.db --out out/pmcheck.mbtiles --layers areas,boundaries >/dev/null
+	$(BIN) tiles export --db out/pmcheck.db --out out/pmcheck.pmtiles --layers areas,boundaries >/dev/null
+	cd tools/pmtilescheck && $(GO) run . $(CURDIR)/out/pmcheck.pmtiles $(CURDIR)/out/pmcheck.mbtiles
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

@@ -7,6 +7,9 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
 
 	"pcnmap/overlap"
 	"pcnmap/store"
@@ -34,4 +37,76 @@ func Load(ctx context.Context, path, release string) (*overlap.Dataset, error) {
 		return nil, err
 	}
 	return d, w.Close()
+}
+
+// Choice says which release a command uses and why, for the command to print: the one named, the
+// workspace's default (pcnmap releases --default), or the newest extract.
+func Choice(ctx context.Context, w *store.Workspace, requested, used string) (string, error) {
+	if requested != "" {
+		return "release " + used + " (named)", nil
+	}
+	def, explicit, err := w.Default(ctx)
+	if err != nil {
+		return "", err
+	}
+	if explicit && def == used {
+		return "release " + used + " (the workspace's default; pcnmap releases --default sets another)", nil
+	}
+	return "release " + used + " (the newest extract; --release or pcnmap releases --default NAME chooses another)", nil
+}
+
+// ChoiceAt is Choice for the workspace at path.
+func ChoiceAt(ctx context.Context, path, requested, used string) (string, error) {
+	w, err := store.Open(ctx, path, false)
+	if err != nil {
+		return "", err
+	}
+	defer w.Close()
+	return Choice(ctx, w, requested, used)
+}
+
+// Replacing says, before an ingest saves d into the workspace at path, whether it replaces a
+// release of the same name and what the old one had that d lacks (inputs by role, context files,
+// its region): "" when the name is new or the workspace does not exist yet.
+func Replacing(ctx context.Context, path string, d *overlap.Dataset) string {
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	w, err := store.Open(ctx, path, false)
+	if err != nil {
+		return ""
+	}
+	defer w.Close()
+	rs, err := w.Releases(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, r := range rs {
+		if r.Name != d.Release {
+			continue
+		}
+		have := map[string]bool{}
+		for _, s := range d.Sources {
+			have[s.Role+"\x00"+s.Name] = true
+			have[s.Role] = true
+		}
+		var lost []string
+		for _, s := range r.Sources {
+			switch {
+			case s.Role == "context" && !have[s.Role+"\x00"+s.Name]:
+				lost = append(lost, "context "+s.Name)
+			case s.Role != "context" && !have[s.Role]:
+				lost = append(lost, "--"+s.Role+" "+s.Name)
+			}
+		}
+		if r.Region == "" && d.Coverage.Region != "" {
+			lost = append(lost, "all the areas (the new one is within "+d.Coverage.Region+")")
+		}
+		msg := fmt.Sprintf("replaces release %s (ingested %s)", r.Name, r.IngestedAt.Format("2006-01-02 15:04"))
+		if len(lost) > 0 {
+			msg += "; the old one had what the new one lacks: " + strings.Join(lost, ", ")
+		}
+		return msg
+	}
+	return ""
 }

@@ -2,6 +2,8 @@ package app
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -9,6 +11,7 @@ import (
 
 	"pcnmap/geo"
 	"pcnmap/overlap"
+	"pcnmap/store"
 )
 
 // AreaIndex is the point index of d's areas, for Locate.
@@ -28,6 +31,49 @@ func Locate(idx *geo.Index, p orb.Point) (int, error) {
 		return 0, fmt.Errorf("%w: no area contains %g,%g", geo.ErrNotFound, p[0], p[1])
 	}
 	return a, nil
+}
+
+// LocateOne finds the area of release ("" for the newest) of the workspace at path that contains p,
+// reading only that area (its row, its cells, the PCNs' names: store.Workspace.AreaAt) rather than
+// the whole release, which one point does not need. It returns a Dataset holding that area and the
+// area's index in it; only where areas overlap does it read the whole release, to answer as
+// AreaIndex and Locate do. No area is an error wrapping geo.ErrNotFound.
+func LocateOne(ctx context.Context, path, release string, p orb.Point) (*overlap.Dataset, int, error) {
+	w, err := store.Open(ctx, path, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer w.Close()
+	d, ok, err := w.AreaAt(ctx, release, p)
+	if errors.Is(err, store.ErrAmbiguous) {
+		if d, err = w.Load(ctx, release); err != nil {
+			return nil, 0, err
+		}
+		a, err := Locate(AreaIndex(d), p)
+		return d, a, err
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if !ok {
+		return nil, 0, fmt.Errorf("%w: no area contains %g,%g", geo.ErrNotFound, p[0], p[1])
+	}
+	return d, 0, nil
+}
+
+// PointIndex is the point index of the areas of release ("" for the newest) of the workspace at
+// path, read without the rest of the release; it returns the release's name too.
+func PointIndex(ctx context.Context, path, release string) (string, *geo.Index, error) {
+	w, err := store.Open(ctx, path, false)
+	if err != nil {
+		return "", nil, err
+	}
+	defer w.Close()
+	name, features, err := w.AreaFeatures(ctx, release)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, geo.NewIndex(features), nil
 }
 
 // AreaPCN is a PCN with patients living in an area.

@@ -2,7 +2,6 @@ package geo
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
 )
 

@@ -82,6 +82,11 @@ func readShapefileFiles(shpPath, name string, opt ReadOptions) (*Layer, error) {
 // one named by opt.Layer. The members are checked first (see zipShapefile), so a hostile archive is
 // refused before anything is inflated.
 func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (*Layer, error) {
+	return readShapefileZipWith(name, r, size, opt, func(sf Shapefile) (*Layer, error) { return ReadShapefile(name, sf, opt) })
+}
+
+// readShapefileZipWith is readShapefileZip handing the checked parts to read (polygons or points).
+func readShapefileZipWith(name string, r io.ReaderAt, size int64, opt ReadOptions, read func(Shapefile) (*Layer, error)) (*Layer, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fileErr(name, archiveErr("zip", err))
@@ -158,8 +163,9 @@ func readShapefileZip(name string, r io.ReaderAt, size int64, opt ReadOptions) (
 			return nil, fileErr(name, err)
 		}
 	}
-	// The features hold no reference to the mapped bytes: points are copied out, strings made.
-	return ReadShapefile(name, sf, opt)
+	// read must not keep the mapped bytes, which are unmapped on return: points are copied out,
+	// strings made.
+	return read(sf)
 }
 
 // ctxReader stops a copy once its context is done.

@@ -47,18 +47,34 @@ type Options struct {
 	CodeField, NameField string
 	// Contexts are context files: CSV lookups, or boundary polygons written as a path or KIND=path.
 	Contexts []string
+	// Within is a study region, KIND:CODE[,…] (icb:QNC, la:E06000021): only the areas holding most
+	// of their LSOAs there are kept, and patients living in the others are counted as outside it.
+	Within string
+	// Crosswalk is the ONS LSOA 2011 → 2021 lookup: LSOA 2011 registrations are moved onto 2021
+	// LSOAs before the join. CrosswalkWeights, optional, weighs the 2021 LSOAs a split 2011 LSOA is
+	// divided among (an LSOA → count CSV, e.g. a later release's registrations).
+	Crosswalk, CrosswalkWeights string
+	// Denominators is an LSOA → patients-at-all-practices CSV (LSOA_Population): the patients of
+	// practices outside the registrations file are added as "other practices", in no PCN.
+	Denominators string
 	// Progress, when set, is called once per input read; it must be safe for concurrent use.
 	Progress func()
 }
+
+// OtherPractices is the code of the pseudo-practice holding, per LSOA, the patients the
+// denominators give beyond the registrations file's practices.
+const OtherPractices = "OTHER"
 
 // ErrOptions is returned for options that cannot describe a release.
 var ErrOptions = errors.New("ingest: bad options")
 
 // Steps is the number of times Prepare calls Progress for o.
 func (o Options) Steps() int {
-	n := 3 + len(o.Contexts)
-	if o.Lookup != "" {
-		n++
+	n := 2 + len(o.Contexts)
+	for _, f := range []string{o.Membership, o.Lookup, o.Crosswalk, o.CrosswalkWeights, o.Denominators} {
+		if f != "" {
+			n++
+		}
 	}
 	if o.Centroids != "" {
 		n++
@@ -73,12 +89,19 @@ func (o Options) Steps() int {
 // It writes nothing: saving the result is the store's job.
 func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	switch {
-	case o.Areas == "" || o.Registrations == "" || o.Membership == "":
-		return nil, fmt.Errorf("%w: areas, registrations and membership are all needed", ErrOptions)
+	case o.Areas == "" || o.Registrations == "":
+		return nil, fmt.Errorf("%w: areas and registrations are both needed", ErrOptions)
 	case o.Lookup == "" && o.Centroids == "" && o.LSOAPolygons == "":
 		return nil, fmt.Errorf("%w: a lookup, centroids or LSOA polygons are needed to place LSOAs in areas", ErrOptions)
 	}
 	asOf := o.AsOf
+	var region []RegionPart
+	if o.Within != "" {
+		var err error
+		if region, err = ParseRegion(o.Within); err != nil {
+			return nil, err
+		}
+	}
 	progress := func() {
 		if o.Progress != nil {
 			o.Progress()
@@ -94,6 +117,9 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		lsoaLayer  *geo.Layer
 		contexts   []*nhs.Context
 		boundaries []overlap.Boundary
+		crosswalk  *nhs.Crosswalk
+		cwWeights  *nhs.LSOACounts
+		denoms     *nhs.LSOACounts
 		mu         sync.Mutex
 	)
 	g, gctx := errgroup.WithContext(ctx)
@@ -101,37 +127,70 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		var err error
 		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField})
 		progress()
-		return err
+		return inputError(RoleAreas, o.Areas, err)
 	})
 	g.Go(func() error {
 		var err error
 		regs, err = nhs.ReadRegistrations(o.Registrations)
 		progress()
-		return err
+		return inputError(RoleRegistrations, o.Registrations, err)
 	})
-	g.Go(func() error {
-		var err error
-		if isWorkbook(o.Membership) {
-			membership, err = nhs.ReadEPCN(o.Membership)
-		} else {
-			membership, err = nhs.ReadPracticeMap(o.Membership)
+	if o.Membership != "" {
+		g.Go(func() error {
+			var err error
+			if isWorkbook(o.Membership) {
+				membership, err = nhs.ReadEPCN(o.Membership)
+			} else {
+				membership, err = nhs.ReadPracticeMap(o.Membership)
+			}
+			progress()
+			return inputError(RoleMembership, o.Membership, err)
+		})
+	}
+	for _, f := range []struct {
+		role Role
+		path string
+		dst  **nhs.LSOACounts
+	}{{RoleCrosswalkWeights, o.CrosswalkWeights, &cwWeights}, {RoleDenominators, o.Denominators, &denoms}} {
+		if f.path != "" {
+			g.Go(func() error {
+				var err error
+				*f.dst, err = nhs.ReadLSOACounts(f.path)
+				progress()
+				return inputError(f.role, f.path, err)
+			})
 		}
-		progress()
-		return err
-	})
+	}
+	if o.Crosswalk != "" {
+		g.Go(func() error {
+			var err error
+			crosswalk, err = nhs.ReadCrosswalk(o.Crosswalk)
+			progress()
+			return inputError(RoleCrosswalk, o.Crosswalk, err)
+		})
+	}
 	if o.Lookup != "" {
 		g.Go(func() error {
 			var err error
 			lookup, err = nhs.ReadLookup(o.Lookup)
 			progress()
-			return err
+			return inputError(RoleLookup, o.Lookup, err)
 		})
 	}
 	if o.Centroids != "" {
 		g.Go(func() error {
+			if isPointLayer(o.Centroids) {
+				l, err := geo.ReadPoints(o.Centroids, geo.ReadOptions{})
+				if err != nil {
+					return fmt.Errorf("ingest: --centroids: %w", err)
+				}
+				points = l.Points
+				progress()
+				return nil
+			}
 			c, err := nhs.ReadCentroids(o.Centroids)
 			if err != nil {
-				return err
+				return inputError(RoleCentroids, o.Centroids, err)
 			}
 			points = make(map[string]orb.Point, len(c.Points))
 			for code, p := range c.Points {
@@ -146,7 +205,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			var err error
 			lsoaLayer, err = geo.ReadFile(o.LSOAPolygons, geo.ReadOptions{})
 			progress()
-			return err
+			return inputError(RoleLSOAPolygons, o.LSOAPolygons, err)
 		})
 	}
 	for _, spec := range o.Contexts {
@@ -155,7 +214,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			if isPolygonFile(path) {
 				l, err := geo.ReadFile(path, geo.ReadOptions{})
 				if err != nil {
-					return err
+					return inputError(RoleContext, path, err)
 				}
 				if kind == "" {
 					kind = boundaryKind(l.CodeField)
@@ -171,7 +230,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			} else {
 				c, err := nhs.ReadContext(path)
 				if err != nil {
-					return err
+					return inputError(RoleContext, path, err)
 				}
 				mu.Lock()
 				contexts = append(contexts, c)
@@ -191,18 +250,70 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 			points[f.Code] = geo.PointOnSurface(f.Geom)
 		}
 	}
-	if asOf.IsZero() {
-		asOf = regs.ExtractDate
+	var notes []string
+	release, asOf, dateNotes, err := releaseDates(o, regs, membership)
+	if err != nil {
+		return nil, err
 	}
-	members, conflicts := membership.AsOf(asOf)
-	names := make(map[string]string, len(membership.PCNs))
-	for _, p := range membership.PCNs {
-		names[p.Code] = p.Name
+	notes = append(notes, dateNotes...)
+	if crosswalk != nil {
+		var weights map[string]float64
+		if cwWeights != nil {
+			weights = make(map[string]float64, len(cwWeights.Count))
+			for l, n := range cwWeights.Count {
+				weights[l] = float64(n)
+			}
+		}
+		var m moved
+		regs, m = moveRegistrations(regs, crosswalk, weights)
+		notes = append(notes, m.note(filepath.Base(o.Crosswalk), weights != nil))
+	}
+	geography, err := checkGeography(o, regs, lookup, points, layer)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		members   map[string]string
+		conflicts []nhs.Conflict
+		names     map[string]string
+	)
+	switch {
+	case membership != nil && !regs.ByPCN:
+		members, conflicts = membership.AsOf(asOf)
+		names = make(map[string]string, len(membership.PCNs))
+		for _, p := range membership.PCNs {
+			names[p.Code] = p.Name
+		}
+	case regs.PCNOf != nil:
+		members, names = make(map[string]string, len(regs.PCNOf)), make(map[string]string, len(regs.PCNOf))
+		for practice, p := range regs.PCNOf {
+			members[practice], names[p.Code] = p.Code, p.Name
+		}
+		what := "practice → PCN membership taken from the registrations' PCN columns"
+		if regs.ByPCN {
+			what = "the registrations give patients by PCN, not by practice: each PCN is its own member"
+			if membership != nil {
+				what += " (--membership is not used)"
+			}
+		}
+		notes = append(notes, what)
+	default:
+		return nil, fmt.Errorf("%w: %s has no PCN columns, so --membership (the ePCN workbook or the practice mapping file) is needed", ErrOptions, o.Registrations)
+	}
+	if denoms != nil || regs.Denominators != nil {
+		src, counts := "", regs.Denominators
+		if denoms != nil {
+			src, counts = filepath.Base(o.Denominators)+" ("+denoms.Column+")", denoms.Count
+		} else {
+			src = filepath.Base(o.Registrations) + " (its LSOA totals)"
+		}
+		var n string
+		regs, n = addOtherPractices(regs, counts, src)
+		notes = append(notes, n)
 	}
 	// Context files in a stable order, whatever order the goroutines finished in.
 	slices.SortFunc(contexts, func(a, b *nhs.Context) int { return strings.Compare(a.Source, b.Source) })
 
-	var notes []string
 	if len(layer.Repaired) > 0 {
 		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.Areas), len(layer.Repaired), abbreviate(layer.Repaired, 20)))
 	}
@@ -215,17 +326,53 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	assign, spatialNotes := assignLSOAs(layer, lookup, points)
 	notes = append(notes, spatialNotes...)
 
-	release := o.Release
-	if release == "" {
-		if regs.ExtractDate.IsZero() {
-			return nil, fmt.Errorf("%w: %s has no EXTRACT_DATE, so the release needs a name", ErrOptions, o.Registrations)
+	suggestion := suggestRegion(regs.ICBOf, len(regs.Practices))
+	if region != nil || suggestion != "" {
+		// A regional study: the PCNs are those with member practices in the file, not every PCN
+		// of England the membership names.
+		inFile := make(map[string]bool, len(regs.Practices))
+		for _, p := range regs.Practices {
+			inFile[p.Code] = true
 		}
-		release = regs.ExtractDate.Format("2006-01")
+		kept := make(map[string]string, len(regs.Practices))
+		for practice, pcn := range members {
+			if inFile[practice] {
+				kept[practice] = pcn
+			}
+		}
+		members = kept
+	}
+	areas, outside, regionName := layer.Features, map[string]bool(nil), ""
+	if region != nil {
+		in, desc, err := regionAreas(region, contexts, assign)
+		if err != nil {
+			return nil, err
+		}
+		regionName = desc
+		areas = make([]geo.Feature, 0, len(in))
+		for _, f := range layer.Features {
+			if in[f.Code] {
+				areas = append(areas, f)
+			}
+		}
+		outside = map[string]bool{}
+		kept := make(map[string]string, len(assign))
+		for lsoa, area := range assign {
+			if in[area] {
+				kept[lsoa] = area
+			} else {
+				outside[lsoa] = true
+			}
+		}
+		assign = kept
+	} else if suggestion != "" {
+		notes = append(notes, suggestion)
 	}
 	d, err := overlap.Build(ctx, overlap.Inputs{
 		Release: release, ExtractDate: regs.ExtractDate, AsOf: asOf,
-		Areas: layer.Features, Registrations: regs, Members: members, PCNNames: names,
+		Areas: areas, Registrations: regs, Members: members, PCNNames: names,
 		Assign: assign, Points: points, Contexts: contexts, MembershipConflicts: len(conflicts),
+		Outside: outside, Geography: geography, Region: regionName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
@@ -247,6 +394,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	for _, s := range []struct{ role, path string }{
 		{"areas", o.Areas}, {"registrations", o.Registrations}, {"membership", o.Membership},
 		{"lookup", o.Lookup}, {"centroids", o.Centroids}, {"lsoa-polygons", o.LSOAPolygons},
+		{"crosswalk", o.Crosswalk}, {"crosswalk-weights", o.CrosswalkWeights}, {"denominators", o.Denominators},
 	} {
 		if s.path != "" {
 			d.Sources = append(d.Sources, source(s.role, s.path))
@@ -299,8 +447,11 @@ func assignLSOAs(layer *geo.Layer, lookup *nhs.Lookup, points map[string]orb.Poi
 			}
 		}
 		slices.Sort(differ)
-		notes = append(notes, fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup: %s",
-			len(differ), len(spatial), abbreviate(differ, 10)))
+		note := fmt.Sprintf("spatial check: %d of %d LSOAs located by point fall in a different area from the lookup", len(differ), len(spatial))
+		if len(differ) > 0 {
+			note += ": " + abbreviate(differ, 10)
+		}
+		notes = append(notes, note)
 	}
 	return lookup.Area, notes
 }
@@ -388,4 +539,13 @@ func boundaryKind(field string) string {
 		}
 	}
 	return ""
+}
+
+// isPointLayer tells a points layer (the ONS centroids as a Shapefile, a directory holding one, a
+// zipped one, or GeoJSON) from a centroid CSV.
+func isPointLayer(path string) bool {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return true
+	}
+	return isPolygonFile(path)
 }

@@ -28,23 +28,10 @@ type contextUnit struct {
 	rurality bool
 }
 
+// contextLayouts are the files whose columns alone would be misread by family: the LSOA → Sub-ICB
+// lookup of 2022 calls its Sub-ICB columns "region" and mixes in Welsh health boards. Every other
+// context file is read by the families of its columns (see families.go).
 var contextLayouts = []contextLayout{
-	{
-		name:     "lsoa11-msoa11-lookup (LSOA_CODE, LAD_CODE, LAD_NAME, REGION)",
-		required: []string{"lsoa_code", "lad_code", "lad_name", "region"},
-		units: []contextUnit{
-			{to: KindLA, key: "lsoa_code", code: "lad_code", name: "lad_name"},
-			{to: KindRegion, key: "lsoa_code", code: "region_code?", name: "region"},
-		},
-	},
-	{
-		name:     "lsoa11-ccg20-lad20-lookup (LSOA11CD, CCG20CD, CCG20NM, LAD20CD, LAD20NM)",
-		required: []string{"lsoa##cd", "ccg##cd", "ccg##nm", "lad##cd", "lad##nm"},
-		units: []contextUnit{
-			{to: KindCCG, key: "lsoa##cd", code: "ccg##cd", name: "ccg##nm"},
-			{to: KindLA, key: "lsoa##cd", code: "lad##cd", name: "lad##nm"},
-		},
-	},
 	{
 		name:     "lsoa11-sub-icb-2022-lookup (lsoa_code, region, region_code, region_type; SICBL rows)",
 		required: []string{"lsoa_code", "region", "region_code", "region_type"},
@@ -53,35 +40,17 @@ var contextLayouts = []contextLayout{
 		},
 		filter: [2]string{"region_type", "SICBL"},
 	},
-	{
-		name:     "sub-icb-icb-region-2022-lookup (LOC22CD, LOC22NM, ICB22CD, ICB22NM, NHSER22CD, NHSER22NM)",
-		required: []string{"loc##cd", "icb##cd", "icb##nm", "nhser##cd", "nhser##nm"},
-		units: []contextUnit{
-			{from: KindSubICB, to: KindICB, key: "loc##cd", code: "icb##cd", name: "icb##nm"},
-			{from: KindSubICB, to: KindNHSRegion, key: "loc##cd", code: "nhser##cd", name: "nhser##nm"},
-		},
-	},
-	{
-		name:     "ccg20-stp20-lookup (CCG20CD, STP20CD, STP20NM)",
-		required: []string{"ccg##cd", "stp##cd", "stp##nm"},
-		units: []contextUnit{
-			{from: KindCCG, to: KindSTP, key: "ccg##cd", code: "stp##cd", name: "stp##nm"},
-		},
-	},
-	{
-		name:     "lsoa11-ruc11-england (LSOA11CD, RUC11, urban_rural)",
-		required: []string{"lsoa##cd", "ruc##", "urban_rural"},
-		units: []contextUnit{
-			{to: KindRurality, key: "lsoa##cd", code: "urban_rural", name: "ruc##", rurality: true},
-		},
-	},
 }
 
-// ReadContext reads one of the ONS/NHS context files (plain, .gz or .zip), recognised by its header:
-// the LSOA → MSOA lookup (local authority and region), LSOA → CCG → local authority, LSOA → Sub-ICB
-// (rows with region_type SICBL; Welsh health boards are skipped and counted), Sub-ICB → ICB → NHS
-// region, CCG → STP, and the rural-urban classification. An LSOA or unit given two different
-// parents is ErrConflict naming both lines; an unrecognised header is ErrUnknownLayout.
+// ReadContext reads an ONS/NHS context file (plain, .gz or .zip). What it gives is decided from its
+// columns' families: with an LSOA code column (of either census), each unit family present (local
+// authority, ward, CCG, Sub-ICB, ICB, STP, NHS region, region, rural-urban class) becomes an LSOA →
+// unit classification; without one, the finest unit family is the child of the coarser ones (Sub-ICB
+// → ICB → NHS region, CCG → STP). A unit's code is its ONS code when the file has one, and its NHS
+// three-letter code (…CDH, …_code_nhs) becomes an alias. The LSOA → Sub-ICB lookup of 2022 (rows
+// with region_type SICBL; Welsh health boards are skipped and counted) is recognised by its layout.
+// An LSOA or unit given two different parents is ErrConflict naming both lines; a header with no
+// usable family is ErrUnknownLayout naming the columns found and the families accepted.
 func ReadContext(path string) (*Context, error) {
 	return readFile(path, func(c *columns) error { _, err := matchContext(c); return err },
 		func(in *input) (*Context, error) { return readContext(in.r, in.name, in.rows) },
@@ -92,12 +61,21 @@ func ReadContext(path string) (*Context, error) {
 type resolved struct {
 	contextUnit
 	key, code, name int // code -1: use the name
+	// alts are other code columns of the unit (the NHS code beside the ONS one): after the first
+	// row, the column holding ONS-style codes becomes code and the others give aliases.
+	alts []int
+	// rucCode derives Urban/Rural from an RUC11 class code (A1 … E2) when there is no urban_rural.
+	rucCode bool
 }
 
 type matchedLayout struct {
 	layout *contextLayout
 	units  []resolved
 	filter int
+	// keyKind and keyAlts: for a file of child → parent units, the child's kind and its other code
+	// columns, which give aliases of the child.
+	keyKind Kind
+	keyAlts []int
 }
 
 // col finds a column by exact normalised name or '#' pattern; a trailing '?' marks it optional.
@@ -136,12 +114,104 @@ func matchContext(c *columns) (*matchedLayout, error) {
 		}
 		return m, nil
 	}
-	names := make([]string, len(contextLayouts))
-	for i, l := range contextLayouts {
-		names[i] = l.name
+	if m := matchFamilies(c); m != nil {
+		return m, nil
 	}
-	return nil, errorf(c.name, 1, ErrUnknownLayout, "unrecognised columns %s; accepted layouts: %s",
-		strings.Join(quoteAll(c.header), ", "), strings.Join(names, "; "))
+	return nil, errorf(c.name, 1, ErrUnknownLayout, "unrecognised columns %s: no unit this file gives; accepted: %s",
+		strings.Join(quoteAll(c.header), ", "), acceptedFamilies)
+}
+
+// genericLayout stands for every file read by family.
+var genericLayout = contextLayout{name: "columns by family"}
+
+// matchFamilies plans the reading of a context file from its columns' families, or returns nil when
+// they give nothing.
+func matchFamilies(c *columns) *matchedLayout {
+	fc := sortColumns(c)
+	var kinds []Kind
+	for _, k := range fc.order {
+		if fc.usable(k) {
+			kinds = append(kinds, k)
+		}
+	}
+	m := &matchedLayout{layout: &genericLayout, filter: -1}
+	unitOf := func(from, to Kind, key int) resolved {
+		cols := fc.units[to]
+		r := resolved{contextUnit: contextUnit{from: from, to: to}, key: key, code: -1, name: -1}
+		codes := append(append([]int(nil), cols[roleCode]...), cols[roleNHS]...)
+		if to == KindRurality {
+			// urban_rural gives the code; else the RUC class code is turned into it.
+			r.rurality = true
+			for _, i := range cols[roleCode] {
+				if c.norm[i] == "urban_rural" {
+					r.code = i
+				}
+			}
+			if r.code < 0 && len(codes) > 0 {
+				r.code, r.rucCode = codes[0], true
+			}
+			for _, i := range cols[roleName] {
+				r.name = i
+				break
+			}
+			if r.name < 0 {
+				for _, i := range cols[roleCode] {
+					if i != r.code {
+						r.name = i
+					}
+				}
+			}
+			if r.name < 0 {
+				r.name = r.code
+			}
+			return r
+		}
+		if len(codes) > 0 {
+			r.code, r.alts = codes[0], codes[1:]
+		}
+		if len(cols[roleName]) > 0 {
+			r.name = cols[roleName][0]
+		} else {
+			r.name = r.code
+		}
+		return r
+	}
+	if lsoa := fc.lsoa[roleCode]; len(lsoa) > 0 {
+		key := latestCensus(c, lsoa)
+		for _, k := range kinds {
+			m.units = append(m.units, unitOf(KindUnset, k, key))
+		}
+		if len(m.units) == 0 {
+			return nil
+		}
+		return m
+	}
+	if len(kinds) < 2 {
+		return nil
+	}
+	child := kinds[0]
+	for _, k := range kinds[1:] {
+		if rank(k) < rank(child) {
+			child = k
+		}
+	}
+	if child == KindRurality || child == KindRegion && len(fc.units[child][roleCode]) == 0 {
+		return nil
+	}
+	key := unitOf(KindUnset, child, -1)
+	for _, k := range kinds {
+		if k != child && rank(k) > rank(child) && k != KindRurality {
+			u := unitOf(child, k, key.code)
+			m.units = append(m.units, u)
+		}
+	}
+	if len(m.units) == 0 {
+		return nil
+	}
+	// The child's other code columns (the NHS code) still give aliases of the child.
+	m.keyAlts = key.alts
+	m.keyKind = child
+	return m
 }
 
 // readContext is ReadContext on an opened stream; hint estimates the number of rows.
@@ -166,6 +236,7 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 			ctx.Hierarchies = append(ctx.Hierarchies, Hierarchy{From: u.from, To: u.to, Parent: maps[i]})
 		}
 	}
+	first := true
 	for {
 		f, err := cr.row(len(header))
 		if err == io.EOF {
@@ -173,6 +244,10 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if first {
+			first = false
+			m.pickCodes(f)
 		}
 		if m.filter >= 0 && !strings.EqualFold(field(f, m.filter), m.layout.filter[1]) {
 			ctx.Skipped++
@@ -188,6 +263,9 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 				unit.Code = field(f, u.code)
 			} else {
 				unit.Code = unit.Name
+			}
+			if u.rucCode {
+				unit.Code = rucUrban(unit.Code)
 			}
 			if u.rurality {
 				switch {
@@ -207,6 +285,9 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 				}
 				return nil, errorf(name, cr.line, ErrInvalidValue, "%s: column %q is empty", key, header[col])
 			}
+			for _, a := range u.alts {
+				ctx.alias(u.to, field(f, a), unit.Code)
+			}
 			if prev, ok := maps[i][key]; ok {
 				if prev != unit {
 					return nil, errorf(name, cr.line, ErrConflict, "%s: %s %s (%s) differs from %s (%s) on line %d",
@@ -217,6 +298,87 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 			maps[i][key] = unit
 			lines[i][key] = cr.line
 		}
+		for _, a := range m.keyAlts {
+			if len(m.units) > 0 {
+				ctx.alias(m.keyKind, field(f, a), field(f, m.units[0].key))
+			}
+		}
 	}
 	return ctx, nil
+}
+
+// pickCodes makes, for each unit and for the key of a child → parent file, the column holding
+// ONS-style codes the code and the others aliases, judging by the first row: ICB_CODE holds QNC in
+// one file and the ONS code in another.
+func (m *matchedLayout) pickCodes(f [][]byte) {
+	pick := func(code *int, alts []int) {
+		if *code < 0 || onsCode(field(f, *code)) {
+			return
+		}
+		for j, a := range alts {
+			if onsCode(field(f, a)) {
+				alts[j], *code = *code, a
+				return
+			}
+		}
+	}
+	if m.layout == &genericLayout && len(m.keyAlts) > 0 && len(m.units) > 0 {
+		key := m.units[0].key
+		pick(&key, m.keyAlts)
+		for i := range m.units {
+			m.units[i].key = key
+		}
+	}
+	for i := range m.units {
+		if !m.units[i].rurality {
+			pick(&m.units[i].code, m.units[i].alts)
+		}
+	}
+}
+
+// alias records that code is also known as other (an NHS code); empty or equal ones are not kept.
+func (c *Context) alias(k Kind, other, code string) {
+	if other == "" || other == code {
+		return
+	}
+	if c.Aliases == nil {
+		c.Aliases = map[Kind]map[string]string{}
+	}
+	if c.Aliases[k] == nil {
+		c.Aliases[k] = map[string]string{}
+	}
+	c.Aliases[k][other] = code
+}
+
+// rucUrban turns a rural-urban class code into Urban or Rural: RUC11 A1, B1, C1, C2 are urban and
+// D1 … E2 rural; RUC21 codes start with U (urban) or R (rural). Anything else is returned as it is,
+// for the caller to refuse.
+func rucUrban(code string) string {
+	c := strings.ToUpper(code)
+	switch {
+	case c == "A1" || c == "B1" || c == "C1" || c == "C2" || strings.HasPrefix(c, "U"):
+		return "Urban"
+	case c == "D1" || c == "D2" || c == "E1" || c == "E2" || strings.HasPrefix(c, "R"):
+		return "Rural"
+	}
+	return code
+}
+
+// latestCensus picks, of several LSOA code columns (the LSOA 2011 → 2021 lookup has both), the one
+// of the latest census by the digits in its name: releases of either geography use the newest codes
+// with their current units, and unchanged LSOAs keep their code.
+func latestCensus(c *columns, cols []int) int {
+	best, year := cols[0], ""
+	for _, i := range cols {
+		y := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, c.norm[i])
+		if y > year {
+			best, year = i, y
+		}
+	}
+	return best
 }

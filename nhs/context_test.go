@@ -2,6 +2,7 @@ package nhs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -90,7 +91,11 @@ func TestReadContextVariants(t *testing.T) {
 		},
 		"unknown layout": {
 			in:  "LSOA11CD,IMD19\nE01000001,3\n",
-			err: ErrUnknownLayout, fragments: []string{"line 1", `unrecognised columns "LSOA11CD", "IMD19"`, "lsoa11-ruc11-england", "ccg20-stp20-lookup"},
+			err: ErrUnknownLayout, fragments: []string{"line 1", `unrecognised columns "LSOA11CD", "IMD19"`, "LSOA21CD", "LAD_CURRENT_CD", "ICB24CDH", "icb24_code_nhs", "ward24_code"},
+		},
+		"one unit kind and no LSOA": {
+			in:  "LAD22CD,LAD22NM\nE06000021,Stoke-on-Trent\n",
+			err: ErrUnknownLayout, fragments: []string{`unrecognised columns "LAD22CD", "LAD22NM"`, "child → parent"},
 		},
 		"rurality not Urban or Rural": {
 			in:  "LSOA11CD,RUC11CD,RUC11,urban_rural\nE01000001,A1,Urban major conurbation,Town\n",
@@ -128,12 +133,91 @@ func TestReadContextVariants(t *testing.T) {
 }
 
 func TestKindString(t *testing.T) {
-	want := "unset region la ccg stp sub-icb icb nhs-region rurality unset"
+	want := "unset region la ccg stp sub-icb icb nhs-region rurality ward unset"
 	var got []string
-	for k := KindUnset; k <= KindRurality+1; k++ {
+	for k := KindUnset; k <= KindWard+1; k++ {
 		got = append(got, k.String())
 	}
 	if g := strings.Join(got, " "); g != want {
 		t.Errorf("Kind.String() = %s, want %s", g, want)
 	}
+}
+
+// TestReadContext2021Headers reads each context file of the 2021 era on its real header and first
+// row, as the ONS geoportal, R copies and NHS England write them.
+func TestReadContext2021Headers(t *testing.T) {
+	tests := map[string]struct {
+		in, sample string
+		want       string
+		aliases    string
+	}{
+		"LSOA 2021 → Sub-ICB → ICB, R copy (lsoa21_code, sicbl24_code_nhs)": {
+			in:      "lsoa21_name,lsoa21_code,sicbl24_name,sicbl24_code,sicbl24_code_nhs,icb24_name,icb24_code,icb24_code_nhs\nStoke-on-Trent 002D,E01014360,NHS Staffordshire and Stoke-on-Trent ICB - 05W,E38000175,05W,NHS Staffordshire and Stoke-on-Trent Integrated Care Board,E54000010,QNC\n",
+			sample:  "E01014360",
+			want:    "sub-icb 1/1 {E38000175 NHS Staffordshire and Stoke-on-Trent ICB - 05W}; icb 1/1 {E54000010 NHS Staffordshire and Stoke-on-Trent Integrated Care Board}; skipped 0",
+			aliases: "icb QNC=E54000010; sub-icb 05W=E38000175",
+		},
+		"LSOA 2021 → Sub-ICB → ICB, ONS geoportal (LSOA21CD, SICBL24CDH, ICB24CDH)": {
+			in:      "LSOA21CD,LSOA21NM,SICBL24CD,SICBL24CDH,SICBL24NM,ICB24CD,ICB24CDH,ICB24NM,LAD24CD,LAD24NM,ObjectId\nE01014360,Stoke-on-Trent 002D,E38000175,05W,NHS Staffordshire and Stoke-on-Trent ICB - 05W,E54000010,QNC,NHS Staffordshire and Stoke-on-Trent Integrated Care Board,E06000021,Stoke-on-Trent,1\n",
+			sample:  "E01014360",
+			want:    "sub-icb 1/1 {E38000175 NHS Staffordshire and Stoke-on-Trent ICB - 05W}; icb 1/1 {E54000010 NHS Staffordshire and Stoke-on-Trent Integrated Care Board}; la 1/1 {E06000021 Stoke-on-Trent}; skipped 0",
+			aliases: "icb QNC=E54000010; sub-icb 05W=E38000175",
+		},
+		"LSOA 2021 → ward 2024 → LTLA 2024 (ward24_code, ltla24_code)": {
+			in:     "lsoa21_name,lsoa21_code,ward24_name,ward24_code,ltla24_name,ltla24_code\nStoke-on-Trent 002D,E01014360,Goldenhill & Sandyford,E05014571,Stoke-on-Trent,E06000021\n",
+			sample: "E01014360",
+			want:   "ward 1/1 {E05014571 Goldenhill & Sandyford}; la 1/1 {E06000021 Stoke-on-Trent}; skipped 0",
+		},
+		"LSOA 2021 → MSOA 2021 derived (LAD_CURRENT_CD, no name)": {
+			in:     "LSOA21CD,LSOA21NM,MSOA21CD,MSOA21NM,LAD_CURRENT_CD\nE01014360,Stoke-on-Trent 002D,E02002952,Stoke-on-Trent 002,E06000021\n",
+			sample: "E01014360",
+			want:   "la 1/1 {E06000021 E06000021}; skipped 0",
+		},
+		"OA 2021 → LSOA → MSOA → LAD 2022 (lower case ONS)": {
+			in:     "oa21cd,lsoa21cd,lsoa21nm,msoa21cd,msoa21nm,lad22cd,lad22nm\nE00024141,E01004771,Bolton 003C,E02000986,Bolton 003,E08000001,Bolton\nE00024142,E01004771,Bolton 003C,E02000986,Bolton 003,E08000001,Bolton\n",
+			sample: "E01004771",
+			want:   "la 1/1 {E08000001 Bolton}; skipped 0",
+		},
+		"LSOA 2011 → 2021 (ltla22_code; the 2021 code is the key)": {
+			in:     "lsoa11_name,lsoa11_code,change_code,lsoa21_name,lsoa21_code,ltla22_name,ltla22_code\nStoke-on-Trent 002D,E01014360,U,Stoke-on-Trent 002D,E01014360,Stoke-on-Trent,E06000021\nBirmingham 050F,E01033620,S,Birmingham 050I,E01035011,Birmingham,E08000025\n",
+			sample: "E01035011",
+			want:   "la 2/2 {E08000025 Birmingham}; skipped 0",
+		},
+		"practice mapping file 2025-10: Sub-ICB → ICB → NHS region, NHS codes first": {
+			in:      "PUBLICATION,EXTRACT_DATE,PRACTICE_CODE,PRACTICE_NAME,PRACTICE_POSTCODE,PCN_CODE,PCN_NAME,ONS_SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_CODE,SUB_ICB_LOCATION_NAME,ONS_ICB_CODE,ICB_CODE,ICB_NAME,ONS_COMM_REGION_CODE,COMM_REGION_CODE,COMM_REGION_NAME,SUPPLIER_NAME\nGP_PRAC_PAT_LIST,01Oct2025,C81018,DOVE RIVER,DE13 9NA,U57641,EAST STAFFORDSHIRE PCN,E38000053,05D,NHS Staffordshire and Stoke-on-Trent ICB - 05D,E54000010,QNC,NHS Staffordshire and Stoke-on-Trent Integrated Care Board,E40000011,Y60,Midlands,EMIS\n",
+			sample:  "E38000053",
+			want:    "sub-icb→icb 1/1 {E54000010 NHS Staffordshire and Stoke-on-Trent Integrated Care Board}; sub-icb→nhs-region 1/1 {E40000011 Midlands}; skipped 0",
+			aliases: "icb QNC=E54000010; nhs-region Y60=E40000011; sub-icb 05D=E38000053",
+		},
+		"RUC 2011 class codes without urban_rural": {
+			in:     "LSOA11CD,LSOA11NM,RUC11CD,RUC11NM\nE01000001,City of London 001A,A1,Urban major conurbation\nE01000002,x,E2,Rural village and dispersed in a sparse setting\n",
+			sample: "E01000002",
+			want:   "rurality 2/2 {Rural Rural village and dispersed in a sparse setting}; skipped 0",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, err := readContext(strings.NewReader(tt.in), "context.csv", 0)
+			if err != nil {
+				t.Fatalf("readContext: %v", err)
+			}
+			if got := describeContext(c, tt.sample); got != tt.want {
+				t.Errorf("readContext = %s\nwant          %s", got, tt.want)
+			}
+			if got := describeAliases(c); got != tt.aliases {
+				t.Errorf("aliases = %q, want %q", got, tt.aliases)
+			}
+		})
+	}
+}
+
+func describeAliases(c *Context) string {
+	var parts []string
+	for k, m := range c.Aliases {
+		for a, code := range m {
+			parts = append(parts, fmt.Sprintf("%s %s=%s", k, a, code))
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
 }

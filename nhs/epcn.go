@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -35,9 +35,19 @@ const headerSearchRows = 10
 // as they gain line breaks and change wording between releases. Dates may be text (20191001,
 // 2019-10-01, 01/10/2019) or Excel serial numbers; an empty end date means the relationship is open.
 func ReadEPCN(path string) (m *Membership, err error) {
-	wb, name, source, err := openWorkbook(path)
+	data, name, source, err := workbookBytes(path)
 	if err != nil {
 		return nil, err
+	}
+	if x, err := openXLSXStream(data); err == nil {
+		m, err := readEPCN(&workbook{fast: x}, name, source)
+		if !errors.Is(err, errFallback) {
+			return m, err
+		}
+	}
+	wb, err := openExcel(data)
+	if err != nil {
+		return nil, fileError(name, "xlsx", err)
 	}
 	defer wb.Close()
 	// excelize is third-party code parsing untrusted XML: a panic in it must not take the process down.
@@ -46,19 +56,36 @@ func ReadEPCN(path string) (m *Membership, err error) {
 			m, err = nil, errorf(name, 0, ErrMalformed, "excelize: %v", r)
 		}
 	}()
-	sheets := wb.GetSheetList()
+	return readEPCN(&workbook{x: wb}, name, source)
+}
+
+// workbook is an opened xlsx: read by the streaming reader (fast), or by excelize (x).
+type workbook struct {
+	x    *excelize.File
+	fast *xlsxStream
+}
+
+func (wb *workbook) sheetList() []string {
+	if wb.fast != nil {
+		return wb.fast.sheets
+	}
+	return wb.x.GetSheetList()
+}
+
+func readEPCN(wb *workbook, name, source string) (*Membership, error) {
+	sheets := wb.sheetList()
 	partners := findSheet(sheets, sheetPartners)
 	if partners == "" {
 		return nil, errorf(name, 0, ErrMissingSheet, "no sheet %q (sheets: %s)",
 			"PCN Core Partner Details", strings.Join(quoteAll(sheets), ", "))
 	}
-	m = &Membership{Source: source}
+	m := &Membership{Source: source}
 	names := map[string]string{} // PCN code → name
 	if err := readPartners(wb, name, partners, m, names); err != nil {
 		return nil, err
 	}
 	if details := findSheet(sheets, sheetDetails); details != "" {
-		if err := readPCNDetails(wb, name, details, names); err != nil {
+		if err := readPCNDetails(wb, name, details, names, m); err != nil {
 			return nil, err
 		}
 	}
@@ -70,8 +97,8 @@ func ReadEPCN(path string) (m *Membership, err error) {
 	return m, nil
 }
 
-// openWorkbook opens an xlsx file, possibly gzipped, or inside a zip (as its only .xlsx member).
-func openWorkbook(p string) (wb *excelize.File, name, source string, err error) {
+// workbookBytes reads an xlsx file, possibly gzipped, or inside a zip (as its only .xlsx member).
+func workbookBytes(p string) (data []byte, name, source string, err error) {
 	name, source = p, filepath.Base(p)
 	f, err := os.Open(p)
 	if err != nil {
@@ -80,7 +107,6 @@ func openWorkbook(p string) (wb *excelize.File, name, source string, err error) 
 	defer f.Close()
 	br := bufio.NewReader(f)
 	magic, _ := br.Peek(4)
-	var data []byte
 	switch sniff(magic) {
 	case gzipped:
 		zr, err := gzip.NewReader(br)
@@ -125,11 +151,7 @@ func openWorkbook(p string) (wb *excelize.File, name, source string, err error) 
 	if sniff(data) != zipped {
 		return nil, name, source, errorf(name, 0, ErrMalformed, "not an xlsx workbook (no zip signature)")
 	}
-	wb, err = openExcel(data)
-	if err != nil {
-		return nil, name, source, fileError(name, "xlsx", err)
-	}
-	return wb, name, source, nil
+	return data, name, source, nil
 }
 
 // openExcel is excelize.OpenReader with its panics turned into errors.
@@ -172,8 +194,15 @@ func findSheet(sheets []string, want string) string {
 // eachRow streams a sheet's rows (raw cell values, so dates stay numbers) to fn with their 1-based
 // row number. A sheet whose rows stop before its recorded dimension is reported as truncated,
 // because excelize ends the stream silently on broken XML.
-func eachRow(wb *excelize.File, file, sheet string, fn func(row int, cells []string) error) error {
-	rows, err := wb.Rows(sheet)
+func eachRow(wb *workbook, file, sheet string, fn func(row int, cells []string) error) error {
+	if wb.fast != nil {
+		n, dim, err := wb.fast.eachRow(sheet, fn)
+		if err != nil {
+			return err
+		}
+		return checkDimension(file, sheet, n, dim)
+	}
+	rows, err := wb.x.Rows(sheet)
 	if err != nil {
 		return &Error{File: file, Sheet: sheet, Msg: "xlsx: " + err.Error(), Err: err}
 	}
@@ -192,8 +221,17 @@ func eachRow(wb *excelize.File, file, sheet string, fn func(row int, cells []str
 	if err := rows.Error(); err != nil {
 		return &Error{File: file, Sheet: sheet, Line: n + 1, Msg: "xlsx: " + err.Error(), Err: err}
 	}
-	// A one-cell dimension ("A1") is what an empty sheet has, so only ranges are checked.
-	if dim, err := wb.GetSheetDimension(sheet); err == nil && strings.Contains(dim, ":") {
+	dim, err := wb.x.GetSheetDimension(sheet)
+	if err != nil {
+		return nil
+	}
+	return checkDimension(file, sheet, n, dim)
+}
+
+// checkDimension reports a sheet whose n rows stop before its recorded dimension dim. A one-cell
+// dimension ("A1") is what an empty sheet has, so only ranges are checked.
+func checkDimension(file, sheet string, n int, dim string) error {
+	if strings.Contains(dim, ":") {
 		last := dim[strings.IndexByte(dim, ':')+1:]
 		if _, maxRow, err := excelize.CellNameToCoordinates(last); err == nil && n < maxRow {
 			return &Error{File: file, Sheet: sheet, Line: n, Err: ErrMalformed,
@@ -214,11 +252,12 @@ const (
 	rolePCNName
 	roleStart
 	roleEnd
+	roleClose
 	nRoles
 )
 
 var roleNames = [nRoles]string{"", "practice code", "practice name", "PCN code", "PCN name",
-	"relationship start date", "relationship end date"}
+	"relationship start date", "relationship end date", "PCN close date"}
 
 // headerRole says what an ePCN header cell holds, from its words, so "Partner\nOrganisation\nCode"
 // (2022) and "Partner Organisation Code" (2019) are both the practice code, while "Practice Parent
@@ -233,6 +272,8 @@ func headerRole(h string) role {
 	switch {
 	case w["ccg"] || w["parent"] || w["icb"] || w["match"]:
 		return roleNone
+	case w["close"] || w["closed"]:
+		return roleClose
 	case w["start"]:
 		return roleStart
 	case w["end"]:
@@ -349,7 +390,7 @@ func unwrapSentinel(err error) error {
 	return err
 }
 
-func readPartners(wb *excelize.File, file, sheet string, m *Membership, names map[string]string) error {
+func readPartners(wb *workbook, file, sheet string, m *Membership, names map[string]string) error {
 	h := &findHeader{required: []role{rolePractice, rolePCN, roleStart, roleEnd}}
 	err := eachRow(wb, file, sheet, func(row int, cells []string) error {
 		ok, err := h.try(row, cells)
@@ -402,8 +443,9 @@ func readPartners(wb *excelize.File, file, sheet string, m *Membership, names ma
 	return nil
 }
 
-// readPCNDetails adds the PCN names of the "PCN Details" sheet, which win over the partner sheet's.
-func readPCNDetails(wb *excelize.File, file, sheet string, names map[string]string) error {
+// readPCNDetails adds the PCN names of the "PCN Details" sheet, which win over the partner sheet's,
+// and the close dates of the PCNs it says have closed (Membership.Closed).
+func readPCNDetails(wb *workbook, file, sheet string, names map[string]string, m *Membership) error {
 	h := &findHeader{required: []role{rolePCN, rolePCNName}}
 	err := eachRow(wb, file, sheet, func(row int, cells []string) error {
 		ok, err := h.try(row, cells)
@@ -419,6 +461,20 @@ func readPCNDetails(wb *excelize.File, file, sheet string, names map[string]stri
 		}
 		if n := cell(cells, h.idx[rolePCNName]); n != "" || names[code] == "" {
 			names[code] = n
+		}
+		if i := h.idx[roleClose]; i >= 0 {
+			raw := cell(cells, i)
+			d, ok := parseCellDate(raw)
+			if !ok {
+				return &Error{File: file, Sheet: sheet, Line: row, Err: ErrInvalidValue,
+					Msg: fmt.Sprintf("PCN %s: close date %q is not a date", code, raw)}
+			}
+			if !d.IsZero() {
+				if m.Closed == nil {
+					m.Closed = map[string]time.Time{}
+				}
+				m.Closed[code] = d
+			}
 		}
 		return nil
 	})
@@ -465,13 +521,17 @@ func day(d time.Time) time.Time {
 // Start or End being unbounded. A zero d asks for the current membership: the rows with no end date.
 // A practice with two or more active rows keeps the one that started last (the newer decision; on a
 // tie, an open end beats a closed one, then the later end, then the later row) and is listed among
-// the conflicts, sorted by practice code.
+// the conflicts, sorted by practice code. A PCN the workbook says closed before d (or, for the
+// current membership, closed at all) has no members, whatever its partner rows say.
 func (m *Membership) AsOf(d time.Time) (map[string]string, []Conflict) {
 	current := d.IsZero()
 	d = day(d)
 	best := make(map[string]int, len(m.Partners))
 	dropped := map[string][]int{}
 	for i, p := range m.Partners {
+		if c, ok := m.Closed[p.PCN]; ok && (current || d.After(c)) {
+			continue
+		}
 		if current {
 			if !p.End.IsZero() {
 				continue

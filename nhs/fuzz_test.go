@@ -41,6 +41,8 @@ func FuzzReadRegistrations(f *testing.F) {
 	f.Add([]byte("PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\nP1,E01000001,MALE,3\nP1,E01000001,FEMALE,4\nP1,E01000002,ALL,1\nP1,E01000002,M,1\n"))
 	f.Add([]byte("\ufeffnumber of patients,lsoa_code,practice_code,EXTRACT_DATE\r\n5,E01000001,P1,2021-01-04\r\n"))
 	f.Add([]byte("PRACTICE_CODE,LSOA_CODE,NUMBER_OF_PATIENTS\nP1,E01000001,1\nP2,E01000001,2\nP1,E01000001,3\n"))
+	f.Add([]byte("LSOA_CODE,PRACTICE_CODE,PRACTICE_NAME,NUMBER_OF_PATIENTS,PCN_CODE,PCN_NAME,SUB_ICB_LOCATION_NAME,ICB_CODE\nCLOSED,C81018,DOVE RIVER,3,U57641,EAST STAFFORDSHIRE PCN,x,QNC\n"))
+	f.Add([]byte("LSOA_CODE,PCN_NAME,PCN_Patients,PCN_Total,LSOA_Population\nE01014360,About Better Care (ABC) PCN,1513,49608,2960\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := readRegistrations(bytes.NewReader(data), "fuzz.csv")
 		if err != nil {
@@ -264,6 +266,51 @@ func FuzzHeaderRoles(f *testing.F) {
 			if n := normColumn(c); normColumn(n) != n {
 				t.Fatalf("normColumn(%q) = %q is not stable", c, n)
 			}
+		}
+	})
+}
+
+func FuzzReadCrosswalk(f *testing.F) {
+	f.Add([]byte("lsoa11_name,lsoa11_code,change_code,lsoa21_name,lsoa21_code,ltla22_name,ltla22_code\nBirmingham 050F,E01033620,S,Birmingham 050I,E01035011,Birmingham,E08000025\nBirmingham 050F,E01033620,S,Birmingham 050J,E01035012,Birmingham,E08000025\n"))
+	f.Add([]byte("LSOA11CD,LSOA21CD,CHGIND\nE01000001,E01000001,U\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := readCrosswalk(bytes.NewReader(data), "fuzz.csv", 0)
+		if err != nil {
+			checkFuzzError(t, err, "fuzz.csv")
+			return
+		}
+		for k, to := range c.To {
+			if k == "" || len(to) == 0 {
+				t.Fatalf("%q → %v", k, to)
+			}
+		}
+	})
+}
+
+func FuzzReadLSOACounts(f *testing.F) {
+	f.Add([]byte("LSOA_CODE,PCN_NAME,PCN_Patients,LSOA_Population\nE01014360,A,1513,2960\nE01014360,B,10,2960\n"))
+	f.Add([]byte("LSOA_CODE,PRACTICE_CODE,NUMBER_OF_PATIENTS\nE01000001,P1,5\nE01000001,P2,6\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := readLSOACounts(bytes.NewReader(data), "fuzz.csv", 0)
+		if err != nil {
+			checkFuzzError(t, err, "fuzz.csv")
+			return
+		}
+		for k, n := range c.Count {
+			if k == "" || n < 0 {
+				t.Fatalf("%q = %d", k, n)
+			}
+		}
+	})
+}
+
+func FuzzDateInName(f *testing.F) {
+	for _, s := range []string{"gp-reg-pat-prac-lsoa21-2025-10-icb-QNC.csv.gz", "gp_04JAN2021.csv", "Oct2025", "2025-13"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, ok := DateInName(s); ok && (d.Year() < 1900 || d.Year() > 2099) {
+			t.Fatalf("DateInName(%q) = %v", s, d)
 		}
 	})
 }

@@ -6,6 +6,10 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/paulmach/orb"
+
+	"pcnmap/geo"
 )
 
 // lookupPairs are the (LSOA, area) column pairs ReadLookup recognises, in order of preference:
@@ -112,40 +116,98 @@ func readLookup(r io.Reader, name, lsoaCol, areaCol string, hint int) (*Lookup, 
 	return l, nil
 }
 
-// Columns of a centroid file, in order of preference.
+// Coordinate columns of a centroid file, in order of preference: WGS84 degrees by name, then
+// British National Grid metres by name, then X/Y (lower or upper case), which the ONS 2011 file
+// writes in degrees and other sources in metres: those are told apart by their values.
 var (
-	colCentroidLSOA = []string{"lsoa11cd", "LSOA21CD", "LSOA_CODE", "lsoa"}
-	colLon          = []string{"X", "LONG", "lon", "longitude"}
-	colLat          = []string{"Y", "LAT", "latitude"}
+	colLon = []string{"LONG_WGS84", "LON_WGS84", "LONG", "lon", "longitude", "lng"}
+	colLat = []string{"LAT_WGS84", "LAT", "latitude"}
+	colE   = []string{"BNG_E", "EASTING", "EASTINGS", "east", "E"}
+	colN   = []string{"BNG_N", "NORTHING", "NORTHINGS", "north", "N"}
+	colX   = []string{"X"}
+	colY   = []string{"Y"}
 )
 
 // The lon/lat box a centroid must fall in: England and Wales with a margin (the real extremes are
-// the Isles of Scilly at 6.3°W and Berwick at 55.8°N). It catches files in British National Grid
-// metres and swapped columns.
+// the Isles of Scilly at 6.3°W and Berwick at 55.8°N). It catches swapped columns and metres taken
+// for degrees.
 const (
 	minLon, maxLon = -8.0, 2.0
 	minLat, maxLat = 49.5, 56.0
 )
 
-// ReadCentroids reads LSOA population-weighted centroids (plain, .gz or .zip) in WGS84 degrees:
-// the ONS file's X (longitude), Y (latitude) and lsoa11cd, or LSOA21CD, LONG/LAT and the like.
-// A coordinate that is not a finite number within England and Wales is an error: a file in British
-// National Grid metres is rejected rather than misplaced.
+// The British National Grid box of England and Wales in metres, with a margin.
+const (
+	minE, maxE = 0.0, 700000.0
+	minN, maxN = 0.0, 700000.0
+)
+
+// ReadCentroids reads LSOA population-weighted centroids (plain, .gz or .zip) of either census: the
+// LSOA code column by family (lsoa11cd, LSOA21CD, lsoa21_code, LSOA_CODE), and the point in WGS84
+// degrees (LONG_WGS84/LAT_WGS84, LONG/LAT, lon/lat, longitude/latitude) or, failing those, in
+// British National Grid metres (BNG_E/BNG_N, EASTING/NORTHING), converted to WGS84. X/Y columns
+// are degrees when the first row's X lies within ±180 and metres otherwise (the ONS 2011 file writes
+// degrees there). A coordinate that is not a finite number inside England and Wales is an error.
 func ReadCentroids(path string) (*Centroids, error) {
 	return readFile(path, func(c *columns) error { _, err := centroidColumns(c); return err },
 		func(in *input) (*Centroids, error) { return readCentroids(in.r, in.name, in.rows) },
 		func(c *Centroids) *string { return &c.Source })
 }
 
-func centroidColumns(c *columns) ([3]int, error) {
-	var idx [3]int
-	var err error
-	for i, names := range [][]string{colCentroidLSOA, colLon, colLat} {
-		if idx[i], err = c.need(names...); err != nil {
-			return idx, err
+// centroidCols are the columns of a centroid file: the LSOA, the two coordinates, and whether they
+// are (or, for X/Y, may be) British National Grid metres.
+type centroidCols struct {
+	lsoa, x, y int
+	bng        bool
+	xy         bool // X/Y: decided by the values
+}
+
+func centroidColumns(c *columns) (centroidCols, error) {
+	cc := centroidCols{lsoa: -1}
+	fc := sortColumns(c)
+	if len(fc.lsoa[roleCode]) > 0 {
+		cc.lsoa = latestCensus(c, fc.lsoa[roleCode])
+	} else {
+		i, err := c.find("lsoa", "code")
+		if err != nil {
+			return cc, err
+		}
+		cc.lsoa = i
+	}
+	if cc.lsoa < 0 {
+		return cc, errorf(c.name, 1, ErrMissingColumn, "no LSOA code column (looked for LSOA11CD, LSOA21CD, lsoa21_code, LSOA_CODE; columns found: %s)",
+			strings.Join(quoteAll(c.header), ", "))
+	}
+	pair := func(xs, ys []string) (int, int, error) {
+		x, err := c.find(xs...)
+		if err != nil {
+			return -1, -1, err
+		}
+		y, err := c.find(ys...)
+		if err != nil {
+			return -1, -1, err
+		}
+		if x < 0 || y < 0 {
+			return -1, -1, nil
+		}
+		return x, y, nil
+	}
+	for _, p := range []struct {
+		xs, ys  []string
+		bng, xy bool
+	}{{colLon, colLat, false, false}, {colE, colN, true, false}, {colX, colY, false, true}} {
+		x, y, err := pair(p.xs, p.ys)
+		if err != nil {
+			return cc, err
+		}
+		if x >= 0 {
+			cc.x, cc.y, cc.bng, cc.xy = x, y, p.bng, p.xy
+			return cc, nil
 		}
 	}
-	return idx, nil
+	return cc, errorf(c.name, 1, ErrMissingColumn, "no coordinate columns: looked for WGS84 longitude/latitude (%s / %s), British National Grid (%s / %s) or X/Y (columns found: %s)",
+		strings.Join(colLon, ", "), strings.Join(colLat, ", "), strings.Join(colE, ", "), strings.Join(colN, ", "),
+		strings.Join(quoteAll(c.header), ", "))
 }
 
 // readCentroids is ReadCentroids on an opened stream; hint estimates the number of rows.
@@ -155,12 +217,13 @@ func readCentroids(r io.Reader, name string, hint int) (*Centroids, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := centroidColumns(newColumns(name, header))
+	cc, err := centroidColumns(newColumns(name, header))
 	if err != nil {
 		return nil, err
 	}
 	c := &Centroids{Source: name, Points: make(map[string]Point, hint)}
 	lines := make(map[string]int, hint)
+	decided := !cc.xy
 	for {
 		f, err := cr.row(len(header))
 		if err == io.EOF {
@@ -169,19 +232,42 @@ func readCentroids(r io.Reader, name string, hint int) (*Centroids, error) {
 		if err != nil {
 			return nil, err
 		}
-		lsoa := field(f, idx[0])
+		lsoa := field(f, cc.lsoa)
 		if lsoa == "" {
-			return nil, errorf(name, cr.line, ErrInvalidValue, "column %q is empty", header[idx[0]])
+			return nil, errorf(name, cr.line, ErrInvalidValue, "column %q is empty", header[cc.lsoa])
 		}
-		lon, err := coordinate(field(f, idx[1]), header[idx[1]], "longitude", minLon, maxLon)
-		if err != nil {
-			return nil, errorf(name, cr.line, ErrInvalidValue, "LSOA %s: %v", lsoa, err)
+		if !decided {
+			// X/Y: metres when X is beyond any longitude.
+			if v, err := strconv.ParseFloat(field(f, cc.x), 64); err == nil && math.Abs(v) > 180 {
+				cc.bng = true
+			}
+			decided = true
+			c.BNG = cc.bng
 		}
-		lat, err := coordinate(field(f, idx[2]), header[idx[2]], "latitude", minLat, maxLat)
-		if err != nil {
-			return nil, errorf(name, cr.line, ErrInvalidValue, "LSOA %s: %v", lsoa, err)
+		var p Point
+		if cc.bng {
+			c.BNG = true
+			e, err := coordinate(field(f, cc.x), header[cc.x], "easting", minE, maxE)
+			if err != nil {
+				return nil, errorf(name, cr.line, ErrInvalidValue, "LSOA %s: %v", lsoa, err)
+			}
+			n, err := coordinate(field(f, cc.y), header[cc.y], "northing", minN, maxN)
+			if err != nil {
+				return nil, errorf(name, cr.line, ErrInvalidValue, "LSOA %s: %v", lsoa, err)
+			}
+			w := geo.BNGToWGS84(orb.Point{e, n})
+			p = Point{Lon: w[0], Lat: w[1]}
+		} else {
+			lon, err := coordinate(field(f, cc.x), header[cc.x], "longitude", minLon, maxLon)
+			if err != nil {
+				return nil, errorf(name, cr.line, ErrInvalidValue, "LSOA %s: %v", lsoa, err)
+			}
+			lat, err := coordinate(field(f, cc.y), header[cc.y], "latitude", minLat, maxLat)
+			if err != nil {
+				return nil, errorf(name, cr.line, ErrInvalidValue, "LSOA %s: %v", lsoa, err)
+			}
+			p = Point{Lon: lon, Lat: lat}
 		}
-		p := Point{Lon: lon, Lat: lat}
 		if prev, ok := c.Points[lsoa]; ok {
 			if prev != p {
 				return nil, errorf(name, cr.line, ErrConflict, "LSOA %s has a second centroid; the first is on line %d",
@@ -195,7 +281,7 @@ func readCentroids(r io.Reader, name string, hint int) (*Centroids, error) {
 	return c, nil
 }
 
-// coordinate parses one WGS84 coordinate and checks it lies in [lo, hi].
+// coordinate parses one coordinate and checks it lies in [lo, hi].
 func coordinate(s, col, what string, lo, hi float64) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -203,7 +289,7 @@ func coordinate(s, col, what string, lo, hi float64) (float64, error) {
 	}
 	if v < lo || v > hi {
 		hint := ""
-		if math.Abs(v) > 180 {
+		if math.Abs(v) > 180 && what != "easting" && what != "northing" {
 			hint = "; the file looks like British National Grid metres, not WGS84 degrees"
 		}
 		return 0, fmt.Errorf("column %q: %s %g is outside England and Wales [%g, %g]%s", col, what, v, lo, hi, hint)

@@ -132,9 +132,17 @@ func TestReadCentroids(t *testing.T) {
 			in:   "lsoa11cd,X,Y\nE01019077,-6.3118,49.9157\nE01027372,-2.0,55.78\n",
 			want: "E01019077=(-6.3118,49.9157) E01027372=(-2,55.78)",
 		},
-		"British National Grid": {
-			in:  "lsoa11cd,X,Y\nE01000001,532400.6,181380.1\n",
-			err: ErrInvalidValue, fragments: []string{"line 2", "British National Grid", `"X"`},
+		"X/Y in metres outside the grid": {
+			in:  "lsoa11cd,X,Y\nE01000001,532400.6,981380.1\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `"Y"`, "northing 981380.1 is outside"},
+		},
+		"2021 CSV: WGS84 columns preferred to BNG": {
+			in:   "LSOA21CD,BNG_E,BNG_N,LONG_WGS84,LAT_WGS84\nE01000001,532181.7642,181792.2818,-0.0962663,51.5195916\n",
+			want: "E01000001=(-0.0962663,51.5195916)",
+		},
+		"R copy, lsoa21_code and lon/lat": {
+			in:   "lsoa21_code,lon,lat\nE01000001,-0.0962663,51.5195916\n",
+			want: "E01000001=(-0.0962663,51.5195916)",
 		},
 		"swapped columns": {
 			in:  "lsoa11cd,X,Y\nE01000001,51.5,-0.09\n",
@@ -154,7 +162,7 @@ func TestReadCentroids(t *testing.T) {
 		},
 		"missing latitude": {
 			in:  "lsoa11cd,X\nE01000001,-0.1\n",
-			err: ErrMissingColumn, fragments: []string{`"Y" or "LAT" or "latitude"`},
+			err: ErrMissingColumn, fragments: []string{"no coordinate columns", "LAT_WGS84", "BNG_N", `columns found: "lsoa11cd", "X"`},
 		},
 		"two centroids": {
 			in:  "lsoa11cd,X,Y\nE01000001,-0.1,51.5\nE01000001,-0.2,51.5\n",
@@ -202,6 +210,39 @@ func sortStrings(s []string) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {
 			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// TestReadCentroidsBNG reads the real LSOA 2021 rows by their British National Grid columns alone
+// (BNG_E/BNG_N, or x/y in metres) and checks the conversion against the WGS84 columns ONS ships
+// beside them: within 1e-4 degrees (about 7 m; ONS converts with OSTN15, pcnmap with the Helmert
+// shift GDAL uses without it).
+func TestReadCentroidsBNG(t *testing.T) {
+	rows := [][4]string{
+		{"E01000001", "532181.7642", "181792.2818", "-0.0962663,51.5195916"},
+		{"E01014360", "385873.6239", "352708.693700001", "-2.2122884,53.0714230"},
+	}
+	for _, layout := range []string{"LSOA21CD,BNG_E,BNG_N", "lsoa21_code,x,y", "LSOA21CD,EASTING,NORTHING"} {
+		var b strings.Builder
+		b.WriteString(layout + "\n")
+		for _, r := range rows {
+			b.WriteString(r[0] + "," + r[1] + "," + r[2] + "\n")
+		}
+		c, err := readCentroids(strings.NewReader(b.String()), "centroids.csv", 0)
+		if err != nil {
+			t.Fatalf("%s: %v", layout, err)
+		}
+		if !c.BNG {
+			t.Errorf("%s: BNG = false", layout)
+		}
+		for _, r := range rows {
+			var lon, lat float64
+			fmt.Sscanf(strings.Replace(r[3], ",", " ", 1), "%g %g", &lon, &lat)
+			p := c.Points[r[0]]
+			if math.Abs(p.Lon-lon) > 1e-4 || math.Abs(p.Lat-lat) > 1e-4 {
+				t.Errorf("%s: %s at %v, ONS says (%g, %g)", layout, r[0], p, lon, lat)
+			}
 		}
 	}
 }

@@ -31,6 +31,20 @@ type Registrations struct {
 	// SexRows is the number of MALE/FEMALE rows summed because no ALL row existed for their pair;
 	// zero for the published SEX=ALL files.
 	SexRows int
+	// LSOAColumn is the header of the LSOA column (LSOA_CODE, LSOA11CD, LSOA21CD), a hint of the
+	// file's geography.
+	LSOAColumn string
+	// ByPCN says the file is an analyst's PCN × LSOA table: each "practice" is a PCN, its own
+	// member (PCNOf maps it to itself).
+	ByPCN bool
+	// PCNOf maps practice codes to the PCN the file names on their rows (an ICB analyst's extract
+	// carries PCN_CODE and PCN_NAME); nil when the file has no PCN columns.
+	PCNOf map[string]PCN
+	// ICBOf maps practice codes to the ICB named on their rows (ICB_CODE); nil without that column.
+	ICBOf map[string]string
+	// Denominators maps LSOAs to their patients at all practices in England, from a column such
+	// as LSOA_Population; nil without one.
+	Denominators map[string]int64
 }
 
 // PCN is a Primary Care Network.
@@ -60,6 +74,9 @@ type Membership struct {
 	// PCN_CODE "U", "Unallocated"), sorted by code, so that callers can report them rather than
 	// lose them: their patients still count towards an area's registered population.
 	Unallocated []Practice
+	// Closed gives the close date of each PCN the ePCN workbook's PCN Details sheet says has
+	// closed; AsOf gives such a PCN no members after it.
+	Closed map[string]time.Time
 }
 
 // Conflict is a practice with more than one relationship active on an as-of date. AsOf keeps Chosen,
@@ -79,6 +96,8 @@ type Point struct {
 type Centroids struct {
 	Source string
 	Points map[string]Point
+	// BNG says the file gave British National Grid metres, converted to WGS84 on reading.
+	BNG bool
 }
 
 // Lookup maps LSOA codes to area codes (LSOA11CD → MSOA11CD, or the 2021 equivalents).
@@ -110,7 +129,14 @@ const (
 	// KindRurality holds the rural-urban class; Unit.Code is "Urban" or "Rural" and Unit.Name the
 	// RUC11 class name.
 	KindRurality
+	// KindWard is the electoral ward.
+	KindWard
+	// kindEnd is one past the last kind.
+	kindEnd
 )
+
+// KindCount is the number of kinds, KindUnset included: the size of arrays indexed by Kind.
+const KindCount = int(kindEnd)
 
 // Classification assigns LSOAs to units of one kind.
 type Classification struct {
@@ -130,6 +156,9 @@ type Context struct {
 	Source          string
 	Classifications []Classification
 	Hierarchies     []Hierarchy
+	// Aliases maps, per kind, the other codes a unit is known by (the NHS three-letter code QNC) to
+	// its code (E54000010), so that users may name units either way.
+	Aliases map[Kind]map[string]string
 	// Skipped counts rows the file holds but that give no unit of the kinds above, e.g. the Welsh
 	// health boards (region_type LHB) in the LSOA → Sub-ICB lookup.
 	Skipped int
@@ -153,6 +182,8 @@ func (k Kind) String() string {
 		return "nhs-region"
 	case KindRurality:
 		return "rurality"
+	case KindWard:
+		return "ward"
 	}
 	return "unset"
 }

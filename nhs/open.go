@@ -4,13 +4,14 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // input is an opened data file: the decompressed stream and the names to report it by.
@@ -225,4 +226,15 @@ func readFile[T any](path string, header func(*columns) error, read func(*input)
 	}
 	*source(v) = in.source
 	return v, nil
+}
+
+// Header reads the header row of a CSV file (plain, gzipped, or the one CSV in a zip), so that a
+// caller can tell what a file is when it was given in the wrong place.
+func Header(p string) ([]string, error) {
+	in, err := openCSV(p, func([]string) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	return newCSVReader(io.LimitReader(in.r, maxLine), in.name).header()
 }

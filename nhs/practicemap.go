@@ -13,7 +13,9 @@ import (
 //
 // The January 2022 file lists 68 practices with PCN_CODE "U" and PCN_NAME "Unallocated": they
 // belong to no PCN, so they go to Unallocated, not Partners, and "U" is not a PCN. The same holds
-// for an empty code and for a code whose digits are all zero (U00000), which other releases use.
+// for an empty code and for a code whose digits are all zero (U00000) named "Unallocated" or not named,
+// which other releases use; since 2024 U00000 is also the real code of West Norwich PCN, so a named
+// U00000 is a PCN.
 func ReadPracticeMap(path string) (*Membership, error) {
 	return readFile(path, func(c *columns) error { _, err := practiceMapColumns(c); return err },
 		func(in *input) (*Membership, error) { return readPracticeMap(in.r, in.name) },
@@ -43,8 +45,15 @@ func practiceMapColumns(c *columns) (pmColumns, error) {
 	return pc, nil
 }
 
-// unallocatedPCN reports whether a practice map PCN code means "no PCN": empty, "U", "U00000".
-func unallocatedPCN(code string) bool {
+// unallocatedPCN reports whether a practice map PCN code and name mean "no PCN": an empty code, "U",
+// a name "Unallocated", or an all-zero code (U00000) without a name.
+func unallocatedPCN(code, name string) bool {
+	switch {
+	case strings.EqualFold(strings.TrimSpace(name), "unallocated"), code == "", strings.EqualFold(code, "U"):
+		return true
+	case name != "":
+		return false
+	}
 	for i := 0; i < len(code); i++ {
 		if code[i] >= '1' && code[i] <= '9' {
 			return false
@@ -101,7 +110,11 @@ func readPracticeMap(r io.Reader, name string) (*Membership, error) {
 				}
 			}
 		}
-		if unallocatedPCN(p.PCN) {
+		pcnName := ""
+		if pc.pcnName >= 0 {
+			pcnName = field(f, pc.pcnName)
+		}
+		if unallocatedPCN(p.PCN, pcnName) {
 			m.Unallocated = append(m.Unallocated, Practice{Code: p.Practice, Name: p.PracticeName})
 			continue
 		}

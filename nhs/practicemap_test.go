@@ -40,8 +40,8 @@ func TestReadPracticeMapVariants(t *testing.T) {
 		fragments []string
 	}{
 		"unallocated spellings": {
-			in:   header + "A1,ONE,U,Unallocated,01Jan2022\nA2,TWO,,,01Jan2022\nA3,THREE,U00000,UNALLOCATED,01Jan2022\nA4,FOUR,U12345,REAL PCN,01Jan2022\n",
-			want: "A4/U12345 | U12345=REAL PCN | unallocated A1 A2 A3",
+			in:   header + "A1,ONE,U,Unallocated,01Jan2022\nA2,TWO,,,01Jan2022\nA3,THREE,U00000,UNALLOCATED,01Jan2022\nA4,FOUR,U12345,REAL PCN,01Jan2022\nA5,FIVE,U00000,WEST NORWICH PCN,01Jan2022\n",
+			want: "A4/U12345; A5/U00000 | U00000=WEST NORWICH PCN U12345=REAL PCN | unallocated A1 A2 A3",
 		},
 		"PCN name from a later row": {
 			in:   header + "A1,ONE,U1,,\nA2,TWO,U1,NAMED PCN,\n",

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -12,12 +14,19 @@ import (
 // Column names of the registrations file. NHS Digital renamed the count column in 2022; both are
 // read. LSOA11CD/LSOA21CD are accepted too, for files re-exported by GIS tools.
 var (
-	colPractice     = []string{"PRACTICE_CODE"}
-	colPracticeName = []string{"PRACTICE_NAME"}
-	colLSOA         = []string{"LSOA_CODE", "LSOA11CD", "LSOA21CD"}
+	colPractice     = []string{"PRACTICE_CODE", "PRAC_CODE", "practice"}
+	colPracticeName = []string{"PRACTICE_NAME", "PRAC_NAME"}
+	colLSOA         = []string{"LSOA_CODE", "LSOA21CD", "LSOA11CD", "lsoa21_code", "lsoa11_code", "LSOA"}
 	colSex          = []string{"SEX"}
-	colPatients     = []string{"Number of Patients", "NUMBER_OF_PATIENTS"}
+	colPatients     = []string{"Number of Patients", "NUMBER_OF_PATIENTS", "PATIENTS", "COUNT"}
 	colExtractDate  = []string{"EXTRACT_DATE"}
+	// An analyst's PCN × LSOA table has PCNs in place of practices, and may carry each LSOA's
+	// patients at all practices (a true denominator).
+	colPCN         = []string{"PCN_CODE"}
+	colPCNName     = []string{"PCN_NAME"}
+	colPCNPatients = []string{"PCN_Patients", "PCN_PATIENT_COUNT"}
+	colICB         = []string{"ICB_CODE", "ICB24CDH", "ICB_CODE_NHS"}
+	colDenominator = []string{"LSOA_Population", "LSOA_PATIENTS", "LSOA_TOTAL"}
 )
 
 // ReadRegistrations reads an NHS Digital gp-reg-pat-prac-lsoa-all file (plain, .gz or .zip).
@@ -39,19 +48,52 @@ func ReadRegistrations(path string) (*Registrations, error) {
 
 type regColumns struct {
 	practice, name, lsoa, sex, patients, date int
+	pcn, pcnName, icb, denominator            int
+	byPCN                                     bool // rows are PCNs, not practices
 }
 
 func registrationColumns(c *columns) (regColumns, error) {
 	var rc regColumns
 	var err error
-	if rc.practice, err = c.need(colPractice...); err != nil {
+	if rc.pcn, err = c.find(colPCN...); err != nil {
 		return rc, err
+	}
+	if rc.pcnName, err = c.find(colPCNName...); err != nil {
+		return rc, err
+	}
+	if rc.practice, err = c.find(colPractice...); err != nil {
+		return rc, err
+	}
+	if rc.practice < 0 {
+		// A PCN × LSOA table: each PCN stands in for a practice, and is its own member.
+		pcnCount, err := c.find(colPCNPatients...)
+		if err != nil {
+			return rc, err
+		}
+		switch {
+		case rc.pcn < 0 && rc.pcnName < 0, pcnCount < 0:
+			_, err := c.need(colPractice...)
+			return rc, err
+		case rc.pcn >= 0:
+			rc.practice = rc.pcn
+		default:
+			rc.practice = rc.pcnName
+		}
+		rc.byPCN, rc.patients = true, pcnCount
 	}
 	if rc.lsoa, err = c.need(colLSOA...); err != nil {
 		return rc, err
 	}
-	if rc.patients, err = c.need(colPatients...); err != nil {
+	if rc.icb, err = c.find(colICB...); err != nil {
 		return rc, err
+	}
+	if rc.denominator, err = c.find(colDenominator...); err != nil {
+		return rc, err
+	}
+	if !rc.byPCN {
+		if rc.patients, err = c.need(colPatients...); err != nil {
+			return rc, err
+		}
 	}
 	if rc.name, err = c.find(colPracticeName...); err != nil {
 		return rc, err
@@ -92,7 +134,16 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg := &Registrations{Source: name}
+	reg := &Registrations{Source: name, ByPCN: rc.byPCN, LSOAColumn: header[rc.lsoa]}
+	if rc.pcn >= 0 || rc.pcnName >= 0 {
+		reg.PCNOf = map[string]PCN{}
+	}
+	if rc.icb >= 0 {
+		reg.ICBOf = map[string]string{}
+	}
+	if rc.denominator >= 0 {
+		reg.Denominators = map[string]int64{}
+	}
 	var (
 		pracIdx  = map[string]int32{}
 		lsoaIdx  = map[string]int32{}
@@ -139,7 +190,13 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 				if rc.name >= 0 {
 					pr.Name = field(f, rc.name)
 				}
+				if rc.byPCN && rc.pcnName >= 0 {
+					pr.Name = field(f, rc.pcnName)
+				}
 				reg.Practices = append(reg.Practices, pr)
+				if err := reg.notePractice(f, rc, header, name, line); err != nil {
+					return nil, err
+				}
 				pracIdx[pr.Code] = p
 				closed = append(closed, false)
 			} else if closed[p] {
@@ -184,6 +241,11 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 		if err != nil {
 			return nil, errorf(name, line, ErrInvalidValue, "column %q: %q %s",
 				header[rc.patients], bytes.TrimSpace(f[rc.patients]), err.Error())
+		}
+		if rc.denominator >= 0 {
+			if err := reg.noteDenominator(f, rc, header, name, line, reg.LSOAs[l]); err != nil {
+				return nil, err
+			}
 		}
 
 		if rc.date >= 0 {
@@ -535,4 +597,77 @@ func atoi(s string) int {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n
+}
+
+// notePractice keeps what a practice's first row says beyond its code: its PCN and its ICB.
+func (reg *Registrations) notePractice(f [][]byte, rc regColumns, header []string, name string, line int) error {
+	code := field(f, rc.practice)
+	if reg.PCNOf != nil {
+		p := PCN{}
+		if rc.pcn >= 0 {
+			p.Code = field(f, rc.pcn)
+		}
+		if rc.pcnName >= 0 {
+			p.Name = field(f, rc.pcnName)
+		}
+		if p.Code == "" {
+			p.Code = p.Name
+		}
+		if p.Code != "" && !unallocatedPCN(p.Code, p.Name) || rc.byPCN {
+			if p.Code == "" {
+				return errorf(name, line, ErrInvalidValue, "no PCN code or name")
+			}
+			reg.PCNOf[code] = p
+		}
+	}
+	if reg.ICBOf != nil {
+		if icb := field(f, rc.icb); icb != "" {
+			reg.ICBOf[code] = icb
+		}
+	}
+	return nil
+}
+
+// noteDenominator keeps an LSOA's patients at all practices; the rows of one LSOA must agree.
+func (reg *Registrations) noteDenominator(f [][]byte, rc regColumns, header []string, name string, line int, lsoa string) error {
+	raw := bytes.TrimSpace(f[rc.denominator])
+	if len(raw) == 0 {
+		return nil
+	}
+	n, err := parseCount(raw)
+	if err != nil {
+		return errorf(name, line, ErrInvalidValue, "column %q: %q %s", header[rc.denominator], raw, err.Error())
+	}
+	if prev, ok := reg.Denominators[lsoa]; ok && prev != int64(n) {
+		return errorf(name, line, ErrConflict, "column %q: LSOA %s has %d here and %d on an earlier line",
+			header[rc.denominator], lsoa, n, prev)
+	}
+	reg.Denominators[lsoa] = int64(n)
+	return nil
+}
+
+// nameDate finds a year and month in a file name: 2025-10, 2025_10, 202510, 01Oct2025, Oct2025.
+var nameDate = regexp.MustCompile(`(?i)(?:^|[^0-9])((?:19|20)[0-9]{2})[-_]?(0[1-9]|1[0-2])(?:[-_]?(0[1-9]|[12][0-9]|3[01]))?(?:[^0-9]|$)|(?:^|[^0-9a-z])([0-3]?[0-9])?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_]?((?:19|20)[0-9]{2})(?:[^0-9]|$)`)
+
+// DateInName returns the date a file name gives (the first of the month when it gives no day), for
+// registrations files without EXTRACT_DATE: gp-reg-pat-prac-lsoa21-2025-10-icb-QNC.csv.gz gives
+// 2025-10-01. ok is false when the name holds no date.
+func DateInName(path string) (t time.Time, ok bool) {
+	base := filepath.Base(path)
+	m := nameDate.FindStringSubmatch(base)
+	if m == nil {
+		return time.Time{}, false
+	}
+	if m[1] != "" {
+		d := 1
+		if m[3] != "" {
+			d = atoi(m[3])
+		}
+		return validDate(atoi(m[1]), atoi(m[2]), d)
+	}
+	d := 1
+	if m[4] != "" {
+		d = atoi(m[4])
+	}
+	return validDate(atoi(m[6]), monthNumber(m[5][:3]), d)
 }

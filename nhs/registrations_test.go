@@ -75,9 +75,9 @@ func TestReadRegistrationsVariants(t *testing.T) {
 
 		"empty file": {in: "", err: ErrMalformed, fragments: []string{"empty file"}},
 		"missing count column": {
-			in:        "PRACTICE_CODE,LSOA_CODE,PATIENTS\nP1,E01000001,1\n",
+			in:        "PRACTICE_CODE,LSOA_CODE,TOTAL\nP1,E01000001,1\n",
 			err:       ErrMissingColumn,
-			fragments: []string{"line 1", `"Number of Patients" or "NUMBER_OF_PATIENTS"`, `"PATIENTS"`},
+			fragments: []string{"line 1", `"Number of Patients" or "NUMBER_OF_PATIENTS"`, `"TOTAL"`},
 		},
 		"missing practice column": {
 			in:  "LSOA_CODE,NUMBER_OF_PATIENTS\nE01000001,1\n",
@@ -403,5 +403,64 @@ func TestParseDate(t *testing.T) {
 				t.Errorf("parseDate(%q) = %q, want %q", tt.in, s, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadRegistrations2021Layouts reads the layouts of the 2021 era on their real headers: the ICB
+// analyst's extract (no EXTRACT_DATE, PCN and ICB columns on every row) and the PCN × LSOA table
+// (PCNs in place of practices, LSOA_Population as the denominator).
+func TestReadRegistrations2021Layouts(t *testing.T) {
+	icb := "LSOA_CODE,PRACTICE_CODE,PRACTICE_NAME,NUMBER_OF_PATIENTS,PCN_CODE,PCN_NAME,SUB_ICB_LOCATION_NAME,ICB_CODE\n" +
+		"CLOSED,C81018,DOVE RIVER,3,U57641,EAST STAFFORDSHIRE PCN,NHS Staffordshire and Stoke-on-Trent ICB - 05D,QNC\n" +
+		"E01008064,C81018,DOVE RIVER,1,U57641,EAST STAFFORDSHIRE PCN,NHS Staffordshire and Stoke-on-Trent ICB - 05D,QNC\n" +
+		"EMPTY,M83001,X,5,U00000,Unallocated,y,QNC\n"
+	r, err := readRegistrations(strings.NewReader(icb), "icb.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(r), "rows=3 practices=2 lsoas=3 patients=9 sexrows=0 date=-"; got != want {
+		t.Errorf("ICB extract = %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(r.PCNOf, r.ICBOf, r.ByPCN); got != "map[C81018:{U57641 EAST STAFFORDSHIRE PCN}] map[C81018:QNC M83001:QNC] false" {
+		t.Errorf("ICB extract PCNs, ICBs = %s", got)
+	}
+
+	pcn := "LSOA_CODE,PCN_NAME,PCN_Patients,PCN_Total,Proportion_PCN,LSOA_Population,Proportion_LSOA,CumulativePatients,CumulativePercent,SUB_ICB_LOCATION_NAME\n" +
+		"E01014360,About Better Care (ABC) PCN,1513,49608,0.030499113046282857,2960,0.5111486486486486,1513,3.0499113046282855,Stoke-on-Trent\n" +
+		"E01014360,Another PCN,1000,49608,0.02,2960,0.33,1513,3.04,Stoke-on-Trent\n"
+	r, err = readRegistrations(strings.NewReader(pcn), "pcn.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(r), "rows=2 practices=2 lsoas=1 patients=2513 sexrows=0 date=-"; got != want {
+		t.Errorf("PCN table = %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(r.ByPCN, r.Practices[0], r.PCNOf[r.Practices[0].Code], r.Denominators); got != "true {About Better Care (ABC) PCN About Better Care (ABC) PCN} {About Better Care (ABC) PCN About Better Care (ABC) PCN} map[E01014360:2960]" {
+		t.Errorf("PCN table = %s", got)
+	}
+	_, err = readRegistrations(strings.NewReader(strings.Replace(pcn, ",2960,0.33", ",2961,0.33", 1)), "pcn.csv")
+	checkErr(t, "two denominators", err, ErrConflict, "line 3", "LSOA E01014360 has 2961 here and 2960")
+}
+
+func TestDateInName(t *testing.T) {
+	tests := map[string]string{
+		"gp-reg-pat-prac-lsoa21-2025-10-icb-QNC.csv.gz": "2025-10-01",
+		"pcn-lsoa21-2026-01-icbs-QNC-QOC.csv.gz":        "2026-01-01",
+		"dir/gp-reg-pat-prac-lsoa-all-2021-01.csv.gz":   "2021-01-01",
+		"registrations_20220701.csv":                    "2022-07-01",
+		"gp_reg_04JAN2021.csv":                          "2021-01-04",
+		"Patients-Oct2025-QNC.csv":                      "2025-10-01",
+		"lsoa21-icb-QNC.csv":                            "-",
+		"practices-2025-13.csv":                         "-",
+		"export-12345678.csv":                           "-",
+	}
+	for name, want := range tests {
+		got := "-"
+		if d, ok := DateInName(name); ok {
+			got = d.Format(time.DateOnly)
+		}
+		if got != want {
+			t.Errorf("DateInName(%q) = %s, want %s", name, got, want)
+		}
 	}
 }

@@ -36,6 +36,11 @@ type Inputs struct {
 	Contexts []*nhs.Context
 	// MembershipConflicts is carried into Coverage.
 	MembershipConflicts int
+	// Outside holds the LSOAs placed in an area outside the study region, counted in
+	// Coverage.Outside; their areas are not among Areas.
+	Outside map[string]bool
+	// Geography and Region are carried into Coverage.
+	Geography, Region string
 }
 
 // ErrDuplicateArea is returned when two areas share a code.
@@ -48,6 +53,7 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 	}
 	d := &Dataset{Release: in.Release, ExtractDate: in.ExtractDate, AsOf: in.AsOf}
 	d.Coverage.MembershipConflicts = in.MembershipConflicts
+	d.Coverage.Geography, d.Coverage.Region = in.Geography, in.Region
 
 	d.Areas = make([]Area, len(in.Areas))
 	for i, f := range in.Areas {
@@ -118,6 +124,11 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 		closed
 		unassigned
 		unknown
+		scottish
+		northernIrish
+		islands
+		empty
+		outside
 	)
 	lsoaArea := make([]int32, len(reg.LSOAs))
 	lsoaPos := make([]int32, len(reg.LSOAs)) // position in d.LSOAs, for assigned LSOAs
@@ -137,10 +148,20 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 		switch {
 		case strings.HasPrefix(code, "W01"):
 			lsoaArea[i] = welsh
+		case strings.HasPrefix(code, "S01"):
+			lsoaArea[i] = scottish
+		case strings.HasPrefix(code, "N21"), strings.HasPrefix(code, "95") && len(code) >= 6:
+			lsoaArea[i] = northernIrish
+		case strings.HasPrefix(code, "L99"), strings.HasPrefix(code, "M99"):
+			lsoaArea[i] = islands
 		case code == "NO2011":
 			lsoaArea[i] = noLSOA
 		case code == "CLOSED":
 			lsoaArea[i] = closed
+		case code == "EMPTY":
+			lsoaArea[i] = empty
+		case in.Outside[code]:
+			lsoaArea[i] = outside
 		case strings.HasPrefix(code, "E01"):
 			lsoaArea[i] = unassigned
 		default:
@@ -164,6 +185,8 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 	categories := map[int32]*Count{
 		welsh: &d.Coverage.Welsh, noLSOA: &d.Coverage.NoLSOA, closed: &d.Coverage.Closed,
 		unassigned: &d.Coverage.Unassigned, unknown: &d.Coverage.Unknown,
+		scottish: &d.Coverage.Scottish, northernIrish: &d.Coverage.NorthernIrish, islands: &d.Coverage.Islands,
+		empty: &d.Coverage.Empty, outside: &d.Coverage.Outside,
 	}
 	lsoaSeen := make([]bool, len(reg.LSOAs))
 	d.Rows = make([]Row, 0, len(reg.Rows))

@@ -35,7 +35,7 @@ type Area struct {
 func (a *Area) Urban() bool { return a.Units[nhs.KindRurality] == "Urban" }
 
 // KindCount is the number of context kinds, the size of Area.Units.
-const KindCount = int(nhs.KindRurality) + 1
+const KindCount = nhs.KindCount
 
 // PCN is a Primary Care Network with at least one member practice on the as-of date.
 type PCN struct {
@@ -99,19 +99,35 @@ type Count struct {
 }
 
 // Coverage accounts for every registration row: each lands in exactly one of Assigned, Welsh,
-// NoLSOA, Closed, Unassigned and Unknown, so they sum to Total.
+// Scottish, NorthernIrish, Islands, NoLSOA, Closed, Empty, Unassigned, Outside and Unknown, so they
+// sum to Total (Categories lists them in that order).
 type Coverage struct {
-	Total    Count `json:"total"`
-	Assigned Count `json:"assigned"`
+	// Geography is the census geography of the release's LSOAs, "2011" or "2021" ("" when the
+	// ingest could not tell).
+	Geography string `json:"geography,omitempty"`
+	// Region is the study region the release was ingested within (icb:QNC), "" for all areas.
+	Region   string `json:"region,omitempty"`
+	Total    Count  `json:"total"`
+	Assigned Count  `json:"assigned"`
 	// Welsh counts rows whose LSOA is Welsh (W01…).
 	Welsh Count `json:"welsh"`
+	// Scottish counts rows with a Scottish data zone (S01…).
+	Scottish Count `json:"scottish,omitzero"`
+	// NorthernIrish counts rows with a Northern Irish area (N21… data zones, 95… super output areas).
+	NorthernIrish Count `json:"northern_irish,omitzero"`
+	// Islands counts the Channel Islands and the Isle of Man (L99…, M99…).
+	Islands Count `json:"islands,omitzero"`
 	// NoLSOA counts rows with LSOA NO2011: patients with no recorded LSOA.
 	NoLSOA Count `json:"no_lsoa"`
 	// Closed counts rows with LSOA CLOSED.
 	Closed Count `json:"closed"`
+	// Empty counts rows with LSOA EMPTY (the 2021-geography files' patients with no usable LSOA).
+	Empty Count `json:"empty,omitzero"`
 	// Unassigned counts English LSOAs (E01…) that were not assigned to any area: absent from the
 	// lookup, or with a centroid outside every area polygon.
 	Unassigned Count `json:"unassigned"`
+	// Outside counts English LSOAs placed in an area outside the study region (Region).
+	Outside Count `json:"outside,omitzero"`
 	// Unknown counts rows whose LSOA code is of no known form.
 	Unknown Count `json:"unknown"`
 	// NoPCN counts practices in no PCN on the as-of date and their patients (all of whom still
@@ -127,6 +143,30 @@ type Coverage struct {
 	MembershipConflicts int `json:"membership_conflicts"`
 	// LookupOutside counts LSOAs that the lookup maps to an area code absent from the polygons.
 	LookupOutside int `json:"lookup_outside"`
+}
+
+// Category is one line of the coverage accounting.
+type Category struct {
+	Key, Label string
+	Count      Count
+}
+
+// Categories lists the coverage categories other than Total, in order, with the labels reports use;
+// they add up to Total.
+func (c *Coverage) Categories() []Category {
+	return []Category{
+		{"assigned", "placed in an area", c.Assigned},
+		{"welsh", "Welsh LSOAs (W01…)", c.Welsh},
+		{"scottish", "Scottish data zones (S01…)", c.Scottish},
+		{"northern_irish", "Northern Irish areas (N21…, 95…)", c.NorthernIrish},
+		{"islands", "Channel Islands and Isle of Man (L99…, M99…)", c.Islands},
+		{"no_lsoa", "no recorded LSOA (NO2011)", c.NoLSOA},
+		{"closed", "CLOSED", c.Closed},
+		{"empty", "EMPTY", c.Empty},
+		{"unassigned", "English LSOAs in no area", c.Unassigned},
+		{"outside", "outside the study region", c.Outside},
+		{"unknown", "codes of no known form", c.Unknown},
+	}
 }
 
 // Source is one input file of a release, by base name: workspaces move between machines.

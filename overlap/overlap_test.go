@@ -31,7 +31,7 @@ func toy(t testing.TB) *Dataset {
 	areas[0].Code, areas[1].Code, areas[2].Code = "E02000003", "E02000001", "E02000002"
 	reg := &nhs.Registrations{
 		Practices: []nhs.Practice{{Code: "Z1", Name: "Z"}, {Code: "A1", Name: "A"}, {Code: "B1", Name: "B"}},
-		LSOAs:     []string{"E01000001", "E01000002", "E01000003", "W01000001", "NO2011", "CLOSED", "E01999999", "S01000001"},
+		LSOAs:     []string{"E01000001", "E01000002", "E01000003", "W01000001", "NO2011", "CLOSED", "E01999999", "X99000001", "S01000001", "N21000001", "95AA01S1", "L99999999", "M99999999", "EMPTY", "E01000004"},
 	}
 	row := func(p, l, n int32) { reg.Rows = append(reg.Rows, nhs.Row{Practice: p, LSOA: l, Patients: n}) }
 	row(1, 0, 90)
@@ -40,11 +40,18 @@ func toy(t testing.TB) *Dataset {
 	row(1, 1, 50)
 	row(2, 1, 50)
 	row(2, 2, 100)
-	row(1, 3, 7)  // Welsh
-	row(2, 4, 5)  // NO2011
-	row(0, 5, 3)  // CLOSED
-	row(1, 6, 11) // English, not in the lookup
-	row(2, 7, 13) // unknown form
+	row(1, 3, 7)   // Welsh
+	row(2, 4, 5)   // NO2011
+	row(0, 5, 3)   // CLOSED
+	row(1, 6, 11)  // English, not in the lookup
+	row(2, 7, 13)  // unknown form
+	row(2, 8, 17)  // Scottish
+	row(2, 9, 19)  // Northern Irish data zone
+	row(2, 10, 23) // Northern Irish super output area
+	row(2, 11, 29) // Channel Islands
+	row(2, 12, 31) // Isle of Man
+	row(2, 13, 37) // EMPTY
+	row(2, 14, 41) // outside the study region
 	d, err := Build(context.Background(), Inputs{
 		Release:       "toy",
 		Areas:         areas,
@@ -52,6 +59,7 @@ func toy(t testing.TB) *Dataset {
 		Members:       map[string]string{"A1": "U00001", "B1": "U00002", "GONE": "U00002"},
 		PCNNames:      map[string]string{"U00001": "X", "U00002": "Y"},
 		Assign:        map[string]string{"E01000001": "E02000001", "E01000002": "E02000002", "E01000003": "E02000003"},
+		Outside:       map[string]bool{"E01000004": true},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +74,12 @@ func TestBuildCoverage(t *testing.T) {
 		got  Count
 		want Count
 	}{
-		"total":      {c.Total, Count{Rows: 11, Patients: 339}},
+		"total":      {c.Total, Count{Rows: 18, Patients: 536}},
+		"scottish":   {c.Scottish, Count{Rows: 1, Patients: 17, LSOAs: 1}},
+		"n-irish":    {c.NorthernIrish, Count{Rows: 2, Patients: 42, LSOAs: 2}},
+		"islands":    {c.Islands, Count{Rows: 2, Patients: 60, LSOAs: 2}},
+		"empty":      {c.Empty, Count{Rows: 1, Patients: 37, LSOAs: 1}},
+		"outside":    {c.Outside, Count{Rows: 1, Patients: 41, LSOAs: 1}},
 		"assigned":   {c.Assigned, Count{Rows: 6, Patients: 300, LSOAs: 3}},
 		"welsh":      {c.Welsh, Count{Rows: 1, Patients: 7, LSOAs: 1}},
 		"no2011":     {c.NoLSOA, Count{Rows: 1, Patients: 5, LSOAs: 1}},
@@ -81,7 +94,10 @@ func TestBuildCoverage(t *testing.T) {
 			}
 		})
 	}
-	sum := c.Assigned.Patients + c.Welsh.Patients + c.NoLSOA.Patients + c.Closed.Patients + c.Unassigned.Patients + c.Unknown.Patients
+	var sum int64
+	for _, cat := range c.Categories() {
+		sum += cat.Count.Patients
+	}
 	if sum != c.Total.Patients {
 		t.Errorf("coverage categories sum to %d patients, total is %d", sum, c.Total.Patients)
 	}

@@ -28,12 +28,13 @@ const (
 	ChangeContinued PCNChange = iota + 1
 	// ChangeRecoded: one old PCN linked to one new PCN with another code.
 	ChangeRecoded
-	// ChangeMerged: the new PCN is linked to two or more old PCNs.
+	// ChangeMerged: two or more old PCNs linked to one new PCN and nothing else. (The links join
+	// old and new PCNs into groups; the group's shape is the change of each of its links.)
 	ChangeMerged
-	// ChangeSplit: the old PCN is linked to two or more new PCNs.
+	// ChangeSplit: one old PCN linked to two or more new PCNs and nothing else.
 	ChangeSplit
-	// ChangeReorganised: both merged and split (the old PCN has several successors and the new
-	// PCN several predecessors).
+	// ChangeReorganised: a group of several old and several new PCNs (say, A and B became C and D,
+	// or A joined B and also gave practices to C).
 	ChangeReorganised
 	// ChangeAppeared: a new PCN linked to no old PCN (its practices were in no PCN, new to the file,
 	// or came in small parts of old PCNs).
@@ -131,12 +132,19 @@ type Comparison struct {
 // ErrSameRelease is returned when a release is compared with itself.
 var ErrSameRelease = errors.New("report: compare a release with another one")
 
+// ErrGeography is returned when two releases on different census geographies are compared.
+var ErrGeography = errors.New("report: releases on different census geographies")
+
 // Compare matches the areas of two releases by code and their PCNs through their member practices
 // (matched by practice code): it is the practices, not the PCN codes, that say whether a PCN merged,
 // split, appeared or disappeared. link is DefaultLink when 0.
 func Compare(ctx context.Context, from, to *overlap.Dataset, threshold, link float64) (*Comparison, error) {
 	if from.Release == to.Release {
 		return nil, fmt.Errorf("%w: both are %s", ErrSameRelease, from.Release)
+	}
+	if g1, g2 := from.Coverage.Geography, to.Coverage.Geography; g1 != "" && g2 != "" && g1 != g2 {
+		return nil, fmt.Errorf("%w: %s is on %s LSOAs and %s on %s LSOAs, so their areas differ; re-ingest the %s release onto 2021 LSOAs with --crosswalk (the ONS LSOA 2011 → 2021 lookup) and 2021 areas",
+			ErrGeography, from.Release, g1, to.Release, g2, older(from, to))
 	}
 	if link == 0 {
 		link = DefaultLink
@@ -235,11 +243,41 @@ func (c *Comparison) links() {
 			srcs[n]++
 		}
 	}
+	// The links join old and new PCNs into groups (connected components); a group's shape is the
+	// change of every link in it, so a PCN is counted under one change only.
+	nf := len(from.PCNs)
+	parent := make([]int, nf+len(to.PCNs)) // old PCN o is node o, new PCN n is node nf+n
+	for i := range parent {
+		parent[i] = i
+	}
+	var root func(int) int
+	root = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for k := range c.linked {
+		parent[root(int(k[0]))] = root(nf + int(k[1]))
+	}
+	olds, news := make(map[int]int), make(map[int]int) // old and new PCNs per group
+	for o := range from.PCNs {
+		if dests[o] > 0 {
+			olds[root(o)]++
+		}
+	}
+	for n := range to.PCNs {
+		if srcs[n] > 0 {
+			news[root(nf+n)]++
+		}
+	}
 	for k := range c.linked {
 		o, n := k[0], k[1]
 		f := flows[k]
 		l := Link{From: o, To: n, FromShare: fromShare(o, f), ToShare: toShare(n, f), Practices: f.practices}
-		switch merged, split := srcs[n] > 1, dests[o] > 1; {
+		g := root(int(o))
+		switch merged, split := olds[g] > 1, news[g] > 1; {
 		case merged && split:
 			l.Change = ChangeReorganised
 		case merged:
@@ -300,21 +338,29 @@ func (c *Comparison) toCode(p int32) string {
 	return c.To.PCNs[p].Code
 }
 
-// CompareFiles are the names WriteComparison creates in CSV format.
-var CompareFiles = []string{"compare_areas.csv", "compare_pcns.csv"}
+// ComparisonFiles names the files WriteComparison writes in a format, so the CLI can say them.
+func ComparisonFiles(format Format) []string {
+	switch format {
+	case FormatCSV:
+		return []string{"compare_areas.csv", "compare_pcns.csv"}
+	case FormatHTML:
+		return []string{"compare.html"}
+	}
+	return nil
+}
 
-// WriteComparison writes the comparison into dir: CompareFiles for FormatCSV, compare.html for
-// FormatHTML.
+// WriteComparison writes the comparison into dir: the ComparisonFiles of format.
 func WriteComparison(ctx context.Context, dir string, c *Comparison, format Format) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	switch format {
 	case FormatCSV:
-		if err := writeFile(filepath.Join(dir, "compare_areas.csv"), c.writeAreas); err != nil {
+		names := ComparisonFiles(format)
+		if err := writeFile(filepath.Join(dir, names[0]), c.writeAreas); err != nil {
 			return err
 		}
-		return writeFile(filepath.Join(dir, "compare_pcns.csv"), c.writePCNs)
+		return writeFile(filepath.Join(dir, names[1]), c.writePCNs)
 	case FormatHTML:
 		return writeCompareHTML(ctx, dir, c)
 	}
@@ -393,6 +439,58 @@ func (c *Comparison) writePCNs(w io.Writer) error {
 	return cw.Error()
 }
 
+// ChangeCounts counts what happened to the PCNs, in PCNs: the one count the printed summary, the
+// HTML document and the README use. compare_pcns.csv has one row per link instead, so its
+// merged rows are the old PCNs that merged (MergedFrom) and its split rows the new PCNs that came
+// from a split (SplitInto).
+type ChangeCounts struct {
+	// Continued and Recoded are PCNs linked one to one, with the same code or another.
+	Continued, Recoded int
+	// Merged is the new PCNs formed by a merger, MergedFrom the old PCNs that went into them.
+	Merged, MergedFrom int
+	// Split is the old PCNs that split, SplitInto the new PCNs they went into.
+	Split, SplitInto int
+	// ReorganisedFrom and ReorganisedTo are the old and new PCNs of reorganisations (merged and
+	// split at once).
+	ReorganisedFrom, ReorganisedTo int
+	// Appeared is the new PCNs linked to no old one, Disappeared the old PCNs linked to no new one.
+	Appeared, Disappeared int
+}
+
+// Counts counts the comparison's PCN changes (see ChangeCounts).
+func (c *Comparison) Counts() ChangeCounts {
+	var n ChangeCounts
+	from, to := make(map[[2]int32]bool), make(map[[2]int32]bool) // (change, PCN) seen
+	once := func(m map[[2]int32]bool, ch PCNChange, p int32, count *int) {
+		if k := [2]int32{int32(ch), p}; !m[k] {
+			m[k] = true
+			*count++
+		}
+	}
+	for _, l := range c.Links {
+		switch l.Change {
+		case ChangeContinued:
+			n.Continued++
+		case ChangeRecoded:
+			n.Recoded++
+		case ChangeMerged:
+			once(to, l.Change, l.To, &n.Merged)
+			once(from, l.Change, l.From, &n.MergedFrom)
+		case ChangeSplit:
+			once(from, l.Change, l.From, &n.Split)
+			once(to, l.Change, l.To, &n.SplitInto)
+		case ChangeReorganised:
+			once(from, l.Change, l.From, &n.ReorganisedFrom)
+			once(to, l.Change, l.To, &n.ReorganisedTo)
+		case ChangeAppeared:
+			n.Appeared++
+		case ChangeDisappeared:
+			n.Disappeared++
+		}
+	}
+	return n
+}
+
 // CompareText writes the short summary printed after a comparison.
 func CompareText(w io.Writer, c *Comparison) error {
 	var more, fewer int
@@ -406,19 +504,24 @@ func CompareText(w io.Writer, c *Comparison) error {
 		}
 		dom[a.Dominant]++
 	}
-	var changes [ChangeDisappeared + 1]int
-	for _, l := range c.Links {
-		changes[l.Change]++
-	}
+	n := c.Counts()
 	_, err := fmt.Fprintf(w, `releases %s → %s, threshold %s, link %s
 areas in both: %d (only in %s: %d, only in %s: %d); PCNs: %d → %d
 areas served by more PCNs: %d, by fewer: %d; dominant PCN the same: %d, a successor: %d, another network: %d
-PCN links: continued %d, recoded %d, merged %d, split %d, reorganised %d; appeared %d, disappeared %d
+PCNs continued %d, recoded %d; merged: %d new PCNs from %d old; split: %d old PCNs into %d new; reorganised: %d old into %d new; appeared %d, disappeared %d
 `,
 		c.From.Release, c.To.Release, overlap.FormatThreshold(c.Threshold), overlap.FormatThreshold(c.Link),
 		len(c.Areas), c.From.Release, len(c.OnlyFrom), c.To.Release, len(c.OnlyTo), len(c.From.PCNs), len(c.To.PCNs),
 		more, fewer, dom[DominantSame], dom[DominantSuccessor], dom[DominantChanged],
-		changes[ChangeContinued], changes[ChangeRecoded], changes[ChangeMerged], changes[ChangeSplit], changes[ChangeReorganised],
-		changes[ChangeAppeared], changes[ChangeDisappeared])
+		n.Continued, n.Recoded, n.Merged, n.MergedFrom, n.Split, n.SplitInto, n.ReorganisedFrom, n.ReorganisedTo,
+		n.Appeared, n.Disappeared)
 	return err
+}
+
+// older names the release on 2011 geography of two.
+func older(a, b *overlap.Dataset) string {
+	if a.Coverage.Geography == "2011" {
+		return a.Release
+	}
+	return b.Release
 }

@@ -123,25 +123,7 @@ func writeCompareHTML(ctx context.Context, dir string, c *Comparison) error {
 		dom[a.Dominant]++
 		lo, hi = min(lo, a.Delta), max(hi, a.Delta)
 	}
-	// Merges are counted by new PCN and splits by old PCN; every other change by link.
-	var changes [ChangeDisappeared + 1]int
-	mergedTo, splitFrom := make(map[int32]bool), make(map[int32]bool)
-	for _, l := range c.Links {
-		switch {
-		case l.Change == ChangeMerged:
-			if !mergedTo[l.To] {
-				mergedTo[l.To] = true
-				changes[l.Change]++
-			}
-		case l.Change == ChangeSplit:
-			if !splitFrom[l.From] {
-				splitFrom[l.From] = true
-				changes[l.Change]++
-			}
-		default:
-			changes[l.Change]++
-		}
-	}
+	k := c.Counts()
 	n := int64(len(c.Areas))
 	doc.Changes = []headRow{
 		{"Areas in both releases", commas(n), ""},
@@ -152,13 +134,13 @@ func writeCompareHTML(ctx context.Context, dir string, c *Comparison) error {
 		{"Dominant PCN: the same code", countShare(int64(dom[DominantSame]), n), ""},
 		{"Dominant PCN: a successor of the old one (recoded, merged or split from it)", countShare(int64(dom[DominantSuccessor]), n), ""},
 		{"Dominant PCN: another network", countShare(int64(dom[DominantChanged]), n), ""},
-		{"PCNs continued (same code)", commas(int64(changes[ChangeContinued])), ""},
-		{"PCNs recoded (one to one, new code)", commas(int64(changes[ChangeRecoded])), ""},
-		{"New PCNs formed by a merger", commas(int64(changes[ChangeMerged])), ""},
-		{"Old PCNs split", commas(int64(changes[ChangeSplit])), ""},
-		{"Links in reorganisations (merged and split at once)", commas(int64(changes[ChangeReorganised])), ""},
-		{"PCNs that appeared", commas(int64(changes[ChangeAppeared])), ""},
-		{"PCNs that disappeared", commas(int64(changes[ChangeDisappeared])), ""},
+		{"PCNs continued (one to one, same code)", commas(int64(k.Continued)), ""},
+		{"PCNs recoded (one to one, new code)", commas(int64(k.Recoded)), ""},
+		{"Merged: new PCNs formed from two or more old ones", commas(int64(k.Merged)) + " (from " + commas(int64(k.MergedFrom)) + " old PCNs)", ""},
+		{"Split: old PCNs now in two or more new ones", commas(int64(k.Split)) + " (into " + commas(int64(k.SplitInto)) + " new PCNs)", ""},
+		{"Reorganised (merged and split at once)", commas(int64(k.ReorganisedFrom)) + " old PCNs into " + commas(int64(k.ReorganisedTo)) + " new", ""},
+		{"PCNs that appeared", commas(int64(k.Appeared)), ""},
+		{"PCNs that disappeared", commas(int64(k.Disappeared)), ""},
 	}
 
 	// Histogram of the change in PCNs per area.
@@ -218,7 +200,7 @@ func writeCompareHTML(ctx context.Context, dir string, c *Comparison) error {
 		doc.Largest = append(doc.Largest, deltaRow{Code: to.Areas[a.To].Code, Name: to.Areas[a.To].Name,
 			PCNsFrom: strconv.Itoa(int(c.AmFrom[a.From].PCNs)), PCNsTo: strconv.Itoa(int(c.AmTo[a.To].PCNs)), Change: signed(a.Delta)})
 	}
-	return writeFile(filepath.Join(dir, "compare.html"), func(w io.Writer) error {
+	return writeFile(filepath.Join(dir, ComparisonFiles(FormatHTML)[0]), func(w io.Writer) error {
 		return templates.ExecuteTemplate(w, "compare.html", doc)
 	})
 }

@@ -36,9 +36,11 @@ func release(name string, members map[string][]string, loose ...string) *overlap
 func TestCompareLinks(t *testing.T) {
 	from := release("2021-01", map[string][]string{
 		"A": {"a1", "a2"}, "B": {"b1"}, "C": {"c1", "c2"}, "D": {"d1"}, "E": {"e1", "e2", "e3", "e4", "e5"}, "G": {"g1"},
+		"H": {"h1", "h2"}, "I": {"i1", "i2"},
 	}, "f1")
 	to := release("2022-07", map[string][]string{
 		"AB": {"a1", "a2", "b1"}, "C1": {"c1"}, "C2": {"c2"}, "D2": {"d1"}, "E": {"e1", "e2", "e3", "e4", "e5", "x1"}, "F": {"f1", "f2"},
+		"J": {"h1", "i1"}, "K": {"h2", "i2"},
 	}, "g1")
 	c, err := Compare(context.Background(), from, to, 0.01, 0)
 	if err != nil {
@@ -55,11 +57,20 @@ func TestCompareLinks(t *testing.T) {
 		"merged B→AB 1.00/0.33",
 		"split C→C1 0.50/1.00",
 		"split C→C2 0.50/1.00",
+		"reorganised H→J 0.50/0.50",
+		"reorganised I→J 0.50/0.50",
+		"reorganised H→K 0.50/0.50",
+		"reorganised I→K 0.50/0.50",
 		"appeared →F 0.00/1.00",
 		"disappeared G→ 1.00/0.00",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Compare links =\n%q\nwant\n%q", got, want)
+	}
+	// Counted by hand from the links above: each PCN once, under its group's change.
+	wantCounts := ChangeCounts{Continued: 1, Recoded: 1, Merged: 1, MergedFrom: 2, Split: 1, SplitInto: 2, ReorganisedFrom: 2, ReorganisedTo: 2, Appeared: 1, Disappeared: 1}
+	if got := c.Counts(); got != wantCounts {
+		t.Errorf("Counts() = %+v, want %+v", got, wantCounts)
 	}
 	if _, err := Compare(context.Background(), from, from, 0.01, 0); !errors.Is(err, ErrSameRelease) {
 		t.Errorf("Compare(a release with itself) = %v, want ErrSameRelease", err)

@@ -646,15 +646,14 @@ func (r *run) quality(sc scope, f figures) quality {
 		}
 		return coverageRow{label, commas(n.Rows), commas(n.Patients), l}
 	}
-	q.Coverage = []coverageRow{
-		row("Placed in an area", c.Assigned),
-		row("Welsh LSOAs (W01…)", c.Welsh),
-		row("No recorded LSOA (NO2011)", c.NoLSOA),
-		row("CLOSED", c.Closed),
-		row("English LSOAs placed in no area (unassigned)", c.Unassigned),
-		row("Codes of no known form", c.Unknown),
-		row("Total", c.Total),
+	// The categories that hold rows in this release, placed and total always.
+	for i, cat := range c.Categories() {
+		if i == 0 || cat.Count.Rows > 0 {
+			label := strings.ToUpper(cat.Label[:1]) + cat.Label[1:]
+			q.Coverage = append(q.Coverage, row(label, cat.Count))
+		}
 	}
+	q.Coverage = append(q.Coverage, row("Total", c.Total))
 
 	byPractice := make(map[int32]int64)
 	for _, a := range sc.areas {

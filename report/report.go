@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"pcnmap/csvsafe"
 	"pcnmap/nhs"
@@ -241,7 +242,7 @@ func Text(w io.Writer, s *overlap.Summary) error {
 areas: %d, registered residents: %d, PCNs: %d, practices: %d
 PCNs per area, any patients (t = 0): mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
 PCNs per area, at t = %s:           mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
-coverage: %d of %d patients (%s) live in an area; Welsh LSOAs %d, NO2011 %d, CLOSED %d, English LSOAs outside the areas %d (%d LSOAs), unknown codes %d
+coverage: %d of %d patients (%s) live in an area%s
 practices in no PCN: %d (%d patients, counted in registered)
 `,
 		s.Release, s.ExtractDate, s.AsOf, overlap.FormatThreshold(s.Threshold),
@@ -249,7 +250,27 @@ practices in no PCN: %d (%d patients, counted in registered)
 		s.All.Any.Mean, s.All.Any.SD, s.All.Any.Median, s.All.Any.P10, s.All.Any.P90,
 		overlap.FormatThreshold(s.Threshold), s.All.At.Mean, s.All.At.SD, s.All.At.Median, s.All.At.P10, s.All.At.P90,
 		c.Assigned.Patients, c.Total.Patients, pct(c.Assigned.Patients, c.Total.Patients),
-		c.Welsh.Patients, c.NoLSOA.Patients, c.Closed.Patients, c.Unassigned.Patients, c.Unassigned.LSOAs, c.Unknown.Patients,
+		coverageRest(c),
 		c.NoPCN.Practices, c.NoPCN.Patients)
 	return err
+}
+
+// coverageRest lists the coverage categories other than "placed" that hold patients in this
+// release ("; Welsh LSOAs (W01…) 24, EMPTY 1048, …"); empty ones are left out.
+func coverageRest(c overlap.Coverage) string {
+	var parts []string
+	for _, cat := range c.Categories()[1:] {
+		if cat.Count.Rows == 0 {
+			continue
+		}
+		p := cat.Label + " " + strconv.FormatInt(cat.Count.Patients, 10)
+		if cat.Key == "unassigned" || cat.Key == "outside" {
+			p += fmt.Sprintf(" (%d LSOAs)", cat.Count.LSOAs)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ")
 }

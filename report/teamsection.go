@@ -130,6 +130,7 @@ type teamSection struct {
 	Matrix              teamMatrix
 	MatrixNote          string
 	Score, Coverage     string
+	CoveragePCNs        int
 	Definition          string
 }
 
@@ -157,7 +158,7 @@ var teamTemplate = template.Must(template.New("teams").Parse(`<p>Footprint set <
 {{- else}}
 <p>No team of this set holds patients living here.</p>
 {{- end}}
-<p>Alignment score of the set: <strong>{{.Score}}</strong>. {{.Definition}} Coverage: {{.Coverage}} of the resident patients of the release's PCNs live in a team.</p>
+<p>Alignment score of the set: <strong>{{.Score}}</strong>. {{.Definition}} Coverage of the set's PCNs: {{.Coverage}} of the patients of the {{.CoveragePCNs}} PCNs holding at least {{.Threshold}} of some team live in a team.</p>
 `))
 
 // HTML writes the section for one document: the teams with patients in its areas (every team for
@@ -172,11 +173,12 @@ func (ta *TeamAlignment) HTML(ctx context.Context, s Scope) (template.HTML, erro
 	}
 	sec := teamSection{
 		Set: ta.Set.Name, Source: ta.Set.Source, AllTeams: len(a.Teams),
-		Unit:       s.Code != "",
-		Threshold:  overlap.FormatThreshold(a.Threshold),
-		Score:      fixed(a.Score, 4),
-		Coverage:   percent(a.Coverage),
-		Definition: ScoreDefinition,
+		Unit:         s.Code != "",
+		Threshold:    overlap.FormatThreshold(a.Threshold),
+		Score:        fixed(a.Score, 4),
+		Coverage:     percent(a.Coverage),
+		CoveragePCNs: a.CoveragePCNs,
+		Definition:   ScoreDefinition,
 	}
 	if ta.Set.Method != teams.MethodUnset {
 		sec.Method = ta.Set.Method.String()

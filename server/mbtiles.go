@@ -11,16 +11,16 @@ import (
 	"pcnmap/tiles"
 )
 
-// mbSource serves a pre-built MBTiles file. Each tile holds every layer of the file, so the same tile
+// mbSource serves a pre-built MBTiles file or PMTiles archive. Each tile holds every layer of the file, so the same tile
 // answers /tiles/{layer}/… for each of its layers (and is cached once).
 type mbSource struct {
-	mb     *tiles.MBTiles
+	mb     tiles.Archive
 	doc    tiles.TileJSONDoc // without tile URLs
 	names  []string
 	layers map[string]bool
 }
 
-func newMBSource(mb *tiles.MBTiles) (*mbSource, error) {
+func newMBSource(mb tiles.Archive) (*mbSource, error) {
 	doc, err := mb.TileJSON()
 	if err != nil {
 		return nil, err

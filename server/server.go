@@ -186,7 +186,8 @@ func (cfg Config) withDefaults() (Config, error) {
 type Data struct {
 	Dataset   *overlap.Dataset
 	Workspace *store.Workspace
-	MBTiles   *tiles.MBTiles
+	// MBTiles is a pre-built tile set: an MBTiles file or a PMTiles archive.
+	MBTiles tiles.Archive
 }
 
 // Server answers tile, TileJSON and API requests from memory. Create it with New; it is safe for

@@ -155,24 +155,29 @@ type AreaTeam struct {
 type Claim struct {
 	Code  string   `json:"code"`
 	Teams []string `json:"teams"`
+	// Shares are each team's weight of the LSOA (teams.Claim); nil for a practice.
+	Shares []float64 `json:"shares,omitempty"`
 }
 
 // ImportResult is the answer of POST /api/teams.
 type ImportResult struct {
 	Set       TeamSet  `json:"set"`
 	Uncovered []string `json:"uncovered"`
-	Contested []Claim  `json:"contested"`
+	// Contested lists the LSOAs (or practices) split between teams, with each team's share.
+	Contested []Claim `json:"contested"`
 	// Missing counts LSOAs of the release that could not be placed: no point, no polygon.
 	Missing int `json:"missing"`
 }
 
 // Alignment is a set's alignment with the PCNs at a threshold (see package teams for the definitions).
 type Alignment struct {
-	Set       string        `json:"set"`
-	Threshold float64       `json:"threshold"`
-	Score     float64       `json:"score"`
-	Coverage  float64       `json:"coverage"`
-	Teams     []TeamFigures `json:"teams"`
+	Set       string  `json:"set"`
+	Threshold float64 `json:"threshold"`
+	Score     float64 `json:"score"`
+	Coverage  float64 `json:"coverage"`
+	// CoveragePCNs is the number of PCNs Coverage is measured over (teams.Alignment).
+	CoveragePCNs int           `json:"coverage_pcns"`
+	Teams        []TeamFigures `json:"teams"`
 	// PCNs and Matrix are left out of what-if answers asked for with detail=teams.
 	PCNs   []PCNSplit  `json:"pcns,omitempty"`
 	Matrix *TeamMatrix `json:"matrix,omitempty"`
@@ -378,7 +383,7 @@ func (s *Server) handleAlignment(c echo.Context) error {
 func (s *Server) alignment(name string, a *teams.Alignment, teamsOnly bool) *Alignment {
 	d := s.d
 	ref := func(p int) PCNRef { return PCNRef{d.PCNs[p].Code, d.PCNs[p].Name} }
-	out := &Alignment{Set: name, Threshold: a.Threshold, Score: a.Score, Coverage: a.Coverage,
+	out := &Alignment{Set: name, Threshold: a.Threshold, Score: a.Score, Coverage: a.Coverage, CoveragePCNs: a.CoveragePCNs,
 		Teams: make([]TeamFigures, len(a.Teams))}
 	for i, tm := range a.Teams {
 		f := TeamFigures{Name: tm.Name, Registered: patients(tm.Registered), InPCN: patients(tm.InPCN), PCNs: make([]TeamPCN, len(tm.PCNs)),

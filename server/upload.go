@@ -391,11 +391,11 @@ func (s *Server) importSet(ctx context.Context, f *uploadForm) (*ImportResult, e
 	res := &ImportResult{
 		Set:       TeamSet{Name: set.Name, Source: set.Source, Method: set.Method.String(), ImportedAt: set.ImportedAt, Teams: len(set.Teams)},
 		Uncovered: append([]string{}, imp.Uncovered...),
-		Contested: make([]Claim, len(imp.Contested)),
+		Contested: make([]Claim, len(imp.Split)),
 		Missing:   imp.NoPoint,
 	}
-	for i, cl := range imp.Contested {
-		res.Contested[i] = Claim{Code: cl.Code, Teams: cl.Teams}
+	for i, cl := range imp.Split {
+		res.Contested[i] = Claim{Code: cl.Code, Teams: cl.Teams, Shares: cl.Shares}
 	}
 	return res, nil
 }

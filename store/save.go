@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -233,9 +234,25 @@ func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error
 // times faster than one statement a row in SQLite.
 const insertBatch = 256
 
-// insert writes n rows into table; row fills the values of row i.
+// insert writes n rows into table; row fills the values of row i. When the first column is the
+// release, the same in every row, it is written into the statement as a literal instead of being
+// bound in every row: text binds are copied into SQLite's memory one by one.
 func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int, v []any) error) error {
+	if n == 0 {
+		return nil
+	}
+	vals := make([]any, len(cols))
+	skip := 0 // leading columns written as literals
 	one := "(" + strings.Repeat("?,", len(cols)-1) + "?)"
+	if err := row(0, vals); err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	release, ok := vals[0].(string)
+	if ok && cols[0] == "release" && !strings.ContainsRune(release, 0) {
+		skip = 1
+		one = "(" + sqlQuote(release) + strings.Repeat(",?", len(cols)-1) + ")"
+	}
+	per := len(cols) - skip
 	prefix := "INSERT INTO " + table + "(" + strings.Join(cols, ",") + ") VALUES "
 	var full *sql.Stmt
 	defer func() {
@@ -243,16 +260,22 @@ func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int,
 			full.Close()
 		}
 	}()
-	args := make([]any, insertBatch*len(cols))
+	args := make([]any, insertBatch*per)
 	for start := 0; start < n; start += insertBatch {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		m := min(insertBatch, n-start)
 		for i := 0; i < m; i++ {
-			if err := row(start+i, args[i*len(cols):(i+1)*len(cols)]); err != nil {
-				return fmt.Errorf("%s: %w", table, err)
+			if start+i > 0 {
+				if err := row(start+i, vals); err != nil {
+					return fmt.Errorf("%s: %w", table, err)
+				}
 			}
+			if skip > 0 && vals[0] != any(release) {
+				return fmt.Errorf("%s: row %d is of release %v, not %s", table, start+i, vals[0], release)
+			}
+			copy(args[i*per:(i+1)*per], vals[skip:])
 		}
 		var err error
 		if m == insertBatch {
@@ -263,7 +286,7 @@ func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int,
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", m), ","), args[:m*len(cols)]...)
+			_, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", m), ","), args[:m*per]...)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", table, err)
@@ -271,6 +294,9 @@ func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int,
 	}
 	return nil
 }
+
+// sqlQuote writes s as an SQL string literal.
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func date(t time.Time) string {
 	if t.IsZero() {
@@ -280,8 +306,37 @@ func date(t time.Time) string {
 }
 
 // unitsJSON writes an area's or LSOA's units as a JSON object keyed by kind, omitting empty kinds,
-// so SQL users can json_extract(units, '$.icb').
+// so SQL users can json_extract(units, '$.icb'). It writes the bytes json.Marshal writes for the
+// map (keys sorted), directly when every code is plain ASCII: the map and its reflection were most of
+// the time the LSOAs' save took.
 func unitsJSON(u *[overlap.KindCount]string) string {
+	if unitKinds == nil {
+		return unitsJSONMap(u)
+	}
+	b := make([]byte, 0, 16+24*len(u))
+	b = append(b, '{')
+	for _, k := range unitKinds {
+		code := u[k]
+		if code == "" {
+			continue
+		}
+		if !plainJSON(code) {
+			return unitsJSONMap(u)
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, nhs.Kind(k).String()...)
+		b = append(b, `":"`...)
+		b = append(b, code...)
+		b = append(b, '"')
+	}
+	return string(append(b, '}'))
+}
+
+// unitsJSONMap is unitsJSON through json.Marshal, for codes that need escaping.
+func unitsJSONMap(u *[overlap.KindCount]string) string {
 	m := make(map[string]string, len(u))
 	for k, code := range u {
 		if code != "" {
@@ -290,6 +345,37 @@ func unitsJSON(u *[overlap.KindCount]string) string {
 	}
 	b, _ := json.Marshal(m) // a map of strings always marshals
 	return string(b)
+}
+
+// unitKinds are the kinds in the order of their names, as json.Marshal sorts a map's keys; nil if
+// two kinds share a name or a name needs escaping.
+var unitKinds = func() []int {
+	ks := make([]int, overlap.KindCount)
+	for k := range ks {
+		ks[k] = k
+		if !plainJSON(nhs.Kind(k).String()) {
+			return nil
+		}
+	}
+	slices.SortFunc(ks, func(a, b int) int { return strings.Compare(nhs.Kind(a).String(), nhs.Kind(b).String()) })
+	for i := 1; i < len(ks); i++ {
+		if nhs.Kind(ks[i]).String() == nhs.Kind(ks[i-1]).String() {
+			return nil
+		}
+	}
+	return ks
+}()
+
+// plainJSON reports whether s is written as is inside a JSON string by json.Marshal: printable
+// ASCII other than the quote, the backslash and the HTML characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // packRows encodes rows as uvarints (practice delta, LSOA, patients): about 4 bytes a row.

@@ -217,12 +217,22 @@ type Release struct {
 	Sources     []overlap.Source `json:"sources"`
 	// Notes are what the ingest reported: repaired polygons, spatial-assignment differences, ….
 	Notes []string `json:"notes,omitempty"`
+	// Geography ("2011", "2021") and Region (the study region, "" for all areas) are the release's,
+	// from its coverage.
+	Geography string `json:"geography,omitempty"`
+	Region    string `json:"region,omitempty"`
+	// Default marks the release commands use when none is named (see Default).
+	Default bool `json:"default,omitempty"`
 }
 
 // Releases lists the ingested releases, newest extract first.
 func (w *Workspace) Releases(ctx context.Context) (_ []Release, err error) {
 	defer markBusy(&err)
-	rows, err := w.ro.QueryContext(ctx, `SELECT name, extract_date, as_of, ingested_at, sources, notes FROM releases ORDER BY extract_date DESC, name DESC`)
+	def, _, err := w.Default(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := w.ro.QueryContext(ctx, `SELECT name, extract_date, as_of, ingested_at, sources, notes, coverage FROM releases ORDER BY extract_date DESC, name DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
 	}
@@ -230,8 +240,8 @@ func (w *Workspace) Releases(ctx context.Context) (_ []Release, err error) {
 	var out []Release
 	for rows.Next() {
 		var r Release
-		var at, sources, notes string
-		if err := rows.Scan(&r.Name, &r.ExtractDate, &r.AsOf, &at, &sources, &notes); err != nil {
+		var at, sources, notes, coverage string
+		if err := rows.Scan(&r.Name, &r.ExtractDate, &r.AsOf, &at, &sources, &notes, &coverage); err != nil {
 			return nil, fmt.Errorf("store: %s: %w", w.path, err)
 		}
 		if r.IngestedAt, err = time.Parse(time.RFC3339, at); err != nil {
@@ -243,9 +253,52 @@ func (w *Workspace) Releases(ctx context.Context) (_ []Release, err error) {
 		if err := unmarshal(notes, &r.Notes); err != nil {
 			return nil, fmt.Errorf("store: %s: release %s: notes: %w", w.path, r.Name, err)
 		}
+		var c overlap.Coverage
+		if err := unmarshal(coverage, &c); err != nil {
+			return nil, fmt.Errorf("store: %s: release %s: coverage: %w", w.path, r.Name, err)
+		}
+		r.Geography, r.Region = c.Geography, c.Region
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Default = out[i].Name == def
+	}
+	if def == "" && len(out) > 0 {
+		out[0].Default = true
+	}
+	return out, nil
+}
+
+// Default returns the release commands use when none is named: the one set with SetDefault
+// (explicit is true) while it exists, else "" (the newest extract is then used).
+func (w *Workspace) Default(ctx context.Context) (name string, explicit bool, err error) {
+	err = w.ro.QueryRowContext(ctx, `SELECT m.value FROM meta m JOIN releases r ON r.name = m.value WHERE m.key = 'default_release'`).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	return name, true, nil
+}
+
+// SetDefault makes name the release commands use when none is named, kept in the workspace; ""
+// goes back to the newest extract.
+func (w *Workspace) SetDefault(ctx context.Context, name string) error {
+	if name == "" {
+		_, err := w.db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'default_release'`)
+		return err
+	}
+	if _, err := w.resolve(ctx, name); err != nil {
+		return err
+	}
+	if _, err := w.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta(key, value) VALUES('default_release', ?)`, name); err != nil {
+		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	return nil
 }
 
 // resolve returns the release name to load: name itself when it exists, or the newest when name is "".
@@ -258,6 +311,11 @@ func (w *Workspace) resolve(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("%w: %s holds no release; run pcnmap ingest first", ErrNoRelease, w.path)
 	}
 	if name == "" {
+		for _, r := range releases {
+			if r.Default {
+				return r.Name, nil
+			}
+		}
 		return releases[0].Name, nil
 	}
 	names := make([]string, len(releases))

@@ -11,8 +11,14 @@ type Alignment struct {
 	Matrix [][]float64
 	// Score is the alignment score.
 	Score float64
-	// Coverage is the share of all resident PCN patients who live in some team.
+	// Coverage is measured within the set's own footprint: of the PCNs the teams deal with (those
+	// holding ≥ t of some team's registered population), the share of their resident patients who
+	// live in a team. Dividing by every PCN of the release instead would make a local authority's
+	// teams look like a failure on a national workspace (0.4% for Trafford's localities on England,
+	// where this gives 0.565); counting every PCN with any patient in a team would still give 0.064.
 	Coverage float64
+	// CoveragePCNs is the number of PCNs Coverage is measured over.
+	CoveragePCNs int
 }
 
 // TeamMetrics are one team's figures.
@@ -95,9 +101,15 @@ func (m *Model) Alignment(t float64) *Alignment {
 		}
 		sortShares(tm.PCNs)
 	}
-	var inTeams, best, resident float64
+	// The PCNs the teams deal with: those holding ≥ t of some team.
+	dealt := make([]bool, np)
+	for i := range a.Teams {
+		for _, sh := range a.Teams[i].PCNs {
+			dealt[sh.PCN] = true
+		}
+	}
+	var inTeams, best, resident, dealtIn float64
 	for p := 0; p < np; p++ {
-		resident += float64(m.d.PCNs[p].Resident)
 		var sum, max float64
 		dom := -1
 		for i := range a.Matrix {
@@ -106,6 +118,11 @@ func (m *Model) Alignment(t float64) *Alignment {
 			if v > max {
 				max, dom = v, i
 			}
+		}
+		if dealt[p] {
+			resident += float64(m.d.PCNs[p].Resident)
+			dealtIn += sum
+			a.CoveragePCNs++
 		}
 		if sum <= 0 {
 			continue
@@ -131,7 +148,7 @@ func (m *Model) Alignment(t float64) *Alignment {
 		a.Score = best / inTeams
 	}
 	if resident > 0 {
-		a.Coverage = inTeams / resident
+		a.Coverage = dealtIn / resident
 	}
 	return a
 }

@@ -19,17 +19,21 @@ type Import struct {
 	// Uncovered lists LSOAs that no team covers although another LSOA of their area (MSOA) is
 	// covered: the gaps inside the footprint. Sorted.
 	Uncovered []string
-	// Contested lists LSOAs (or practices) that two or more teams claim; their weight is split
-	// evenly between the claimants.
-	Contested []Claim
+	// Split lists the LSOAs (or practices) divided between two or more teams, sorted by code: under
+	// the area method each team has the part of the LSOA its polygon covers; an LSOA whose centroid
+	// lies in overlapping polygons, or that a table lists under several teams, is split evenly.
+	Split []Claim
 	// NoPoint counts LSOAs of the release with neither a centroid nor a polygon (centroid method).
 	NoPoint int
 }
 
-// Claim is one LSOA (or practice) claimed by several teams.
+// Claim is one LSOA (or practice) divided between several teams.
 type Claim struct {
 	Code  string
-	Teams []string
+	Teams []string // sorted
+	// Shares[i] is Teams[i]'s weight of the LSOA (they sum to at most 1); nil for a practice, which
+	// counts wholly in each team that lists it.
+	Shares []float64
 }
 
 // PolygonOptions says how team polygons are turned into LSOA weights.
@@ -100,9 +104,6 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 		})
 		for _, t := range hits {
 			w.add(l, t, share/float64(len(hits)))
-		}
-		if len(hits) > 1 {
-			w.contested[l] = true
 		}
 	}
 	switch o.Method {
@@ -261,12 +262,11 @@ func planarArea(mp orb.MultiPolygon) float64 {
 
 // weights collects LSOA → team weights during an import.
 type weights struct {
-	byLSOA    []map[int]float64
-	contested map[int]bool
+	byLSOA []map[int]float64
 }
 
 func newWeights(lsoas, teams int) *weights {
-	return &weights{byLSOA: make([]map[int]float64, lsoas), contested: make(map[int]bool)}
+	return &weights{byLSOA: make([]map[int]float64, lsoas)}
 }
 
 func (w *weights) add(l, t int, v float64) {
@@ -313,22 +313,29 @@ func (w *weights) fill(d *overlap.Dataset, s *Set, imp *Import) {
 		if len(w.byLSOA[l]) == 0 && covered[d.LSOAs[l].Area] {
 			imp.Uncovered = append(imp.Uncovered, d.LSOAs[l].Code)
 		}
-		if w.contested[l] {
-			c := Claim{Code: d.LSOAs[l].Code}
-			for t := range w.byLSOA[l] {
-				c.Teams = append(c.Teams, s.Teams[t].Name)
+		var ts []int
+		for t, v := range w.byLSOA[l] {
+			if v > 1e-12 {
+				ts = append(ts, t)
 			}
-			slices.Sort(c.Teams)
-			imp.Contested = append(imp.Contested, c)
+		}
+		if len(ts) > 1 {
+			slices.SortFunc(ts, func(a, b int) int { return cmp.Compare(s.Teams[a].Name, s.Teams[b].Name) })
+			c := Claim{Code: d.LSOAs[l].Code}
+			for _, t := range ts {
+				c.Teams = append(c.Teams, s.Teams[t].Name)
+				c.Shares = append(c.Shares, math.Min(w.byLSOA[l][t], 1))
+			}
+			imp.Split = append(imp.Split, c)
 		}
 	}
 	slices.Sort(imp.Uncovered)
-	slices.SortFunc(imp.Contested, func(a, b Claim) int { return cmp.Compare(a.Code, b.Code) })
+	slices.SortFunc(imp.Split, func(a, b Claim) int { return cmp.Compare(a.Code, b.Code) })
 	imp.Set = s
 }
 
 // FromTable builds a set from a parsed CSV, checking every code against the release. An LSOA or
-// MSOA listed under several teams is split evenly between them and reported as contested.
+// MSOA listed under several teams is split evenly between them and reported in Import.Split.
 func FromTable(ctx context.Context, d *overlap.Dataset, tab *Table) (*Import, error) {
 	s := &Set{Source: tab.Source, Method: tab.Kind}
 	team := make(map[string]int)
@@ -356,13 +363,13 @@ func FromTable(ctx context.Context, d *overlap.Dataset, tab *Table) (*Import, er
 		for code, ts := range claims {
 			if len(ts) > 1 {
 				slices.Sort(ts)
-				imp.Contested = append(imp.Contested, Claim{Code: code, Teams: ts})
+				imp.Split = append(imp.Split, Claim{Code: code, Teams: ts})
 			}
 		}
 		for t := range s.Teams {
 			slices.Sort(s.Teams[t].Practices)
 		}
-		slices.SortFunc(imp.Contested, func(a, b Claim) int { return cmp.Compare(a.Code, b.Code) })
+		slices.SortFunc(imp.Split, func(a, b Claim) int { return cmp.Compare(a.Code, b.Code) })
 		imp.Set = s
 		return imp, nil
 	}
@@ -406,9 +413,6 @@ func FromTable(ctx context.Context, d *overlap.Dataset, tab *Table) (*Import, er
 	for l, ts := range claimants {
 		for _, t := range ts {
 			w.add(l, t, 1/float64(len(ts)))
-		}
-		if len(ts) > 1 {
-			w.contested[l] = true
 		}
 	}
 	w.fill(d, s, imp)

@@ -21,7 +21,10 @@
 //   - alignment score = Σ_p max_T patients(T,p) / Σ_p Σ_T patients(T,p): the share of the PCN patients
 //     living in the teams who live in their PCN's dominant team. It is 1 exactly when no PCN's patients
 //     are split between teams (teams that are unions of whole PCNs), and 1/k when every PCN is split
-//     evenly over k teams. It ignores patients outside every team; Coverage reports those.
+//     evenly over k teams. It ignores patients outside every team; coverage reports those.
+//   - coverage (within the set's footprint) = Σ_{p∈D} Σ_T patients(T,p) / Σ_{p∈D} resident(p), where D
+//     is the PCNs the teams deal with: those with share(T,p) ≥ t for some team T. It is 1 when the
+//     teams hold every patient of their PCNs, whatever the size of the workspace around them.
 package teams
 
 import (

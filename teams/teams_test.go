@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -191,14 +192,51 @@ func TestTableErrors(t *testing.T) {
 	}
 }
 
+// TestCoverageFootprint: coverage counts only the PCNs the teams deal with (≥ t of some team).
+func TestCoverageFootprint(t *testing.T) {
+	d := synthetic(t)
+	tests := map[string]struct {
+		csv      string
+		t        float64
+		coverage float64
+		pcns     int
+	}{
+		// P0 lives in LA–LD (100 each); the team holds three of them. P1–P3 are nowhere near.
+		"three quarters of one PCN": {csv: "team,lsoa\nA,LA\nA,LB\nA,LC\n", t: 0.01, coverage: 300.0 / 400, pcns: 1},
+		// Two teams each holding half of P0 and all of P1.
+		"two teams": {csv: "team,lsoa\nA,LA\nA,LB\nB,LE\nB,LF\nB,LG\nB,LH\n", t: 0.01, coverage: (200.0 + 400) / 800, pcns: 2},
+		// At t = 0.5 a PCN must hold half a team: P0 holds 1/3 of team A (LA with P1's LE, LF), so only P1 counts.
+		"threshold drops a PCN": {csv: "team,lsoa\nA,LA\nA,LE\nA,LF\n", t: 0.5, coverage: 200.0 / 400, pcns: 1},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			imp, err := teams.FromTable(context.Background(), d, table(t, tc.csv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := teams.NewModel(d, imp.Set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := m.Alignment(tc.t)
+			if math.Abs(a.Coverage-tc.coverage) > 1e-9 || a.CoveragePCNs != tc.pcns {
+				t.Errorf("coverage = %v over %d PCNs, want %v over %d", a.Coverage, a.CoveragePCNs, tc.coverage, tc.pcns)
+			}
+		})
+	}
+}
+
 func TestContestedAndPractices(t *testing.T) {
 	d := synthetic(t)
 	imp, err := teams.FromTable(context.Background(), d, table(t, "team,lsoa\nA,LA\nB,LA\nA,LC\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(imp.Contested) != 1 || imp.Contested[0].Code != "LA" || len(imp.Contested[0].Teams) != 2 {
-		t.Errorf("Contested = %v, want LA by A and B", imp.Contested)
+	if len(imp.Split) != 1 || imp.Split[0].Code != "LA" || len(imp.Split[0].Teams) != 2 {
+		t.Errorf("Split = %v, want LA by A and B", imp.Split)
+	}
+	if c := imp.Split[0]; len(c.Shares) != 2 || c.Shares[0] != 0.5 || c.Shares[1] != 0.5 {
+		t.Errorf("Split[0].Shares = %v, want an even split", c.Shares)
 	}
 	if strings.Join(imp.Uncovered, ",") != "LB,LD" {
 		t.Errorf("Uncovered = %v, want LB, LD (the gaps of covered areas)", imp.Uncovered)
@@ -212,8 +250,10 @@ func TestContestedAndPractices(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := m.Alignment(0.01)
-	if a.Score != 1 || a.Teams[0].Registered != 800 || math.Abs(a.Coverage-0.75) > 1e-9 {
-		t.Errorf("practice set: score %v registered %v coverage %v, want 1, 800, 0.75", a.Score, a.Teams[0].Registered, a.Coverage)
+	// The teams hold P0, P1 and P2 whole: coverage within their footprint is 1200/1200, though a
+	// quarter of the release's PCN patients (P3's) live in no team.
+	if a.Score != 1 || a.Teams[0].Registered != 800 || math.Abs(a.Coverage-1) > 1e-9 || a.CoveragePCNs != 3 {
+		t.Errorf("practice set: score %v registered %v coverage %v over %d PCNs, want 1, 800, 1 over 3", a.Score, a.Teams[0].Registered, a.Coverage, a.CoveragePCNs)
 	}
 	if err := m.Move("M0", "A", "B"); !errors.Is(err, teams.ErrInput) {
 		t.Errorf("Move on a practice set = %v, want ErrInput", err)
@@ -257,7 +297,7 @@ func trafford(t testing.TB, method teams.Method) (*overlap.Dataset, *teams.Impor
 type golden struct {
 	LSOAs     map[string]int      `json:"lsoas"`
 	Uncovered []string            `json:"uncovered"`
-	Contested int                 `json:"contested"`
+	Split     []string            `json:"split"`
 	Score     float64             `json:"score"`
 	Coverage  float64             `json:"coverage"`
 	Teams     map[string][]string `json:"teams"`
@@ -275,9 +315,16 @@ func TestTraffordGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := m.Alignment(0.01)
-			g := golden{LSOAs: map[string]int{}, Uncovered: imp.Uncovered, Contested: len(imp.Contested), Score: round(a.Score), Coverage: round(a.Coverage), Teams: map[string][]string{}}
+			g := golden{LSOAs: map[string]int{}, Uncovered: imp.Uncovered, Score: round(a.Score), Coverage: round(a.Coverage), Teams: map[string][]string{}}
 			for _, tm := range imp.Set.Teams {
 				g.LSOAs[tm.Name] = len(tm.LSOAs)
+			}
+			for _, c := range imp.Split {
+				parts := make([]string, len(c.Teams))
+				for i := range c.Teams {
+					parts[i] = fmt.Sprintf("%s %.2f", c.Teams[i], c.Shares[i])
+				}
+				g.Split = append(g.Split, c.Code+": "+strings.Join(parts, " / "))
 			}
 			for _, tm := range a.Teams {
 				for _, s := range tm.PCNs {
@@ -378,8 +425,8 @@ func TestPolygonClaims(t *testing.T) {
 	if got := weights(imp); !equalWeights(got, want) {
 		t.Errorf("centroid weights = %v, want %v", got, want)
 	}
-	if len(imp.Contested) != 1 || imp.Contested[0].Code != "LB" || strings.Join(imp.Uncovered, ",") != "LD" || imp.NoPoint != 12 {
-		t.Errorf("contested %v, uncovered %v, no point %d; want LB, LD, 12", imp.Contested, imp.Uncovered, imp.NoPoint)
+	if len(imp.Split) != 1 || imp.Split[0].Code != "LB" || strings.Join(imp.Uncovered, ",") != "LD" || imp.NoPoint != 12 {
+		t.Errorf("contested %v, uncovered %v, no point %d; want LB, LD, 12", imp.Split, imp.Uncovered, imp.NoPoint)
 	}
 	lsoas := &geo.Layer{Source: "lsoa.geojson", Features: []geo.Feature{rect("LA", 0, 1), rect("LB", 1, 2), rect("LC", 2, 3), rect("LD", 2.5, 3.5)}}
 	imp, err = teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{Method: teams.MethodArea, LSOAs: lsoas})
@@ -479,8 +526,8 @@ func TestNestedTeams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Uncovered) != 0 || len(got.Contested) != 0 || got.NoPoint != 0 {
-		t.Errorf("uncovered %v, contested %v, no point %d; want none", got.Uncovered, got.Contested, got.NoPoint)
+	if len(got.Uncovered) != 0 || len(got.Split) != 0 || got.NoPoint != 0 {
+		t.Errorf("uncovered %v, contested %v, no point %d; want none", got.Uncovered, got.Split, got.NoPoint)
 	}
 	wrong := 0
 	for _, tm := range got.Set.Teams {

@@ -76,8 +76,8 @@ func WritePCNs(w io.Writer, d *overlap.Dataset, a *Alignment) error {
 
 // Summary writes the score line and the coverage, as the CLI prints them.
 func Summary(w io.Writer, name string, a *Alignment) error {
-	_, err := fmt.Fprintf(w, "set %s: %d teams, %d PCNs, threshold %s\nalignment score: %.4f (share of PCN patients in teams living in their PCN's dominant team)\ncoverage: %.4f of resident PCN patients live in a team\n",
-		name, len(a.Teams), len(a.PCNs), overlap.FormatThreshold(a.Threshold), a.Score, a.Coverage)
+	_, err := fmt.Fprintf(w, "set %s: %d teams, %d PCNs, threshold %s\nalignment score: %.4f (share of PCN patients in teams living in their PCN's dominant team)\ncoverage of the set's PCNs: %.4f (of the patients of the %d PCNs holding ≥ %s of some team, the share living in a team)\n",
+		name, len(a.Teams), len(a.PCNs), overlap.FormatThreshold(a.Threshold), a.Score, a.Coverage, a.CoveragePCNs, overlap.FormatThreshold(a.Threshold))
 	return err
 }
 

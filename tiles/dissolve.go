@@ -22,6 +22,7 @@ const (
 type Dissolver struct {
 	pts   []orb.Point // vertex id → its coordinates
 	edges []edge
+	index areaEdges // for Union
 }
 
 // edge runs from vertex a to vertex b with area left on its left (outer rings are anticlockwise) and
@@ -123,7 +124,22 @@ func (dv *Dissolver) DissolveBy(group func(a int32) string) []geo.Feature {
 			perUnit[ur] = append(perUnit[ur], ^int32(i))
 		}
 	}
-	c := chainer{
+	c := dv.useChainer()
+	out := make([]geo.Feature, 0, len(perUnit))
+	for code, uses := range perUnit {
+		mp := dv.polygons(c, uses)
+		if len(mp) == 0 {
+			continue
+		}
+		out = append(out, geo.Feature{Code: code, Geom: mp, Bound: mp.Bound()})
+	}
+	slices.SortFunc(out, func(x, y geo.Feature) int { return cmp.Compare(x.Code, y.Code) })
+	return out
+}
+
+// useChainer chains uses of the dissolver's edges: e forwards as e ≥ 0, backwards as ^e.
+func (dv *Dissolver) useChainer() *chainer {
+	return &chainer{
 		start: func(ref int32) int32 {
 			if ref >= 0 {
 				return dv.edges[ref].a
@@ -137,16 +153,6 @@ func (dv *Dissolver) DissolveBy(group func(a int32) string) []geo.Feature {
 			return dv.edges[^ref].a
 		},
 	}
-	out := make([]geo.Feature, 0, len(perUnit))
-	for code, uses := range perUnit {
-		mp := dv.polygons(&c, uses)
-		if len(mp) == 0 {
-			continue
-		}
-		out = append(out, geo.Feature{Code: code, Geom: mp, Bound: mp.Bound()})
-	}
-	slices.SortFunc(out, func(x, y geo.Feature) int { return cmp.Compare(x.Code, y.Code) })
-	return out
 }
 
 // polygons chains a unit's edge uses into rings (chainer) and groups them into polygons:

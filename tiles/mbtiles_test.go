@@ -20,7 +20,7 @@ import (
 )
 
 // exportFixture writes the fixture's layers, z0–12, to a file in a temporary directory.
-func exportFixture(t *testing.T) (string, []Layer, MBTilesStats) {
+func exportFixture(t testing.TB) (string, []Layer, MBTilesStats) {
 	t.Helper()
 	feats, s := fixtureShapes(t)
 	layers := []Layer{

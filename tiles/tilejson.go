@@ -137,22 +137,27 @@ func vectorLayers(md Metadata, layers []Layer) []VectorLayer {
 // vector_layers of the json row (each id must be usable in a URL path, and there must be one). Rows
 // absent or malformed get TileJSON's defaults (zooms 0-MaxZoom, the whole world, its centre).
 func (m *MBTiles) TileJSON() (TileJSONDoc, error) {
-	md := m.Metadata()
+	return metadataTileJSON("mbtiles "+m.name, m.Metadata())
+}
+
+// metadataTileJSON is the TileJSON of a tile set from its MBTiles-style metadata; what names it in
+// errors.
+func metadataTileJSON(what string, md map[string]string) (TileJSONDoc, error) {
 	var js struct {
 		VectorLayers []VectorLayer `json:"vector_layers"`
 	}
 	if err := json.Unmarshal([]byte(md["json"]), &js); err != nil {
-		return TileJSONDoc{}, fmt.Errorf("tiles: mbtiles %s: metadata json: %w", m.name, err)
+		return TileJSONDoc{}, fmt.Errorf("tiles: %s: metadata json: %w", what, err)
 	}
 	seen := map[string]bool{}
 	for _, l := range js.VectorLayers {
 		if l.ID == "" || strings.ContainsAny(l.ID, "/?#") || seen[l.ID] {
-			return TileJSONDoc{}, fmt.Errorf("tiles: mbtiles %s: vector layer id %q cannot be served", m.name, l.ID)
+			return TileJSONDoc{}, fmt.Errorf("tiles: %s: vector layer id %q cannot be served", what, l.ID)
 		}
 		seen[l.ID] = true
 	}
 	if len(js.VectorLayers) == 0 {
-		return TileJSONDoc{}, fmt.Errorf("tiles: mbtiles %s: no vector_layers in the metadata", m.name)
+		return TileJSONDoc{}, fmt.Errorf("tiles: %s: no vector_layers in the metadata", what)
 	}
 	atoi := func(k string, def int) int {
 		if v, err := strconv.Atoi(strings.TrimSpace(md[k])); err == nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"pcnmap/overlap"
 	"pcnmap/report"
@@ -59,5 +61,13 @@ func runCompare(ctx context.Context, e *env, args []string) error {
 	if err := report.WriteComparison(ctx, *out, c, f); err != nil {
 		return err
 	}
-	return report.CompareText(e.stdout, c)
+	if err := report.CompareText(e.stdout, c); err != nil {
+		return err
+	}
+	var names []string
+	for _, n := range report.ComparisonFiles(f) {
+		names = append(names, filepath.Join(*out, n))
+	}
+	_, err = fmt.Fprintf(e.stdout, "wrote %s\n", strings.Join(names, ", "))
+	return err
 }

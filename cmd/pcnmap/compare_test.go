@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,9 +41,10 @@ func TestCompareGolden(t *testing.T) {
 		}
 		text = out
 	}
-	if !strings.Contains(text, "releases 2021-01 → 2022-07") {
-		t.Errorf("compare printed %q, want a summary of 2021-01 → 2022-07", text)
+	if !strings.Contains(text, "releases 2021-01 → 2022-07") || !strings.Contains(text, "wrote "+filepath.Join(dir, "compare.html")) {
+		t.Errorf("compare printed %q, want a summary of 2021-01 → 2022-07 naming compare.html", text)
 	}
+	checkCompareCounts(t, dir, text)
 	for _, name := range []string{"compare_areas.csv", "compare_pcns.csv", "compare.html"} {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -137,5 +140,52 @@ func TestReportPDFWithoutBrowser(t *testing.T) {
 	}
 	if _, err := pcnmap(t, "report", "--db", db, "--format", "pdf", "--browser", "/no/such/chromium", "--out", dir); !errors.Is(err, errUsage) {
 		t.Errorf("report --browser /no/such/chromium = %v, want a usage error", err)
+	}
+}
+
+// checkCompareCounts counts the PCNs of each change in compare_pcns.csv (one row per link) by hand
+// and wants the same counts, in the same words, on stdout and in compare.html.
+func checkCompareCounts(t *testing.T, dir, stdout string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "compare_pcns.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]map[string]bool{} // "merged to" → PCN codes
+	add := func(k, code string) {
+		if distinct[k] == nil {
+			distinct[k] = map[string]bool{}
+		}
+		distinct[k][code] = true
+	}
+	for _, r := range recs[1:] {
+		add(r[0]+" from", r[1])
+		add(r[0]+" to", r[4])
+	}
+	n := func(k string) int { return len(distinct[k]) }
+	wantText := fmt.Sprintf("PCNs continued %d, recoded %d; merged: %d new PCNs from %d old; split: %d old PCNs into %d new; reorganised: %d old into %d new; appeared %d, disappeared %d",
+		n("continued to"), n("recoded to"), n("merged to"), n("merged from"), n("split from"), n("split to"), n("reorganised from"), n("reorganised to"), n("appeared to"), n("disappeared from"))
+	if !strings.Contains(stdout, wantText) {
+		t.Errorf("compare printed\n%s\nwant the counts of compare_pcns.csv:\n%s", stdout, wantText)
+	}
+	if n("split from") == 0 || n("reorganised from") == 0 {
+		t.Errorf("the fixture comparison has no split or no reorganisation: %v", distinct)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "compare.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("Merged: new PCNs formed from two or more old ones</td><td class=\"n\">%d (from %d old PCNs)", n("merged to"), n("merged from")),
+		fmt.Sprintf("Split: old PCNs now in two or more new ones</td><td class=\"n\">%d (into %d new PCNs)", n("split from"), n("split to")),
+	} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("compare.html lacks %q", want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"pcnmap/app"
 	"pcnmap/ingest"
 	"pcnmap/store"
 )
@@ -16,14 +17,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	var contexts list
 	fs := newFlags(e, "ingest", "--db W.db --areas AREAS --registrations REG --membership MEMB [--as-of YYYY-MM-DD]\n"+
 		"              [--lookup LSOA_TO_AREA.csv] [--centroids LSOA_PWC.csv] [--lsoa-polygons LSOA.geojson.gz]\n"+
-		"              [--context FILE]... [--release NAME]\n\n"+
+		"              [--context FILE]... [--release NAME] [--within KIND:CODE[,…]]\n"+
+		"              [--crosswalk LSOA11_LSOA21.csv [--crosswalk-weights FILE]] [--denominators FILE]\n\n"+
 		"Reads the national files, joins them and saves the result as one release of the workspace, in one\n"+
 		"transaction: on any error the workspace is left as it was. Re-ingesting a release name replaces it.\n"+
 		"The LSOA centroids (else points on surface) and the LSOA polygons are kept for placing team polygons.")
 	fs.StringVar(&db, "db", "", "workspace `file` (created if missing)")
 	fs.StringVar(&o.Areas, "areas", "", "area polygons: GeoJSON (.geojson, .geojson.gz), Shapefile (.shp or .zip) or GeoPackage (.gpkg, .gpkg.gz), WGS84 or EPSG:27700")
 	fs.StringVar(&o.Registrations, "registrations", "", "NHS Digital gp-reg-pat-prac-lsoa-all `CSV` (.csv, .csv.gz or the published .zip)")
-	fs.StringVar(&o.Membership, "membership", "", "practice → PCN: the ePCN workbook (.xlsx) or the practice mapping CSV")
+	fs.StringVar(&o.Membership, "membership", "", "practice → PCN: the ePCN workbook (.xlsx) or the practice mapping CSV (optional when the registrations carry PCN columns)")
 	fs.StringVar(&asOf, "as-of", "", "membership `date` YYYY-MM-DD (default: the registrations' extract date)")
 	fs.StringVar(&o.Release, "release", "", "release `name` (default: the extract month, YYYY-MM)")
 	fs.StringVar(&o.Lookup, "lookup", "", "LSOA → area lookup `CSV` (LSOA11CD/MSOA11CD, LSOA_CODE/MSOA_CODE or 2021 codes)")
@@ -31,11 +33,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.LSOAPolygons, "lsoa-polygons", "", "LSOA polygons: kept for team imports by area; place each LSOA by its point on surface when there is no lookup or centroid")
 	fs.StringVar(&o.CodeField, "code-field", "", "area code attribute (default: detected, e.g. MSOA11CD)")
 	fs.StringVar(&o.NameField, "name-field", "", "area name attribute (default: detected, e.g. MSOA11NM)")
+	fs.StringVar(&o.Within, "within", "", "study region `KIND:CODE[,…]` (icb:QNC, la:E06000021; ONS or NHS codes): keep the areas with most of their LSOAs there")
+	fs.StringVar(&o.Crosswalk, "crosswalk", "", "ONS LSOA 2011 → 2021 lookup `CSV`: move LSOA 2011 registrations onto 2021 LSOAs before the join")
+	fs.StringVar(&o.CrosswalkWeights, "crosswalk-weights", "", "LSOA 2021 → weight `CSV` (e.g. a later release's registrations) dividing split LSOAs (default: equal shares)")
+	fs.StringVar(&o.Denominators, "denominators", "", "LSOA → patients at all practices `CSV` (e.g. LSOA_Population): registered(a) uses these true totals")
 	fs.Var(&contexts, "context", "context `file`, repeatable: LSOA → local authority/CCG/Sub-ICB/rural-urban lookups, Sub-ICB → ICB, or boundary polygons (KIND=FILE names their kind)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "db", "areas", "registrations", "membership"); err != nil {
+	if err := required(fs, "db", "areas", "registrations"); err != nil {
 		return err
 	}
 	if o.Lookup == "" && o.Centroids == "" && o.LSOAPolygons == "" {
@@ -58,9 +64,10 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if err != nil {
-		return err
+		return inputFlagError(err)
 	}
 	joined := time.Since(start)
+	replacing := app.Replacing(ctx, db, d)
 	if err := store.Ingest(ctx, db, d, time.Now()); err != nil {
 		return err
 	}
@@ -68,6 +75,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "ingested release %s into %s in %.1fs (read and joined %.1fs, saved %.1fs): %d areas, %d PCNs, %d practices, %d of %d patients placed in an area\n",
 		d.Release, db, time.Since(start).Seconds(), joined.Seconds(), (time.Since(start) - joined).Seconds(),
 		len(d.Areas), len(d.PCNs), len(d.Practices), c.Assigned.Patients, c.Total.Patients)
+	if replacing != "" {
+		fmt.Fprintln(e.stdout, "note: this", replacing)
+	}
 	for _, n := range d.Notes {
 		fmt.Fprintln(e.stdout, "note:", n)
 	}

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -39,7 +40,7 @@ var commands = []command{
 	{"releases", "list the releases in a workspace", runReleases},
 	{"serve", "serve vector tiles, TileJSON and the JSON API over HTTP", runServe},
 	{"tiles", "export the vector tiles as an MBTiles file (tiles export)", runTiles},
-	{"teams", "community-team footprint sets: import, list, delete, rename, alignment, whatif", runTeams},
+	{"teams", "community-team footprint sets: " + teamSubcommands(), runTeams},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 		_, err := fmt.Fprintln(e.stdout, "pcnmap", version)
 		return err
@@ -58,26 +59,54 @@ func main() {
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, terminal: isTerminal(os.Stderr)}
 	err := run(ctx, e, os.Args[1:])
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "pcnmap:", err)
-		}
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+	if code := exit(os.Stderr, err); code != 0 {
+		os.Exit(code)
 	}
+}
+
+// exit prints err, if any, as one line on w and returns the exit status: 0 for success and for
+// --help, 2 for a mistake on the command line, 1 for anything else.
+func exit(w io.Writer, err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		// "report: unknown flag …" reads as "pcnmap report: unknown flag …".
+		msg, sep := message(err), ": "
+		if head, _, ok := strings.Cut(msg, ": "); ok && isCommand(head) {
+			sep = " "
+		}
+		fmt.Fprint(w, "pcnmap", sep, msg, "\n")
+		return 2
+	}
+	fmt.Fprintln(w, "pcnmap:", message(err))
+	return 1
+}
+
+// isCommand reports whether s names a command, or a command and its subcommand ("teams import").
+func isCommand(s string) bool {
+	name, sub, _ := strings.Cut(s, " ")
+	if strings.ContainsAny(sub, " \"'") {
+		return false
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // errUsage marks mistakes on the command line (exit status 2).
 var errUsage = errors.New("usage")
 
 func run(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(e.stderr)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: no command given", errUsage)
-		}
+		return fmt.Errorf("%w: no command given", errUsage)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stdout)
 		return nil
 	}
 	if args[0] == "--version" || args[0] == "-version" {
@@ -88,8 +117,11 @@ func run(ctx context.Context, e *env, args []string) error {
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	usage(e.stderr)
-	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return unknownCommand("command", args[0], names, "pcnmap --help")
 }
 
 func usage(w io.Writer) {
@@ -103,21 +135,18 @@ func usage(w io.Writer) {
 // newFlags makes a command's flag set; parse it with parse.
 func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(e.stdout) // the usage is printed on --help only, as the answer asked for
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: pcnmap %s %s\n\nFlags:\n", name, synopsis)
+		fmt.Fprintf(e.stdout, "Usage: pcnmap %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parse parses args and rejects stray positional arguments.
+// parse parses args (see parseFlags) and rejects stray positional arguments.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: %s: unexpected argument %q", errUsage, fs.Name(), fs.Arg(0))
@@ -149,7 +178,11 @@ func (t *threshold) String() string { return overlap.FormatThreshold(float64(*t)
 func (t *threshold) Set(s string) error {
 	v, err := overlap.ParseThreshold(s)
 	if err != nil {
-		return err
+		// A bare number above 1 is most likely a percentage without its sign: say only that.
+		if n, perr := strconv.ParseFloat(strings.TrimSpace(s), 64); perr == nil && n > 1 && n <= 100 {
+			return fmt.Errorf("write %s%% for a percentage, or %s as a share", strings.TrimSpace(s), strconv.FormatFloat(n/100, 'f', -1, 64))
+		}
+		return errors.New("want a share between 0% and 100%, written 1% or 0.01")
 	}
 	*t = threshold(v)
 	return nil

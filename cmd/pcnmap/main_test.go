@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -41,12 +44,60 @@ var contextFlags = []string{
 // ingestFixture ingests the 2021 fixture release with the given areas file and LSOA placement flags.
 func ingestFixture(t testing.TB, db, areas string, place ...string) {
 	t.Helper()
-	args := append([]string{"ingest", "--db", db, "--areas", areas,
+	args := append([]string{"--areas", areas,
 		"--registrations", fixtureDir + "registrations-2021-01.csv.gz", "--membership", fixtureDir + "epcn-2019-12.xlsx"}, place...)
 	args = append(args, contextFlags...)
-	if out, err := pcnmap(t, args...); err != nil {
-		t.Fatalf("pcnmap %s: %v\n%s", strings.Join(args, " "), err, out)
+	ingest := func(db string) {
+		t.Helper()
+		full := append([]string{"ingest", "--db", db}, args...)
+		if out, err := pcnmap(t, full...); err != nil {
+			t.Fatalf("pcnmap %s: %v\n%s", strings.Join(full, " "), err, out)
+		}
 	}
+	if _, err := os.Stat(db); err == nil {
+		ingest(db) // into an existing workspace: a second release
+		return
+	}
+	// A new workspace: a copy of the one ingested with the same inputs, ingested once per process
+	// (tests of the ingest itself call pcnmap directly).
+	ingested.mu.Lock()
+	defer ingested.mu.Unlock()
+	key := strings.Join(args, "\x00")
+	src, ok := ingested.dbs[key]
+	if !ok {
+		if ingested.dir == "" {
+			dir, err := os.MkdirTemp("", "pcnmap-cmd-test-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ingested.dir, ingested.dbs = dir, map[string]string{}
+		}
+		src = filepath.Join(ingested.dir, fmt.Sprintf("%d.db", len(ingested.dbs)))
+		ingest(src)
+		ingested.dbs[key] = src
+	}
+	b, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(db, b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ingested are the workspaces ingestFixture made, by inputs, in a directory removed by TestMain.
+var ingested struct {
+	mu  sync.Mutex
+	dir string
+	dbs map[string]string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if ingested.dir != "" {
+		os.RemoveAll(ingested.dir)
+	}
+	os.Exit(code)
 }
 
 func reportFiles(t testing.TB, db string, threshold string) map[string][]byte {
@@ -114,7 +165,7 @@ func TestSpatialMatchesLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "spatial check: 0 of 443 LSOAs") {
+	if !strings.Contains(out, "note: spatial check: 0 of 443 LSOAs located by point fall in a different area from the lookup\n") {
 		t.Errorf("ingest with --lookup and --centroids printed\n%s\nwant a spatial check with 0 of 443 LSOAs differing", out)
 	}
 }
@@ -179,14 +230,43 @@ func TestLookup(t *testing.T) {
 		})
 	}
 	points := filepath.Join(t.TempDir(), "points.csv")
-	if err := os.WriteFile(points, []byte("id,longitude,latitude\n1,-2.26046,53.465578\n2,-3.0,53.5\n"), 0o644); err != nil {
+	in := "id,longitude,latitude\n" +
+		"1,-2.26046,53.465578\n" + // Old Trafford
+		"2,-3.0,53.5\n" + // the sea
+		"3,,\n" + // a blank row: the old code stopped here and wrote nothing
+		"4,west,53.5\n" +
+		"5,380000,397000\n" + // BNG metres given as lon,lat
+		"6\n" + // a short row
+		"7,-0.761460376428138,52.622384277356815\n" // Rutland 005A, after the bad rows
+	if err := os.WriteFile(points, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := pcnmap(t, "lookup", "--db", db, "--points", points)
-	want := "id,longitude,latitude,area_code,area_name\n1,-2.26046,53.465578,E02001259,Trafford 001\n2,-3.0,53.5,,\n"
+	out, stderr, err := pcnmapStderr(t, "lookup", "--db", db, "--points", points)
+	want := "id,longitude,latitude,area_code,area_name,error\n" +
+		"1,-2.26046,53.465578,E02001259,Trafford 001,\n" +
+		"2,-3.0,53.5,,,outside every area\n" +
+		"3,,,,,no coordinates\n" +
+		"4,west,53.5,,,\"\"\"west\"\",\"\"53.5\"\" is not a lon,lat pair\"\n" +
+		"5,380000,397000,,,\"380000,397000 is not WGS84 lon,lat (British National Grid metres?)\"\n" +
+		"6,,,,,no coordinates\n" +
+		"7,-0.761460376428138,52.622384277356815,E02002867,Rutland 005,\n"
 	if err != nil || out != want {
-		t.Errorf("lookup --points = %q, %v; want %q", out, err, want)
+		t.Errorf("lookup --points =\n%s%v\nwant\n%s", out, err, want)
 	}
+	if wantCount := "release 2021-01: 7 rows: 2 in an area, 1 outside every area, 4 without a usable lon,lat"; !strings.Contains(stderr, wantCount) {
+		t.Errorf("lookup --points stderr = %q, want it to contain %q", stderr, wantCount)
+	}
+	if out, _ := pcnmap(t, "lookup", "--db", db, "--lon", "-2.26046", "--lat", "53.465578"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "release 2021-01") {
+		t.Errorf("lookup --lon --lat first line = %q, want it to name release 2021-01", strings.SplitN(out, "\n", 2)[0])
+	}
+}
+
+// pcnmapStderr is pcnmap that also returns what the command wrote to stderr.
+func pcnmapStderr(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), &env{stdout: &out, stderr: &errOut}, args)
+	return out.String(), errOut.String(), err
 }
 
 // TestBadInput: each bad input fails with an error naming the file and the problem, and leaves an
@@ -374,9 +454,20 @@ func FuzzLookupPoints(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
-		err := lookupPoints(context.Background(), &out, idx, strings.NewReader(in), "points.csv")
-		if err != nil && !strings.Contains(err.Error(), "points.csv") {
-			t.Fatalf("error %q does not name the file", err)
+		n, err := lookupPoints(context.Background(), &out, idx, strings.NewReader(in), "points.csv")
+		if err != nil {
+			if !strings.Contains(err.Error(), "points.csv") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if n.rows != n.located+n.outside+n.bad {
+			t.Fatalf("count %+v does not add up", n)
+		}
+		// Every input row is written: the output reads back as the header plus n.rows rows.
+		recs, err := csv.NewReader(&out).ReadAll()
+		if err != nil || len(recs) != n.rows+1 {
+			t.Fatalf("output has %d records (%v), want %d", len(recs), err, n.rows+1)
 		}
 	})
 }

@@ -25,13 +25,15 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		"with a headless Chromium, and falls back to HTML with a message when there is none.\n"+
 		"--teams adds the footprint set's teams.csv, team_pcn_matrix.csv and pcn_teams.csv to DIR (any\n"+
 		"format), a \"Team alignment\" section to the documents, and its alignment score to the summary.\n"+
+		"gpkg writes one GeoPackage (layers areas, pcn_footprints, pcn_cores, pcn_pairs, boundaries, teams,\n"+
+		"styled for QGIS, with an R-tree index each); geojson the same layers as RFC 7946 files.\n"+
 		"Prints a short summary.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	threshold := thresholdFlag(fs, "share of an area's registered population a PCN must hold to count as serving it")
 	core := fs.String("core", "80%", "share of a PCN's resident patients its core footprint holds")
 	out := fs.String("out", "", "output `directory`")
-	format := fs.String("format", "csv", "output `format`: csv, json, html or pdf")
+	format := fs.String("format", "csv", "output `format`: csv, json, html, pdf, gpkg (one GeoPackage, "+GeoPackageName+") or geojson (a file per layer)")
 	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, region, stp, nhs-region) and an index")
 	unit := fs.String("unit", "", "write the document of this unit `code` only")
 	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
@@ -46,6 +48,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	c, err := overlap.ParseThreshold(*core)
 	if err != nil || c == 0 {
 		return fmt.Errorf("%w: report: --core %q must be a share above 0%%", errUsage, *core)
+	}
+	if gisFormats[strings.ToLower(*format)] {
+		if *by != "" || *unit != "" {
+			return fmt.Errorf("%w: report: --by and --unit write documents: use --format html or pdf", errUsage)
+		}
+		return runGISReport(ctx, e, strings.ToLower(*format), *db, *release, *teamSet, t, c, *out)
 	}
 	opt := report.Options{Threshold: t, Core: c, Unit: *unit}
 	if opt.Format, err = report.ParseFormat(*format); err != nil {
@@ -78,6 +86,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if c, err := app.ChoiceAt(ctx, *db, *release, d.Release); err == nil {
+		fmt.Fprintln(e.stderr, "pcnmap: report:", c)
 	}
 	if ta != nil && (opt.Format == report.FormatHTML || opt.Format == report.FormatPDF) {
 		opt.Sections = append(opt.Sections, ta)
@@ -165,9 +176,12 @@ func findBrowser(given string) string {
 }
 
 func runReleases(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "releases", "--db W.db [--json]")
+	fs := newFlags(e, "releases", "--db W.db [--json] [--default NAME]\n\n"+
+		"Lists the releases; --default NAME makes NAME the release commands use when --release is not given\n"+
+		"(kept in the workspace; --default '' goes back to the newest extract).")
 	db := fs.String("db", "", "workspace `file`")
 	asJSON := fs.Bool("json", false, "print JSON")
+	def := fs.String("default", "\x00", "make release `NAME` the workspace's default")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -179,6 +193,11 @@ func runReleases(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Close()
+	if *def != "\x00" {
+		if err := w.SetDefault(ctx, *def); err != nil {
+			return err
+		}
+	}
 	rs, err := w.Releases(ctx)
 	if err != nil {
 		return err
@@ -189,7 +208,18 @@ func runReleases(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(rs)
 	}
 	for _, r := range rs {
-		fmt.Fprintf(e.stdout, "%s\textract %s\tmembership as of %s\tingested %s\n", r.Name, r.ExtractDate, r.AsOf, r.IngestedAt.Format("2006-01-02 15:04"))
+		mark := ""
+		if r.Default {
+			mark = "\tdefault"
+		}
+		geo := r.Geography
+		if geo == "" {
+			geo = "?"
+		}
+		if r.Region != "" {
+			geo += " within " + r.Region
+		}
+		fmt.Fprintf(e.stdout, "%s\textract %s\tmembership as of %s\tingested %s\t%s LSOAs%s\n", r.Name, r.ExtractDate, r.AsOf, r.IngestedAt.Format("2006-01-02 15:04"), geo, mark)
 	}
 	return nil
 }

@@ -10,23 +10,26 @@ import (
 	"strings"
 	"time"
 
+	"pcnmap/app"
 	"pcnmap/server"
 	"pcnmap/store"
 	"pcnmap/tiles"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "(--db W.db [--release NAME] | --mbtiles FILE) [--addr 127.0.0.1:8080] [--warm] [flags]\n\n"+
+	fs := newFlags(e, "serve", "(--db W.db [--release NAME] | --mbtiles FILE | --pmtiles FILE) [--addr 127.0.0.1:8080] [--warm] [flags]\n\n"+
 		"Serves vector tiles (/tiles/{areas,pcn,boundaries}/{z}/{x}/{y}.mvt and /tiles/{layer}.json), the JSON\n"+
 		"API under /api/ (documented at /api/openapi.json), /healthz and /metrics, until interrupted.\n"+
 		"Team footprint sets are read and, with --token (or $PCNMAP_TOKEN), written under /api/teams.\n"+
 		"With --db it loads one release into memory and renders tiles on demand (cached). With --mbtiles\n"+
 		"it serves a file written by `pcnmap tiles export` (or any vector MBTiles) on the same tile\n"+
-		"routes, under the names of the file's vector layers; the API then answers 404. --db and\n"+
-		"--mbtiles are exclusive. Request logs go to stderr.")
+		"routes, under the names of the file's vector layers; the API then answers 404. --pmtiles does\n"+
+		"the same for a PMTiles v3 archive (`pcnmap tiles export --format pmtiles`). --db, --mbtiles and\n"+
+		"--pmtiles are exclusive. Request logs go to stderr.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	mbtiles := fs.String("mbtiles", "", "serve this MBTiles `file` instead of a workspace")
+	pmtiles := fs.String("pmtiles", "", "serve this PMTiles `file` instead of a workspace")
 	def := server.DefaultConfig()
 	addr := fs.String("addr", def.Addr, "`host:port` to listen on (port 0: any free port)")
 	warm := fs.Bool("warm", false, fmt.Sprintf("pre-render zooms 0-%d of the areas layer at the default threshold in the background", server.WarmMaxZoom))
@@ -45,10 +48,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if (*db == "") == (*mbtiles == "") {
-		return fmt.Errorf("%w: serve: give either --db or --mbtiles", errUsage)
+	given := 0
+	for _, s := range []string{*db, *mbtiles, *pmtiles} {
+		if s != "" {
+			given++
+		}
 	}
-	if *mbtiles != "" && *release != "" {
+	if given != 1 {
+		return fmt.Errorf("%w: serve: give one of --db, --mbtiles and --pmtiles", errUsage)
+	}
+	archive := *mbtiles
+	if archive == "" {
+		archive = *pmtiles
+	}
+	if archive != "" && *release != "" {
 		return fmt.Errorf("%w: serve: --release needs --db", errUsage)
 	}
 	if *cacheMB <= 0 || *maxAge < 0 || *memLimit < 0 || *maxUpload <= 0 {
@@ -70,8 +83,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *token == "" {
 		*token = os.Getenv("PCNMAP_TOKEN")
 	}
-	if *token != "" && *mbtiles != "" {
-		return fmt.Errorf("%w: serve: --token needs --db: an MBTiles server has no team sets to write", errUsage)
+	if *token != "" && archive != "" {
+		return fmt.Errorf("%w: serve: --token needs --db: a tile archive has no team sets to write", errUsage)
 	}
 	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		// The default GC target is twice the live heap: for England that is ~150 MB of dataset, tile
@@ -117,7 +130,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		data.Dataset, data.Workspace = d, w
 		what = "release " + d.Release
-	} else {
+		if c, err := app.Choice(ctx, w, *release, d.Release); err == nil {
+			what = c
+		}
+	} else if *mbtiles != "" {
 		mb, err := tiles.OpenMBTiles(ctx, *mbtiles)
 		if err != nil {
 			return err
@@ -125,6 +141,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer mb.Close()
 		data.MBTiles = mb
 		what = *mbtiles
+	} else {
+		pm, err := tiles.OpenPMTiles(*pmtiles)
+		if err != nil {
+			return err
+		}
+		defer pm.Close()
+		data.MBTiles = pm
+		what = *pmtiles
 	}
 	s, err := server.New(ctx, cfg, data)
 	if err != nil {

@@ -35,30 +35,42 @@ var teamCommands = []command{
 
 func runTeams(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stderr, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
+		w := e.stdout
+		if len(args) == 0 {
+			w = e.stderr
+		}
+		fmt.Fprintln(w, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
 		for _, c := range teamCommands {
-			fmt.Fprintf(e.stderr, "  %-9s %s\n", c.name, c.summary)
+			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 		}
 		if len(args) == 0 {
-			return fmt.Errorf("%w: teams: no subcommand given", errUsage)
+			return fmt.Errorf("%w: no teams subcommand given", errUsage)
 		}
 		return nil
 	}
-	for _, c := range teamCommands {
+	names := make([]string, len(teamCommands))
+	for i, c := range teamCommands {
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
 		}
+		names[i] = c.name
 	}
-	return fmt.Errorf("%w: teams: unknown subcommand %q", errUsage, args[0])
+	return unknownCommand("teams subcommand", args[0], names, "pcnmap teams --help")
+}
+
+// teamSubcommands lists the teams subcommands for the top-level help.
+func teamSubcommands() string {
+	names := make([]string, len(teamCommands))
+	for i, c := range teamCommands {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseWithSource parses flags given before or after exactly one positional SOURCE argument.
 func parseWithSource(fs *flag.FlagSet, args []string) (string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", err
-		}
-		return "", fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
 	}
 	if fs.NArg() == 0 {
 		return "", fmt.Errorf("%w: %s: SOURCE file is required", errUsage, fs.Name())
@@ -102,6 +114,9 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Close()
+	if c, err := app.Choice(ctx, w, *release, d.Release); err == nil {
+		fmt.Fprintln(e.stderr, "pcnmap: teams import:", c)
+	}
 	req := app.ImportRequest{Name: *name, Source: filepath.Base(source), Method: m, Replace: *replace}
 	if strings.EqualFold(filepath.Ext(source), ".csv") {
 		f, err := os.Open(source)
@@ -154,11 +169,30 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "uncovered LSOAs (in covered areas): %d%s\n", len(imp.Uncovered), codes(imp.Uncovered))
-	var contested []string
-	for _, c := range imp.Contested {
-		contested = append(contested, c.Code+" ("+strings.Join(c.Teams, " / ")+")")
+	var split []string
+	for _, c := range imp.Split {
+		parts := make([]string, len(c.Teams))
+		for i, t := range c.Teams {
+			parts[i] = t
+			if c.Shares != nil {
+				parts[i] = fmt.Sprintf("%s %.0f%%", t, 100*c.Shares[i])
+			}
+		}
+		split = append(split, c.Code+": "+strings.Join(parts, " / "))
 	}
-	fmt.Fprintf(e.stdout, "claimed by several teams (split evenly): %d%s\n", len(imp.Contested), codes(contested))
+	how := "split evenly"
+	if imp.Set.Method == teams.MethodArea {
+		how = "by the part of each LSOA's area in each team"
+	}
+	fmt.Fprintf(e.stdout, "split between teams (%s): %d\n", how, len(imp.Split))
+	const maxSplit = 200 // a terminal's worth
+	for i, l := range split {
+		if i == maxSplit {
+			fmt.Fprintf(e.stdout, "  … %d more\n", len(split)-maxSplit)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  %s\n", l)
+	}
 	if imp.NoPoint > 0 {
 		fmt.Fprintf(e.stdout, "LSOAs with no centroid or polygon (not placed): %d\n", imp.NoPoint)
 	}

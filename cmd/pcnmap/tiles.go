@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,20 +17,25 @@ import (
 
 func runTiles(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "export" {
-		fmt.Fprintln(e.stderr, "Usage: pcnmap tiles export --db W.db --out FILE.mbtiles [flags]\n\nRun \"pcnmap tiles export --help\" for its flags.")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(e.stdout, "Usage: pcnmap tiles export --db W.db --out FILE.mbtiles [flags]\n\nRun \"pcnmap tiles export --help\" for its flags.")
 			return nil
 		}
-		return fmt.Errorf("%w: tiles: the only subcommand is export", errUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: no tiles subcommand given; the only one is export", errUsage)
+		}
+		return unknownCommand("tiles subcommand", args[0], []string{"export"}, "pcnmap tiles --help")
 	}
 	return runTilesExport(ctx, e, args[1:])
 }
 
 func runTilesExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "tiles export", "--db W.db --out FILE.mbtiles [--release NAME] [--minzoom 0 --maxzoom 12] [--threshold 1%] [--layers areas,boundaries]\n\n"+
+	fs := newFlags(e, "tiles export", "--db W.db --out FILE.mbtiles|FILE.pmtiles [--format mbtiles|pmtiles] [--release NAME] [--minzoom 0 --maxzoom 12] [--threshold 1%] [--layers areas,boundaries]\n\n"+
 		"Writes the tiles `pcnmap serve` would serve as an MBTiles 1.3 file (gzipped MVT, TMS rows, metadata\n"+
-		"with vector_layers) for any static host, `pcnmap serve --mbtiles`, QGIS or GDAL. Each tile holds\n"+
-		"every layer given. The file is written beside --out under a temporary name and renamed at the end.")
+		"with vector_layers) for `pcnmap serve --mbtiles`, QGIS or GDAL, or as a PMTiles v3 archive (the same\n"+
+		"tiles, identical ones stored once) that browsers read from any static host by range requests and\n"+
+		"`pcnmap serve --pmtiles` serves. The format defaults to the --out extension, else mbtiles. Each tile\n"+
+		"holds every layer given. The file is written beside --out under a temporary name and renamed at the end.")
 	db := fs.String("db", "", "workspace `file`")
 	release := fs.String("release", "", "release `name` (default: the newest)")
 	out := fs.String("out", "", "MBTiles `file` to write (replaced if it exists)")
@@ -36,6 +43,7 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	maxZoom := fs.Int("maxzoom", tiles.MaxZoom, fmt.Sprintf("highest `zoom`, 0 to %d (clients over-zoom beyond it)", tiles.MaxZoom))
 	threshold := thresholdFlag(fs, "threshold of the areas layer's pcns attribute")
 	layerList := fs.String("layers", "areas", "comma-separated `layers`: areas, boundaries")
+	format := fs.String("format", "", "`format`: mbtiles or pmtiles (default: from the --out extension)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +52,15 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	}
 	if *maxZoom > tiles.MaxZoom || *minZoom < 0 || *minZoom > *maxZoom {
 		return fmt.Errorf("%w: tiles export: zooms %d-%d: want 0 ≤ minzoom ≤ maxzoom ≤ %d", errUsage, *minZoom, *maxZoom, tiles.MaxZoom)
+	}
+	if *format == "" {
+		*format = "mbtiles"
+		if strings.EqualFold(filepath.Ext(*out), ".pmtiles") {
+			*format = "pmtiles"
+		}
+	}
+	if *format != "mbtiles" && *format != "pmtiles" {
+		return fmt.Errorf("%w: tiles export: --format %q: mbtiles or pmtiles", errUsage, *format)
 	}
 	t := float64(*threshold)
 	var names []string
@@ -59,7 +76,18 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	}
 	var bar *progress
 	last := 0
-	st, err := layers.Export(ctx, *out, d, layers.ExportOptions{
+	mbPath := *out
+	if *format == "pmtiles" {
+		// PMTiles is made from the MBTiles export, so both hold the same tiles.
+		tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.mbtiles")
+		if err != nil {
+			return fmt.Errorf("tiles export: %w", err)
+		}
+		tmp.Close()
+		mbPath = tmp.Name()
+		defer os.Remove(mbPath)
+	}
+	st, err := layers.Export(ctx, mbPath, d, layers.ExportOptions{
 		Threshold: t, Zooms: tiles.Zooms{Min: maptile.Zoom(*minZoom), Max: maptile.Zoom(*maxZoom)}, Layers: names,
 		Progress: func(done, total int) {
 			if bar == nil {
@@ -75,8 +103,21 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	size := float64(st.Bytes) / (1 << 20)
+	if *format == "pmtiles" {
+		mb, err := tiles.OpenMBTiles(ctx, mbPath)
+		if err != nil {
+			return err
+		}
+		ps, err := tiles.ConvertMBTiles(ctx, mb, *out)
+		mb.Close()
+		if err != nil {
+			return err
+		}
+		size = float64(ps.Bytes) / (1 << 20)
+	}
 	fmt.Fprintf(e.stdout, "wrote %s: release %s, zooms %d-%d, %d tiles (%d empty left out), %.1f MB, largest %d KB at %d/%d/%d, in %s\n",
-		*out, d.Release, *minZoom, *maxZoom, st.Tiles, st.Empty, float64(st.Bytes)/(1<<20), st.Largest>>10,
+		*out, d.Release, *minZoom, *maxZoom, st.Tiles, st.Empty, size, st.Largest>>10,
 		st.LargestAt.Z, st.LargestAt.X, st.LargestAt.Y, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -35,3 +35,7 @@ rm -f tiny-bng.cpg
 ogr2ogr -f GPKG tiny.gpkg trafford-msoa-bng.gpkg -where "$TINY" -simplify 300 -nln tiny
 ogr2ogr -f GeoJSON tiny.geojson trafford-msoa.geojson -where "$TINY" -simplify 0.003 -lco COORDINATE_PRECISION=6
 ogr2ogr -f "ESRI Shapefile" lake-bng.shp lake-bng.geojson -lco ENCODING=UTF-8
+# Two LSOA 2021 population-weighted centroids as ONS ships them (a points Shapefile in BNG), for
+# the points reader's tests and fuzz seed.
+ogr2ogr -f "ESRI Shapefile" tiny-points-bng.shp "$DATA/2021/lsoa21-pwc-v3-shp/LSOA_PopCentroids_EW_2021_V3.shp" \
+  -where "LSOA21CD IN ('E01000001','E01014360')"

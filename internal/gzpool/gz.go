@@ -5,18 +5,27 @@ package gzpool
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
+// Level is the compression: klauspost/compress at level 6 writes the national tiles 0.7% larger
+// than compress/gzip's default level, in a half to a third of the time (over the 5,571 tiles of
+// z0–12: 14.1 MB in 0.8–0.9 s, against 14.0 MB in 1.7–2.7 s; its level 2: 15.9 MB in 0.35 s).
+const Level = 6
+
 var (
-	writers = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	writers = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(nil, Level) // a valid level: no error
+		return w
+	}}
 	readers sync.Pool
 )
 
-// Compress returns b gzip-compressed at the default level.
+// Compress returns b gzip-compressed at Level.
 func Compress(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/2 + 64)

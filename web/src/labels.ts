@@ -25,11 +25,12 @@ export class Labels {
   private layer: HTMLDivElement;
   private placed: Placed[] = [];
   private els = new Map<string, HTMLDivElement>();
+  private sizes = new Map<string, [number, number]>(); // measured once, while shown
   private timer = 0;
 
   constructor(
     private view: MapView,
-    container: HTMLElement,
+    private container: HTMLElement,
   ) {
     this.layer = document.createElement('div');
     this.layer.className = 'labels';
@@ -37,6 +38,8 @@ export class Labels {
     container.appendChild(this.layer);
     const map = view.map;
     map.on('move', () => this.position());
+    // Team labels (teamlayer.ts) take precedence: an area label that would sit under one is hidden.
+    container.addEventListener(LABELS_MOVED, () => this.position());
     map.on('moveend', () => this.schedule());
     map.on('sourcedata', (e) => {
       if (e.sourceId === 'areas-base' && e.isSourceLoaded) this.schedule();
@@ -89,6 +92,7 @@ export class Labels {
       el.textContent = p.name;
       this.layer.appendChild(el);
       this.els.set(p.code, el);
+      this.sizes.set(p.code, [el.offsetWidth || p.name.length * 6.6 + 8, el.offsetHeight || 16]);
     }
     this.position();
   }
@@ -97,14 +101,13 @@ export class Labels {
   private position(): void {
     if (!this.placed.length) return;
     const map = this.view.map;
-    const boxes: [number, number, number, number][] = [];
+    const boxes: Box[] = obstacles(this.container, '.team-label');
     let shown = 0;
     for (const p of this.placed) {
       const el = this.els.get(p.code);
       if (!el) continue;
       const pt = map.project(p.lngLat);
-      const w = p.name.length * 6.6 + 8;
-      const hgt = 16;
+      const [w, hgt] = this.sizes.get(p.code) ?? [p.name.length * 6.6 + 8, 16];
       const box: [number, number, number, number] = [pt.x - w / 2, pt.y - hgt / 2, pt.x + w / 2, pt.y + hgt / 2];
       const clash = shown >= MAX_LABELS || boxes.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3]);
       if (clash) {
@@ -119,7 +122,25 @@ export class Labels {
   }
 }
 
-function collectRings(f: GeoJSONFeature, out: Ring[]): void {
+type Box = [number, number, number, number];
+
+/** The event teamlayer.ts sends on the map's container after it moves its labels. */
+export const LABELS_MOVED = 'pcnmap-labels-moved';
+
+/** The boxes, in container pixels, of the visible elements matching selector inside container. */
+function obstacles(container: HTMLElement, selector: string): Box[] {
+  const c = container.getBoundingClientRect();
+  const out: Box[] = [];
+  for (const el of container.querySelectorAll<HTMLElement>(selector)) {
+    if (el.style.display === 'none') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0) out.push([r.left - c.left - 2, r.top - c.top - 2, r.right - c.left + 2, r.bottom - c.top + 2]);
+  }
+  return out;
+}
+
+/** Appends the rings of a polygon or multipolygon feature to out. */
+export function collectRings(f: GeoJSONFeature, out: Ring[]): void {
   const g = f.geometry;
   if (g.type === 'Polygon') out.push(...(g.coordinates as Ring[]));
   else if (g.type === 'MultiPolygon') for (const p of g.coordinates as Ring[][]) out.push(...p);

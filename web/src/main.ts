@@ -9,6 +9,7 @@ import { api, APIError, type Area, type Overlaps, type PCN, type SearchResult, t
 import { download } from './csv';
 import { $, announce, h, replace } from './dom';
 import { displayName, fmtDate } from './format';
+import { InView } from './inview';
 import { Labels } from './labels';
 import { renderLegend, renderMiniLegend } from './legend';
 import { MapView, prewarm } from './map';
@@ -17,6 +18,7 @@ import type { Scale } from './palette';
 import { setupSearch } from './search';
 import { areaCSV, pcnCSV, renderArea, renderMessage, renderPCN, type SelectionActions } from './selection';
 import { apiThreshold, formatPercent, METRICS, parsePercent, readHash, writeHash, type Metric, type PCNShade, type State } from './state';
+import { changed, Store, type SetOptions } from './store';
 import { KIND_NAMES, outlineKinds, renderSummary } from './summary';
 import { TeamsUI } from './teams';
 
@@ -44,11 +46,14 @@ const ui = {
   miniLegend: $('#legend-mini'),
 };
 
-let state: State = readHash(location.hash);
+/**
+ * The page's state: what the URL says, and the summary the colours are scaled to. It changes only
+ * through store.setState; the subscriber below (follow) keeps the URL, the map and the panels in step.
+ */
+type Page = State & { summary?: Summary; summaryError?: string };
+const store = new Store<Page>(readHash(location.hash));
 let tj: TileJSON;
-let summary: Summary | undefined;
-let summaryError: string | undefined;
-let view: MapView;
+let view: MapView | undefined;
 let scale: Scale;
 let area: Area | undefined;
 let pcn: PCN | undefined;
@@ -66,11 +71,7 @@ let urlTimer = 0;
 function writeURL(push = false): void {
   window.clearTimeout(urlTimer);
   const go = () => {
-    if (view) {
-      const v = view.view();
-      state.view = { zoom: v.zoom, lat: v.lat, lon: v.lon };
-    }
-    const hash = writeHash(state);
+    const hash = writeHash(store.state);
     if (hash === location.hash) return;
     if (push) history.pushState(null, '', hash);
     else history.replaceState(null, '', hash);
@@ -79,17 +80,47 @@ function writeURL(push = false): void {
   else urlTimer = window.setTimeout(go, 250);
 }
 
+/** The map's current view, for the state. */
+function currentView(m: MapView) {
+  const v = m.view();
+  return { zoom: v.zoom, lat: v.lat, lon: v.lon };
+}
+
+// ---- the state drives the URL, the map and the panels ----
+
+/** The keys of the state the URL holds. */
+const URL_KEYS: (keyof State)[] = ['view', 'threshold', 'metric', 'bounds', 'area', 'pcn', 'shade', 'teams', 'team', 'moves'];
+
+function follow(s: Readonly<Page>, prev: Readonly<Page>, opts: SetOptions): void {
+  if (s.threshold !== prev.threshold) renderThresholdControls();
+  if (!view) return; // the map is being made: start() draws the first state
+  if (changed(s, prev, ...URL_KEYS)) writeURL(opts.push);
+  if (s.metric !== prev.metric) ui.metric.value = s.metric;
+  if (s.area !== prev.area) view.setSelectedArea(s.area ?? '');
+  if (prev.pcn && !s.pcn) view.setPCN(undefined, null, []);
+  if (changed(s, prev, 'metric', 'summary') || (prev.pcn && !s.pcn)) recolour();
+  if (s.shade !== prev.shade && s.pcn) showPCN();
+  if (changed(s, prev, 'metric', 'summary', 'summaryError')) renderSummaryNow();
+  if ((s.bounds ?? '') !== (prev.bounds ?? '')) {
+    ui.outlines.value = s.bounds ?? '';
+    view.setBoundaryKind(s.bounds ?? '');
+    void idle().then(renderSummaryNow);
+  }
+}
+store.subscribe(follow);
+
 // ---- colours and legend ----
 
 function metricScale(): Scale {
-  return METRIC_DEFS[state.metric].scale(summary);
+  return METRIC_DEFS[store.state.metric].scale(store.state.summary);
 }
 
 function pcnScale(): Scale {
-  return PCN_SHADES[state.shade].scale();
+  return PCN_SHADES[store.state.shade].scale();
 }
 
 function renderLegendNow(): void {
+  const state = store.state;
   if (state.pcn) {
     const d = PCN_SHADES[state.shade];
     renderLegend(ui.legend, d.title, pcnScale(), pcn ? `${displayName(pcn.name)}. Outlined: its core footprint (${Math.round(pcn.core_share * 100)}% of its patients).` : undefined);
@@ -103,19 +134,20 @@ function renderLegendNow(): void {
 
 function recolour(): void {
   scale = metricScale();
-  view.setFill(scale.expression, !!state.pcn);
+  view?.setFill(scale.expression, !!store.state.pcn);
   renderLegendNow();
 }
 
 // ---- summary ----
 
 function inView() {
-  const kind = state.bounds ?? '';
+  const kind = store.state.bounds ?? '';
   return { kind, unit: kind ? view?.unitInView() : undefined };
 }
 
 function renderSummaryNow(): void {
-  renderSummary(ui.summary, summary, state.threshold, state.metric === 'pcns' ? scale : undefined, inView(), summaryError);
+  const s = store.state;
+  renderSummary(ui.summary, s.summary, s.threshold, s.metric === 'pcns' ? scale : undefined, inView(), s.summaryError);
 }
 
 /** What index.html started fetching before the bundle ran. */
@@ -127,49 +159,52 @@ interface Boot {
 }
 const boot = (window as unknown as { pcnmapBoot?: Boot }).pcnmapBoot;
 
-async function loadSummary(t: number, early?: Promise<Summary>): Promise<void> {
+/** Fetches the summary at threshold t, as the state's summary and summaryError; throws AbortError when superseded. */
+async function loadSummary(t: number, early?: Promise<Summary>): Promise<Pick<Page, 'summary' | 'summaryError'>> {
   sumCtrl?.abort();
   sumCtrl = new AbortController();
   try {
-    summary = await (early || api.summary(apiThreshold(t), sumCtrl.signal));
-    summaryError = undefined;
+    return { summary: await (early || api.summary(apiThreshold(t), sumCtrl.signal)), summaryError: undefined };
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
-    summary = undefined;
-    summaryError = e instanceof APIError && e.status === 404 ? 'This server has no workspace loaded (pre-built tiles only).' : `The summary could not be loaded: ${(e as Error).message}`;
     if (e instanceof APIError && e.status === 404) hasAPI = false;
+    return {
+      summary: undefined,
+      summaryError: e instanceof APIError && e.status === 404 ? 'This server has no workspace loaded (pre-built tiles only).' : `The summary could not be loaded: ${(e as Error).message}`,
+    };
   }
 }
 
 // ---- threshold ----
 
 function renderThresholdControls(): void {
-  ui.presets.querySelectorAll<HTMLButtonElement>('button').forEach((b) => b.setAttribute('aria-pressed', String(Number(b.dataset.t) === state.threshold)));
-  if (document.activeElement !== ui.thresholdInput) ui.thresholdInput.value = String(state.threshold);
+  const t = store.state.threshold;
+  ui.presets.querySelectorAll<HTMLButtonElement>('button').forEach((b) => b.setAttribute('aria-pressed', String(Number(b.dataset.t) === t)));
+  if (document.activeElement !== ui.thresholdInput) ui.thresholdInput.value = String(t);
 }
 
 let thresholdSeq = 0;
 async function setThreshold(t: number): Promise<void> {
-  if (t === state.threshold && summary) return;
-  state.threshold = t;
-  renderThresholdControls();
-  writeURL();
+  if (!view || (t === store.state.threshold && store.state.summary)) return;
+  const map = view;
+  store.setState({ threshold: t });
   const seq = ++thresholdSeq;
   const started = performance.now();
+  let loaded;
   try {
-    await loadSummary(t);
+    loaded = await loadSummary(t);
   } catch {
     return; // superseded
   }
   if (seq !== thresholdSeq) return;
-  scale = metricScale();
-  const swapped = view.setThreshold(apiThreshold(t), state.pcn ? undefined : scale.expression);
-  if (!state.pcn) view.setFill(scale.expression, false);
-  renderLegendNow();
-  renderSummaryNow();
+  // The new tiles come with the new colours; the state's new summary recolours the rest.
+  scale = METRIC_DEFS[store.state.metric].scale(loaded.summary);
+  const swapped = map.setThreshold(apiThreshold(t), store.state.pcn ? undefined : scale.expression);
+  store.setState(loaded);
   void refreshSelection();
   void teams?.setThreshold(t);
-  announce(`Threshold ${formatPercent(t)}: ${summary ? `mean ${summary.areas.pcns.mean.toFixed(2)} PCNs per area` : ''}`);
+  const sum = store.state.summary;
+  announce(`Threshold ${formatPercent(t)}: ${sum ? `mean ${sum.areas.pcns.mean.toFixed(2)} PCNs per area` : ''}`);
   await swapped;
   if (seq === thresholdSeq) (window as unknown as { pcnmap: Record<string, unknown> }).pcnmap.lastThresholdMs = performance.now() - started;
 }
@@ -181,15 +216,11 @@ const actions: SelectionActions = {
   selectPCN: (code) => void selectPCN(code, { fly: true, push: true }),
   close: () => clearSelection(true),
   download: () => {
-    const t = `${state.threshold}pct`;
-    if (state.pcn && pcn) download(`pcnmap-pcn-${pcn.code}-t${t}.csv`, pcnCSV(pcn));
+    const t = `${store.state.threshold}pct`;
+    if (store.state.pcn && pcn) download(`pcnmap-pcn-${pcn.code}-t${t}.csv`, pcnCSV(pcn));
     else if (area) download(`pcnmap-area-${area.code}-t${t}.csv`, areaCSV(area));
   },
-  setShade: (shade: PCNShade) => {
-    state.shade = shade;
-    writeURL();
-    showPCN();
-  },
+  setShade: (shade: PCNShade) => store.setState({ shade }),
 };
 
 function showPanel(open: boolean): void {
@@ -199,18 +230,11 @@ function showPanel(open: boolean): void {
 
 function clearSelection(push: boolean): void {
   selCtrl?.abort();
-  const wasPCN = !!state.pcn;
-  state.area = state.pcn = undefined;
   area = pcn = overlaps = undefined;
+  store.setState({ area: undefined, pcn: undefined }, { push });
   ui.selection.hidden = true;
   replace(ui.selection);
-  view.setSelectedArea('');
   teams?.areaSelected(undefined);
-  if (wasPCN) {
-    view.setPCN(undefined, null, []);
-    recolour();
-  }
-  writeURL(push);
   ui.panelToggle.textContent = 'Summary';
 }
 
@@ -218,38 +242,30 @@ async function selectArea(code: string, opts: { fly?: boolean; push?: boolean } 
   if (!hasAPI) return;
   selCtrl?.abort();
   const ctrl = (selCtrl = new AbortController());
-  const wasPCN = !!state.pcn;
-  state.pcn = undefined;
-  state.area = code;
   pcn = overlaps = undefined;
-  if (wasPCN) {
-    view.setPCN(undefined, null, []);
-    recolour();
-  }
-  view.setSelectedArea(code);
-  writeURL(opts.push);
+  store.setState({ pcn: undefined, area: code }, { push: opts.push });
   ui.selection.hidden = false;
   if (!area || area.code !== code) renderMessage(ui.selection, code, 'Loading…', false, actions);
   try {
-    area = await api.area(code, apiThreshold(state.threshold), ctrl.signal);
+    area = await api.area(code, apiThreshold(store.state.threshold), ctrl.signal);
   } catch (e) {
     if ((e as Error).name === 'AbortError') return;
     renderMessage(ui.selection, code, e instanceof APIError && e.status === 404 ? `No area ${code} in this workspace.` : `Could not load ${code}: ${(e as Error).message}`, true, actions);
     return;
   }
-  renderArea(ui.selection, area, state.threshold, actions);
+  renderArea(ui.selection, area, store.state.threshold, actions);
   teams?.areaSelected(area);
   ui.panelToggle.textContent = 'Area details';
-  announce(`${area.name}: ${area.pcns} PCNs at ${formatPercent(state.threshold)}`);
-  if (opts.fly) view.fit(area.bbox, 13);
+  announce(`${area.name}: ${area.pcns} PCNs at ${formatPercent(store.state.threshold)}`);
+  if (opts.fly) view?.fit(area.bbox, 13);
 }
 
 function showPCN(): void {
-  if (!pcn) return;
+  if (!pcn || !view) return;
   const core = pcn.area_shares.filter((a) => a.core).map((a) => a.code);
   view.setPCN(pcn.code, pcnScale().expression, core);
   view.setFill(scale.expression, true);
-  renderPCN(ui.selection, pcn, overlaps, state.threshold, state.shade, pcnScale(), actions);
+  renderPCN(ui.selection, pcn, overlaps, store.state.threshold, store.state.shade, pcnScale(), actions);
   renderLegendNow();
 }
 
@@ -257,14 +273,11 @@ async function selectPCN(code: string, opts: { fly?: boolean; push?: boolean } =
   if (!hasAPI) return;
   selCtrl?.abort();
   const ctrl = (selCtrl = new AbortController());
-  state.area = undefined;
-  state.pcn = code;
   area = undefined;
-  view.setSelectedArea('');
-  writeURL(opts.push);
+  store.setState({ area: undefined, pcn: code }, { push: opts.push });
   ui.selection.hidden = false;
   if (!pcn || pcn.code !== code) renderMessage(ui.selection, code, 'Loading…', false, actions);
-  const t = apiThreshold(state.threshold);
+  const t = apiThreshold(store.state.threshold);
   const ovP = api.overlaps(code, t, ctrl.signal).catch(() => undefined);
   try {
     pcn = await api.pcn(code, t, ctrl.signal);
@@ -278,18 +291,19 @@ async function selectPCN(code: string, opts: { fly?: boolean; push?: boolean } =
   ui.panelToggle.textContent = 'PCN details';
   announce(`${displayName(pcn.name)}: list size ${pcn.list_size}`);
   const box = pcn.core_bbox ?? pcn.bbox;
-  if (opts.fly && box) view.fit(box, 12);
+  if (opts.fly && box) view?.fit(box, 12);
   overlaps = await ovP;
-  if (ctrl.signal.aborted || state.pcn !== code) return;
-  renderPCN(ui.selection, pcn, overlaps, state.threshold, state.shade, pcnScale(), actions);
+  if (ctrl.signal.aborted || store.state.pcn !== code) return;
+  renderPCN(ui.selection, pcn, overlaps, store.state.threshold, store.state.shade, pcnScale(), actions);
 }
 
 async function refreshSelection(): Promise<void> {
-  if (state.pcn) await selectPCN(state.pcn);
-  else if (state.area) await selectArea(state.area);
+  const s = store.state;
+  if (s.pcn) await selectPCN(s.pcn);
+  else if (s.area) await selectArea(s.area);
 }
 
-const idle = () => new Promise<void>((r) => view.map.once('idle', () => r()));
+const idle = () => new Promise<void>((r) => view?.map.once('idle', () => r()));
 
 // ---- hover ----
 
@@ -301,10 +315,11 @@ function onHover(f: MapGeoJSONFeature | undefined, pf: MapGeoJSONFeature | undef
   }
   const p = f.properties;
   let line: string;
-  if (state.pcn) {
-    line = pf ? PCN_SHADES[state.shade].describe(pf.properties[state.shade] as number) : 'none of the PCN’s patients live here';
+  const s = store.state;
+  if (s.pcn) {
+    line = pf ? PCN_SHADES[s.shade].describe(pf.properties[s.shade] as number) : 'none of the PCN’s patients live here';
   } else {
-    line = METRIC_DEFS[state.metric].describe(p[state.metric] as number | null, state.threshold);
+    line = METRIC_DEFS[s.metric].describe(p[s.metric] as number | null, s.threshold);
   }
   const team = teams?.teamAt(pt);
   replace(tip, h('strong', null, String(p.name ?? '')), h('span', { class: 'muted' }, ` ${p.code ?? ''}`), h('br'), line, team ? [h('br'), `Team: ${team}`] : null);
@@ -317,17 +332,13 @@ function onHover(f: MapGeoJSONFeature | undefined, pf: MapGeoJSONFeature | undef
 
 // ---- controls ----
 
-function setupControls(kinds: string[]): void {
+function setupControls(map: MapView, kinds: string[]): void {
+  const state = store.state;
   replace(
     ui.metric,
     METRICS.map((m) => h('option', { value: m, selected: m === state.metric }, METRIC_DEFS[m].label)),
   );
-  ui.metric.addEventListener('change', () => {
-    state.metric = ui.metric.value as Metric;
-    writeURL();
-    recolour();
-    renderSummaryNow();
-  });
+  ui.metric.addEventListener('change', () => store.setState({ metric: ui.metric.value as Metric }));
   replace(
     ui.presets,
     PRESETS.map((t) =>
@@ -360,12 +371,7 @@ function setupControls(kinds: string[]): void {
   );
   ui.outlines.value = state.bounds ?? '';
   ui.outlines.disabled = kinds.length === 0;
-  ui.outlines.addEventListener('change', () => {
-    state.bounds = ui.outlines.value;
-    view.setBoundaryKind(state.bounds);
-    writeURL();
-    void idle().then(renderSummaryNow);
-  });
+  ui.outlines.addEventListener('change', () => store.setState({ bounds: ui.outlines.value }));
 
   ui.panelToggle.addEventListener('click', () => showPanel(!ui.panel.classList.contains('open')));
   ui.controlsToggle.addEventListener('click', () => {
@@ -383,11 +389,11 @@ function setupControls(kinds: string[]): void {
   // Keyboard: a crosshair marks the middle of the visible map while the map has the focus, and
   // Enter (or Space) selects the area under it; Escape closes the selection from anywhere but the
   // search box.
-  const canvas = view.map.getCanvas();
+  const canvas = map.map.getCanvas();
   const cross = h('div', { class: 'crosshair', 'aria-hidden': 'true', hidden: true });
   ui.map.appendChild(cross);
   const placeCross = () => {
-    const [x, y] = view.visibleCentre();
+    const [x, y] = map.visibleCentre();
     cross.style.transform = `translate(${x}px, ${y}px)`;
   };
   canvas.addEventListener('focus', () => {
@@ -398,12 +404,12 @@ function setupControls(kinds: string[]): void {
   canvas.addEventListener('blur', () => (cross.hidden = true));
   window.addEventListener('resize', placeCross);
   document.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape' || e.target === ui.searchInput || !(state.area || state.pcn)) return;
+    if (e.key !== 'Escape' || e.target === ui.searchInput || !(store.state.area || store.state.pcn)) return;
     clearSelection(true);
   });
   canvas.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
-    const f = view.featureAt(view.visibleCentre());
+    const f = map.featureAt(map.visibleCentre());
     if (f?.properties?.code) {
       e.preventDefault();
       void selectArea(String(f.properties.code), { push: true });
@@ -414,30 +420,27 @@ function setupControls(kinds: string[]): void {
 // ---- the state from the URL (start, back/forward) ----
 
 async function applyState(next: State): Promise<void> {
-  const prev = state;
-  state = next;
+  if (!view) return;
+  const prev = store.state;
   if (next.view) {
     const v = view.view();
     if (Math.abs(v.lon - next.view.lon) > 1e-4 || Math.abs(v.lat - next.view.lat) > 1e-4 || Math.abs(v.zoom - next.view.zoom) > 0.01) {
       view.map.jumpTo({ center: [next.view.lon, next.view.lat], zoom: next.view.zoom });
     }
   }
-  ui.metric.value = next.metric;
-  if ((next.bounds ?? '') !== (prev.bounds ?? '')) {
-    ui.outlines.value = next.bounds ?? '';
-    view.setBoundaryKind(next.bounds ?? '');
-  }
-  if (next.threshold !== prev.threshold) {
-    state.threshold = prev.threshold;
-    await setThreshold(next.threshold);
-  } else recolour();
+  // Every key of the URL, absent ones cleared; the threshold through setThreshold (new summary, new tiles).
+  const patch: Partial<Page> = {};
+  for (const k of URL_KEYS) (patch as Record<string, unknown>)[k] = next[k];
+  patch.threshold = prev.threshold;
+  store.setState(patch);
+  if (next.threshold !== prev.threshold) await setThreshold(next.threshold);
   if (next.pcn) {
     if (next.pcn !== pcn?.code || !prev.pcn) await selectPCN(next.pcn, { fly: !next.view });
     else showPCN();
   } else if (next.area) {
     if (next.area !== area?.code || prev.pcn) await selectArea(next.area, { fly: !next.view });
   } else if (prev.area || prev.pcn) clearSelection(false);
-  await teams?.applyState(state);
+  await teams?.applyState(store.state);
 }
 
 // ---- start ----
@@ -459,23 +462,27 @@ async function start(): Promise<void> {
   prewarm(boot?.worker);
   let kinds: string[] = [];
   try {
-    const early = boot && boot.t === String(state.threshold) ? boot : undefined;
-    const [tileJSON] = await Promise.all([early?.tileJSON || api.tileJSON('areas'), loadSummary(state.threshold, early?.summary)]);
+    const early = boot && boot.t === String(store.state.threshold) ? boot : undefined;
+    const [tileJSON, loaded] = await Promise.all([early?.tileJSON || api.tileJSON('areas'), loadSummary(store.state.threshold, early?.summary)]);
     tj = tileJSON;
+    store.setState(loaded);
     performance.mark('pcnmap-tilejson');
   } catch (e) {
     document.getElementById('loading')?.remove();
     replace(ui.map, h('div', { class: 'fatal', role: 'alert' }, h('h2', null, 'The map could not load'), h('p', null, (e as Error).message)));
     return;
   }
+  const summary = store.state.summary;
   kinds = outlineKinds(summary);
-  if (state.bounds === undefined || (state.bounds && !kinds.includes(state.bounds))) state.bounds = kinds[0] ?? '';
+  const b0 = store.state.bounds;
+  if (b0 === undefined || (b0 && !kinds.includes(b0))) store.setState({ bounds: kinds[0] ?? '' });
+  const state = store.state;
   if (summary) {
     ui.release.textContent = `Release ${summary.release}${summary.extract_date ? ` · registrations ${fmtDate(summary.extract_date)}` : ''}`;
   }
   scale = metricScale();
   const v = state.view;
-  view = new MapView(
+  const map = new MapView(
     ui.map,
     tj,
     apiThreshold(state.threshold),
@@ -490,48 +497,51 @@ async function start(): Promise<void> {
         if (code) {
           void selectArea(code, { push: true });
           if (phone()) showPanel(true);
-        } else if (state.area) clearSelection(true);
+        } else if (store.state.area) clearSelection(true);
       },
       moved: () => {
-        writeURL();
+        store.setState({ view: currentView(map) });
         renderSummaryNow();
       },
     },
   );
+  view = map;
   performance.mark('pcnmap-map');
-  w.pcnmap.map = view.map;
-  w.pcnmap.view = view;
-  new Labels(view, ui.map);
-  window.addEventListener('resize', () => (view.inset = overlayInset()));
-  setupControls(kinds);
+  w.pcnmap.map = map.map;
+  w.pcnmap.view = map;
+  new Labels(map, ui.map);
+  new InView(map, $('#controls-body'), (code) => void selectArea(code, { push: true }));
+  window.addEventListener('resize', () => (map.inset = overlayInset()));
+  setupControls(map, kinds);
   if (hasAPI) {
     teams = new TeamsUI({
-      view, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), section: $('#teams'),
-      state: () => state, writeURL, selectPCN: actions.selectPCN,
+      view: map, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), section: $('#teams'),
+      state: () => store.state, setState: (patch, opts) => store.setState(patch, opts), selectPCN: actions.selectPCN,
     });
     void teams.start();
   }
   renderLegendNow();
-  view.map.once('load', () => {
+  map.map.once('load', () => {
     performance.mark('pcnmap-load');
-    if (state.pcn) void selectPCN(state.pcn, { fly: !state.view });
-    else if (state.area) void selectArea(state.area, { fly: !state.view });
-    if (!state.view) writeURL();
+    const s = store.state;
+    if (s.pcn) void selectPCN(s.pcn, { fly: !s.view });
+    else if (s.area) void selectArea(s.area, { fly: !s.view });
+    if (!s.view) store.setState({ view: currentView(map) });
   });
-  view.map.once('data', () => performance.mark('pcnmap-first-data'));
+  map.map.once('data', () => performance.mark('pcnmap-first-data'));
   // The areas' first tiles on screen: the first frame drawn after their source has loaded.
   const painted = () => {
-    if (!view.areasLoaded()) return;
-    view.map.off('sourcedata', painted);
-    view.map.once('render', () => {
+    if (!map.areasLoaded()) return;
+    map.map.off('sourcedata', painted);
+    map.map.once('render', () => {
       performance.mark('pcnmap-areas-painted');
       document.getElementById('loading')?.remove();
       w.pcnmap.areasPainted = performance.now();
       renderSummaryNow();
     });
   };
-  view.map.on('sourcedata', painted);
-  view.map.once('idle', () => {
+  map.map.on('sourcedata', painted);
+  map.map.once('idle', () => {
     performance.mark('pcnmap-first-idle');
     document.getElementById('loading')?.remove();
     w.pcnmap.firstIdle = performance.now();
@@ -541,7 +551,7 @@ async function start(): Promise<void> {
   window.addEventListener('popstate', () => void applyState(readHash(location.hash)));
   window.addEventListener('hashchange', () => {
     const next = readHash(location.hash);
-    if (writeHash(next) !== writeHash(state)) void applyState(next);
+    if (writeHash(next) !== writeHash(store.state)) void applyState(next);
   });
   if (!hasAPI) {
     ui.searchInput.disabled = true;

@@ -36,7 +36,8 @@ export function histogram(stats: Stats, label: string, scale?: Scale): SVGSVGEle
   const hist = stats.histogram || [];
   const W = 320;
   const H = 120;
-  const pad = { l: 30, r: 6, t: 8, b: 22 };
+  // The top band (pad.t) holds the mean's label, above every bar: it cannot cover one.
+  const pad = { l: 30, r: 6, t: 18, b: 22 };
   const n = Math.max(hist.length, 2);
   const max = Math.max(1, ...hist);
   const bw = (W - pad.l - pad.r) / n;
@@ -66,8 +67,11 @@ export function histogram(stats: Stats, label: string, scale?: Scale): SVGSVGEle
   }
   // the mean
   const mx = pad.l + stats.mean * bw + bw / 2;
-  svg.appendChild(s('line', { x1: mx, x2: mx, y1: pad.t - 4, y2: y(0), class: 'mean' }));
-  svg.appendChild(s('text', { x: Math.min(mx + 3, W - 52), y: pad.t + 6, class: 'tick mean-label' }, `mean ${fmt1(stats.mean)}`));
+  svg.appendChild(s('line', { x1: mx, x2: mx, y1: pad.t - 6, y2: y(0), class: 'mean' }));
+  const right = mx > W - 60; // near the right edge the label goes to the line's left
+  svg.appendChild(
+    s('text', { x: right ? mx - 3 : mx + 3, y: pad.t - 7, 'text-anchor': right ? 'end' : 'start', class: 'tick mean-label' }, `mean ${fmt1(stats.mean)}`),
+  );
   return svg;
 }
 
@@ -118,7 +122,9 @@ export function renderSummary(el: HTMLElement, sum: Summary | undefined, t: numb
   const kindName = KIND_NAMES[inView.kind] || inView.kind;
   let local: HTMLElement;
   if (!inView.kind) {
-    local = h('p', { class: 'muted' }, 'Choose outlines (ICB, local authority…) under “Map” to compare the unit in view.');
+    // Name the control by its own label, so the hint cannot drift from the page.
+    const control = document.querySelector('label[for="outlines"]')?.textContent?.trim() || 'Outlines and local summary';
+    local = h('p', { class: 'muted' }, `Choose outlines (ICB, local authority…) under “${control}” to compare the unit in view.`);
   } else if (!inView.unit) {
     local = h('p', { class: 'muted' }, `No ${kindName} in view: pan or zoom to one to compare it.`);
   } else {

@@ -4,7 +4,7 @@
 
 import { APIError } from './api';
 import { h, replace } from './dom';
-import { fmtInt } from './format';
+import { fmtInt, fmtShare } from './format';
 import { teamsAPI, type ImportResult } from './teamsapi';
 import { formToken, token, tokenField } from './token';
 
@@ -129,7 +129,7 @@ export function openImport(a: ImportActions): void {
         'ul',
         { class: 'plain import-report' },
         h('li', { 'data-uncovered': r.uncovered.length }, `LSOAs no team covers: ${fmtInt(r.uncovered.length)}`, list(r.uncovered)),
-        h('li', { 'data-contested': r.contested.length }, `LSOAs two teams both claim: ${fmtInt(r.contested.length)}`, list(r.contested.map((c) => `${c.code} (${c.teams.join(' / ')})`))),
+        h('li', { 'data-contested': r.contested.length }, `LSOAs split between teams: ${fmtInt(r.contested.length)}`, list(r.contested.map((c) => `${c.code} (${c.teams.map((t, i) => (c.shares ? `${t} ${fmtShare(c.shares[i])}` : t)).join(' / ')})`))),
         r.missing ? h('li', null, `LSOAs not placed (no centroid or polygon): ${fmtInt(r.missing)}`) : null,
       ),
       h(

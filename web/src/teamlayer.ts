@@ -7,7 +7,7 @@ import type maplibregl from 'maplibre-gl';
 import type { FilterSpecification, GeoJSONFeature, PointLike } from 'maplibre-gl';
 
 import { tileURL } from './api';
-import { interiorPoint } from './labels';
+import { interiorPoint, LABELS_MOVED } from './labels';
 import { AREAS, BASE, L, type MapView } from './map';
 
 const SOURCE = 'teams';
@@ -40,7 +40,7 @@ export class TeamLayer {
 
   constructor(
     private view: MapView,
-    container: HTMLElement,
+    private container: HTMLElement,
   ) {
     this.labels = document.createElement('div');
     this.labels.className = 'labels team-labels';
@@ -255,6 +255,7 @@ export class TeamLayer {
       const pt = map.project(p.lngLat);
       el.style.transform = `translate(${Math.round(pt.x)}px, ${Math.round(pt.y)}px) translate(-50%, -50%)`;
     }
+    this.container.dispatchEvent(new Event(LABELS_MOVED));
   }
 }
 

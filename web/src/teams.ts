@@ -30,8 +30,9 @@ export interface TeamsDeps {
   select: HTMLSelectElement;
   importButton: HTMLButtonElement;
   section: HTMLElement;
-  state(): State;
-  writeURL(push?: boolean): void;
+  state(): Readonly<State>;
+  /** The page's store (store.ts): the URL and the map follow each change. */
+  setState(patch: Partial<State>, opts?: { push?: boolean }): void;
   selectPCN(code: string): void;
 }
 
@@ -119,7 +120,7 @@ export class TeamsUI {
     const cur = this.d.state().teams ?? '';
     replace(
       this.d.select,
-      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets in this workspace'),
+      h('option', { value: '' }, this.sets.length ? 'None' : 'No sets yet'),
       this.sets.map((s) => h('option', { value: s.name, selected: s.name === cur, title: `${s.name}: ${s.teams} teams, ${METHODS[s.method] || s.method}` }, s.name)),
     );
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
@@ -132,12 +133,9 @@ export class TeamsUI {
 
   /** Draws a set (undefined: none) and loads its metrics; fit moves the view to its teams. */
   async choose(name: string | undefined, opts: { push?: boolean; team?: string; moves?: string; fit?: boolean } = {}): Promise<void> {
-    const st = this.d.state();
     const same = name === this.layer.name && name === this.detail?.name;
-    st.teams = name;
-    st.team = opts.team;
-    if (!same) st.moves = opts.moves;
-    this.d.writeURL(opts.push);
+    this.d.setState(same ? { teams: name, team: opts.team } : { teams: name, team: opts.team, moves: opts.moves }, { push: opts.push });
+    const st = this.d.state();
     this.d.select.value = name && this.sets.some((s) => s.name === name) ? name : '';
     if (same) {
       this.layer.setSelected(st.team ?? '');
@@ -198,12 +196,7 @@ export class TeamsUI {
       : '';
     await this.whatif.load(c.kept);
     if (seq !== this.movesSeq || det !== this.detail) return;
-    const st = this.d.state();
-    const now = encodeMoves(this.whatif.moves) || undefined;
-    if (st.moves !== now) {
-      st.moves = now;
-      this.d.writeURL(false);
-    }
+    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined });
     if (this.note) announce(this.note);
   }
 
@@ -211,8 +204,7 @@ export class TeamsUI {
   private movesEdited(): void {
     ++this.movesSeq;
     this.note = '';
-    this.d.state().moves = encodeMoves(this.whatif.moves) || undefined;
-    this.d.writeURL(true);
+    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined }, { push: true });
   }
 
   private async fit(name: string): Promise<void> {
@@ -276,10 +268,8 @@ export class TeamsUI {
   }
 
   private selectTeam(team: string, push: boolean): void {
-    const st = this.d.state();
-    st.team = team || undefined;
+    this.d.setState({ team: team || undefined }, { push });
     this.layer.setSelected(team);
-    this.d.writeURL(push);
     if (push) this.render();
   }
 
@@ -301,15 +291,14 @@ export class TeamsUI {
 
   /** The set was renamed: the chooser, the layer, the URL and the panel take the new name; the moves stay. */
   private async afterRename(from: string, to: string): Promise<void> {
+    if (this.d.state().teams !== from || !this.detail) return;
+    this.d.setState({ teams: to });
     const st = this.d.state();
-    if (st.teams !== from || !this.detail) return;
-    st.teams = to;
     this.detail = { ...this.detail, name: to };
     this.whatif.set = to;
     this.layer.show(to);
     this.layer.setSelected(st.team ?? '');
     this.layer.setMoved(this.whatif.codes());
-    this.d.writeURL(false);
     await this.loadSets();
     this.render();
     announce(`Renamed ${from} to ${to}`);
@@ -350,7 +339,11 @@ export class TeamsUI {
             'dl',
             { class: 'figs' },
             fig('Alignment score', h('strong', { class: 'team-score', 'data-score': this.alignment.score }, fmtScore(this.alignment.score)), SCORE_TIP),
-            fig('Coverage', fmtShare(this.alignment.coverage), 'The share of all resident PCN patients who live in some team.'),
+            fig(
+              'Coverage of the set’s PCNs',
+              h('span', { class: 'team-coverage', 'data-coverage': this.alignment.coverage }, fmtShare(this.alignment.coverage)),
+              `Of the patients of the ${fmtInt(this.alignment.coverage_pcns)} PCNs holding at least ${fmtShare(this.alignment.threshold)} of some team, the share who live in a team.`,
+            ),
           )
         : null,
       this.moveForm(),

@@ -43,7 +43,10 @@ export interface Alignment {
   set: string;
   threshold: number;
   score: number;
+  /** Within the set's footprint: of the patients of the PCNs holding ≥ threshold of some team, the share living in a team. */
   coverage: number;
+  /** The number of PCNs coverage is measured over. */
+  coverage_pcns: number;
   teams: TeamMetrics[];
   /** Absent from the what-if answers the page asks for (detail=teams). */
   pcns?: { code: string; name: string; resident: number; in_team: number[]; outside: number; teams: number; dominant_team: string | null }[];
@@ -64,7 +67,8 @@ export interface WhatIf {
 export interface ImportResult {
   set: SetSummary;
   uncovered: string[];
-  contested: { code: string; teams: string[] }[];
+  /** LSOAs (or practices) split between teams, with each team's share of the LSOA (absent for practices). */
+  contested: { code: string; teams: string[]; shares?: number[] }[];
   missing: number;
 }
 

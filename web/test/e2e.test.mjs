@@ -4,7 +4,7 @@
 //   make e2e                      (builds bin/pcnmap with the bundle, then runs this)
 //   PCNMAP_BIN=bin/pcnmap node --test test/e2e.test.mjs   (from web, after make build)
 //
-// Environment: PCNMAP_BIN (the binary, default ../../bin/pcnmap), CHROMIUM (default /usr/bin/chromium).
+// Environment: PCNMAP_BIN (the binary, default ../bin/pcnmap), CHROMIUM (default /usr/bin/chromium).
 // Skipped, with a message, when chromium is absent. Screenshots go to test-results/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

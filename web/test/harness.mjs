@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const web = path.resolve(here, '..');
-export const root = path.resolve(web, '../..');
+export const root = path.resolve(web, '..');
 export const bin = path.resolve(root, process.env.PCNMAP_BIN || 'bin/pcnmap');
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 export const results = path.join(web, 'test-results');
@@ -56,9 +56,14 @@ export function ingest(db) {
 }
 
 export async function startServer(db, args = []) {
+  return startServe(['--db', db, ...args]);
+}
+
+/** Starts pcnmap serve with args (--db, --mbtiles or --pmtiles and flags) on a free port. */
+export async function startServe(args) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = spawn(bin, ['serve', '--db', db, '--addr', `127.0.0.1:${port}`, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
   for (let i = 0; i < 150; i++) {

@@ -1,0 +1,283 @@
+package geo
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// PointLayer is a layer of points by code (LSOA population-weighted centroids), in WGS84.
+type PointLayer struct {
+	Source    string
+	CodeField string
+	CRS       CRS // of the file; the points are converted to WGS84
+	Points    map[string]orb.Point
+}
+
+// maxPointFile caps a points file read whole (GeoJSON): the national LSOA centroids are ~10 MB.
+const maxPointFile = 512 << 20
+
+// ReadPoints reads a layer of points: an ESRI Shapefile (.shp with its .shx, .dbf and .prj beside
+// it; a directory holding one; or a .zip of one), as ONS ships the LSOA population-weighted
+// centroids, or a GeoJSON FeatureCollection of Points (.geojson, .json, plain or gzipped), in WGS84
+// or British National Grid (EPSG:27700), converted to WGS84. The code attribute is found as for
+// polygons (LSOA21CD, lsoa11cd) unless opt.CodeField names it. A repeated code with a different
+// point, a point outside its CRS's range, or a shape that is not a point is an error naming it.
+func ReadPoints(path string, opt ReadOptions) (*PointLayer, error) {
+	name := filepath.Base(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	if fi.IsDir() {
+		shps, _ := filepath.Glob(filepath.Join(path, "*.shp"))
+		if len(shps) != 1 {
+			return nil, fileErr(name, fmt.Errorf("%w: the directory holds %d .shp files, want one", ErrMissingPart, len(shps)))
+		}
+		path = shps[0]
+	}
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(lower, ".shp"):
+		sf, err := shapefileParts(path, name)
+		if err != nil {
+			return nil, err
+		}
+		return readPointShapefile(name, sf, opt)
+	case strings.HasSuffix(lower, ".zip"):
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fileErr(name, err)
+		}
+		defer f.Close()
+		var out *PointLayer
+		// The parts are read inside the callback: they are unmapped once it returns.
+		_, err = readShapefileZipWith(name, f, fi.Size(), opt, func(sf Shapefile) (*Layer, error) {
+			var err error
+			out, err = readPointShapefile(name, sf, opt)
+			return nil, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPointFile+1))
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	if isGzip(data) {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fileErr(name, archiveErr("gzip", err))
+		}
+		if data, err = io.ReadAll(io.LimitReader(zr, maxPointFile+1)); err != nil {
+			return nil, fileErr(name, archiveErr("gzip", err))
+		}
+	}
+	if len(data) > maxPointFile {
+		return nil, fileErr(name, fmt.Errorf("%w: over %d MiB", ErrTooLarge, maxPointFile>>20))
+	}
+	return readPointGeoJSON(name, data, opt)
+}
+
+// shapefileParts reads the parts of the shapefile at shpPath from disk.
+func shapefileParts(shpPath, name string) (Shapefile, error) {
+	base := strings.TrimSuffix(shpPath, filepath.Ext(shpPath))
+	var sf Shapefile
+	for _, p := range []struct {
+		ext      string
+		dst      *[]byte
+		required bool
+	}{{".shp", &sf.SHP, true}, {".shx", &sf.SHX, true}, {".dbf", &sf.DBF, true}, {".prj", &sf.PRJ, false}, {".cpg", &sf.CPG, false}} {
+		for _, e := range []string{p.ext, strings.ToUpper(p.ext)} {
+			if b, err := os.ReadFile(base + e); err == nil {
+				*p.dst = b
+				break
+			}
+		}
+		if *p.dst == nil && p.required {
+			return sf, fileErr(name, fmt.Errorf("%w: no %s beside it", ErrMissingPart, filepath.Base(base)+p.ext))
+		}
+	}
+	return sf, nil
+}
+
+// Point shape types.
+const (
+	shpPoint  = 1
+	shpPointZ = 11
+	shpPointM = 21
+)
+
+func readPointShapefile(name string, sf Shapefile, opt ReadOptions) (*PointLayer, error) {
+	l, err := readPointShapefileErr(name, sf, opt)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	return l, nil
+}
+
+func readPointShapefileErr(name string, sf Shapefile, opt ReadOptions) (*PointLayer, error) {
+	if sf.PRJ == nil {
+		return nil, fmt.Errorf("%w: no .prj, so the coordinates' CRS is unknown", ErrCRS)
+	}
+	crs := crsFromWKT(string(sf.PRJ))
+	if crs == CRSUnknown {
+		return nil, fmt.Errorf("%w: .prj %q", ErrCRS, clip(string(sf.PRJ), 200))
+	}
+	st, err := shpHeader(sf.SHP, ".shp")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := shpHeader(sf.SHX, ".shx"); err != nil {
+		return nil, err
+	}
+	switch st {
+	case shpPoint, shpPointZ, shpPointM:
+	default:
+		return nil, fmt.Errorf("%w: the shapefile holds %s shapes, not points", ErrGeometryType, shapeTypeName(st))
+	}
+	if (len(sf.SHX)-100)%8 != 0 {
+		return nil, fmt.Errorf("%w: .shx length %d is not 100 + 8 per record", ErrMalformed, len(sf.SHX))
+	}
+	count := (len(sf.SHX) - 100) / 8
+	db, err := readDBF(sf.DBF, sf.CPG)
+	if err != nil {
+		return nil, err
+	}
+	if db.count != count {
+		return nil, fmt.Errorf("%w: the .dbf has %d records but the .shx %d", ErrMalformed, db.count, count)
+	}
+	fields := make([]string, len(db.fields))
+	for i, f := range db.fields {
+		fields[i] = f.name
+	}
+	codeField, _, err := detectFields(fields, opt)
+	if err != nil {
+		return nil, err
+	}
+	col := db.column(codeField)
+	out := &PointLayer{Source: name, CodeField: codeField, CRS: crs, Points: make(map[string]orb.Point, count)}
+	size := int64(len(sf.SHP))
+	for i := 0; i < count; i++ {
+		if db.deleted(i) {
+			continue
+		}
+		code := db.value(i, col)
+		off := int64(binary.BigEndian.Uint32(sf.SHX[100+8*i:])) * 2
+		clen := int64(binary.BigEndian.Uint32(sf.SHX[100+8*i+4:])) * 2
+		if off < 100 || clen < 20 || off+8+clen > size {
+			return nil, featureErr(name, i, code, fmt.Errorf("%w: point record of %d bytes at offset %d outside the .shp", ErrMalformed, clen, off))
+		}
+		c := sf.SHP[off+8 : off+8+clen]
+		switch t := int32(binary.LittleEndian.Uint32(c)); t {
+		case shpPoint, shpPointZ, shpPointM:
+		case shpNull:
+			return nil, featureErr(name, i, code, fmt.Errorf("%w: null shape", ErrEmptyGeometry))
+		default:
+			return nil, featureErr(name, i, code, fmt.Errorf("%w: %s", ErrGeometryType, shapeTypeName(t)))
+		}
+		p := orb.Point{math.Float64frombits(binary.LittleEndian.Uint64(c[4:])), math.Float64frombits(binary.LittleEndian.Uint64(c[12:]))}
+		if err := out.add(code, p); err != nil {
+			return nil, featureErr(name, i, code, err)
+		}
+	}
+	return out, nil
+}
+
+// add checks a point in the layer's CRS, converts it to WGS84 and keeps it under its code.
+func (l *PointLayer) add(code string, p orb.Point) error {
+	if code == "" {
+		return fmt.Errorf("%w: empty code", ErrField)
+	}
+	if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+		return fmt.Errorf("%w: a coordinate is not a finite number", ErrCoordinates)
+	}
+	if !inRange(p, l.CRS) {
+		return rangeErr(p, l.CRS)
+	}
+	if l.CRS == CRSBNG {
+		p = BNGToWGS84(p)
+	}
+	if prev, ok := l.Points[code]; ok && prev != p {
+		return fmt.Errorf("%w: %s has a second, different point", ErrDuplicateCode, code)
+	}
+	l.Points[code] = p
+	return nil
+}
+
+// readPointGeoJSON reads a FeatureCollection of Points: small enough (35k points) for encoding/json.
+func readPointGeoJSON(name string, data []byte, opt ReadOptions) (*PointLayer, error) {
+	var fc struct {
+		Type string `json:"type"`
+		CRS  *struct {
+			Properties struct {
+				Name string `json:"name"`
+			} `json:"properties"`
+		} `json:"crs"`
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+			Geometry   *struct {
+				Type        string    `json:"type"`
+				Coordinates []float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &fc); err != nil {
+		return nil, fileErr(name, fmt.Errorf("%w: not a GeoJSON FeatureCollection of points: %v", ErrMalformed, err))
+	}
+	if fc.Type != "FeatureCollection" {
+		return nil, fileErr(name, fmt.Errorf("%w: type %q, want FeatureCollection", ErrMalformed, fc.Type))
+	}
+	crs := CRSWGS84
+	if fc.CRS != nil {
+		if crs = crsFromName(fc.CRS.Properties.Name); crs == CRSUnknown {
+			return nil, fileErr(name, fmt.Errorf("%w: crs %q", ErrCRS, clip(fc.CRS.Properties.Name, 200)))
+		}
+	}
+	var fields []string
+	if len(fc.Features) > 0 {
+		for k := range fc.Features[0].Properties {
+			fields = append(fields, k)
+		}
+		sort.Strings(fields)
+	}
+	codeField, _, err := detectFields(fields, opt)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	out := &PointLayer{Source: name, CodeField: codeField, CRS: crs, Points: make(map[string]orb.Point, len(fc.Features))}
+	for i, f := range fc.Features {
+		code := fmt.Sprint(f.Properties[codeField])
+		if f.Properties[codeField] == nil {
+			code = ""
+		}
+		if f.Geometry == nil || f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) < 2 {
+			t := "null"
+			if f.Geometry != nil {
+				t = f.Geometry.Type
+			}
+			return nil, fileErr(name, featureErr(name, i, code, fmt.Errorf("%w: %s, want a Point", ErrGeometryType, t)))
+		}
+		if err := out.add(code, orb.Point{f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]}); err != nil {
+			return nil, fileErr(name, featureErr(name, i, code, err))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package ingest
+
+// raceEnabled: the race detector makes the national-file tests ten times slower.
+const raceEnabled = true
