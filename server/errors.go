@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pcnmap/geo"
+	"pcnmap/neighbourhoods"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
@@ -62,6 +63,8 @@ func status(err error) (int, string) {
 		return http.StatusRequestURITooLong, err.Error()
 	case errors.As(err, &tooLarge), errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, errTooLarge.Error() + tooLargeLimit(tooLarge)
+	case errors.Is(err, errBusy):
+		return http.StatusTooManyRequests, err.Error()
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, errForbidden):
@@ -75,7 +78,8 @@ func status(err error) (int, string) {
 	case errors.Is(err, errConflict), errors.Is(err, store.ErrTeamSetExists):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, teams.ErrInput), errors.Is(err, teams.ErrUnknownCode), errors.Is(err, teams.ErrNoTeam),
-		errors.Is(err, store.ErrNoLSOAPolygons):
+		errors.Is(err, store.ErrNoLSOAPolygons), errors.Is(err, neighbourhoods.ErrInput), errors.Is(err, neighbourhoods.ErrNoPolygons),
+		errors.Is(err, overlap.ErrMembership):
 		return http.StatusBadRequest, err.Error()
 	case errors.As(err, &readErr) && !errors.As(err, &pathErr):
 		// Bad polygons in an upload; a failing temporary file (a PathError) is ours, not the client's.

@@ -205,6 +205,7 @@ type Server struct {
 	mb     *mbSource // nil when serving a workspace
 
 	teams     *teamSets // nil without a workspace
+	designs   designJobs
 	cache     *tiles.Cache
 	side      *tiles.Cache  // tiles at thresholds other than the default, an eighth of CacheBytes
 	imports   chan struct{} // a slot per import under way, MaxImports of them
@@ -360,6 +361,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	api("/api/search", s.handleSearch)
 	api("/api/lookup", s.handleLookup)
 	s.teamRoutes(e)
+	s.neighbourhoodRoutes(e)
 	e.Match(get, "/api/openapi.json", func(c echo.Context) error { return s.write(c, s.docs) })
 	e.Match(get, "/healthz", s.handleHealth)
 	e.Match(get, "/metrics", echo.WrapHandler(s.metrics.handler()))
