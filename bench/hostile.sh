@@ -9,7 +9,7 @@ MEMLIMIT=${MEMLIMIT:-256}
 [ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
 tmp=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
 "$BIN" ingest --db "$tmp/w.db" --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
   --membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --centroids fixtures/lsoa-centroids.csv \
   --lsoa-polygons fixtures/lsoa.geojson >/dev/null

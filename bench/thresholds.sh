@@ -12,7 +12,7 @@ DURATION=${DURATION:-10s}
 [ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
 tmp=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
 DB=${DB:-}
 if [ -z "$DB" ]; then
   DB=$tmp/england.db
