@@ -59,6 +59,9 @@ unit: $(WEB)/node_modules/.package-lock.json ## the map page's pure modules (URL
 fuzz: ## every fuzz target for FUZZTIME (default 1s) each
 	GO=$(GO) bash .ci/fuzz.sh
 
+hostile: build ## generated hostile uploads and requests against bin/pcnmap serve: 4xx/503 within 2 s, under --mem-limit
+	BIN=$(BIN) bash bench/hostile.sh
+
 e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
 	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/*.test.mjs
 

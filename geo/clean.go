@@ -150,8 +150,21 @@ func (v *validator) valid(ctx context.Context, mp orb.MultiPolygon) (bool, error
 	if n == 0 || n >= 1<<31 {
 		return n == 0, nil
 	}
-	ax := 0 // the sweep axis; the other one, 1-ax, is checked for overlap
-	if b.Max[1]-b.Min[1] > b.Max[0]-b.Min[0] {
+	// The sweep axis (the other one, 1-ax, is checked for overlap) is the one along which the edges
+	// overlap least: the edges' total extent along it over the bound's. A long thin area sweeps along
+	// its length; a comb of teeth spanning its height sweeps across them, not along (which made every
+	// tooth active at once: quadratic).
+	var ext [2]float64
+	for _, poly := range mp {
+		for _, r := range poly {
+			for i := 0; i+1 < len(r); i++ {
+				ext[0] += math.Abs(r[i+1][0] - r[i][0])
+				ext[1] += math.Abs(r[i+1][1] - r[i][1])
+			}
+		}
+	}
+	ax := 0
+	if w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]; ext[1]*w < ext[0]*h {
 		ax = 1
 	}
 	s0, s1 := b.Min[ax], b.Max[ax]

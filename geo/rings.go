@@ -178,9 +178,15 @@ func nestedCtx(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
 			holePoly = append(holePoly, pi)
 		}
 	}
-	hs := newRingSet(holes)
 	checks := 0
+	var hs *ringSet
+	if len(holes) > 0 {
+		hs = newRingSet(holes)
+	}
 	for i, h := range holes {
+		if len(holes) < 2 {
+			break
+		}
 		ok := true
 		hs.around(hs.bounds[i], func(j int) bool {
 			if checks++; checks%256 == 0 && ctx.Err() != nil {
@@ -220,6 +226,10 @@ func nestedCtx(ctx context.Context, mp orb.MultiPolygon) (bool, error) {
 				return true
 			}
 			inHole := false
+			if hs == nil { // no hole to be in
+				ok = false
+				return false
+			}
 			hs.around(ps.bounds[j], func(k int) bool {
 				if holePoly[k] == i && hs.locate(k, r) != Outside {
 					inHole = true

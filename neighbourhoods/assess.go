@@ -2,12 +2,12 @@ package neighbourhoods
 
 import (
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 
+	"pcnmap/csvsafe"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/teams"
@@ -202,7 +202,7 @@ func WriteCSV(w io.Writer, set *teams.Set) error {
 	if set.Method == teams.MethodPractice {
 		return fmt.Errorf("%w: set %q is practice-based: it holds no LSOAs", ErrInput, set.Name)
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write([]string{"lsoa", "neighbourhood", "weight"}); err != nil {
 		return fmt.Errorf("neighbourhoods: write csv: %w", err)
 	}

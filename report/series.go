@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pcnmap/csvsafe"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -141,7 +141,7 @@ func WriteSeries(dir string, s *Series) error {
 		return f.Close()
 	}
 	if err := write("series.csv", func(w io.Writer) error {
-		cw := csv.NewWriter(w)
+		cw := csvsafe.NewWriter(w)
 		cw.Write([]string{"release", "extract_date", "geography", "region", "areas", "registered", "pcns_any_mean", "pcns_any_sd", "pcns_mean", "pcns_sd", "pcns_median", "pcns_total", "practices", "placed_share"})
 		for _, p := range s.Points {
 			cw.Write([]string{p.Release, p.ExtractDate, p.Geography, p.Region, integer(p.Areas), integer(p.Registered),
@@ -154,7 +154,7 @@ func WriteSeries(dir string, s *Series) error {
 		return err
 	}
 	if err := write("series_areas.csv", func(w io.Writer) error {
-		cw := csv.NewWriter(w)
+		cw := csvsafe.NewWriter(w)
 		head := []string{"code", "name"}
 		for _, p := range s.Points {
 			head = append(head, "pcns_"+p.Release)

@@ -27,7 +27,7 @@ var (
 	errNoWorkspace   = fmt.Errorf("%w: no workspace is loaded: this server serves pre-built tiles only", errNotFound)
 	errNoTeams       = fmt.Errorf("%w: team footprints need a workspace: this server was started without one (pcnmap serve --db)", errNotFound)
 	errUnauthorized  = errors.New("a valid bearer token is needed: Authorization: Bearer TOKEN")
-	errForbidden     = errors.New("writes are disabled: start the server with --token or PCNMAP_TOKEN")
+	errForbidden     = errors.New("writes are disabled: start the server with --token-file, PCNMAP_TOKEN or --token")
 	errConflict      = errors.New("conflict")
 	errTooLarge      = errors.New("request body too large")
 	errOverloaded    = errors.New("the server is busy with other uploads; try again shortly")

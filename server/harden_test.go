@@ -148,3 +148,15 @@ func TestJSONBodiesAreObjects(t *testing.T) {
 		t.Errorf("parseWhatIf(an object) = %v", err)
 	}
 }
+
+// TestImportBudget: an import whose work outlasts ImportBudget answers 422, and no set is saved.
+func TestImportBudget(t *testing.T) {
+	ts := newTeamServer(t, Config{Token: testToken, ImportBudget: time.Nanosecond})
+	res, body := ts.upload(t, [][2]string{{"name", "Slow"}}, "teams.geojson", readFixture(t, "trafford-localities.geojson"), "Authorization: Bearer "+testToken)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("import over its budget: %d %s, want 422", res.StatusCode, body)
+	}
+	if res, _ := ts.do(t, http.MethodGet, "/api/teams/Slow", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("after an import over its budget, GET the set: %d, want 404", res.StatusCode)
+	}
+}

@@ -56,7 +56,7 @@ type Config struct {
 	// moves and the rename of a team set.
 	MaxBody int64
 	// MaxUpload is the largest file POST /api/teams accepts (413 beyond it); zipped shapefiles may
-	// declare at most 8 times as much uncompressed.
+	// declare at most 4 times as much uncompressed.
 	MaxUpload int64
 	// Token, when set, is the bearer token that writes (team imports, deletes, renames, saved
 	// what-ifs) must present; without it writes are refused (403) and reads stay open.

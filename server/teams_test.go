@@ -405,7 +405,7 @@ func TestTeamsAuth(t *testing.T) {
 		t.Errorf("GET /api/teams without a token configured = %d %s, want writable false", res.StatusCode, b)
 	}
 	res, b = open.upload(t, [][2]string{{"name", "x"}}, "x.csv", []byte("team,msoa\nA,E02001259\n"), bearer)
-	if res.StatusCode != 403 || decode[errorBody](t, b).Error != "writes are disabled: start the server with --token or PCNMAP_TOKEN" {
+	if res.StatusCode != 403 || decode[errorBody](t, b).Error != "writes are disabled: start the server with --token-file, PCNMAP_TOKEN or --token" {
 		t.Errorf("import without a token configured = %d %s, want 403", res.StatusCode, b)
 	}
 	ts := newTeamServer(t, Config{Token: testToken})

@@ -28,6 +28,10 @@ import (
 // uploadOverhead is what a form may add to its file: the other fields and the part headers.
 const uploadOverhead = 64 << 10
 
+// zipFactor is how many times its size a zipped shapefile upload may declare uncompressed: team
+// footprints compress three to five times, and a bomb's inflation stops there.
+const zipFactor = 4
+
 // uploadKind is what an uploaded file holds.
 type uploadKind uint8
 
@@ -313,7 +317,7 @@ func (s *Server) handleImport(c echo.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	form, err := readUpload(ctx, http.MaxBytesReader(c.Response(), body, limit), params["boundary"], 8*s.cfg.MaxUpload, func(f *uploadForm) error {
+	form, err := readUpload(ctx, http.MaxBytesReader(c.Response(), body, limit), params["boundary"], zipFactor*s.cfg.MaxUpload, func(f *uploadForm) error {
 		if err := checkSetName(f.Name); err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func (w *Workspace) AreaAt(ctx context.Context, name string, p orb.Point) (d *ov
 func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*overlap.Dataset, bool, error) {
 	var cands []geo.Feature
 	var idxs []int
-	if err := query(ctx, w.db, `SELECT idx, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, w.ro, `SELECT idx, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var i int
 		var g sql.RawBytes // the driver's copy, not copied again: most areas are only looked at
 		if err := s.Scan(&i, &g); err != nil {
@@ -90,7 +90,7 @@ func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*over
 		return nil, false, fmt.Errorf("area %s: %w", a.Code, err)
 	}
 	d := &overlap.Dataset{Release: name, Areas: []overlap.Area{a}}
-	if err := query(ctx, w.db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, w.ro, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.PCN
 		if err := s.Scan(&p.Code, &p.Name); err != nil {
 			return err
@@ -100,7 +100,7 @@ func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*over
 	}); err != nil {
 		return nil, false, fmt.Errorf("pcns: %w", err)
 	}
-	if err := query(ctx, w.db, `SELECT pcn, patients FROM area_pcn WHERE release = ? AND area = ? ORDER BY pcn`, name, func(s scanner) error {
+	if err := query(ctx, w.ro, `SELECT pcn, patients FROM area_pcn WHERE release = ? AND area = ? ORDER BY pcn`, name, func(s scanner) error {
 		var c overlap.Cell
 		if err := s.Scan(&c.PCN, &c.Patients); err != nil {
 			return err
@@ -126,7 +126,7 @@ func (w *Workspace) AreaFeatures(ctx context.Context, name string) (string, []ge
 		return "", nil, err
 	}
 	var fs []geo.Feature
-	if err := query(ctx, w.db, `SELECT code, name, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, w.ro, `SELECT code, name, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var f geo.Feature
 		var g []byte
 		if err := s.Scan(&f.Code, &f.Name, &g); err != nil {
