@@ -9,7 +9,7 @@ DB      ?= out/fixture.db
 NATIONAL_PKGS := ./geo/ ./nhs/ ./layers/ ./cmd/pcnmap/
 
 WEB     := web
-WEB_SRC := $(wildcard $(WEB)/src/*) $(WEB)/build.mjs $(WEB)/package.json
+WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $(WEB)/package.json
 
 .PHONY: help build web run serve test test-go unit fuzz e2e bench fmt fixtures clean pmtilescheck
 
@@ -64,6 +64,7 @@ e2e: build ## the map page in headless chromium against bin/pcnmap serve (skippe
 
 bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...
+	$(GO) test -run '^$$' -bench 'ICB|England' -benchtime 1x -count 1 -timeout 60m -v ./neighbourhoods/
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/export.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/firstpaint.sh

@@ -2,7 +2,8 @@
 # First meaningful paint of England: ingests the national files into a temporary workspace, serves it
 # on 127.0.0.1 and measures the map page with web/bench/firstpaint.mjs, twice: a fresh browser
 # and profile each run, then a fresh context (empty cache) each run in one running browser. BASELINE_BIN, another pcnmap binary (an earlier build), is served beside it and
-# measured in turn, for a ratio that a busy machine does not skew. Run from the repository root.
+# measured in turn, for a ratio that a busy machine does not skew. With nginx installed, the static
+# export of the same workspace (pcnmap site export) is measured beside them. Run from the repository root.
 set -euo pipefail
 D=${DATA:-../shared/data}
 BIN=${BIN:-bin/pcnmap}
@@ -27,6 +28,22 @@ serve() { # serve BIN PORT
 }
 urls=(http://127.0.0.1:18181/)
 serve "$BIN" 18181
+# The static export of the same workspace (pcnmap site export), served by nginx as docs/deploy.md
+# configures it: the same map read from tiles.pmtiles by range requests, with data.json.
+if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+  "$BIN" site export --db "$tmp/england-18181.db" --out "$tmp/site" >/dev/null
+  chmod 755 "$tmp"
+  mkdir -p "$tmp/nginx"
+  { echo "worker_processes 1; error_log stderr warn; pid $tmp/nginx/pid; events { worker_connections 64; }"
+    echo "http { include /etc/nginx/mime.types; access_log off; client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx; uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;"
+    sed -e '/^ *#/d' -e 's|listen 8080;|listen 127.0.0.1:18183;|' -e "s|root [^;]*;|root $tmp/site;|" docs/nginx-site.conf
+    echo "}"; } >"$tmp/nginx/nginx.conf"
+  PATH=$PATH:/usr/sbin nginx -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
+  pids+=($!)
+  for _ in $(seq 50); do curl -sf http://127.0.0.1:18183/index.html >/dev/null && break; sleep 0.1; done
+  urls+=(http://127.0.0.1:18183/)
+  echo "static site: $(du -sb "$tmp/site" | cut -f1) bytes ($(du -sh "$tmp/site" | cut -f1)): http://127.0.0.1:18183/"
+fi
 if [ -n "${BASELINE_BIN:-}" ]; then
   serve "$BASELINE_BIN" 18182
   urls+=(http://127.0.0.1:18182/)

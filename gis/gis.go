@@ -134,6 +134,17 @@ func Layers(ctx context.Context, in Input) ([]gpkg.Layer, error) {
 	return out, nil
 }
 
+// Teams is the teams layer alone: the footprint sets of in with their metrics at in.Threshold.
+func Teams(in Input) (gpkg.Layer, error) {
+	if in.Threshold < 0 || in.Threshold > 1 {
+		return gpkg.Layer{}, fmt.Errorf("gis: %w", overlap.ErrThreshold)
+	}
+	if in.Dissolver == nil {
+		return gpkg.Layer{}, fmt.Errorf("gis: no dissolver")
+	}
+	return teamsLayer(in.Data, in, overlap.FormatThreshold(in.Threshold)), nil
+}
+
 func areasLayer(d *overlap.Dataset, am []overlap.AreaMetrics, counts []int) gpkg.Layer {
 	l := gpkg.Layer{Name: LayerAreas, Features: true, Fields: []gpkg.Field{
 		{Name: "code", Type: gpkg.FieldText}, {Name: "name", Type: gpkg.FieldText},

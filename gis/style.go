@@ -74,7 +74,12 @@ func CountClasses(histogram []int) []gpkg.Class {
 		}
 	}
 	white := gpkg.Colour{R: 255, G: 255, B: 255, A: 255}
-	out := []gpkg.Class{{Lower: -0.5, Upper: 0.5, Label: "0", Fill: gpkg.Fill{Colour: gpkg.Hex(noData), Outline: white, Width: 0.05}}}
+	// Below the first class the map draws the no-data grey, as it does 0.
+	grey := "0"
+	if lows[0] > 1 {
+		grey = fmt.Sprintf("0–%d", lows[0]-1)
+	}
+	out := []gpkg.Class{{Lower: -0.5, Upper: float64(lows[0]) - 0.5, Label: grey, Fill: gpkg.Fill{Colour: gpkg.Hex(noData), Outline: white, Width: 0.05}}}
 	for i, l := range lows {
 		top := hi
 		if i+1 < len(lows) {

@@ -26,10 +26,14 @@ func ParseThreshold(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	percent := strings.HasSuffix(t, "%")
 	t = strings.TrimSpace(strings.TrimSuffix(t, "%"))
+	if !plainDecimal(t) {
+		return 0, fmt.Errorf("%w: %q is not a decimal number (write 0.01 or 1%%)", ErrThreshold, s)
+	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("%w: %q is not a number", ErrThreshold, s)
 	}
+	v += 0 // -0 becomes 0, so it is never written "-0%"
 	if percent {
 		v /= 100
 	}
@@ -40,6 +44,23 @@ func ParseThreshold(s string) (float64, error) {
 		return 0, fmt.Errorf("%w: %q", ErrThreshold, s)
 	}
 	return v, nil
+}
+
+// plainDecimal reports whether s is digits with at most one decimal point and at least one digit: no
+// sign, exponent, hex float (0x1p-3), underscore, Inf or NaN, which strconv would otherwise accept.
+func plainDecimal(s string) bool {
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0 && len(s) <= 32
 }
 
 // FormatThreshold writes a threshold as a percentage, the inverse of ParseThreshold.

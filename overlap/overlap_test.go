@@ -277,6 +277,13 @@ func TestParseThreshold(t *testing.T) {
 		"nan":              {"NaN", 0, true},
 		"empty":            {"", 0, true},
 		"infinite percent": {"Inf%", 0, true},
+		"hex float":        {"0x1p-3", 0, true},
+		"minus zero":       {"-0%", 0, true},
+		"plus sign":        {"+1%", 0, true},
+		"exponent":         {"1e-2", 0, true},
+		"underscore":       {"0.0_1", 0, true},
+		"leading dot":      {".5%", 0.005, false},
+		"bare dot":         {".", 0, true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

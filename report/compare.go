@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pcnmap/csvsafe"
 	"pcnmap/overlap"
 )
 
@@ -370,7 +370,7 @@ func WriteComparison(ctx context.Context, dir string, c *Comparison, format Form
 // writeAreas writes one row per area of either release, sorted by code: the areas in both, then
 // those in one only (with the other side empty and dominant_change only_from or only_to).
 func (c *Comparison) writeAreas(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	header := []string{"code", "name", "registered_from", "registered_to", "pcns_any_from", "pcns_any_to", "pcns_from", "pcns_to", "pcns_change",
 		"dominant_from", "dominant_from_name", "dominant_share_from", "dominant_to", "dominant_to_name", "dominant_share_to", "dominant_change"}
 	if err := cw.Write(header); err != nil {
@@ -417,7 +417,7 @@ func (c *Comparison) writeAreas(w io.Writer) error {
 
 // writePCNs writes one row per link, in the order of Links.
 func (c *Comparison) writePCNs(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write([]string{"change", "from_pcn", "from_name", "from_list_size", "to_pcn", "to_name", "to_list_size", "from_share", "to_share", "practices"}); err != nil {
 		return err
 	}

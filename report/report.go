@@ -9,7 +9,6 @@ package report
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pcnmap/csvsafe"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -156,7 +156,7 @@ func integer[T int | int32 | int64](v T) string { return strconv.FormatInt(int64
 // Areas writes one row per area: code,name,registered,in_pcn,pcns_any,pcns,dominant_pcn,
 // dominant_pcn_name,dominant_share,hhi,effective_pcns,entropy and a column per context kind.
 func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	kinds := usedKinds(d)
 	header := []string{"code", "name", "registered", "in_pcn", "pcns_any", "pcns", "dominant_pcn", "dominant_pcn_name", "dominant_share", "hhi", "effective_pcns", "entropy"}
 	for _, k := range kinds {
@@ -188,7 +188,7 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 // PCNs writes one row per PCN: code,name,list_size,resident,practices,areas_any,areas,core_areas,
 // containment,dominant_areas and the CCG, Sub-ICB and ICB holding most of its patients.
 func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	kinds := pcnUnitKinds(d)
 	header := []string{"code", "name", "list_size", "resident", "practices", "areas_any", "areas", "core_areas", "containment", "dominant_areas"}
 	for _, k := range kinds {
@@ -215,7 +215,7 @@ func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
 
 // Pairs writes one row per pair of PCNs that both serve some area at the threshold.
 func Pairs(w io.Writer, d *overlap.Dataset, pairs []overlap.Pair) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write([]string{"pcn1", "pcn1_name", "pcn2", "pcn2_name", "shared_areas", "shared_areas_any", "overlap"}); err != nil {
 		return err
 	}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"pcnmap/geo"
+	"pcnmap/neighbourhoods"
 	"pcnmap/overlap"
 	"pcnmap/store"
 	"pcnmap/teams"
@@ -28,6 +30,8 @@ var (
 	errForbidden     = errors.New("writes are disabled: start the server with --token or PCNMAP_TOKEN")
 	errConflict      = errors.New("conflict")
 	errTooLarge      = errors.New("request body too large")
+	errOverloaded    = errors.New("the server is busy with other uploads; try again shortly")
+	errBudget        = errors.New("the file took too long to read: simplify its polygons or split it")
 	errPanic         = errors.New("server: handler panicked")
 	errClientGone    = errors.New("request cancelled")
 	statusClientGone = 499 // nginx's "client closed request", for logs and metrics only
@@ -59,14 +63,23 @@ func status(err error) (int, string) {
 		return http.StatusRequestURITooLong, err.Error()
 	case errors.As(err, &tooLarge), errors.Is(err, errTooLarge):
 		return http.StatusRequestEntityTooLarge, errTooLarge.Error() + tooLargeLimit(tooLarge)
+	case errors.Is(err, errBusy):
+		return http.StatusTooManyRequests, err.Error()
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden, err.Error()
+	case errors.Is(err, errOverloaded), errors.Is(err, store.ErrBusy):
+		return http.StatusServiceUnavailable, strings.TrimPrefix(rootMessage(err), "store: ")
+	case errors.Is(err, errUploadStalled), errors.Is(err, errUploadSlow):
+		return http.StatusRequestTimeout, err.Error()
+	case errors.Is(err, errBudget):
+		return http.StatusUnprocessableEntity, errBudget.Error()
 	case errors.Is(err, errConflict), errors.Is(err, store.ErrTeamSetExists):
 		return http.StatusConflict, err.Error()
 	case errors.Is(err, teams.ErrInput), errors.Is(err, teams.ErrUnknownCode), errors.Is(err, teams.ErrNoTeam),
-		errors.Is(err, store.ErrNoLSOAPolygons):
+		errors.Is(err, store.ErrNoLSOAPolygons), errors.Is(err, neighbourhoods.ErrInput), errors.Is(err, neighbourhoods.ErrNoPolygons),
+		errors.Is(err, overlap.ErrMembership):
 		return http.StatusBadRequest, err.Error()
 	case errors.As(err, &readErr) && !errors.As(err, &pathErr):
 		// Bad polygons in an upload; a failing temporary file (a PathError) is ours, not the client's.
@@ -79,6 +92,18 @@ func status(err error) (int, string) {
 		return statusClientGone, errClientGone.Error()
 	}
 	return http.StatusInternalServerError, "internal error"
+}
+
+// retryAfter is the Retry-After of a 503, in seconds: a busy workspace or a full upload queue clears
+// in about that time.
+const retryAfter = "5"
+
+// rootMessage is the text of err's sentinel for ErrBusy, without the file path SQLite's error names.
+func rootMessage(err error) string {
+	if errors.Is(err, store.ErrBusy) {
+		return store.ErrBusy.Error()
+	}
+	return err.Error()
 }
 
 // tooLargeLimit says what the limit was, when the error knows it.
@@ -106,6 +131,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	h := c.Response().Header()
+	if code == http.StatusServiceUnavailable {
+		h.Set(echo.HeaderRetryAfter, retryAfter)
+	}
 	h.Del(echo.HeaderContentEncoding)
 	h.Del(headerETag)
 	h.Set(echo.HeaderCacheControl, "no-store")

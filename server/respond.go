@@ -119,6 +119,7 @@ func (s *Server) cacheHeaders(h http.Header) {
 // shared slice to a canonical key costs nothing per request, and net/http never modifies it.
 type headers struct {
 	cacheControl, noCache, mvt, gzip, varyEncoding []string
+	csp, nosniff, deny, noReferrer                 []string
 }
 
 func newHeaders(maxAge time.Duration) headers {

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,7 +39,7 @@ type Config struct {
 	// Addr is the TCP address Run listens on.
 	Addr string
 	// PublicURL, when set, is the base URL ("https://maps.example.org/pcnmap") written into TileJSON
-	// tile URLs; otherwise they are built from the request's Host and X-Forwarded-Proto.
+	// tile URLs; otherwise they are host-relative (/tiles/…), never built from the request's Host.
 	PublicURL string
 	// CORSOrigins are the origins allowed to GET from a browser page elsewhere.
 	CORSOrigins []string
@@ -60,6 +61,14 @@ type Config struct {
 	// Token, when set, is the bearer token that writes (team imports, deletes, renames, saved
 	// what-ifs) must present; without it writes are refused (403) and reads stay open.
 	Token string
+	// MaxImports is the number of uploads (POST /api/teams) handled at once; more answer 503 with
+	// Retry-After. UploadIdle is the longest an upload may send nothing, UploadMinRate the slowest
+	// average it may keep (bytes/s, after its first 10 s); ImportBudget bounds the work after the body
+	// has arrived (cleaning, repairing, resolving and saving the polygons: 422 beyond it).
+	MaxImports    int
+	UploadIdle    time.Duration
+	UploadMinRate int64
+	ImportBudget  time.Duration
 	// MaxHeaderBytes bounds the request line and headers.
 	MaxHeaderBytes int
 	// Logger receives request logs and errors; nil discards them.
@@ -71,6 +80,10 @@ type Config struct {
 	// background when Serve starts.
 	Warm bool
 }
+
+// MinTokenLen is the shortest bearer token Config accepts: 16 characters, 128 bits as hex digits' worth
+// of guessing an attacker cannot do over HTTP.
+const MinTokenLen = 16
 
 // WarmMaxZoom is the highest zoom Config.Warm pre-renders.
 const WarmMaxZoom = 10
@@ -91,6 +104,10 @@ func DefaultConfig() Config {
 		MaxBody:           256 << 10,
 		MaxUpload:         32 << 20,
 		MaxHeaderBytes:    64 << 10,
+		MaxImports:        2,
+		UploadIdle:        10 * time.Second,
+		UploadMinRate:     32 << 10,
+		ImportBudget:      30 * time.Second,
 		Threshold:         overlap.FormatThreshold(overlap.DefaultThreshold),
 	}
 }
@@ -134,6 +151,18 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = def.MaxHeaderBytes
 	}
+	if cfg.MaxImports == 0 {
+		cfg.MaxImports = def.MaxImports
+	}
+	if cfg.UploadIdle == 0 {
+		cfg.UploadIdle = def.UploadIdle
+	}
+	if cfg.UploadMinRate == 0 {
+		cfg.UploadMinRate = def.UploadMinRate
+	}
+	if cfg.ImportBudget == 0 {
+		cfg.ImportBudget = def.ImportBudget
+	}
 	if cfg.Threshold == "" {
 		cfg.Threshold = def.Threshold
 	}
@@ -142,6 +171,10 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("server: cache size %d is negative", cfg.CacheBytes)
 	case cfg.MaxQuery < 0 || cfg.MaxBody < 0 || cfg.MaxUpload < 0 || cfg.MaxHeaderBytes < 0:
 		return cfg, errors.New("server: request limits must not be negative")
+	case cfg.Token != "" && len(cfg.Token) < MinTokenLen:
+		return cfg, fmt.Errorf("server: the token has %d characters, at least %d are needed (for example: openssl rand -hex 16)", len(cfg.Token), MinTokenLen)
+	case strings.ContainsFunc(cfg.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return cfg, errors.New("server: the token must not hold spaces or control characters")
 	}
 	return cfg, nil
 }
@@ -172,9 +205,12 @@ type Server struct {
 	mb     *mbSource // nil when serving a workspace
 
 	teams     *teamSets // nil without a workspace
+	designs   designJobs
 	cache     *tiles.Cache
+	side      *tiles.Cache  // tiles at thresholds other than the default, an eighth of CacheBytes
+	imports   chan struct{} // a slot per import under way, MaxImports of them
 	counts    *memo[float64, []int32]
-	summaries *memo[float64, []byte]
+	summaries *memo[float64, payload]
 	metrics   *metrics
 	echo      *echo.Echo
 	docs      payload // the OpenAPI document
@@ -198,8 +234,10 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		threshold: t,
 		tkey:      thresholdKey(t),
 		cache:     tiles.NewCache(cfg.CacheBytes),
+		side:      tiles.NewCache(cfg.CacheBytes / 8),
+		imports:   make(chan struct{}, cfg.MaxImports),
 		counts:    newMemo[float64, []int32](16),
-		summaries: newMemo[float64, []byte](8),
+		summaries: newMemo[float64, payload](8),
 		hdr:       newHeaders(cfg.MaxAge),
 	}
 	if s.log == nil {
@@ -297,7 +335,9 @@ func (s *Server) routes() (*echo.Echo, error) {
 	e.Logger.SetOutput(io.Discard)
 	e.HTTPErrorHandler = s.errorHandler
 	// Pre middleware runs before routing, so what it catches covers unknown routes too.
-	e.Pre(s.observe, s.recover, s.limitQuery)
+	s.hdr.nosniff, s.hdr.deny, s.hdr.noReferrer = []string{"nosniff"}, []string{"DENY"}, []string{"no-referrer"}
+	s.hdr.csp = []string{contentSecurityPolicy(nil, s.cfg.PublicURL)} // until webRoutes reads the page
+	e.Pre(s.observe, s.recover, s.secure, s.limitQuery)
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  s.cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
@@ -321,6 +361,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	api("/api/search", s.handleSearch)
 	api("/api/lookup", s.handleLookup)
 	s.teamRoutes(e)
+	s.neighbourhoodRoutes(e)
 	e.Match(get, "/api/openapi.json", func(c echo.Context) error { return s.write(c, s.docs) })
 	e.Match(get, "/healthz", s.handleHealth)
 	e.Match(get, "/metrics", echo.WrapHandler(s.metrics.handler()))

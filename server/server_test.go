@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -490,7 +491,7 @@ func TestColdTileRenderedOnce(t *testing.T) {
 			t.Fatalf("request %d: status %d, %d bytes; want 200 and the same tile as the first", i, status[i], len(results[i]))
 		}
 	}
-	st := s.cache.Stats()
+	st := s.side.Stats() // 3% is not the default threshold: its tiles live in the side cache
 	if st.Renders != 1 {
 		t.Errorf("%d renders of one cold tile asked for 100 times, want 1", st.Renders)
 	}
@@ -820,7 +821,8 @@ func TestMBTiles(t *testing.T) {
 	}
 }
 
-// TestTileJSON checks the TileJSON documents: absolute tile URLs carrying the layer's parameters,
+// TestTileJSON checks the TileJSON documents: host-relative tile URLs carrying the layer's parameters
+// (whatever Host the request names),
 // the fields of each layer, zooms and the attribution.
 func TestTileJSON(t *testing.T) {
 	s := newTestServer(t, Config{})
@@ -829,10 +831,10 @@ func TestTileJSON(t *testing.T) {
 		path, url string
 		fields    []string
 	}{
-		"areas":      {"/tiles/areas.json", "http://example.com/tiles/areas/{z}/{x}/{y}.mvt", []string{"code", "pcns", "urban", "dominant_pcn"}},
-		"areas 5%":   {"/tiles/areas.json?threshold=0.05", "http://example.com/tiles/areas/{z}/{x}/{y}.mvt?threshold=5%25", []string{"pcns"}},
-		"pcn":        {"/tiles/pcn.json?pcn=" + pcn, "http://example.com/tiles/pcn/{z}/{x}/{y}.mvt?pcn=" + pcn, []string{"share", "list_share"}},
-		"boundaries": {"/tiles/boundaries.json", "http://example.com/tiles/boundaries/{z}/{x}/{y}.mvt", []string{"kind", "code", "name"}},
+		"areas":      {"/tiles/areas.json", "/tiles/areas/{z}/{x}/{y}.mvt", []string{"code", "pcns", "urban", "dominant_pcn"}},
+		"areas 5%":   {"/tiles/areas.json?threshold=0.05", "/tiles/areas/{z}/{x}/{y}.mvt?threshold=5%25", []string{"pcns"}},
+		"pcn":        {"/tiles/pcn.json?pcn=" + pcn, "/tiles/pcn/{z}/{x}/{y}.mvt?pcn=" + pcn, []string{"share", "list_share"}},
+		"boundaries": {"/tiles/boundaries.json", "/tiles/boundaries/{z}/{x}/{y}.mvt", []string{"kind", "code", "name"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -927,5 +929,43 @@ func TestHead(t *testing.T) {
 		if rec.Code != g.StatusCode || rec.Header().Get("ETag") != g.Header.Get("ETag") || rec.Header().Get("Content-Type") != g.Header.Get("Content-Type") {
 			t.Errorf("HEAD %s: %d %v, GET: %d %v", path, rec.Code, rec.Header(), g.StatusCode, g.Header)
 		}
+	}
+}
+
+// TestRandomThresholdsKeepSharedCache: tiles at thresholds of the clients' choosing are rounded to
+// 0.1 percentage point and kept apart, so a stream of random thresholds leaves the tiles at the
+// default threshold in the shared cache, and two thresholds rounding alike share one tile.
+func TestRandomThresholdsKeepSharedCache(t *testing.T) {
+	s := newTestServer(t, Config{CacheBytes: 1 << 20})
+	get := func(path string) []byte {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != 200 && rec.Code != 204 {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		return rec.Body.Bytes()
+	}
+	fixed := []string{"/tiles/areas/8/126/82.mvt", "/tiles/areas/8/126/83.mvt", "/tiles/areas/8/127/82.mvt", "/tiles/areas/8/127/83.mvt"}
+	for _, p := range fixed {
+		get(p)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 300 {
+		get(fmt.Sprintf("%s?threshold=%.4f", fixed[rng.IntN(len(fixed))], rng.Float64()*0.2))
+	}
+	before := s.cache.Stats()
+	for _, p := range fixed {
+		get(p)
+	}
+	after := s.cache.Stats()
+	if hits := after.Hits - before.Hits; hits != uint64(len(fixed)) {
+		t.Errorf("after 300 random-threshold tiles: %d of the %d default tiles hit the shared cache, want all", hits, len(fixed))
+	}
+	r0 := s.side.Stats().Renders
+	get(fixed[0] + "?threshold=2.04%25")
+	get(fixed[0] + "?threshold=0.0196")
+	if r := s.side.Stats().Renders - r0; r != 1 {
+		t.Errorf("thresholds 2.04%% and 1.96%% (both 2.0%% once rounded) drew %d tiles, want 1", r)
 	}
 }

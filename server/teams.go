@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/subtle"
@@ -284,7 +285,9 @@ func (s *Server) authorize(c echo.Context) error {
 	if s.cfg.Token == "" {
 		return errForbidden
 	}
-	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	// The scheme is case-insensitive (RFC 7235 §2.1): "bearer" and "BEARER" are Bearer.
+	scheme, got, ok := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+	ok = ok && strings.EqualFold(scheme, "Bearer")
 	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.Token)) != 1 {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="pcnmap"`)
 		return errUnauthorized
@@ -472,7 +475,23 @@ func decodeJSON(c echo.Context, v any) error { return decodeStrict(c.Request().B
 
 // decodeStrict decodes one JSON value from r into v, refusing unknown fields and trailing data.
 func decodeStrict(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
+	// An object and nothing else: json would decode null into a struct as if nothing were missing.
+	br := bufio.NewReader(r)
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return fmt.Errorf("%w: the body is empty; send a JSON object", errBadRequest)
+		}
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			continue
+		}
+		br.UnreadByte()
+		if c != '{' {
+			return fmt.Errorf("%w: the body must be a JSON object", errBadRequest)
+		}
+		break
+	}
+	dec := json.NewDecoder(br)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonErr(err)

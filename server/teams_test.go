@@ -31,7 +31,7 @@ import (
 	"pcnmap/teams"
 )
 
-const testToken = "s3cret-token"
+const testToken = "s3cret-token-0123"
 
 // teamServer is a server over a workspace of its own (the fixture release, ingested with the LSOA
 // centroids), so that tests may write team sets.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -26,6 +27,7 @@ type tileRequest struct {
 	tile      maptile.Tile
 	threshold float64 // areas
 	variant   string  // the cache variant: the threshold of areas, the PCN code of pcn, the set of teams
+	side      bool    // drawn at a threshold other than the server's: kept in the side cache
 	pcn       int     // pcn
 	team      *teamEntry
 }
@@ -56,7 +58,8 @@ func (s *Server) parseTile(ctx context.Context, layer, z, x, yFile string, q que
 	}
 	switch layer {
 	case layers.Areas:
-		tr.threshold, tr.variant, err = s.thresholdParam(q("threshold"))
+		tr.threshold, tr.variant, err = s.tileThreshold(q("threshold"))
+		tr.side = tr.variant != s.tkey
 	case layers.PCN:
 		tr.pcn, err = s.pcnParam(q("pcn"))
 		if err == nil {
@@ -64,9 +67,10 @@ func (s *Server) parseTile(ctx context.Context, layer, z, x, yFile string, q que
 		}
 	case layers.Teams:
 		var tkey string
-		if tr.threshold, tkey, err = s.thresholdParam(q("threshold")); err != nil {
+		if tr.threshold, tkey, err = s.tileThreshold(q("threshold")); err != nil {
 			return tr, err
 		}
+		tr.side = tkey != s.tkey
 		if tr.team, err = s.setQuery(ctx, q("set")); err == nil {
 			// The generation in the key: a set renamed, deleted or re-imported is drawn afresh.
 			tr.variant = tr.team.variantID + "\x00" + tkey
@@ -83,6 +87,20 @@ func (s *Server) setQuery(ctx context.Context, name string) (*teamEntry, error) 
 	return s.teams.get(ctx, name)
 }
 
+// tileThreshold is thresholdParam for a tile or TileJSON: the threshold rounded to the grid of
+// thresholdGrid, so that a tile is drawn for at most 1,001 thresholds.
+func (s *Server) tileThreshold(v string) (float64, string, error) {
+	t, _, err := s.thresholdParam(v)
+	if err != nil {
+		return 0, "", err
+	}
+	t = snapThreshold(t)
+	if t == s.threshold {
+		return t, s.tkey, nil
+	}
+	return t, thresholdKey(t), nil
+}
+
 // thresholdParam parses ?threshold=, defaulting to the server's threshold.
 func (s *Server) thresholdParam(v string) (float64, string, error) {
 	if v == "" {
@@ -97,6 +115,12 @@ func (s *Server) thresholdParam(v string) (float64, string, error) {
 	}
 	return t, thresholdKey(t), nil
 }
+
+// thresholdGrid is the step tile thresholds are rounded to: 0.1 percentage point.
+const thresholdGrid = 1000
+
+// snapThreshold rounds t to the nearest multiple of 1/thresholdGrid.
+func snapThreshold(t float64) float64 { return math.Round(t*thresholdGrid) / thresholdGrid }
 
 // pcnParam finds the PCN of ?pcn=.
 func (s *Server) pcnParam(code string) (int, error) {
@@ -145,7 +169,13 @@ func (s *Server) tile(ctx context.Context, tr tileRequest) (tiles.Entry, error) 
 			return s.mb.tile(ctx, tr.tile)
 		})
 	}
-	return s.cache.Tile(ctx, tiles.Key{Layer: tr.layer, Variant: tr.variant, Tile: tr.tile}, func(ctx context.Context) ([]byte, error) {
+	// Tiles at a threshold of the client's choosing go to the side cache, so that a stream of them
+	// (the slider moved, or random thresholds) cannot evict the tiles everyone shares.
+	c := s.cache
+	if tr.side {
+		c = s.side
+	}
+	return c.Tile(ctx, tiles.Key{Layer: tr.layer, Variant: tr.variant, Tile: tr.tile}, func(ctx context.Context) ([]byte, error) {
 		return s.render(ctx, tr)
 	})
 }
@@ -240,7 +270,7 @@ func (s *Server) writeTile(c echo.Context, e tiles.Entry, cacheControl []string)
 
 // handleTileJSON serves /tiles/{layer}.json.
 func (s *Server) handleTileJSON(c echo.Context) error {
-	doc, err := s.tileJSON(c.Request().Context(), s.baseURL(c.Request()), c.Param("file"), c.QueryParam)
+	doc, err := s.tileJSON(c.Request().Context(), s.baseURL(), c.Param("file"), c.QueryParam)
 	if err != nil {
 		return err
 	}
@@ -268,7 +298,7 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 	var l tiles.Layer
 	switch name {
 	case layers.Areas:
-		t, _, err := s.thresholdParam(threshold)
+		t, _, err := s.tileThreshold(threshold)
 		if err != nil {
 			return tiles.TileJSONDoc{}, err
 		}
@@ -289,7 +319,7 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 		l, _ = s.layers.Boundaries()
 		md.Description = "Context outlines: ingested boundaries, and units dissolved from the areas (dissolved=true)"
 	case layers.Teams:
-		t, _, err := s.thresholdParam(threshold)
+		t, _, err := s.tileThreshold(threshold)
 		if err != nil {
 			return tiles.TileJSONDoc{}, err
 		}
@@ -315,21 +345,10 @@ func (s *Server) tileJSON(ctx context.Context, base, file string, q query) (tile
 	return tiles.TileJSON([]string{u}, md, l), nil
 }
 
-// baseURL is the scheme and host clients reach this server at, for absolute URLs in TileJSON (some
-// clients don't resolve relative tile URLs).
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimSuffix(s.cfg.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host
-}
+// baseURL is what TileJSON tile URLs start with: Config.PublicURL when set, else nothing, so that the
+// URLs are host-relative (/tiles/…). A URL built from the request's Host or X-Forwarded-Proto would
+// let any client write another host into answers that caches keep and call public.
+func (s *Server) baseURL() string { return strings.TrimSuffix(s.cfg.PublicURL, "/") }
 
 // WarmStats describes a warm-up.
 type WarmStats struct {

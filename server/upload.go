@@ -9,10 +9,13 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -168,7 +171,7 @@ func readForm(ctx context.Context, mr *multipart.Reader, maxUncompressed int64, 
 		}
 		seen[field] = true
 		if field == "file" {
-			if err := readFile(p, f, maxUncompressed, check); err != nil {
+			if err := readFile(ctx, p, f, maxUncompressed, check); err != nil {
 				return nil, err
 			}
 			continue
@@ -206,7 +209,7 @@ func readForm(ctx context.Context, mr *multipart.Reader, maxUncompressed int64, 
 }
 
 // readFile parses the file part into f.
-func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check func(*uploadForm) error) error {
+func readFile(ctx context.Context, p *multipart.Part, f *uploadForm, maxUncompressed int64, check func(*uploadForm) error) error {
 	f.FileName = path.Base(strings.ReplaceAll(p.FileName(), `\`, "/"))
 	if f.FileName == "." || f.FileName == "/" || f.FileName == "" {
 		f.FileName = "upload"
@@ -219,6 +222,13 @@ func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check fun
 	// A failing read of the part is a form cut short or malformed, whatever the parser makes of it.
 	rec := &recorder{r: p}
 	cut := func(err error) error {
+		if errors.Is(err, errUploadStalled) || errors.Is(err, errUploadSlow) {
+			return err
+		}
+		var ne net.Error
+		if errors.As(err, &ne) { // its text names the sockets' addresses
+			err = errors.New("the connection failed")
+		}
 		return fmt.Errorf("%w: %s: the form breaks off inside the file: %v", errBadRequest, f.FileName, err)
 	}
 	br := bufio.NewReaderSize(rec, 512)
@@ -234,9 +244,9 @@ func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check fun
 	case kindCSV:
 		f.Table, err = teams.ParseCSV(br, f.FileName)
 	case kindGeoJSON:
-		f.Layer, err = geo.ReadGeoJSON(br, f.FileName, opt)
+		f.Layer, err = geo.ReadContext(ctx, br, f.FileName, opt)
 	default:
-		f.Layer, err = spool(br, f.FileName, opt)
+		f.Layer, err = spool(ctx, br, f.FileName, opt)
 	}
 	if err != nil && rec.err != nil {
 		return cut(rec.err)
@@ -251,7 +261,7 @@ func readFile(p *multipart.Part, f *uploadForm, maxUncompressed int64, check fun
 }
 
 // spool copies a zip or GeoPackage to a temporary file, reads it and removes it.
-func spool(r io.Reader, name string, opt geo.ReadOptions) (*geo.Layer, error) {
+func spool(ctx context.Context, r io.Reader, name string, opt geo.ReadOptions) (*geo.Layer, error) {
 	tmp, err := os.CreateTemp("", "pcnmap-upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("server: spool upload: %w", err)
@@ -264,25 +274,46 @@ func spool(r io.Reader, name string, opt geo.ReadOptions) (*geo.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return geo.ReadFileAs(tmp.Name(), name, opt)
+	return geo.ReadFileContext(ctx, tmp.Name(), name, opt)
 }
 
-func (s *Server) handleImport(c echo.Context) error {
+func (s *Server) handleImport(c echo.Context) (err error) {
 	r := c.Request()
 	limit := s.cfg.MaxUpload + uploadOverhead
 	if r.ContentLength > limit {
 		return &http.MaxBytesError{Limit: limit}
 	}
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	default:
+		return fmt.Errorf("%w (%d imports at once)", errOverloaded, cap(s.imports))
+	}
+	// The work after the upload (cleaning, repairing and resolving the polygons, saving the set) has
+	// ImportBudget from the end of the body; the upload itself is bounded by progress, not time.
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	var once sync.Once
+	startBudget := func() {
+		once.Do(func() { time.AfterFunc(s.cfg.ImportBudget, func() { cancel(errBudget) }) })
+	}
+	rc := http.NewResponseController(c.Response())
+	body := &progress{r: r.Body, rc: rc, idle: s.cfg.UploadIdle, minRate: s.cfg.UploadMinRate, start: time.Now(), eof: startBudget}
+	defer func() {
+		if err != nil && context.Cause(ctx) == errBudget {
+			err = errBudget
+		}
+		rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout)) // the upload may have taken longer
+	}()
 	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return fmt.Errorf("%w: send a multipart/form-data form (fields name, method, name_field, then file)", errBadRequest)
 	}
-	ctx := r.Context()
 	sets, err := s.teams.list(ctx)
 	if err != nil {
 		return err
 	}
-	form, err := readUpload(ctx, http.MaxBytesReader(c.Response(), r.Body, limit), params["boundary"], 8*s.cfg.MaxUpload, func(f *uploadForm) error {
+	form, err := readUpload(ctx, http.MaxBytesReader(c.Response(), body, limit), params["boundary"], 8*s.cfg.MaxUpload, func(f *uploadForm) error {
 		if err := checkSetName(f.Name); err != nil {
 			return err
 		}
@@ -296,6 +327,7 @@ func (s *Server) handleImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	startBudget()
 	res, err := s.importSet(ctx, form)
 	if err != nil {
 		return err
@@ -303,6 +335,48 @@ func (s *Server) handleImport(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderLocation, location(form.Name))
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return s.writeJSONStatus(c, http.StatusCreated, res)
+}
+
+// errUploadStalled and errUploadSlow end an upload that stopped or crawls (408).
+var (
+	errUploadStalled = errors.New("the upload stalled")
+	errUploadSlow    = errors.New("the upload is too slow")
+)
+
+// progress times an upload by its progress rather than its length: each read extends the connection's
+// read deadline by idle, and after the first uploadGrace the average rate must stay at or above minRate
+// bytes a second. eof is called when the body ends.
+type progress struct {
+	r       io.ReadCloser
+	rc      *http.ResponseController
+	idle    time.Duration
+	minRate int64
+	start   time.Time
+	n       int64
+	eof     func()
+}
+
+func (p *progress) Close() error { return p.r.Close() }
+
+// uploadGrace is how long an upload may run below the minimum rate (a slow start, TCP ramping up).
+const uploadGrace = 10 * time.Second
+
+func (p *progress) Read(b []byte) (int, error) {
+	p.rc.SetReadDeadline(time.Now().Add(p.idle)) // unsupported by test recorders: then no deadline
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF):
+		p.eof()
+	case errors.As(err, &ne) && ne.Timeout():
+		return n, fmt.Errorf("%w: no data for %s", errUploadStalled, p.idle)
+	case err == nil:
+		if el := time.Since(p.start); el > uploadGrace && float64(p.n) < float64(p.minRate)*el.Seconds() {
+			return n, fmt.Errorf("%w: %d bytes in %s, under %d KB/s", errUploadSlow, p.n, el.Round(time.Second), p.minRate>>10)
+		}
+	}
+	return n, err
 }
 
 // importSet turns a parsed form into a set, checks that it resolves, and saves it in one transaction.

@@ -89,6 +89,7 @@ func (s *Server) webRoutesFrom(e *echo.Echo, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
+	s.hdr.csp = []string{contentSecurityPolicy(files["index.html"].body, s.cfg.PublicURL)}
 	serve := func(c echo.Context, name string) error {
 		f, ok := files[name]
 		if !ok {
@@ -103,10 +104,6 @@ func (s *Server) webRoutesFrom(e *echo.Echo, fsys fs.FS) error {
 			h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
 		} else {
 			h.Set(echo.HeaderCacheControl, "no-cache")
-		}
-		if name == "index.html" {
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "no-referrer")
 		}
 		return s.write(c, p)
 	}

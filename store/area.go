@@ -81,7 +81,7 @@ func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*over
 	}
 	a := overlap.Area{Feature: geo.Feature{Geom: cands[found].Geom, Bound: cands[found].Bound}}
 	var units string
-	if err := w.db.QueryRowContext(ctx, `SELECT code, name, registered, in_pcn, units FROM areas WHERE release = ? AND idx = ?`, name, idxs[found]).
+	if err := w.ro.QueryRowContext(ctx, `SELECT code, name, registered, in_pcn, units FROM areas WHERE release = ? AND idx = ?`, name, idxs[found]).
 		Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units); err != nil {
 		return nil, false, fmt.Errorf("areas: %w", err)
 	}

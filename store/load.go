@@ -20,22 +20,29 @@ import (
 var ErrCorrupt = errors.New("store: corrupt workspace")
 
 // Load reads release name ("" for the newest) into memory.
-func (w *Workspace) Load(ctx context.Context, name string) (*overlap.Dataset, error) {
-	name, err := w.resolve(ctx, name)
+func (w *Workspace) Load(ctx context.Context, name string) (_ *overlap.Dataset, err error) {
+	defer markBusy(&err)
+	name, err = w.resolve(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	d, err := w.load(ctx, name)
+	// One read transaction, so that the release's tables are read as of one moment.
+	tx, err := w.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: begin: %w", w.path, err)
+	}
+	defer tx.Rollback()
+	d, err := w.load(ctx, tx, name)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: release %s: %w", w.path, name, err)
 	}
 	return d, nil
 }
 
-func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, error) {
+func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap.Dataset, error) {
 	d := &overlap.Dataset{Release: name}
 	var extract, asOf, coverage, sources, notes string
-	if err := w.db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
 		return nil, err
 	}
 	if err := unmarshal(sources, &d.Sources); err != nil {
@@ -59,7 +66,7 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
 		d.Units[k] = make(map[string]string)
 	}
-	if err := query(ctx, w.db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
 		var kind, code, unitName string
 		if err := s.Scan(&kind, &code, &unitName); err != nil {
 			return err
@@ -69,7 +76,7 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 	}); err != nil {
 		return nil, fmt.Errorf("units: %w", err)
 	}
-	if err := query(ctx, w.db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area
 		var units string
 		var g []byte
@@ -89,7 +96,7 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 	}); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
 	}
-	if err := query(ctx, w.db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.PCN
 		if err := s.Scan(&p.Code, &p.Name); err != nil {
 			return err
@@ -99,7 +106,7 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 	}); err != nil {
 		return nil, fmt.Errorf("pcns: %w", err)
 	}
-	if err := query(ctx, w.db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.Practice
 		if err := s.Scan(&p.Code, &p.Name, &p.PCN, &p.ListSize); err != nil {
 			return err
@@ -109,7 +116,7 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 	}); err != nil {
 		return nil, fmt.Errorf("practices: %w", err)
 	}
-	if err := query(ctx, w.db, `SELECT code, area, units, lon, lat FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT code, area, units, lon, lat FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var l overlap.LSOA
 		var units string
 		var lon, lat sql.NullFloat64
@@ -128,13 +135,13 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 		return nil, fmt.Errorf("lsoas: %w", err)
 	}
 	var packed []byte
-	if err := w.db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
 		return nil, fmt.Errorf("registrations: %w", err)
 	}
 	if d.Rows, err = unpackRows(packed); err != nil {
 		return nil, err
 	}
-	if err := query(ctx, w.db, `SELECT kind, code, name, geom FROM boundaries WHERE release = ? ORDER BY kind, code`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT kind, code, name, geom FROM boundaries WHERE release = ? ORDER BY kind, code`, name, func(s scanner) error {
 		var b overlap.Boundary
 		var g []byte
 		if err := s.Scan(&b.Kind, &b.Code, &b.Name, &g); err != nil {
@@ -159,7 +166,13 @@ func (w *Workspace) load(ctx context.Context, name string) (*overlap.Dataset, er
 type scanner interface{ Scan(dest ...any) error }
 
 // query runs q with the release (and any further arguments) and calls row for each row.
-func query(ctx context.Context, db *sql.DB, q, release string, row func(scanner) error, args ...any) error {
+// querier is what reads need of a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func query(ctx context.Context, db querier, q, release string, row func(scanner) error, args ...any) error {
 	rows, err := db.QueryContext(ctx, q, append([]any{release}, args...)...)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func (w *Workspace) LSOAPolygons(ctx context.Context, release string, b orb.Boun
 		return nil, err
 	}
 	var kept bool
-	if err := w.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM lsoa_polygons WHERE release = ?)`, release).Scan(&kept); err != nil {
+	if err := w.ro.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM lsoa_polygons WHERE release = ?)`, release).Scan(&kept); err != nil {
 		return nil, fmt.Errorf("store: %s: release %s: lsoa_polygons: %w", w.path, release, err)
 	}
 	if !kept {
@@ -35,7 +35,7 @@ func (w *Workspace) LSOAPolygons(ctx context.Context, release string, b orb.Boun
 	layer := &geo.Layer{Source: "the LSOA polygons of release " + release, CodeField: "code"}
 	q := `SELECT code, minx, miny, maxx, maxy, geom FROM lsoa_polygons INDEXED BY lsoa_polygons_bound
 		WHERE release = ? AND minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ? ORDER BY code`
-	rows, err := w.db.QueryContext(ctx, q, release, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
+	rows, err := w.ro.QueryContext(ctx, q, release, b.Max[0], b.Min[0], b.Max[1], b.Min[1])
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: release %s: lsoa_polygons: %w", w.path, release, err)
 	}

@@ -5,10 +5,15 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/paulmach/orb/encoding/wkb"
@@ -21,6 +26,7 @@ import (
 // and stamps it with the time ingestedAt. On any error, or when ctx is cancelled, the transaction is
 // rolled back and the file is as it was.
 func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt time.Time) (err error) {
+	defer markBusy(&err)
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %s: begin: %w", w.path, err)
@@ -48,24 +54,70 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt tim
 	return nil
 }
 
-// Ingest saves d into the workspace at path, creating the file if needed; when the file was created
-// here and the save fails, it is removed again, so a failed first ingest leaves nothing behind.
+// Ingest saves d into the workspace at path, creating the file if needed. A new workspace is written
+// to a temporary file beside path (.NAME.ingest-PID.tmp) and renamed into place once saved, so a failed
+// or killed first ingest leaves no workspace; the temporary files of an ingest whose process has died
+// are removed when the next one starts.
 func Ingest(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {
-	_, statErr := os.Stat(path)
-	created := os.IsNotExist(statErr)
-	w, err := Open(ctx, path, true)
+	removeStale(path)
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return save(ctx, path, d, ingestedAt)
+	}
+	tmp := tempName(path, os.Getpid())
+	err := save(ctx, tmp, d, ingestedAt)
 	if err == nil {
-		err = w.Save(ctx, d, ingestedAt)
-		if cerr := w.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("store: %s: close: %w", path, cerr)
+		// Link, not rename: a workspace created at path meanwhile is not replaced.
+		if err = os.Link(tmp, path); err != nil {
+			err = fmt.Errorf("store: %s: %w", path, err)
 		}
 	}
-	if err != nil && created {
-		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-			os.Remove(path + suffix)
-		}
+	removeFiles(tmp)
+	return err
+}
+
+func save(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {
+	w, err := Open(ctx, path, true)
+	if err != nil {
+		return err
+	}
+	err = w.Save(ctx, d, ingestedAt)
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("store: %s: close: %w", path, cerr)
 	}
 	return err
+}
+
+// tempName is the file a first ingest into path by process pid writes.
+func tempName(path string, pid int) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".ingest-"+strconv.Itoa(pid)+".tmp")
+}
+
+func removeFiles(path string) {
+	for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+}
+
+// removeStale removes the temporary files of first ingests into path whose process is gone.
+func removeStale(path string) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".ingest-*.tmp"))
+	for _, m := range matches {
+		rest := strings.TrimPrefix(filepath.Base(m), "."+filepath.Base(path)+".ingest-")
+		pid, err := strconv.Atoi(strings.TrimSuffix(rest, ".tmp"))
+		if err != nil || pid == os.Getpid() || alive(pid) {
+			continue
+		}
+		removeFiles(m)
+	}
+}
+
+// alive reports whether process pid still runs (signal 0 is delivered to no one but checks it exists).
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt time.Time) error {

@@ -15,13 +15,39 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"pcnmap/overlap"
 )
 
 // ErrNoRelease is returned when the workspace has no release of the requested name (or none at all).
 var ErrNoRelease = errors.New("store: no such release")
+
+// ErrBusy is returned when another connection or process holds the workspace's lock for longer than
+// busyTimeout: a save that waits behind another, or a read behind a commit. It is worth retrying.
+var ErrBusy = errors.New("store: the workspace is busy (another process is writing it); try again shortly")
+
+// busyTimeout is how long a statement waits for a lock before failing with ErrBusy, and readers is
+// the number of read-only connections reads share, so one slow read does not stall the others.
+const (
+	busyTimeout = 3 * time.Second
+	readers     = 4
+)
+
+// markBusy wraps *err with ErrBusy when SQLite said the file was locked.
+func markBusy(err *error) {
+	if *err == nil || errors.Is(*err, ErrBusy) {
+		return
+	}
+	var se *sqlite.Error
+	if errors.As(*err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			*err = fmt.Errorf("%w: %w", ErrBusy, *err)
+		}
+	}
+}
 
 // schemaVersion is bumped when the tables change; migrations lists how to bring an older file up.
 const schemaVersion = "3"
@@ -74,13 +100,17 @@ var releaseTables = []string{"units", "areas", "pcns", "practices", "lsoas", "ar
 
 // Workspace is an open workspace file.
 type Workspace struct {
-	db   *sql.DB
+	db   *sql.DB // the one read-write connection, for saves
+	ro   *sql.DB // a pool of read-only connections, for reads
 	path string
 }
 
 // Open opens the workspace at path, creating it when create is set; without it a missing file is
-// an error, so a mistyped --db doesn't silently give an empty workspace.
-func Open(ctx context.Context, path string, create bool) (*Workspace, error) {
+// an error, so a mistyped --db doesn't silently give an empty workspace. The read-write connection
+// reads the file first, so a hot journal left by a crash or a full disk is rolled back before any
+// reader sees the file.
+func Open(ctx context.Context, path string, create bool) (w *Workspace, err error) {
+	defer markBusy(&err)
 	if !create {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -89,17 +119,30 @@ func Open(ctx context.Context, path string, create bool) (*Workspace, error) {
 	// A rollback journal, not WAL: a save writes each page once (WAL writes it twice, once to the
 	// log and once at the checkpoint), and readers only read at start-up, so WAL's concurrency buys
 	// nothing. Large pages keep area geometries (a few KB each) on few overflow pages.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=page_size(32768)&_pragma=journal_mode(DELETE)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
+	dsn := "file:" + path + "?" + busy + "&_pragma=page_size(32768)&_pragma=journal_mode(DELETE)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	w := &Workspace{db: db, path: path}
+	w = &Workspace{db: db, path: path}
 	if err := w.init(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := w.initTeams(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+busy)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	ro.SetMaxOpenConns(readers)
+	ro.SetMaxIdleConns(readers)
+	w.ro = ro
 	return w, nil
 }
 
@@ -155,7 +198,15 @@ func (w *Workspace) migrate(ctx context.Context, from string) error {
 }
 
 // Close closes the file.
-func (w *Workspace) Close() error { return w.db.Close() }
+func (w *Workspace) Close() error {
+	err := w.db.Close()
+	if w.ro != nil {
+		if rerr := w.ro.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
 
 // Release describes one ingested release.
 type Release struct {
@@ -175,12 +226,13 @@ type Release struct {
 }
 
 // Releases lists the ingested releases, newest extract first.
-func (w *Workspace) Releases(ctx context.Context) ([]Release, error) {
+func (w *Workspace) Releases(ctx context.Context) (_ []Release, err error) {
+	defer markBusy(&err)
 	def, _, err := w.Default(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := w.db.QueryContext(ctx, `SELECT name, extract_date, as_of, ingested_at, sources, notes, coverage FROM releases ORDER BY extract_date DESC, name DESC`)
+	rows, err := w.ro.QueryContext(ctx, `SELECT name, extract_date, as_of, ingested_at, sources, notes, coverage FROM releases ORDER BY extract_date DESC, name DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
 	}
@@ -223,7 +275,7 @@ func (w *Workspace) Releases(ctx context.Context) ([]Release, error) {
 // Default returns the release commands use when none is named: the one set with SetDefault
 // (explicit is true) while it exists, else "" (the newest extract is then used).
 func (w *Workspace) Default(ctx context.Context) (name string, explicit bool, err error) {
-	err = w.db.QueryRowContext(ctx, `SELECT m.value FROM meta m JOIN releases r ON r.name = m.value WHERE m.key = 'default_release'`).Scan(&name)
+	err = w.ro.QueryRowContext(ctx, `SELECT m.value FROM meta m JOIN releases r ON r.name = m.value WHERE m.key = 'default_release'`).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

@@ -121,9 +121,10 @@ func (w *Workspace) saveTeams(ctx context.Context, tx *sql.Tx, release string, s
 // TeamsVersion counts the writes to the workspace's footprint sets (save, delete, rename), by this
 // process or any other: a server compares it to what it read last, so sets changed with the CLI
 // while it runs are seen at once. A workspace never written to has version 0.
-func (w *Workspace) TeamsVersion(ctx context.Context) (uint64, error) {
+func (w *Workspace) TeamsVersion(ctx context.Context) (_ uint64, err error) {
+	defer markBusy(&err)
 	var v uint64
-	err := w.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'teams_version'`).Scan(&v)
+	err = w.ro.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'teams_version'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -163,15 +164,13 @@ func deleteTeamSet(ctx context.Context, tx *sql.Tx, release, name string) error 
 }
 
 // TeamSets lists the sets of release (the newest when ""), by name.
-func (w *Workspace) TeamSets(ctx context.Context, release string) ([]TeamSet, error) {
-	release, err := w.resolve(ctx, release)
+func (w *Workspace) TeamSets(ctx context.Context, release string) (_ []TeamSet, err error) {
+	defer markBusy(&err)
+	release, err = w.resolve(ctx, release)
 	if err != nil {
 		return nil, err
 	}
-	if err := w.initTeams(ctx); err != nil {
-		return nil, err
-	}
-	rows, err := w.db.QueryContext(ctx, `SELECT s.name, s.source, s.method, s.imported_at,
+	rows, err := w.ro.QueryContext(ctx, `SELECT s.name, s.source, s.method, s.imported_at,
 		(SELECT count(*) FROM team_set_teams t WHERE t.release = s.release AND t.set_name = s.name)
 		FROM team_sets s WHERE s.release = ? ORDER BY s.name`, release)
 	if err != nil {
@@ -200,7 +199,8 @@ func (w *Workspace) TeamSets(ctx context.Context, release string) ([]TeamSet, er
 }
 
 // LoadTeams reads set name of release (the newest when "").
-func (w *Workspace) LoadTeams(ctx context.Context, release, name string) (*teams.Set, error) {
+func (w *Workspace) LoadTeams(ctx context.Context, release, name string) (_ *teams.Set, err error) {
+	defer markBusy(&err)
 	sets, err := w.TeamSets(ctx, release)
 	if err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func (w *Workspace) LoadTeams(ctx context.Context, release, name string) (*teams
 		return nil, fmt.Errorf("%w: %q (release %s has %d sets; see pcnmap teams list)", ErrNoTeamSet, name, w.releaseName(ctx, release), len(sets))
 	}
 	s := &teams.Set{Name: name, Source: info.Source, Method: info.Method, ImportedAt: info.ImportedAt, Teams: make([]teams.Team, info.Teams)}
-	rows, err := w.db.QueryContext(ctx, `SELECT idx, name FROM team_set_teams WHERE release = ? AND set_name = ? ORDER BY idx`, info.Release, name)
+	rows, err := w.ro.QueryContext(ctx, `SELECT idx, name FROM team_set_teams WHERE release = ? AND set_name = ? ORDER BY idx`, info.Release, name)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
 	}
@@ -232,7 +232,7 @@ func (w *Workspace) LoadTeams(ctx context.Context, release, name string) (*teams
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
 	}
-	rows, err = w.db.QueryContext(ctx, `SELECT team, code, weight FROM team_members WHERE release = ? AND set_name = ? ORDER BY team, code`, info.Release, name)
+	rows, err = w.ro.QueryContext(ctx, `SELECT team, code, weight FROM team_members WHERE release = ? AND set_name = ? ORDER BY team, code`, info.Release, name)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
 	}
@@ -254,7 +254,7 @@ func (w *Workspace) LoadTeams(ctx context.Context, release, name string) (*teams
 		return nil, fmt.Errorf("store: %s: %w", w.path, err)
 	}
 	rows.Close()
-	if err := query(ctx, w.db, `SELECT team, geom FROM team_polygons WHERE release = ? AND set_name = ? ORDER BY team`, info.Release, func(r scanner) error {
+	if err := query(ctx, w.ro, `SELECT team, geom FROM team_polygons WHERE release = ? AND set_name = ? ORDER BY team`, info.Release, func(r scanner) error {
 		var i int
 		var g []byte
 		if err := r.Scan(&i, &g); err != nil {
@@ -335,10 +335,8 @@ func (w *Workspace) editTeams(ctx context.Context, release, name string, fn func
 // transaction, tells fn whether set name exists, and when fn succeeds bumps TeamsVersion and commits;
 // otherwise it rolls back, leaving the workspace as it was. fn's error is returned as it is.
 func (w *Workspace) teamsTx(ctx context.Context, release, name string, fn func(tx *sql.Tx, release string, exists bool) error) (err error) {
+	defer markBusy(&err)
 	if release, err = w.resolve(ctx, release); err != nil {
-		return err
-	}
-	if err := w.initTeams(ctx); err != nil {
 		return err
 	}
 	tx, err := w.db.BeginTx(ctx, nil)

@@ -95,6 +95,9 @@ func ParseCSV(r io.Reader, name string) (*Table, error) {
 		if team == "" || code == "" {
 			return nil, fmt.Errorf("%w: %s: line %d: empty team or code", ErrInput, name, line)
 		}
+		if err := CheckName(team); err != nil {
+			return nil, fmt.Errorf("%w: %s: line %d: %v", ErrInput, name, line, err)
+		}
 		key := [2]string{team, code}
 		if prev, ok := seen[key]; ok {
 			return nil, fmt.Errorf("%w: %s: line %d: team %q lists %s again (first on line %d)", ErrInput, name, line, team, code, prev)

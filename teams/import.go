@@ -78,6 +78,9 @@ func FromPolygons(ctx context.Context, d *overlap.Dataset, layer *geo.Layer, o P
 		if n == "" {
 			return nil, fmt.Errorf("%w: %s: feature %d: no team name", ErrInput, layer.Source, i)
 		}
+		if err := CheckName(n); err != nil {
+			return nil, fmt.Errorf("%w: %s: feature %d: %v", ErrInput, layer.Source, i, err)
+		}
 		if j, ok := seen[n]; ok {
 			return nil, fmt.Errorf("%w: %s: feature %d: team name %q repeats feature %d", ErrInput, layer.Source, i, n, j)
 		}

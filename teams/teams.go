@@ -69,9 +69,11 @@ const (
 	MethodEdited
 	// MethodSuggested: a grouping of whole PCNs proposed by Model.Suggest.
 	MethodSuggested
+	// MethodDesigned: a neighbourhood plan made by package neighbourhoods (contiguous, banded, nested).
+	MethodDesigned
 )
 
-var methodNames = [...]string{"", "centroid", "area", "lsoa", "msoa", "practice", "edited", "suggested"}
+var methodNames = [...]string{"", "centroid", "area", "lsoa", "msoa", "practice", "edited", "suggested", "designed"}
 
 func (m Method) String() string {
 	if int(m) < len(methodNames) {
@@ -87,7 +89,7 @@ func ParseMethod(s string) (Method, error) {
 			return Method(i), nil
 		}
 	}
-	return MethodUnset, fmt.Errorf("%w: method %q (want centroid, area, lsoa, msoa, practice, edited or suggested)", ErrInput, s)
+	return MethodUnset, fmt.Errorf("%w: method %q (want centroid, area, lsoa, msoa, practice, edited, suggested or designed)", ErrInput, s)
 }
 
 // Set is one footprint set.

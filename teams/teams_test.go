@@ -706,3 +706,25 @@ func TestAreaTeams(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamNames: a team name with a control character or a bidirectional override is refused,
+// naming the line, and the message shows it escaped.
+func TestTeamNames(t *testing.T) {
+	for name, team := range map[string]string{"escape": "\x1b[2JNorth", "newline": "North\nSouth", "bidi override": "North\u202eSouth", "C1": "Nor\u009bth"} {
+		t.Run(name, func(t *testing.T) {
+			_, err := teams.ParseCSV(strings.NewReader("team,lsoa\nOK,E01006187\n"+strconvQuote(team)+",E01006188\n"), "teams.csv")
+			if !errors.Is(err, teams.ErrInput) || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "control character") {
+				t.Errorf("ParseCSV(team %q) error = %v, want ErrInput at line 3 about a control character", team, err)
+			}
+			if err != nil && strings.ContainsAny(err.Error(), "\x1b\n\u202e\u0085") {
+				t.Errorf("the error quotes the name raw: %q", err)
+			}
+		})
+	}
+	if err := teams.CheckName("Altrincham & Hale – Central"); err != nil {
+		t.Errorf("CheckName(an ordinary name) = %v", err)
+	}
+}
+
+// strconvQuote quotes s as a CSV field.
+func strconvQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,18 +1,18 @@
 package teams
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"pcnmap/csvsafe"
 	"pcnmap/overlap"
 )
 
 // WriteTeams writes teams.csv: one row per team.
 func WriteTeams(w io.Writer, d *overlap.Dataset, a *Alignment) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	cw.Write([]string{"team", "registered", "in_pcn", "pcns", "pcn_shares", "dominant_pcn", "dominant_pcn_name", "dominant_share", "hhi", "effective_pcns"})
 	for _, t := range a.Teams {
 		var shares []string
@@ -33,7 +33,7 @@ func WriteTeams(w io.Writer, d *overlap.Dataset, a *Alignment) error {
 // WriteMatrix writes team_pcn_matrix.csv: patients(T,p), one row per team and one column per PCN
 // with patients in some team, then no_pcn.
 func WriteMatrix(w io.Writer, d *overlap.Dataset, a *Alignment) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	head := []string{"team"}
 	for _, p := range a.PCNs {
 		head = append(head, d.PCNs[p.PCN].Code)
@@ -53,7 +53,7 @@ func WriteMatrix(w io.Writer, d *overlap.Dataset, a *Alignment) error {
 // WritePCNs writes pcn_teams.csv: each PCN touching the teams, the share of its resident patients in
 // each team and outside all of them, and the number of teams it deals with at the threshold.
 func WritePCNs(w io.Writer, d *overlap.Dataset, a *Alignment) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	head := []string{"pcn", "pcn_name", "resident", "teams", "dominant_team", "outside"}
 	for _, t := range a.Teams {
 		head = append(head, "in:"+t.Name)

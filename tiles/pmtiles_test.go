@@ -3,6 +3,7 @@ package tiles
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -191,4 +192,28 @@ func FuzzOpenPMTiles(f *testing.F) {
 			a.Tile(context.Background(), tile)
 		}
 	})
+}
+
+// TestPMTilesCaps opens archives whose header points outside the file or at a section over the
+// 64 MiB cap: each is refused as ErrPMTiles, not read or allocated.
+func TestPMTilesCaps(t *testing.T) {
+	for name, h := range map[string]pmHeader{
+		"root past the end":  {RootOffset: pmHeaderLen, RootLength: 1 << 20, Internal: pmGzip, TileType: pmMVT},
+		"root over the cap":  {RootOffset: pmHeaderLen, RootLength: maxDirectory + 1, Internal: pmGzip, TileType: pmMVT},
+		"offset overflowing": {RootOffset: 1<<64 - 10, RootLength: 100, Internal: pmGzip, TileType: pmMVT},
+		"not vector tiles":   {RootOffset: pmHeaderLen, RootLength: 1, Internal: pmGzip, TileType: 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "x.pmtiles")
+			if err := os.WriteFile(p, append(h.serialize(), make([]byte, 64)...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if a, err := OpenPMTiles(p); !errors.Is(err, ErrPMTiles) {
+				if a != nil {
+					a.Close()
+				}
+				t.Errorf("OpenPMTiles = %v, want ErrPMTiles", err)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -106,6 +107,37 @@ func editDistance(a, b string) int {
 }
 
 // unknownCommand is the error for a command (or teams subcommand) that does not exist.
+// runSubcommand runs the subcommand args[0] of the command group (teams, neighbourhoods): with no
+// subcommand it prints the list to stderr and fails, with --help it prints it to stdout and succeeds.
+func runSubcommand(ctx context.Context, e *env, group string, cmds []command, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := e.stdout
+		if len(args) == 0 {
+			w = e.stderr
+		}
+		width := 0
+		for _, c := range cmds {
+			width = max(width, len(c.name))
+		}
+		fmt.Fprintf(w, "Usage: pcnmap %s SUBCOMMAND [flags]\n\nSubcommands:\n", group)
+		for _, c := range cmds {
+			fmt.Fprintf(w, "  %-*s %s\n", width+1, c.name, c.summary)
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("%w: no %s subcommand given", errUsage, group)
+		}
+		return nil
+	}
+	names := make([]string, len(cmds))
+	for i, c := range cmds {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+		names[i] = c.name
+	}
+	return unknownCommand(group+" subcommand", args[0], names, "pcnmap "+group+" --help")
+}
+
 func unknownCommand(what, name string, names []string, help string) error {
 	if s := suggest(name, names); s != "" {
 		return fmt.Errorf("%w: unknown %s %q; did you mean %s?", errUsage, what, name, s)

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/app"
+	"pcnmap/csvsafe"
 	"pcnmap/geo"
 	"pcnmap/overlap"
 )
@@ -119,7 +120,7 @@ func lookupPoints(ctx context.Context, w io.Writer, idx *geo.Index, in io.Reader
 		return n, fmt.Errorf("%s: no lon/lat columns in header %q (want lon and lat, longitude and latitude, or x and y, in WGS84)", path, strings.Join(header, ","))
 	}
 	width := len(header)
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(append(append([]string(nil), header...), "area_code", "area_name", "error")); err != nil {
 		return n, err
 	}

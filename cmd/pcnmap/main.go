@@ -39,8 +39,10 @@ var commands = []command{
 	{"lookup", "find the area (and its PCNs) at a point, or for a CSV of points", runLookup},
 	{"releases", "list the releases in a workspace", runReleases},
 	{"serve", "serve vector tiles, TileJSON and the JSON API over HTTP", runServe},
-	{"tiles", "export the vector tiles as an MBTiles file (tiles export)", runTiles},
+	{"tiles", "export the vector tiles as an MBTiles file or a PMTiles archive (tiles export)", runTiles},
+	{"site", "write a static map any web host serves, without a server (site export)", runSite},
 	{"teams", "community-team footprint sets: " + teamSubcommands(), runTeams},
+	{"neighbourhoods", "neighbourhood plans aligned with PCNs: design, assess, realign, export", runNeighbourhoods},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 		_, err := fmt.Fprintln(e.stdout, "pcnmap", version)
 		return err

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"pcnmap/app"
@@ -41,7 +42,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	logFormat := fs.String("log", "text", "log `format`: text or json")
 	quiet := fs.Bool("quiet", false, "log warnings and errors only, not every request")
 	memLimit := fs.Int("mem-limit", 256, "soft limit in `MB` for the Go heap (the GC works harder near it; 0: none); GOMEMLIMIT overrides it")
-	token := fs.String("token", "", "bearer `token` that team-set writes (import, delete, rename, saved what-if) must present; default $PCNMAP_TOKEN; without one, writes are refused")
+	token := fs.String("token", "", "bearer `token` that team-set writes (import, delete, rename, saved what-if) must present (visible in ps: prefer --token-file or $PCNMAP_TOKEN); without one, writes are refused")
+	tokenFile := fs.String("token-file", "", "read the bearer token from this `file` (its first line), instead of --token")
 	maxUpload := fs.Int("max-upload-mb", int(def.MaxUpload>>20), "largest team footprint file accepted by POST /api/teams, in `MB`")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -64,6 +66,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *cacheMB <= 0 || *maxAge < 0 || *memLimit < 0 || *maxUpload <= 0 {
 		return fmt.Errorf("%w: serve: --cache-mb and --max-upload-mb must be positive, --max-age and --mem-limit not negative", errUsage)
+	}
+	if *tokenFile != "" {
+		if *token != "" {
+			return fmt.Errorf("%w: serve: give --token or --token-file, not both", errUsage)
+		}
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return fmt.Errorf("serve: --token-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		if *token = strings.TrimSpace(line); *token == "" {
+			return fmt.Errorf("%w: serve: --token-file %s is empty", errUsage, *tokenFile)
+		}
 	}
 	if *token == "" {
 		*token = os.Getenv("PCNMAP_TOKEN")

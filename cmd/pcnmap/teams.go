@@ -34,28 +34,7 @@ var teamCommands = []command{
 }
 
 func runTeams(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
-		if len(args) == 0 {
-			w = e.stderr
-		}
-		fmt.Fprintln(w, "Usage: pcnmap teams SUBCOMMAND [flags]\n\nSubcommands:")
-		for _, c := range teamCommands {
-			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-		}
-		if len(args) == 0 {
-			return fmt.Errorf("%w: no teams subcommand given", errUsage)
-		}
-		return nil
-	}
-	names := make([]string, len(teamCommands))
-	for i, c := range teamCommands {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
-		names[i] = c.name
-	}
-	return unknownCommand("teams subcommand", args[0], names, "pcnmap teams --help")
+	return runSubcommand(ctx, e, "teams", teamCommands, args)
 }
 
 // teamSubcommands lists the teams subcommands for the top-level help.
@@ -381,21 +360,40 @@ func printAlignment(w io.Writer, name string, d *overlap.Dataset, a, before *tea
 }
 
 func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "teams whatif", "--db W.db --set NAME --move CODE:FROM:TO [--move …] [--threshold 1%] [--save-as NAME] [--out DIR]\n\n"+
+	fs := newFlags(e, "teams whatif", "--db W.db --set NAME --move CODE:FROM:TO [--move …] [--move-practice CODE:FROM_PCN:TO_PCN …]\n"+
+		"       [--threshold 1%] [--save-as NAME] [--out DIR]\n\n"+
 		"Moves an LSOA or MSOA (CODE) from team FROM to team TO in memory and prints the changed metrics\n"+
 		"(an empty FROM takes the part no team holds; an empty TO drops it from the teams);\n"+
-		"the stored set is untouched unless --save-as stores the result as a new set.")
+		"the stored set is untouched unless --save-as stores the result as a new set.\n"+
+		"--move-practice moves a practice from one PCN to another, in memory only: the release keeps the\n"+
+		"membership of its ePCN file, so a membership what-if is never stored (--save-as refuses it).")
 	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	var moves list
 	fs.Var(&moves, "move", "`CODE:FROM:TO`, an LSOA or MSOA code and two team names (repeatable)")
+	var practiceMoves list
+	fs.Var(&practiceMoves, "move-practice", "`CODE:FROM_PCN:TO_PCN`, a practice and two PCN codes (repeatable)")
 	saveAs := fs.String("save-as", "", "store the edited set under this `name`")
 	out := fs.String("out", "", "output `directory` for the edited set's CSV files")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "db", "set", "move"); err != nil {
+	if err := required(fs, "db", "set"); err != nil {
 		return err
+	}
+	if len(moves) == 0 && len(practiceMoves) == 0 {
+		return fmt.Errorf("%w: teams whatif: --move or --move-practice is required", errUsage)
+	}
+	if len(practiceMoves) > 0 && *saveAs != "" {
+		return fmt.Errorf("%w: teams whatif: --save-as cannot keep a --move-practice: the release holds the membership of its ePCN file", errUsage)
+	}
+	var membership []overlap.Membership
+	for _, mv := range practiceMoves {
+		parts := strings.SplitN(mv, ":", 3)
+		if len(parts) != 3 {
+			return fmt.Errorf("%w: teams whatif: --move-practice %q is not CODE:FROM_PCN:TO_PCN", errUsage, mv)
+		}
+		membership = append(membership, overlap.Membership{Practice: strings.TrimSpace(parts[0]), From: strings.TrimSpace(parts[1]), To: strings.TrimSpace(parts[2])})
 	}
 	t := float64(*threshold)
 	ts, m, err := openModel(ctx, *db, *release, *set)
@@ -413,6 +411,20 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 	}
 	if m, err = app.WhatIf(m, mvs); err != nil {
 		return err
+	}
+	if len(membership) > 0 {
+		if d, err = d.WithMembership(membership); err != nil {
+			return err
+		}
+		if m, err = teams.NewModel(d, m.Set()); err != nil {
+			return err
+		}
+		for _, mv := range membership {
+			from, _ := d.PCN(mv.From)
+			to, _ := d.PCN(mv.To)
+			fmt.Fprintf(e.stdout, "practice %s: %s → %s; list sizes now %s %d, %s %d\n", mv.Practice, mv.From, mv.To,
+				mv.From, d.PCNs[from].ListSize, mv.To, d.PCNs[to].ListSize)
+		}
 	}
 	a := m.Alignment(t)
 	if *out != "" {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -76,18 +75,7 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 	}
 	var bar *progress
 	last := 0
-	mbPath := *out
-	if *format == "pmtiles" {
-		// PMTiles is made from the MBTiles export, so both hold the same tiles.
-		tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*.mbtiles")
-		if err != nil {
-			return fmt.Errorf("tiles export: %w", err)
-		}
-		tmp.Close()
-		mbPath = tmp.Name()
-		defer os.Remove(mbPath)
-	}
-	st, err := layers.Export(ctx, mbPath, d, layers.ExportOptions{
+	opt := layers.ExportOptions{
 		Threshold: t, Zooms: tiles.Zooms{Min: maptile.Zoom(*minZoom), Max: maptile.Zoom(*maxZoom)}, Layers: names,
 		Progress: func(done, total int) {
 			if bar == nil {
@@ -96,25 +84,22 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 			bar.add(done - last)
 			last = done
 		},
-	})
+	}
+	var st tiles.MBTilesStats
+	size := 0.0
+	if *format == "pmtiles" {
+		var ps tiles.PMTilesStats
+		st, ps, err = layers.ExportPMTiles(ctx, *out, d, opt)
+		size = float64(ps.Bytes) / (1 << 20)
+	} else {
+		st, err = layers.Export(ctx, *out, d, opt)
+		size = float64(st.Bytes) / (1 << 20)
+	}
 	if bar != nil {
 		bar.finish()
 	}
 	if err != nil {
 		return err
-	}
-	size := float64(st.Bytes) / (1 << 20)
-	if *format == "pmtiles" {
-		mb, err := tiles.OpenMBTiles(ctx, mbPath)
-		if err != nil {
-			return err
-		}
-		ps, err := tiles.ConvertMBTiles(ctx, mb, *out)
-		mb.Close()
-		if err != nil {
-			return err
-		}
-		size = float64(ps.Bytes) / (1 << 20)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: release %s, zooms %d-%d, %d tiles (%d empty left out), %.1f MB, largest %d KB at %d/%d/%d, in %s\n",
 		*out, d.Release, *minZoom, *maxZoom, st.Tiles, st.Empty, size, st.Largest>>10,

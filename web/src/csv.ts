@@ -3,12 +3,15 @@
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(+v.toFixed(6));
-  const s = String(v);
-  return /[",\r\n]/.test(s) || /^[=+\-@\t]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = String(v);
+  // OWASP's CSV-injection rule: a cell a spreadsheet would run as a formula gets a leading quote
+  // (quoting the cell alone does not stop Excel); numbers never need it.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Writes rows under a header as RFC 4180 CSV. Text starting with =, +, - or @ is quoted so that
- * spreadsheets do not read it as a formula. */
+/** Writes rows under a header as RFC 4180 CSV. Text starting with =, +, -, @, a tab or a carriage
+ * return is prefixed with a quote so that spreadsheets show it as text, not run it as a formula. */
 export function toCSV(header: string[], rows: unknown[][]): string {
   return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

@@ -10,6 +10,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs |
       if (v === null || v === undefined || v === false) continue;
       if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
       else if (k === 'class') el.className = String(v);
+      // Through the CSSOM, which the page's Content-Security-Policy (style-src 'self') allows, where a
+      // style attribute would be refused.
+      else if (k === 'style') el.style.cssText = String(v);
       else el.setAttribute(k, v === true ? '' : String(v));
     }
   }

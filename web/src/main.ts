@@ -515,7 +515,7 @@ async function start(): Promise<void> {
   setupControls(map, kinds);
   if (hasAPI) {
     teams = new TeamsUI({
-      view: map, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), section: $('#teams'),
+      view: map, mapEl: ui.map, field: $('#teams-field'), select: $<HTMLSelectElement>('#teams-set'), importButton: $<HTMLButtonElement>('#teams-import'), designButton: $<HTMLButtonElement>('#teams-design'), section: $('#teams'),
       state: () => store.state, setState: (patch, opts) => store.setState(patch, opts), selectPCN: actions.selectPCN,
     });
     void teams.start();

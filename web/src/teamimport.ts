@@ -69,23 +69,7 @@ export function openImport(a: ImportActions): void {
       h('button', { type: 'button', class: 'button secondary', onclick: () => dialog?.close() }, 'Close'),
     ),
   );
-  dialog = h(
-    'dialog',
-    { class: 'dialog', 'aria-labelledby': 'import-title' },
-    h('h2', { id: 'import-title' }, 'Import a footprint set'),
-    form,
-  ) as HTMLDialogElement;
-  // Escape closes the dialog only, not the page's selection behind it (wherever the focus is)
-  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && e.stopPropagation();
-  window.addEventListener('keydown', onKey, true);
-  dialog.addEventListener('close', () => {
-    window.removeEventListener('keydown', onKey, true);
-    dialog?.remove();
-  });
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void submit();
-  });
+  dialog = modal('import', 'Import a footprint set', form, submit);
 
   async function submit(): Promise<void> {
     const el = form.elements;
@@ -147,8 +131,28 @@ export function openImport(a: ImportActions): void {
     );
   }
 
-  document.body.appendChild(dialog);
-  dialog.showModal();
+}
+
+/**
+ * A modal dialog around form, shown at once: Escape closes the dialog only, not the page's selection
+ * behind it (wherever the focus is); closing removes it; submitting calls submit. onClose runs on close.
+ */
+export function modal(id: string, title: string, form: HTMLFormElement, submit: () => Promise<void>, onClose?: () => void): HTMLDialogElement {
+  const d = h('dialog', { class: 'dialog', 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), form) as HTMLDialogElement;
+  const onKey = (e: KeyboardEvent) => e.key === 'Escape' && e.stopPropagation();
+  window.addEventListener('keydown', onKey, true);
+  d.addEventListener('close', () => {
+    window.removeEventListener('keydown', onKey, true);
+    onClose?.();
+    d.remove();
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void submit();
+  });
+  document.body.appendChild(d);
+  d.showModal();
+  return d;
 }
 
 function list(codes: string[]): string {

@@ -16,7 +16,6 @@ import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
 import { deleteControl } from './teamdelete';
-import { openImport } from './teamimport';
 import { TeamLayer } from './teamlayer';
 import { SetRename } from './teamrename';
 import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
@@ -29,6 +28,7 @@ export interface TeamsDeps {
   field: HTMLElement;
   select: HTMLSelectElement;
   importButton: HTMLButtonElement;
+  designButton: HTMLButtonElement;
   section: HTMLElement;
   state(): Readonly<State>;
   /** The page's store (store.ts): the URL and the map follow each change. */
@@ -41,6 +41,7 @@ const METHODS: Record<string, string> = {
   area: 'polygons, LSOAs shared by area',
   lsoa: 'LSOA list',
   msoa: 'MSOA list',
+  designed: 'designed neighbourhoods',
   practice: 'practice list',
   edited: 'edited',
   suggested: 'suggested',
@@ -82,12 +83,21 @@ export class TeamsUI {
     });
     this.rename = new SetRename({ redraw: () => this.render(), renamed: (from, to) => void this.afterRename(from, to) });
     d.select.addEventListener('change', () => void this.choose(d.select.value || undefined, { push: true, fit: true }));
-    d.importButton.addEventListener('click', () =>
+    // The dialogs are loaded on first use: they are not needed to draw the map.
+    d.importButton.addEventListener('click', async () => {
+      const { openImport } = await import('./teamimport');
       openImport({
         imported: () => void this.loadSets(),
         show: (name) => void this.choose(name, { push: true, fit: true }),
-      }),
-    );
+      });
+    });
+    d.designButton.addEventListener('click', async () => {
+      const { openDesign } = await import('./teamdesign');
+      openDesign({
+        saved: () => void this.loadSets(),
+        show: (name) => void this.choose(name, { push: true, fit: true }),
+      });
+    });
     d.view.map.on('click', (e) => {
       const f = d.view.featureAt(e.point);
       this.clicked = { code: f?.properties?.code as string | undefined, team: this.layer.teamAt(e.point) };
@@ -126,6 +136,7 @@ export class TeamsUI {
     this.d.select.value = this.sets.some((s) => s.name === cur) ? cur : '';
     this.d.select.disabled = !this.sets.length;
     this.d.importButton.hidden = !this.writable;
+    this.d.designButton.hidden = !this.writable;
     this.d.field.hidden = !this.sets.length && !this.writable;
     if (this.whatif.set) this.render();
     return true;

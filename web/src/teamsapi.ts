@@ -72,6 +72,29 @@ export interface ImportResult {
   missing: number;
 }
 
+export interface DesignNeighbourhood {
+  name: string;
+  registered: number;
+  blocks: number;
+  violation?: string;
+}
+
+export interface DesignJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  error?: string;
+  plan?: {
+    description: string;
+    score: number;
+    construction: number;
+    bound: number;
+    greedy: number | null;
+    greedy_note?: string;
+    greedy_largest?: number;
+    neighbourhoods: DesignNeighbourhood[];
+  };
+}
+
 const q = encodeURIComponent;
 
 async function send<T>(method: string, path: string, body: BodyInit | undefined, token: string, signal?: AbortSignal): Promise<T> {
@@ -105,4 +128,7 @@ export const teamsAPI = {
   remove: (name: string, token: string) => send<void>('DELETE', `api/teams/${q(name)}`, undefined, token),
   /** Imports a set from a form with name, method, name_field and file. */
   importSet: (form: FormData, token: string) => send<ImportResult>('POST', 'api/teams', form, token),
+  /** Starts a neighbourhood design job (the body is the command's flags). */
+  design: (body: object, token: string) => send<DesignJob>('POST', 'api/neighbourhoods/design', JSON.stringify(body), token),
+  designJob: (id: string, token: string) => send<DesignJob>('GET', `api/neighbourhoods/jobs/${q(id)}`, undefined, token),
 };

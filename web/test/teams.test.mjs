@@ -224,6 +224,26 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
     assert.doesNotMatch(page.url(), /[#&]teams=/);
   });
 
+  await t.test('the design form designs Trafford, shows its score beside the greedy and the bound, and draws it', async () => {
+    await page.locator('#teams-design').click();
+    await page.waitForSelector('dialog[open] #design-within');
+    await page.fill('#design-within', 'la:E08000009');
+    await page.fill('#design-limit', '10');
+    await page.fill('#design-name', 'Trafford neighbourhoods');
+    await page.locator('#design-submit').click();
+    await page.waitForSelector('#design-score', { timeout: 60000 });
+    const sets = await api('/api/teams');
+    const s = sets.sets.find((x) => x.name === 'Trafford neighbourhoods');
+    assert.ok(s, 'the plan was not saved');
+    assert.equal(s.method, 'designed');
+    const al = await alignment('Trafford neighbourhoods');
+    assert.match(await page.locator('#design-score').textContent(), new RegExp(`${s.teams} neighbourhoods, score ${al.score.toFixed(3)}`));
+    assert.match(await page.locator('#design-status').textContent(), /Upper bound: 0\.\d{3}/);
+    await page.screenshot({ path: path.join(results, 'teams-design.png') });
+    await page.locator('dialog[open] button', { hasText: 'Show it on the map' }).click();
+    await page.waitForFunction(() => document.querySelector('#teams-title')?.textContent === 'Trafford neighbourhoods');
+  });
+
   await t.test('the URL round-trips the set and the team', async () => {
     await page.selectOption('#teams-set', SET);
     await page.waitForFunction((n) => document.querySelector('#teams-title')?.textContent === n && document.querySelector('#teams .team-choice'), SET);

@@ -1,0 +1,221 @@
+package neighbourhoods
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"pcnmap/nhs"
+	"pcnmap/overlap"
+	"pcnmap/teams"
+)
+
+// Assessment is any footprint set read as a neighbourhood plan: designed, imported, or a trust's teams.
+type Assessment struct {
+	Set       string  `json:"set"`
+	Threshold float64 `json:"threshold"`
+	Band      Band    `json:"band"`
+	Score     float64 `json:"score"`
+	// Coverage is the share of the release's resident PCN patients living in the set's teams.
+	Coverage       float64                `json:"coverage"`
+	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
+	PCNs           []PCNFigures           `json:"pcns"`
+	Practices      []Straddle             `json:"practices"`
+}
+
+// NeighbourhoodFigures are one neighbourhood's rows of a board paper.
+type NeighbourhoodFigures struct {
+	Name       string  `json:"name"`
+	Registered float64 `json:"registered"`
+	// InBand says whether Registered is within the band.
+	InBand bool `json:"in_band"`
+	// PCNs hold at least the threshold share of its registered residents, largest first.
+	PCNs          []PCNShare `json:"pcns"`
+	Dominant      string     `json:"dominant"` // the dominant PCN's code ("" when none)
+	DominantShare float64    `json:"dominant_share"`
+	// LAs are the local authorities its residents live in, by share of them, largest first.
+	LAs []UnitShare `json:"las"`
+	// Urban is the share of its residents in LSOAs the rural-urban classification calls urban;
+	// -1 when the release has no rural-urban context.
+	Urban float64 `json:"urban"`
+}
+
+// PCNShare is a PCN's part of a neighbourhood.
+type PCNShare struct {
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	Patients float64 `json:"patients"`
+	Share    float64 `json:"share"`
+}
+
+// UnitShare is a unit's part of a neighbourhood's residents.
+type UnitShare struct {
+	Code  string  `json:"code"`
+	Name  string  `json:"name"`
+	Share float64 `json:"share"`
+}
+
+// PCNFigures say where a PCN's patients live among the neighbourhoods.
+type PCNFigures struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	ListSize int64  `json:"list_size"`
+	// Neighbourhoods hold at least the threshold share of its resident patients, largest first.
+	Neighbourhoods []TeamShare `json:"neighbourhoods"`
+	Main           string      `json:"main"`       // the neighbourhood holding most of them
+	MainShare      float64     `json:"main_share"` // of its resident patients
+}
+
+// TeamShare is a neighbourhood's part of a PCN's resident patients.
+type TeamShare struct {
+	Name  string  `json:"name"`
+	Share float64 `json:"share"`
+}
+
+// Straddle is a practice's split: the share of its patients living in the set who live outside its
+// PCN's main neighbourhood.
+type Straddle struct {
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	PCN      string  `json:"pcn"`
+	Patients float64 `json:"patients"` // its patients living in the set's teams
+	Straddle float64 `json:"straddle"`
+}
+
+// Assess measures set on d at threshold t against band (zero: 30k–50k). The set must be of LSOAs
+// or areas (a practice-based set has no places).
+func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessment, error) {
+	if band == (Band{}) {
+		band = Band{Min: 30000, Max: 50000}
+	}
+	if set.Method == teams.MethodPractice {
+		return nil, fmt.Errorf("%w: set %q is practice-based: a neighbourhood plan needs places", ErrInput, set.Name)
+	}
+	m, err := teams.NewModel(d, set)
+	if err != nil {
+		return nil, err
+	}
+	al := m.Alignment(t)
+	a := &Assessment{Set: set.Name, Threshold: t, Band: band, Score: al.Score, Coverage: al.Coverage}
+	lsoa := make(map[string]int32, len(d.LSOAs))
+	for i := range d.LSOAs {
+		lsoa[d.LSOAs[i].Code] = int32(i)
+	}
+	// weights[l] are the (team, weight) pairs of LSOA l.
+	type tw struct {
+		team int32
+		w    float64
+	}
+	weights := map[int32][]tw{}
+	for ti, tm := range set.Teams {
+		for _, w := range tm.LSOAs {
+			if l, ok := lsoa[w.LSOA]; ok {
+				weights[l] = append(weights[l], tw{int32(ti), w.Weight})
+			}
+		}
+	}
+	hasRurality := len(d.Units[nhs.KindRurality]) > 0
+	for ti, tm := range al.Teams {
+		nf := NeighbourhoodFigures{Name: tm.Name, Registered: tm.Registered, Urban: -1, DominantShare: tm.DominantShare}
+		nf.InBand = tm.Registered >= band.Min && tm.Registered <= band.Max
+		if tm.Dominant >= 0 {
+			nf.Dominant = d.PCNs[tm.Dominant].Code
+		}
+		for _, s := range tm.PCNs {
+			nf.PCNs = append(nf.PCNs, PCNShare{Code: d.PCNs[s.PCN].Code, Name: d.PCNs[s.PCN].Name, Patients: s.Patients, Share: s.Share})
+		}
+		la := map[string]float64{}
+		var urban, total float64
+		for _, w := range set.Teams[ti].LSOAs {
+			l, ok := lsoa[w.LSOA]
+			if !ok {
+				continue
+			}
+			r := w.Weight * float64(d.LSOAs[l].Registered)
+			total += r
+			la[d.LSOAs[l].Units[nhs.KindLA]] += r
+			if d.LSOAs[l].Units[nhs.KindRurality] == "Urban" {
+				urban += r
+			}
+		}
+		if hasRurality && total > 0 {
+			nf.Urban = urban / total
+		}
+		for code, v := range la {
+			if code == "" || total <= 0 {
+				continue
+			}
+			nf.LAs = append(nf.LAs, UnitShare{Code: code, Name: d.Units[nhs.KindLA][code], Share: v / total})
+		}
+		slices.SortFunc(nf.LAs, func(x, y UnitShare) int { return cmp.Or(cmp.Compare(y.Share, x.Share), cmp.Compare(x.Code, y.Code)) })
+		a.Neighbourhoods = append(a.Neighbourhoods, nf)
+	}
+	main := make(map[int32]int32, len(al.PCNs)) // PCN → its main team
+	for _, pm := range al.PCNs {
+		p := d.PCNs[pm.PCN]
+		pf := PCNFigures{Code: p.Code, Name: p.Name, ListSize: p.ListSize}
+		if pm.DominantTeam >= 0 {
+			pf.Main = al.Teams[pm.DominantTeam].Name
+			pf.MainShare = pm.InTeam[pm.DominantTeam]
+			main[int32(pm.PCN)] = int32(pm.DominantTeam)
+		}
+		for ti, v := range pm.InTeam {
+			if v > 0 && v >= t {
+				pf.Neighbourhoods = append(pf.Neighbourhoods, TeamShare{Name: al.Teams[ti].Name, Share: v})
+			}
+		}
+		slices.SortFunc(pf.Neighbourhoods, func(x, y TeamShare) int { return cmp.Or(cmp.Compare(y.Share, x.Share), cmp.Compare(x.Name, y.Name)) })
+		a.PCNs = append(a.PCNs, pf)
+	}
+	// Straddle per practice in a PCN.
+	in := make([]float64, len(d.Practices))
+	home := make([]float64, len(d.Practices))
+	for _, r := range d.Rows {
+		p := d.Practices[r.Practice].PCN
+		if p == overlap.NoPCN {
+			continue
+		}
+		mt, ok := main[p]
+		for _, x := range weights[r.LSOA] {
+			v := x.w * float64(r.Patients)
+			in[r.Practice] += v
+			if ok && x.team == mt {
+				home[r.Practice] += v
+			}
+		}
+	}
+	for i, pr := range d.Practices {
+		if pr.PCN == overlap.NoPCN || in[i] <= 0 {
+			continue
+		}
+		a.Practices = append(a.Practices, Straddle{Code: pr.Code, Name: pr.Name, PCN: d.PCNs[pr.PCN].Code, Patients: in[i], Straddle: max(0, 1-home[i]/in[i])})
+	}
+	return a, nil
+}
+
+// WriteCSV writes the LSOA → neighbourhood table ICBs exchange: lsoa,neighbourhood,weight, one row per
+// LSOA and team holding it, in team then LSOA order. Works for any set of LSOAs or areas.
+func WriteCSV(w io.Writer, set *teams.Set) error {
+	if set.Method == teams.MethodPractice {
+		return fmt.Errorf("%w: set %q is practice-based: it holds no LSOAs", ErrInput, set.Name)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"lsoa", "neighbourhood", "weight"}); err != nil {
+		return fmt.Errorf("neighbourhoods: write csv: %w", err)
+	}
+	for _, tm := range set.Teams {
+		for _, lw := range tm.LSOAs {
+			if err := cw.Write([]string{lw.LSOA, tm.Name, strconv.FormatFloat(lw.Weight, 'f', -1, 64)}); err != nil {
+				return fmt.Errorf("neighbourhoods: write csv: %w", err)
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("neighbourhoods: write csv: %w", err)
+	}
+	return nil
+}
