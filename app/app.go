@@ -110,3 +110,29 @@ func Replacing(ctx context.Context, path string, d *overlap.Dataset) string {
 	}
 	return ""
 }
+
+// Elsewhere says which other releases of the workspace at path have what release lacks (units of
+// a kind, or with kind "" LSOA points), for the error a command gives: "; release 2022-07 has them
+// (--release 2022-07)", or "" when none does.
+func Elsewhere(ctx context.Context, path, release, kind string) string {
+	w, err := store.Open(ctx, path, false)
+	if err != nil {
+		return ""
+	}
+	defer w.Close()
+	var rs []string
+	if kind == "" {
+		rs, err = w.ReleasesWithPoints(ctx)
+	} else {
+		rs, err = w.ReleasesWithUnits(ctx, kind)
+	}
+	if err != nil {
+		return ""
+	}
+	for _, r := range rs {
+		if r != release {
+			return fmt.Sprintf("; release %s has them (--release %s)", r, r)
+		}
+	}
+	return ""
+}

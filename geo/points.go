@@ -96,28 +96,6 @@ func ReadPoints(path string, opt ReadOptions) (*PointLayer, error) {
 	return readPointGeoJSON(name, data, opt)
 }
 
-// shapefileParts reads the parts of the shapefile at shpPath from disk.
-func shapefileParts(shpPath, name string) (Shapefile, error) {
-	base := strings.TrimSuffix(shpPath, filepath.Ext(shpPath))
-	var sf Shapefile
-	for _, p := range []struct {
-		ext      string
-		dst      *[]byte
-		required bool
-	}{{".shp", &sf.SHP, true}, {".shx", &sf.SHX, true}, {".dbf", &sf.DBF, true}, {".prj", &sf.PRJ, false}, {".cpg", &sf.CPG, false}} {
-		for _, e := range []string{p.ext, strings.ToUpper(p.ext)} {
-			if b, err := os.ReadFile(base + e); err == nil {
-				*p.dst = b
-				break
-			}
-		}
-		if *p.dst == nil && p.required {
-			return sf, fileErr(name, fmt.Errorf("%w: no %s beside it", ErrMissingPart, filepath.Base(base)+p.ext))
-		}
-	}
-	return sf, nil
-}
-
 // Point shape types.
 const (
 	shpPoint  = 1

@@ -42,6 +42,16 @@ func ReadShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 }
 
 func readShapefileFiles(shpPath, name string, opt ReadOptions) (*Layer, error) {
+	sf, err := shapefileParts(shpPath, name)
+	if err != nil {
+		return nil, err
+	}
+	return ReadShapefile(name, sf, opt)
+}
+
+// shapefileParts reads the parts of the shapefile at shpPath from disk (the extensions in either
+// case); a missing .shx or .dbf is ErrMissingPart.
+func shapefileParts(shpPath, name string) (Shapefile, error) {
 	base := strings.TrimSuffix(shpPath, filepath.Ext(shpPath))
 	part := func(ext string, required bool) ([]byte, error) {
 		for _, e := range []string{ext, strings.ToUpper(ext)} {
@@ -61,21 +71,18 @@ func readShapefileFiles(shpPath, name string, opt ReadOptions) (*Layer, error) {
 	var sf Shapefile
 	var err error
 	if sf.SHP, err = os.ReadFile(shpPath); err != nil {
-		return nil, fileErr(name, err)
+		return sf, fileErr(name, err)
 	}
-	if sf.SHX, err = part(".shx", true); err != nil {
-		return nil, fileErr(name, err)
+	for _, p := range []struct {
+		ext      string
+		dst      *[]byte
+		required bool
+	}{{".shx", &sf.SHX, true}, {".dbf", &sf.DBF, true}, {".prj", &sf.PRJ, false}, {".cpg", &sf.CPG, false}} {
+		if *p.dst, err = part(p.ext, p.required); err != nil {
+			return sf, fileErr(name, err)
+		}
 	}
-	if sf.DBF, err = part(".dbf", true); err != nil {
-		return nil, fileErr(name, err)
-	}
-	if sf.PRJ, err = part(".prj", false); err != nil {
-		return nil, fileErr(name, err)
-	}
-	if sf.CPG, err = part(".cpg", false); err != nil {
-		return nil, fileErr(name, err)
-	}
-	return ReadShapefile(name, sf, opt)
+	return sf, nil
 }
 
 // readShapefileZip reads the shapefile inside a zip (size bytes read through r): the only one, or the

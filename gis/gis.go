@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -62,7 +63,7 @@ const (
 )
 
 // areaUnitKinds are the context columns of the areas layer, as in areas.csv.
-var areaUnitKinds = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
+var areaUnitKinds = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality, nhs.KindWard}
 
 // pcnUnitKinds are the context columns of the PCN layers, as in pcns.csv.
 var pcnUnitKinds = []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB}
@@ -161,6 +162,9 @@ func areasLayer(d *overlap.Dataset, am []overlap.AreaMetrics, counts []int) gpkg
 			l.Fields = append(l.Fields, gpkg.Field{Name: Column(k), Type: gpkg.FieldText})
 		}
 	}
+	// complete as areas.csv writes it (overlap.Dataset.Complete).
+	l.Fields = append(l.Fields, gpkg.Field{Name: "complete", Type: gpkg.FieldText})
+	complete := d.Complete()
 	l.Rows = make([]gpkg.Row, len(d.Areas))
 	for i := range d.Areas {
 		a, m := &d.Areas[i], am[i]
@@ -173,6 +177,7 @@ func areasLayer(d *overlap.Dataset, am []overlap.AreaMetrics, counts []int) gpkg
 		for _, k := range kinds {
 			v = append(v, null(a.Units[k]))
 		}
+		v = append(v, strconv.FormatBool(complete[i]))
 		l.Rows[i] = gpkg.Row{Geom: a.Geom, Values: v}
 	}
 	l.StyleQML = gpkg.GraduatedQML("pcns", CountClasses(counts), "")

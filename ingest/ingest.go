@@ -251,6 +251,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		}
 	}
 	var notes []string
+	denomSource := ""
 	release, asOf, dateNotes, err := releaseDates(o, regs, membership)
 	if err != nil {
 		return nil, err
@@ -310,6 +311,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		var n string
 		regs, n = addOtherPractices(regs, counts, src)
 		notes = append(notes, n)
+		denomSource = src
 	}
 	// Context files in a stable order, whatever order the goroutines finished in.
 	slices.SortFunc(contexts, func(a, b *nhs.Context) int { return strings.Compare(a.Source, b.Source) })
@@ -391,6 +393,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		notes = append(notes, fmt.Sprintf("%d LSOAs of the lookup map to areas absent from %s; their patients are counted as unassigned", n, filepath.Base(o.Areas)))
 	}
 	d.Notes = notes
+	d.Coverage.Denominators = denomSource
 	for _, s := range []struct{ role, path string }{
 		{"areas", o.Areas}, {"registrations", o.Registrations}, {"membership", o.Membership},
 		{"lookup", o.Lookup}, {"centroids", o.Centroids}, {"lsoa-polygons", o.LSOAPolygons},

@@ -47,6 +47,7 @@ var (
 		{Name: "hhi", Type: tiles.FieldNumber},
 		{Name: "effective_pcns", Type: tiles.FieldNumber},
 		{Name: "urban", Type: tiles.FieldBool},
+		{Name: "complete", Type: tiles.FieldBool},
 	}
 	pcnFields = []tiles.Field{
 		{Name: "code", Type: tiles.FieldString},
@@ -80,6 +81,7 @@ type areaAttrs struct {
 	dominant, dominantName string
 	share, hhi, effective  float64
 	urban                  tiles.Value
+	complete               bool
 }
 
 // Set is the prepared geometry and attributes of a dataset's layers. Immutable once built.
@@ -138,11 +140,13 @@ func New(ctx context.Context, d *overlap.Dataset, extra ...string) (*Set, error)
 	am := d.AreaMetrics(nil, 0)
 	l.attrs = make([]areaAttrs, len(d.Areas))
 	l.Dominant = make([]int32, len(d.Areas))
+	complete := d.Complete()
 	for i := range d.Areas {
 		a, m := &d.Areas[i], &am[i]
 		at := areaAttrs{
+			complete:   complete[i],
 			registered: float64(a.Registered), pcnsAny: float64(m.PCNsAny),
-			share: round(m.DominantShare, 4), hhi: round(m.HHI, 4), effective: round(m.EffectivePCNs, 3),
+			share: Round(m.DominantShare, 4), hhi: Round(m.HHI, 4), effective: Round(m.EffectivePCNs, 3),
 			urban: tiles.Value{Null: true},
 		}
 		if m.Dominant != overlap.NoPCN {
@@ -177,6 +181,7 @@ func (l *Set) Areas(counts []int32) tiles.Layer {
 			}
 			v[8].Num, v[9].Num = at.hhi, at.effective
 			v[10] = at.urban
+			v[11] = tiles.Value{Bool: at.complete}
 			return true
 		},
 	}
@@ -202,8 +207,8 @@ func (l *Set) PCN(p int) tiles.Layer {
 			c := cells[k]
 			v[0].Str, v[1].Str, v[2].Str = l.d.Areas[i].Code, l.d.Areas[i].Name, pcn.Code
 			v[3].Num = float64(c.Patients)
-			v[4].Num = round(l.d.Share(i, c.Patients), 4)
-			v[5].Num = round(ratio(int64(c.Patients), pcn.ListSize), 4)
+			v[4].Num = Round(l.d.Share(i, c.Patients), 4)
+			v[5].Num = Round(Ratio(int64(c.Patients), pcn.ListSize), 4)
 			v[6].Bool = l.Dominant[i] == int32(p)
 			return true
 		},
@@ -270,24 +275,25 @@ func TeamsLayer(d *overlap.Dataset, sh TeamShapes, a *teams.Alignment) tiles.Lay
 			tm := &a.Teams[sh.Team[i]]
 			v[0].Str, v[1].Num = tm.Name, math.Round(tm.Registered)
 			if tm.Dominant >= 0 {
-				v[2].Str, v[3].Str, v[4].Num = d.PCNs[tm.Dominant].Code, d.PCNs[tm.Dominant].Name, round(tm.DominantShare, 4)
+				v[2].Str, v[3].Str, v[4].Num = d.PCNs[tm.Dominant].Code, d.PCNs[tm.Dominant].Name, Round(tm.DominantShare, 4)
 			} else {
 				v[2].Null, v[3].Null, v[4].Null = true, true, true
 			}
-			v[5].Num, v[6].Num = float64(len(tm.PCNs)), round(tm.EffectivePCNs, 3)
+			v[5].Num, v[6].Num = float64(len(tm.PCNs)), Round(tm.EffectivePCNs, 3)
 			return true
 		},
 	}
 }
 
-// round rounds v to n decimals.
-func round(v float64, n int) float64 {
+// Round rounds v to n decimals: shares to 4 and effective numbers to 3 in the layers, and the same in
+// the JSON API, so the map and its panels show one value.
+func Round(v float64, n int) float64 {
 	p := math.Pow10(n)
 	return math.Round(v*p) / p
 }
 
-// ratio is a/b, or 0 when b is 0.
-func ratio(a, b int64) float64 {
+// Ratio is a/b, or 0 when b is 0 (a PCN with no list, say).
+func Ratio(a, b int64) float64 {
 	if b == 0 {
 		return 0
 	}

@@ -326,3 +326,44 @@ func describe(m *Membership) string {
 	}
 	return strings.Join(ps, "; ") + " | " + strings.Join(ns, " ")
 }
+
+// TestEPCNClosedPCN: the 2023–24 workbooks' PCNDetails sheet gives Open and Close dates; a PCN closed
+// before the as-of date has no members though its partner rows never ended, and one closed later does.
+func TestEPCNClosedPCN(t *testing.T) {
+	details := sheet{"PCNDetails", [][]any{
+		{"PCN Code", "PCN Name", "Current Sub ICB Loc Code", "Sub ICB Location", "Open Date", "Close Date"},
+		{"U1", "ONE PCN", "05D", "X", "20190701", ""},
+		{"U2", "CLOSED PCN", "05D", "X", "20190701", "20230331"},
+	}}
+	partners := sheet{"PCN Core Partner Details", [][]any{
+		partnerHeader,
+		{"A1", "SURGERY A", "05D", "U1", "ONE PCN", "20190701", nil},
+		{"A2", "SURGERY B", "05D", "U2", "CLOSED PCN", "20190701", nil},
+	}}
+	p := writeTemp(t, "epcn.xlsx", xlsxBytes(t, details, partners))
+	m, err := ReadEPCN(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Closed["U2"].Format(time.DateOnly); len(m.Closed) != 1 || c != "2023-03-31" {
+		t.Fatalf("Closed = %v, want U2 on 2023-03-31", m.Closed)
+	}
+	for _, tt := range []struct{ asOf, want string }{
+		{"2023-03-31", "A1→U1 A2→U2"}, {"2023-04-01", "A1→U1"}, {"", "A1→U1"},
+	} {
+		var d time.Time
+		if tt.asOf != "" {
+			d, _ = time.Parse(time.DateOnly, tt.asOf)
+		}
+		members, _ := m.AsOf(d)
+		var got []string
+		for _, pr := range []string{"A1", "A2"} {
+			if pcn, ok := members[pr]; ok {
+				got = append(got, pr+"→"+pcn)
+			}
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("AsOf(%q) = %s, want %s", tt.asOf, g, tt.want)
+		}
+	}
+}

@@ -447,18 +447,24 @@ func columnOf(ref string) (int, bool) {
 type xmlScanner struct {
 	b          []byte
 	i          int
-	attrs      []byte // the current start tag's attributes
-	selfClosed bool   // the current start tag ends in "/>"
-	failed     bool   // an attribute could not be decoded
+	attrs      []byte   // the current start tag's attributes
+	selfClosed bool     // the current start tag ends in "/>"
+	open       []string // the elements open, outermost first
+	failed     bool     // an attribute could not be decoded
 }
 
-// next moves to the next start or end tag, skipping the text, comments and declarations between
-// elements; it fails on CDATA and DOCTYPE. Names keep their prefix, so a prefixed element never
-// matches the plain names the readers expect.
+// next moves to the next start or end tag, skipping the text, comments and the XML declaration
+// between elements; it fails on CDATA, DOCTYPE, other processing instructions, an end tag that does
+// not close the open element, malformed attributes or text that encoding/xml would refuse (where
+// excelize's reading stops). Names keep their prefix, so a prefixed element never matches the plain
+// names the readers expect.
 func (s *xmlScanner) next() (name string, end, ok bool) {
 	for {
 		j := bytes.IndexByte(s.b[s.i:], '<')
 		if j < 0 {
+			return "", false, false
+		}
+		if !validText(s.b[s.i : s.i+j]) {
 			return "", false, false
 		}
 		s.i += j
@@ -466,15 +472,15 @@ func (s *xmlScanner) next() (name string, end, ok bool) {
 		switch {
 		case bytes.HasPrefix(rest, []byte("<?")):
 			k := bytes.Index(rest, []byte("?>"))
-			if k < 0 {
+			if k < 0 || !plainDeclaration(rest[:k+2]) {
 				return "", false, false
 			}
 			s.i += k + 2
 			continue
 		case bytes.HasPrefix(rest, []byte("<!--")):
-			k := bytes.Index(rest[4:], []byte("-->"))
-			if k < 0 {
-				return "", false, false
+			k := bytes.Index(rest[4:], []byte("--"))
+			if k < 0 || !bytes.HasPrefix(rest[4+k:], []byte("-->")) {
+				return "", false, false // "--" inside a comment is an error to encoding/xml
 			}
 			s.i += 4 + k + 3
 			continue
@@ -489,10 +495,12 @@ func (s *xmlScanner) next() (name string, end, ok bool) {
 		s.i += k + 1
 		if len(tag) > 0 && tag[0] == '/' {
 			n := trimSpaceRight(tag[1:])
-			if !xmlName(n) {
+			if !xmlName(n) || len(s.open) == 0 || s.open[len(s.open)-1] != string(n) {
 				return "", false, false
 			}
-			return intern(n), true, true
+			name = s.open[len(s.open)-1]
+			s.open = s.open[:len(s.open)-1]
+			return name, true, true
 		}
 		s.selfClosed = len(tag) > 0 && tag[len(tag)-1] == '/'
 		if s.selfClosed {
@@ -502,11 +510,71 @@ func (s *xmlScanner) next() (name string, end, ok bool) {
 		for e < len(tag) && !isSpace(tag[e]) {
 			e++
 		}
-		if !xmlName(tag[:e]) {
+		if !xmlName(tag[:e]) || !validAttrs(tag[e:]) {
 			return "", false, false
 		}
 		s.attrs, s.failed = tag[e:], false
-		return intern(tag[:e]), false, true
+		name = intern(tag[:e])
+		if !s.selfClosed {
+			s.open = append(s.open, name)
+		}
+		return name, false, true
+	}
+}
+
+// validText reports whether character data between tags is text encoding/xml accepts.
+func validText(raw []byte) bool {
+	for _, c := range raw {
+		if c == '&' || c >= utf8.RuneSelf || c < 0x20 {
+			_, ok := unescape(nil, raw, false)
+			return ok
+		}
+	}
+	return true
+}
+
+// plainDeclaration: the XML declaration, in UTF-8 (or naming no encoding); any other processing
+// instruction, or another encoding, is left to excelize.
+func plainDeclaration(pi []byte) bool {
+	if !bytes.HasPrefix(pi, []byte("<?xml ")) {
+		return false
+	}
+	l := bytes.ToLower(pi)
+	i := bytes.Index(l, []byte("encoding="))
+	if i < 0 {
+		return true
+	}
+	v := l[i+len("encoding="):]
+	return bytes.HasPrefix(v, []byte(`"utf-8"`)) || bytes.HasPrefix(v, []byte(`'utf-8'`))
+}
+
+// validAttrs reports whether a start tag's attribute list is well formed: name="value" pairs
+// separated by white space, values holding text encoding/xml accepts.
+func validAttrs(a []byte) bool {
+	for {
+		if len(a) == 0 {
+			return true
+		}
+		if !isSpace(a[0]) {
+			return false
+		}
+		a = trimSpace(a)
+		if len(a) == 0 {
+			return true
+		}
+		eq := bytes.IndexByte(a, '=')
+		if eq <= 0 || !xmlName(trimSpaceRight(a[:eq])) {
+			return false
+		}
+		a = trimSpace(a[eq+1:])
+		if len(a) == 0 || a[0] != '"' && a[0] != '\'' {
+			return false
+		}
+		q := bytes.IndexByte(a[1:], a[0])
+		if q < 0 || bytes.IndexByte(a[1:1+q], '<') >= 0 || !validText(a[1:1+q]) {
+			return false
+		}
+		a = a[2+q:]
 	}
 }
 

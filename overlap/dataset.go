@@ -106,9 +106,12 @@ type Coverage struct {
 	// ingest could not tell).
 	Geography string `json:"geography,omitempty"`
 	// Region is the study region the release was ingested within (icb:QNC), "" for all areas.
-	Region   string `json:"region,omitempty"`
-	Total    Count  `json:"total"`
-	Assigned Count  `json:"assigned"`
+	Region string `json:"region,omitempty"`
+	// Denominators names the source of the LSOAs' true totals when the ingest had one; every
+	// area is then complete (see Dataset.Complete).
+	Denominators string `json:"denominators,omitempty"`
+	Total        Count  `json:"total"`
+	Assigned     Count  `json:"assigned"`
 	// Welsh counts rows whose LSOA is Welsh (W01…).
 	Welsh Count `json:"welsh"`
 	// Scottish counts rows with a Scottish data zone (S01…).
@@ -268,4 +271,38 @@ func offsets(n, m int, key func(i int) int32) []int32 {
 		start[k] += start[k-1]
 	}
 	return start
+}
+
+// CompleteShare is the completeness rule of an area without denominators: it is complete when its
+// registered(a) is at least this share of the median registered(a) of the release's areas. Below it
+// are the areas whose residents mostly register with practices the file does not hold: a border
+// MSOA of an ICB's own extract, or one on the Welsh border.
+const CompleteShare = 0.5
+
+// Complete says, per area, whether its registered(a) can be trusted as its population: always with
+// denominators (Coverage.Denominators), else by CompleteShare.
+func (d *Dataset) Complete() []bool {
+	out := make([]bool, len(d.Areas))
+	if d.Coverage.Denominators != "" {
+		for i := range out {
+			out[i] = true
+		}
+		return out
+	}
+	reg := make([]int64, len(d.Areas))
+	for i := range d.Areas {
+		reg[i] = d.Areas[i].Registered
+	}
+	slices.Sort(reg)
+	var median float64
+	if n := len(reg); n > 0 {
+		median = float64(reg[n/2])
+		if n%2 == 0 {
+			median = float64(reg[n/2-1]+reg[n/2]) / 2
+		}
+	}
+	for i := range d.Areas {
+		out[i] = float64(d.Areas[i].Registered) >= CompleteShare*median
+	}
+	return out
 }

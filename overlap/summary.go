@@ -110,6 +110,10 @@ type Summary struct {
 	PracticesBy Stats                    `json:"practices_per_pcn"`
 	PCNUnits    map[string][]UnitPCNs    `json:"pcns_by_unit,omitempty"`
 	Coverage    Coverage                 `json:"coverage"`
+	// Incomplete counts the areas Dataset.Complete says are not complete; CompleteAreas is All on
+	// the complete areas alone, when some are not.
+	Incomplete    int          `json:"incomplete_areas"`
+	CompleteAreas *AreaSummary `json:"complete_areas,omitempty"`
 }
 
 // breakdownKinds are the context kinds summaries are broken down by.
@@ -135,6 +139,16 @@ func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*
 		all[i] = int32(i)
 	}
 	s.All = d.areaSummary(all, am)
+	var complete []int32
+	for i, ok := range d.Complete() {
+		if ok {
+			complete = append(complete, int32(i))
+		}
+	}
+	if s.Incomplete = len(all) - len(complete); s.Incomplete > 0 {
+		c := d.areaSummary(complete, am)
+		s.CompleteAreas = &c
+	}
 	for _, k := range breakdownKinds {
 		if err := ctx.Err(); err != nil {
 			return nil, err

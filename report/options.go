@@ -56,10 +56,10 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // unitKinds are the kinds a report can be split by, in the order a bare --unit code is looked up.
-var unitKinds = []nhs.Kind{nhs.KindICB, nhs.KindSubICB, nhs.KindCCG, nhs.KindLA, nhs.KindRegion, nhs.KindSTP, nhs.KindNHSRegion}
+var unitKinds = []nhs.Kind{nhs.KindICB, nhs.KindSubICB, nhs.KindCCG, nhs.KindLA, nhs.KindRegion, nhs.KindSTP, nhs.KindNHSRegion, nhs.KindWard}
 
 // ParseKind reads the name of a kind of unit reports can be split by: icb, sub-icb, ccg, la, region,
-// stp or nhs-region.
+// stp, nhs-region or ward.
 func ParseKind(s string) (nhs.Kind, error) {
 	names := make([]string, len(unitKinds))
 	for i, k := range unitKinds {

@@ -51,7 +51,7 @@ type Options struct {
 var Files = []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"}
 
 // unitColumns are the context kinds written as columns of areas.csv, when the release has them.
-var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality}
+var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality, nhs.KindWard}
 
 // Write computes the metrics of d and writes the report in opt.Format into dir (created if needed).
 // It returns the summary for the caller to print.
@@ -154,7 +154,8 @@ func float(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
 func integer[T int | int32 | int64](v T) string { return strconv.FormatInt(int64(v), 10) }
 
 // Areas writes one row per area: code,name,registered,in_pcn,pcns_any,pcns,dominant_pcn,
-// dominant_pcn_name,dominant_share,hhi,effective_pcns,entropy and a column per context kind.
+// dominant_pcn_name,dominant_share,hhi,effective_pcns,entropy, a column per context kind, and
+// complete (overlap.Dataset.Complete).
 func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 	cw := csvsafe.NewWriter(w)
 	kinds := usedKinds(d)
@@ -162,9 +163,11 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 	for _, k := range kinds {
 		header = append(header, k.String())
 	}
+	header = append(header, "complete")
 	if err := cw.Write(header); err != nil {
 		return err
 	}
+	complete := d.Complete()
 	rec := make([]string, len(header))
 	for i := range d.Areas {
 		a, m := &d.Areas[i], am[i]
@@ -177,6 +180,7 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 		for _, k := range kinds {
 			rec = append(rec, a.Units[k])
 		}
+		rec = append(rec, strconv.FormatBool(complete[i]))
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -243,7 +247,7 @@ areas: %d, registered residents: %d, PCNs: %d, practices: %d
 PCNs per area, any patients (t = 0): mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
 PCNs per area, at t = %s:           mean %.2f, SD %.2f, median %g, P10 %g, P90 %g
 coverage: %d of %d patients (%s) live in an area%s
-practices in no PCN: %d (%d patients, counted in registered)
+practices in no PCN: %d (%d patients, counted in registered)%s
 `,
 		s.Release, s.ExtractDate, s.AsOf, overlap.FormatThreshold(s.Threshold),
 		s.All.Areas, s.All.Registered, s.PCNs, s.Practices,
@@ -251,8 +255,19 @@ practices in no PCN: %d (%d patients, counted in registered)
 		overlap.FormatThreshold(s.Threshold), s.All.At.Mean, s.All.At.SD, s.All.At.Median, s.All.At.P10, s.All.At.P90,
 		c.Assigned.Patients, c.Total.Patients, pct(c.Assigned.Patients, c.Total.Patients),
 		coverageRest(c),
-		c.NoPCN.Practices, c.NoPCN.Patients)
+		c.NoPCN.Practices, c.NoPCN.Patients, incompleteLine(s))
 	return err
+}
+
+// incompleteLine gives the figures without the incomplete areas, when there are some.
+func incompleteLine(s *overlap.Summary) string {
+	if s.CompleteAreas == nil {
+		return ""
+	}
+	c := s.CompleteAreas
+	return fmt.Sprintf("\nincomplete areas: %d (registered below %s of the median); on the %d complete ones, PCNs per area at t = 0: mean %.2f, SD %.2f; at t = %s: mean %.2f, SD %.2f",
+		s.Incomplete, strconv.FormatFloat(100*overlap.CompleteShare, 'f', -1, 64)+"%", c.Areas, c.Any.Mean, c.Any.SD,
+		overlap.FormatThreshold(s.Threshold), c.At.Mean, c.At.SD)
 }
 
 // coverageRest lists the coverage categories other than "placed" that hold patients in this

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/app"
+	"pcnmap/layers"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -266,11 +267,11 @@ func (s *Server) pcn(p int, t, core float64) PCN {
 		}
 		out.AreaShares = append(out.AreaShares, PCNArea{
 			Code: a.Code, Name: a.Name, Patients: cell.Patients,
-			Share: d.Share(int(cell.Area), cell.Patients), ListShare: ratio(int64(cell.Patients), pc.ListSize),
+			Share: d.Share(int(cell.Area), cell.Patients), ListShare: layers.Ratio(int64(cell.Patients), pc.ListSize),
 			Serves: serves, Dominant: dom, Core: coreSet[cell.Area],
 		})
 	})
-	out.Containment = ratio(contained, pc.Resident)
+	out.Containment = layers.Ratio(contained, pc.Resident)
 	if out.BBox == nil {
 		out.BBox = anyBBox
 	}

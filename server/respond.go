@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -202,20 +201,6 @@ func gunzipTo(w io.Writer, z []byte) error {
 
 // headerETag is the canonical form of "ETag", for direct use as a key of an http.Header.
 const headerETag = "Etag"
-
-// round rounds v to n decimals.
-func round(v float64, n int) float64 {
-	p := math.Pow10(n)
-	return math.Round(v*p) / p
-}
-
-// ratio is a/b, or 0 when b is 0.
-func ratio(a, b int64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
-}
 
 // thresholdKey is a threshold as a cache variant: exact, so 1% and 0.01 share tiles.
 func thresholdKey(t float64) string { return strconv.FormatFloat(t, 'g', -1, 64) }

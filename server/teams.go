@@ -356,7 +356,7 @@ func (s *Server) handleTeamSet(c echo.Context) error {
 		out.TeamList[i] = TeamSize{Name: t.Name, LSOAs: len(t.LSOAs), Practices: len(t.Practices)}
 	}
 	for i, at := range e.areas {
-		out.Areas[i] = AreaTeam{Code: s.d.Areas[at.Area].Code, Team: e.set.Teams[at.Team].Name, Share: round(at.Share, 4)}
+		out.Areas[i] = AreaTeam{Code: s.d.Areas[at.Area].Code, Team: e.set.Teams[at.Team].Name, Share: layers.Round(at.Share, 4)}
 	}
 	noCache(c)
 	return s.writeJSON(c, out, false)

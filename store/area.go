@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*over
 	var idxs []int
 	if err := query(ctx, w.db, `SELECT idx, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var i int
-		var g []byte
+		var g sql.RawBytes // the driver's copy, not copied again: most areas are only looked at
 		if err := s.Scan(&i, &g); err != nil {
 			return err
 		}
@@ -185,8 +186,21 @@ func wkbBound(b []byte) (orb.Bound, bool) {
 			for k := 0; k < n; k++ {
 				x := math.Float64frombits(o.Uint64(b[16*k:]))
 				y := math.Float64frombits(o.Uint64(b[16*k+8:]))
-				bound.Min[0], bound.Max[0] = math.Min(bound.Min[0], x), math.Max(bound.Max[0], x)
-				bound.Min[1], bound.Max[1] = math.Min(bound.Min[1], y), math.Max(bound.Max[1], y)
+				if x != x || y != y {
+					return false // NaN: left to the decoder
+				}
+				if x < bound.Min[0] {
+					bound.Min[0] = x
+				}
+				if x > bound.Max[0] {
+					bound.Max[0] = x
+				}
+				if y < bound.Min[1] {
+					bound.Min[1] = y
+				}
+				if y > bound.Max[1] {
+					bound.Max[1] = y
+				}
 			}
 			b = b[16*n:]
 		}
@@ -215,5 +229,5 @@ func wkbBound(b []byte) (orb.Bound, bool) {
 	default:
 		return bound, false
 	}
-	return bound, len(b) == 0 && bound.Min[0] <= bound.Max[0]
+	return bound, len(b) == 0 && bound.Min[0] <= bound.Max[0] && bound.Min[1] <= bound.Max[1]
 }

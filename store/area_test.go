@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"math"
 	"reflect"
 	"testing"
 
@@ -130,6 +131,10 @@ func TestWKBBound(t *testing.T) {
 				t.Errorf("%s: a truncated geometry read as whole", name)
 			}
 		}
+	}
+	nan, _ := wkb.Marshal(orb.Polygon{{{0, 0}, {math.NaN(), 0}, {4, 3}, {0, 0}}})
+	if _, ok := wkbBound(nan); ok {
+		t.Error("a NaN coordinate read into a bound")
 	}
 	pt, _ := wkb.Marshal(orb.Point{1, 2})
 	if _, ok := wkbBound(pt); ok {

@@ -327,3 +327,44 @@ func (w *Workspace) resolve(ctx context.Context, name string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: %q (the workspace has %s)", ErrNoRelease, name, strings.Join(names, ", "))
 }
+
+// ReleasesWithUnits lists the releases holding units of kind ("icb", "ward"), newest first.
+func (w *Workspace) ReleasesWithUnits(ctx context.Context, kind string) ([]string, error) {
+	return w.releasesWhere(ctx, `SELECT DISTINCT release FROM units WHERE kind = ?`, kind)
+}
+
+// ReleasesWithPoints lists the releases whose LSOAs have points (ingested with centroids or LSOA
+// polygons), newest first.
+func (w *Workspace) ReleasesWithPoints(ctx context.Context) ([]string, error) {
+	return w.releasesWhere(ctx, `SELECT DISTINCT release FROM lsoas WHERE lon IS NOT NULL`)
+}
+
+func (w *Workspace) releasesWhere(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := w.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	defer rows.Close()
+	has := map[string]bool{}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("store: %s: %w", w.path, err)
+		}
+		has[r] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rs, err := w.Releases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rs {
+		if has[r.Name] {
+			out = append(out, r.Name)
+		}
+	}
+	return out, nil
+}

@@ -134,7 +134,7 @@ func BenchmarkExportMBTiles(b *testing.B) {
 		}
 		l := areasLayer(feats, s)
 		l.Coalesce = true
-		st, err = WriteMBTiles(context.Background(), filepath.Join(dir, "england.mbtiles"), MBTilesOptions{}, l)
+		st, err = WriteMBTiles(context.Background(), filepath.Join(dir, "england.mbtiles"), MBTilesOptions{Metadata: Metadata{Zooms: AllZooms}}, l)
 		if err != nil {
 			b.Fatal(err)
 		}

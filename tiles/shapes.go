@@ -226,7 +226,7 @@ type builder struct {
 	snap     float64             // snap distance in degrees (<= 0: exact)
 	cell     float64             // snap grid cell size, 4·snap
 	exact    map[orb.Point]int32 // input vertex → distinct vertex id, when snap <= 0
-	cells    map[uint64]int32    // snap grid cell (packed, see cellKey) → first vertex id in it
+	cells    cellTable           // snap grid cell (packed, see cellKey) → first vertex id in it
 	far      map[[2]int64]int32  // the same for cells too far out to pack
 	next     []int32             // next vertex id in the same cell, or -1
 	orig     []orb.Point         // distinct vertices as given (WGS84)
@@ -263,7 +263,7 @@ func newBuilder(features []geo.Feature, snap float64) *builder {
 		ringVids: make([]int32, 0, n),
 	}
 	if snap > 0 {
-		b.cells = make(map[uint64]int32, n/2)
+		b.cells = newCellTable(n / 2)
 		b.far = map[[2]int64]int32{}
 		b.next = make([]int32, 0, n/2)
 	} else {
@@ -316,7 +316,7 @@ func (b *builder) vertex(p orb.Point) int32 {
 		b.next[id] = b.next[head]
 		b.next[head] = id
 	} else if k, ok := cellKey(c); ok {
-		b.cells[k] = id
+		b.cells.put(k, id)
 	} else {
 		b.far[c] = id
 	}
@@ -333,11 +333,69 @@ func cellKey(c [2]int64) (uint64, bool) {
 	return uint64(uint32(int32(c[0])))<<32 | uint64(uint32(int32(c[1]))), true
 }
 
+// cellTable maps packed cells to vertex ids: an open-addressing table (linear probing, kept at most
+// half full), about twice as quick as a Go map here, where the lookups are Prepare's serial part.
+type cellTable struct {
+	keys  []uint64
+	vals  []int32 // -1: empty slot
+	mask  uint64
+	shift uint
+	n     int
+}
+
+func newCellTable(n int) cellTable {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	t := cellTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+	for size > 1 {
+		size >>= 1
+		t.shift++
+	}
+	t.shift = 64 - t.shift
+	for i := range t.vals {
+		t.vals[i] = -1
+	}
+	return t
+}
+
+func (t *cellTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
+
+func (t *cellTable) get(k uint64) (int32, bool) {
+	for i := t.slot(k); ; i = (i + 1) & t.mask {
+		switch {
+		case t.vals[i] < 0:
+			return 0, false
+		case t.keys[i] == k:
+			return t.vals[i], true
+		}
+	}
+}
+
+// put adds k, which must not be in the table.
+func (t *cellTable) put(k uint64, v int32) {
+	if 2*(t.n+1) > len(t.vals) {
+		old := *t
+		*t = newCellTable(len(old.vals))
+		for i, ov := range old.vals {
+			if ov >= 0 {
+				t.put(old.keys[i], ov)
+			}
+		}
+	}
+	i := t.slot(k)
+	for t.vals[i] >= 0 {
+		i = (i + 1) & t.mask
+	}
+	t.keys[i], t.vals[i] = k, v
+	t.n++
+}
+
 // head returns the first vertex id in cell c.
 func (b *builder) head(c [2]int64) (int32, bool) {
 	if k, ok := cellKey(c); ok {
-		id, ok := b.cells[k]
-		return id, ok
+		return b.cells.get(k)
 	}
 	id, ok := b.far[c]
 	return id, ok

@@ -108,7 +108,7 @@ func TestReportFormats(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{{"--by", "icb"}, {"--format", "html", "--by", "ward"}, {"--format", "docx"}} {
+	for _, args := range [][]string{{"--by", "icb"}, {"--format", "html", "--by", "parish"}, {"--format", "docx"}} {
 		if _, err := pcnmap(t, append([]string{"report", "--db", db, "--out", t.TempDir()}, args...)...); !errors.Is(err, errUsage) {
 			t.Errorf("report %v = %v, want a usage error", args, err)
 		}

@@ -49,3 +49,22 @@ func TestReleaseDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesReleaseThatHas: a command needing what its release lacks names a release that has it.
+func TestNamesReleaseThatHas(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
+	if out, err := pcnmap(t, "ingest", "--db", db, "--areas", fixtureDir+"msoa.geojson",
+		"--registrations", fixtureDir+"registrations-2022-07.csv.gz", "--membership", fixtureDir+"epcn-2022-04.xlsx",
+		"--lookup", fixtureDir+"lsoa-msoa-lookup.csv"); err != nil {
+		t.Fatalf("ingest 2022-07: %v\n%s", err, out)
+	}
+	_, err := pcnmap(t, "report", "--db", db, "--release", "2022-07", "--format", "html", "--by", "icb", "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "release 2021-01 has them (--release 2021-01)") {
+		t.Errorf("report --by icb on a release without ICBs: err = %v, want it to name 2021-01", err)
+	}
+	_, err = pcnmap(t, "teams", "import", "--db", db, "--release", "2022-07", "--name", "T", fixtureDir+"trafford-localities.geojson")
+	if err == nil || !strings.Contains(err.Error(), "release 2021-01 has them") {
+		t.Errorf("teams import on a release without points: err = %v, want it to name 2021-01", err)
+	}
+}

@@ -92,4 +92,7 @@ func TestCompareAcrossGeographies(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--crosswalk") || !strings.Contains(err.Error(), "2021-01 is on 2011 LSOAs") {
 		t.Fatalf("compare across geographies: err = %v, want a refusal naming --crosswalk", err)
 	}
+	if _, err := pcnmap(t, "series", "--db", db, "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), "--crosswalk") {
+		t.Fatalf("series across geographies: err = %v, want a refusal naming --crosswalk", err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"pcnmap/app"
+	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/report"
 	"pcnmap/store"
@@ -102,6 +103,10 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		if done == total {
 			bar.finish()
 		}
+	}
+	if opt.By != nhs.KindUnset && len(d.Units[opt.By]) == 0 {
+		return fmt.Errorf("report: release %s has no %s units: ingest it with a context file that gives them%s",
+			d.Release, opt.By, app.Elsewhere(ctx, *db, d.Release, opt.By.String()))
 	}
 	s, err := report.Write(ctx, *out, d, opt)
 	if err != nil {

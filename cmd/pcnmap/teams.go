@@ -133,7 +133,7 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 	imp, err := app.NewTeams(w, d).Import(ctx, req)
 	switch {
 	case errors.Is(err, teams.ErrNoPoints):
-		return fmt.Errorf("%w: teams import: %v; give --centroids (or --lsoa-polygons)", errUsage, err)
+		return fmt.Errorf("%w: teams import: %v; give --centroids (or --lsoa-polygons)%s", errUsage, err, app.Elsewhere(ctx, *db, d.Release, ""))
 	case errors.Is(err, store.ErrNoLSOAPolygons):
 		return fmt.Errorf("%w: teams import: --method area: %v; or give --lsoa-polygons FILE", errUsage, err)
 	case err != nil:

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	fx "pcnmap/fixtures"
+)
+
+// ingest2021 ingests the 2021-geography fixture (Stoke-on-Trent's part of the QNC extract) within
+// la:E06000021, placing LSOAs by the lookup and checking them against the centroids given.
+func ingest2021(t *testing.T, db, centroids string) string {
+	t.Helper()
+	d := fixtureDir + "2021/"
+	out, err := pcnmap(t, "ingest", "--db", db, "--within", "la:E06000021",
+		"--areas", d+"msoa21.geojson", "--registrations", d+"registrations-2025-10-icb-QNC-stoke.csv.gz",
+		"--membership", d+"practice-map-2025-10.csv", "--lookup", d+"lsoa21-msoa21.csv", "--centroids", d+centroids,
+		"--lsoa-polygons", d+"lsoa21.geojson",
+		"--context", d+"lsoa21-sicbl24-icb24.csv", "--context", d+"lsoa21-ward24-lad24.csv", "--context", d+"practice-map-2025-10.csv")
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, out)
+	}
+	return out
+}
+
+// TestReport2021Golden: the 2021 fixture's reports against testdata/report-2021/*.golden (go test
+// -update rewrites them); the centroids as the ONS points Shapefile and as CSV place every LSOA as
+// the lookup does, and the two workspaces' reports are the same.
+func TestReport2021Golden(t *testing.T) {
+	dir := t.TempDir()
+	var files []map[string][]byte
+	for i, centroids := range []string{"lsoa21-centroids-shp", "lsoa21-centroids.csv"} {
+		db := filepath.Join(dir, centroids+".db")
+		out := ingest2021(t, db, centroids)
+		if !strings.Contains(out, "spatial check: 0 of ") || !strings.Contains(out, "membership as of 2025-10-01, the date in the file name") {
+			t.Errorf("ingest with %s:\n%s", centroids, out)
+		}
+		files = append(files, reportFiles(t, db, "1%"))
+		if i == 0 {
+			for name, b := range files[0] {
+				fx.Golden(t, filepath.Join("testdata", "report-2021", name+".golden"), b)
+			}
+		}
+	}
+	for name := range files[0] {
+		if string(files[0][name]) != string(files[1][name]) {
+			t.Errorf("%s differs between the Shapefile and the CSV centroids", name)
+		}
+	}
+}
+
+// TestTeams2021: on the 2021 fixture release, footprints by 2021 codes and by polygons placed with
+// the 2021 centroids work: the 33 MSOA polygons imported as teams leave no LSOA of a covered area
+// out, a team → MSOA 2021 code list imports, and the lookup of a point answers an MSOA of 2021.
+func TestTeams2021(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingest2021(t, db, "lsoa21-centroids-shp")
+	out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "msoas", "--name-field", "MSOA21CD", fixtureDir+"2021/msoa21.geojson")
+	if err != nil {
+		t.Fatalf("teams import: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "33 teams") || !strings.Contains(out, "uncovered LSOAs (in covered areas): 0") {
+		t.Errorf("teams import of the 33 MSOAs:\n%s", out)
+	}
+	codes := filepath.Join(t.TempDir(), "codes.csv")
+	if err := os.WriteFile(codes, []byte("team,msoa21cd\nNorth,E02002951\nNorth,E02002952\nSouth,E02002980\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "codes", codes); err != nil || !strings.Contains(out, "2 teams") {
+		t.Errorf("teams import of MSOA 2021 codes: %v\n%s", err, out)
+	}
+	out, err = pcnmap(t, "lookup", "--db", db, "--lon", "-2.18", "--lat", "53.02")
+	if err != nil || !strings.HasPrefix(out, "E02002965\tStoke-on-Trent 015") {
+		t.Errorf("lookup: %v\n%s", err, out)
+	}
+}
