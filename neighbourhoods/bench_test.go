@@ -10,9 +10,53 @@ import (
 	"pcnmap/fixtures"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
+	"pcnmap/teams"
 )
 
 func national(b *testing.B) *overlap.Dataset { return fixtures.NationalDataset(b) }
+
+// discontiguous counts the teams of set whose blocks are not connected in the block graph.
+func (pr *Problem) discontiguous(set *teams.Set) int {
+	team := map[string]int{}
+	for t, tm := range set.Teams {
+		for _, w := range tm.LSOAs {
+			team[w.LSOA] = t
+		}
+	}
+	of := make([]int, len(pr.Blocks))
+	size := map[int]int{}
+	for b, blk := range pr.Blocks {
+		of[b] = team[pr.d.LSOAs[blk.LSOAs[0]].Code]
+		size[of[b]]++
+	}
+	seen := make([]bool, len(pr.Blocks))
+	parts := map[int]int{}
+	for s := range pr.Blocks {
+		if seen[s] {
+			continue
+		}
+		parts[of[s]]++
+		seen[s] = true
+		q := []int32{int32(s)}
+		for len(q) > 0 {
+			x := q[0]
+			q = q[1:]
+			for _, n := range pr.adj[x] {
+				if !seen[n.b] && of[n.b] == of[s] {
+					seen[n.b] = true
+					q = append(q, n.b)
+				}
+			}
+		}
+	}
+	split := 0
+	for _, n := range parts {
+		if n > 1 {
+			split++
+		}
+	}
+	return split
+}
 
 // BenchmarkICB designs Greater Manchester ICB (E54000057, ~1,700 LSOAs) at the defaults: LSOA blocks,
 // 30k–50k, nested in local authorities, the default effort and time limit.
@@ -65,6 +109,7 @@ func BenchmarkEngland(b *testing.B) {
 		greedyTerms, greedy        float64
 		elapsed, greedyElapsed     time.Duration
 		timedOut, greedyOverCap    bool
+		greedySplit                int // greedy teams not contiguous over the blocks
 	}
 	for i := 0; i < b.N; i++ {
 		results := make([]result, len(codes))
@@ -86,6 +131,14 @@ func BenchmarkEngland(b *testing.B) {
 				if n.Violation != "" {
 					r.broken++
 				}
+			}
+		}
+		greedy := func(j int) {
+			r := &results[j]
+			pr, err := Build(d, d.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: r.code})
+			if err != nil {
+				b.Error(r.code, err)
+				return
 			}
 			// The greedy's terms: its count, no nesting, and its cap of 1.5 × the mean, or its own
 			// largest team where it breaks that cap (its cap is soft), so that its grouping is a plan
@@ -112,6 +165,7 @@ func BenchmarkEngland(b *testing.B) {
 				return
 			}
 			r.greedy = g.Score
+			r.greedySplit = cp.discontiguous(g.Set)
 			var total float64
 			for _, blk := range pr.Blocks {
 				total += blk.Registered
@@ -132,29 +186,33 @@ func BenchmarkEngland(b *testing.B) {
 			r.greedyElapsed = time.Since(t0)
 		}
 		b.ResetTimer()
-		start := time.Now()
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range 2 {
-			wg.Go(func() {
-				for j := range next {
-					run(j)
-				}
-			})
+		parallel := func(fn func(int)) time.Duration {
+			start := time.Now()
+			var wg sync.WaitGroup
+			next := make(chan int)
+			for range 2 {
+				wg.Go(func() {
+					for j := range next {
+						fn(j)
+					}
+				})
+			}
+			for j := range codes {
+				next <- j
+			}
+			close(next)
+			wg.Wait()
+			return time.Since(start)
 		}
-		for j := range codes {
-			next <- j
-		}
-		close(next)
-		wg.Wait()
-		wall := time.Since(start)
+		wall := parallel(run)
+		greedyWall := parallel(greedy)
 		b.StopTimer()
 		var gap float64
-		var broken, belowGreedy, belowConstruction, timedOut, compared, overCap int
+		var broken, belowGreedy, belowConstruction, timedOut, compared, overCap, greedySplitICBs int
 		var slowest time.Duration
 		for _, r := range results {
-			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy's terms at %d: plan %.4f greedy %.4f (over its cap %v) %v",
-				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyCount, r.greedyTerms, r.greedy, r.greedyOverCap, r.greedyElapsed.Round(time.Millisecond))
+			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy's terms at %d: plan %.4f greedy %.4f (over its cap %v, %d teams not contiguous) %v",
+				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyCount, r.greedyTerms, r.greedy, r.greedyOverCap, r.greedySplit, r.greedyElapsed.Round(time.Millisecond))
 			gap += r.bound - r.score
 			broken += r.broken
 			if r.greedy >= 0 && r.greedyTerms < r.greedy-1e-9 {
@@ -166,6 +224,9 @@ func BenchmarkEngland(b *testing.B) {
 			if r.greedyOverCap {
 				overCap++
 			}
+			if r.greedySplit > 0 {
+				greedySplitICBs++
+			}
 			if r.score < r.construction-1e-9 {
 				belowConstruction++
 			}
@@ -174,12 +235,14 @@ func BenchmarkEngland(b *testing.B) {
 			}
 			slowest = max(slowest, r.elapsed)
 		}
-		b.ReportMetric(wall.Seconds(), "s_all_ICBs_both_designs")
+		b.ReportMetric(wall.Seconds(), "s_all_ICBs_banded")
+		b.ReportMetric(greedyWall.Seconds(), "s_all_ICBs_greedy_terms")
 		b.ReportMetric(gap/float64(len(results)), "mean_gap_to_bound")
 		b.ReportMetric(float64(broken), "neighbourhoods_off_band")
 		b.ReportMetric(float64(belowGreedy), "ICBs_below_greedy")
 		b.ReportMetric(float64(compared), "ICBs_with_greedy")
 		b.ReportMetric(float64(overCap), "ICBs_greedy_over_its_cap")
+		b.ReportMetric(float64(greedySplitICBs), "ICBs_greedy_not_contiguous")
 		b.ReportMetric(float64(belowConstruction), "ICBs_below_construction")
 		b.ReportMetric(float64(timedOut), "timed_out")
 		b.ReportMetric(slowest.Seconds(), "s_slowest_ICB")

@@ -43,7 +43,7 @@ var commands = []command{
 	{"tiles", "export the vector tiles as an MBTiles file or a PMTiles archive (tiles export)", runTiles},
 	{"site", "write a static map any web host serves, without a server (site export)", runSite},
 	{"teams", "community-team footprint sets: " + teamSubcommands(), runTeams},
-	{"neighbourhoods", "neighbourhood plans aligned with PCNs: design, assess, realign, export", runNeighbourhoods},
+	{"neighbourhoods", "design neighbourhood plans aligned with PCNs: " + neighbourhoodSubcommands(), runNeighbourhoods},
 	{"version", "print the version", func(_ context.Context, e *env, _ []string) error {
 		_, err := fmt.Fprintln(e.stdout, "pcnmap", version)
 		return err

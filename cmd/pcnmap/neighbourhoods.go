@@ -23,6 +23,8 @@ var neighbourhoodCommands = []command{
 	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight)", runNeighbourhoodsExport},
 }
 
+func neighbourhoodSubcommands() string { return subcommandNames(neighbourhoodCommands) }
+
 func runNeighbourhoods(ctx context.Context, e *env, args []string) error {
 	return runSubcommand(ctx, e, "neighbourhoods", neighbourhoodCommands, args)
 }

@@ -38,9 +38,12 @@ func runTeams(ctx context.Context, e *env, args []string) error {
 }
 
 // teamSubcommands lists the teams subcommands for the top-level help.
-func teamSubcommands() string {
-	names := make([]string, len(teamCommands))
-	for i, c := range teamCommands {
+func teamSubcommands() string { return subcommandNames(teamCommands) }
+
+// subcommandNames lists the names of a command's subcommands, for the top-level usage.
+func subcommandNames(cs []command) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
 		names[i] = c.name
 	}
 	return strings.Join(names, ", ")
