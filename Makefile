@@ -45,7 +45,8 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 
 test: test-go unit fuzz e2e ## gofmt gate, go vet, every Go test with the race detector, the national-data tests without it, the page's unit tests, a short fuzz pass, then the map in headless chromium
 
-test-go:
+# The map page is bundled first: the docs examples (docs/docs_test.go) export the static site, which embeds it.
+test-go: web
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -180,7 +181,10 @@ func inputFlagError(err error) error {
 	if !errors.As(err, &ie) {
 		return err
 	}
-	msg := fmt.Sprintf("--%s: %s; want %s", ie.Role, message(ie.Err), ie.Role.Want())
+	msg := fmt.Sprintf("--%s: %s", ie.Role, message(ie.Err))
+	if !errors.Is(err, os.ErrNotExist) { // a missing file needs no lecture on formats
+		msg += "; want " + ie.Role.Want()
+	}
 	if ie.Looks != ingest.RoleUnknown {
 		msg += fmt.Sprintf("; %s looks like %s: pass it as --%s", filepath.Base(ie.Path), ie.Looks.Describe(), ie.Looks)
 	}

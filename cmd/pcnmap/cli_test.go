@@ -44,6 +44,7 @@ func TestCLIErrors(t *testing.T) {
 		"map as regs":         {ingest("--registrations", fixtureDir+"practice-map-2022-01.csv"), 1, []string{"--registrations:", "pass it as --membership"}},
 		"centroids as lookup": {ingest("--lookup", fixtureDir+"lsoa-centroids.csv"), 1, []string{"--lookup:", "pass it as --centroids"}},
 		"polygons as regs":    {ingest("--registrations", fixtureDir+"msoa.geojson"), 1, []string{"--registrations:", "msoa.geojson", "pass it as --areas"}},
+		"missing file":        {ingest("--lookup", "fixtures/absent.csv"), 1, []string{"--lookup: ", "absent.csv", "no such file"}},
 		"workbook as lookup":  {ingest("--lookup", fixtureDir+"epcn-2019-12.xlsx"), 1, []string{"--lookup:", "pass it as --membership"}},
 	}
 	pkg := regexp.MustCompile(`(^|: )(geo|nhs|overlap|ingest|store|teams|report|app|usage): `)

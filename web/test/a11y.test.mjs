@@ -104,6 +104,27 @@ test('accessibility and layout of the map page', { skip, timeout: 240000 }, asyn
     });
   }
 
+  await t.test('colour is never the only carrier of a value', async () => {
+    const page = await fx.browser.newPage({ viewport: SIZES.desktop });
+    await page.goto(`${fx.base}/`);
+    await waitReady(page);
+    await page.waitForFunction(() => document.querySelectorAll('#legend .legend-row').length > 0);
+    // Every colour of the legend is labelled with its value in text, and the area's panel gives the
+    // coloured figure (PCNs at the threshold) as a number.
+    const rows = await page.evaluate(() => [...document.querySelectorAll('#legend .legend-row')].map((r) => r.querySelector('.legend-label')?.textContent.trim() ?? ''));
+    assert.ok(rows.length >= 3 && rows.every((l) => /\d/.test(l)), `legend labels: ${JSON.stringify(rows)}`);
+    await page.evaluate(() => window.pcnmap.map.jumpTo({ center: [-2.33, 53.43], zoom: 11 }));
+    await waitIdle(page);
+    await page.focus('#in-view summary');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#in-view button[data-code]'));
+    await page.click('#in-view button[data-code]');
+    await page.waitForFunction(() => document.querySelector('#selection .pcn-count'));
+    const shown = await page.evaluate(() => document.querySelector('#selection .pcn-count').textContent.trim());
+    assert.match(shown, /^\d+$/, 'the panel gives the number of PCNs as text');
+    await page.close();
+  });
+
   await t.test('the panel names the controls by their labels', async () => {
     const page = await fx.browser.newPage({ viewport: SIZES.desktop });
     await page.goto(`${fx.base}/`);
