@@ -5,13 +5,15 @@ BIN     := bin/pcnmap
 DATA    ?= ../shared/data
 DB      ?= out/fixture.db
 
-# The packages with tests on the national files in $(DATA) (TestNational…, TestDissolveNational).
-NATIONAL_PKGS := ./geo/ ./nhs/ ./layers/ ./cmd/pcnmap/
+# The packages that run goroutines of their own (or share state between requests): the race detector's
+# pass. Every package, these included, also runs once without it, and that pass runs the tests on the
+# national files in $(DATA), which skip under -race and -short (the detector makes them 20-30 times slower).
+RACE_PKGS := ./app/ ./geo/ ./ingest/ ./internal/gzpool/ ./layers/ ./nhs/ ./report/ ./server/ ./store/ ./tiles/ ./neighbourhoods/
 
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go unit fuzz e2e bench fmt fixtures clean pmtilescheck
+.PHONY: help build web run serve test test-go unit fuzz hostile e2e bench fmt fixtures clean pmtilescheck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -43,16 +45,15 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go unit fuzz e2e ## gofmt gate, go vet, every Go test with the race detector, the national-data tests without it, the page's unit tests, a short fuzz pass, then the map in headless chromium
+test: test-go unit fuzz hostile e2e ## gofmt gate, go vet, every Go test once (the national-data tests included), the concurrent packages again with the race detector, the page's unit tests, a short fuzz pass, the hostile-input suite, then the map in headless chromium
 
 # The map page is bundled first: the docs examples (docs/docs_test.go) export the static site, which embeds it.
 test-go: web
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) test -race -timeout 12m ./...
-	@# The national-data tests skip under -race (20 times slower there): one pass without it, for them only.
-	$(GO) test -run National -timeout 12m $(NATIONAL_PKGS)
+	$(GO) test -timeout 12m ./...
+	$(GO) test -race -short -timeout 12m $(RACE_PKGS)
 
 unit: $(WEB)/node_modules/.package-lock.json ## the map page's pure modules (URL state, moves, the store) with node --test
 	cd $(WEB) && node --test unit/*.test.mjs
