@@ -45,7 +45,11 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go unit fuzz hostile e2e ## gofmt gate, go vet, every Go test once (the national-data tests included), the concurrent packages again with the race detector, the page's unit tests, a short fuzz pass, the hostile-input suite, then the map in headless chromium
+test: test-go unit hostile ## gofmt gate, go vet, every Go test once (the national-data tests included), the concurrent packages again with the race detector, the page's unit tests, the hostile-input suite, then the map in headless chromium beside a short fuzz pass and the PMTiles export read back by go-pmtiles
+	@# The browser tests mostly wait on chromium, the fuzz pass keeps one core busy and the go-pmtiles check
+	@# is a compile (cached after the first run): run them side by
+	@# side, each target's output printed whole when it ends (-O).
+	@$(MAKE) --no-print-directory -j3 -O fuzz e2e pmtilescheck
 
 # The map page is bundled first: the docs examples (docs/docs_test.go) export the static site, which embeds it.
 test-go: web
@@ -64,8 +68,11 @@ fuzz: ## every fuzz target for FUZZTIME (default 1s) each
 hostile: build ## generated hostile uploads and requests against bin/pcnmap serve: 4xx/503 within 2 s, under --mem-limit
 	BIN=$(BIN) bash bench/hostile.sh
 
+# Each test file starts its own workspace, server and chromium, so three files run at once: most of a
+# browser test is waiting for the page, and on 2 cores three at once halve the wall time.
+E2E_JOBS ?= 3
 e2e: build ## the map page in headless chromium against bin/pcnmap serve (skipped without chromium)
-	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 test/*.test.mjs
+	cd $(WEB) && node_modules/.bin/tsc -p . && PCNMAP_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=$(E2E_JOBS) test/*.test.mjs
 
 bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./geo/ ./overlap/... ./store/ ./tiles/ ./server/ ./report/... ./cmd/...

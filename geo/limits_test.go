@@ -91,6 +91,9 @@ func TestReadLimits(t *testing.T) {
 // (the pairwise check took seconds for a few thousand), and a hole inside another is still caught
 // among them.
 func TestValidManyHoles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long and single-threaded: it runs in make test's pass without -short and the race detector")
+	}
 	p := gridOfHoles(0, 0, 141) // 19,881 holes
 	if !Valid(orb.MultiPolygon{p}) {
 		t.Fatalf("Valid(%d holes in a grid) = false, want true", len(p)-1)

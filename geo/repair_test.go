@@ -83,6 +83,9 @@ func checkRepair(t *testing.T, name string, mp orb.MultiPolygon) {
 
 // Random rings cross themselves all over; random multipolygons overlap and have holes that stray.
 func TestRepairRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long and single-threaded: it runs in make test's pass without -short and the race detector")
+	}
 	rng := rand.New(rand.NewSource(7))
 	ring := func(n int, cx, cy, size float64) orb.Ring {
 		r := make(orb.Ring, 0, n+1)

@@ -17,6 +17,9 @@ import (
 // whole release's index as Load's callers do), AreaAt finds the same area with the same totals,
 // cells and metrics, reading only that area.
 func TestAreaAt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long and single-threaded: it runs in make test's pass without -short and the race detector")
+	}
 	ctx := context.Background()
 	d := fixture(t)
 	w, err := Open(ctx, saved(t, d), false)
