@@ -13,7 +13,7 @@ RACE_PKGS := ./app/ ./geo/ ./ingest/ ./internal/gzpool/ ./layers/ ./nhs/ ./repor
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go unit fuzz hostile e2e bench fmt fixtures clean pmtilescheck
+.PHONY: help build web run serve test test-go unit fuzz hostile e2e bench fmt fixtures clean pmtilescheck qgischeck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,14 +32,16 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 $(WEB)/dist/index.html: $(WEB)/node_modules/.package-lock.json $(WEB_SRC)
 	cd $(WEB) && node build.mjs
 
+# The bundled fixture as `make run` ingests it (less the LSOA polygons, which only team imports by area need).
+FIXTURE := --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
+	--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --centroids fixtures/lsoa-centroids.csv \
+	--context fixtures/lsoa-msoa-lookup.csv --context fixtures/lsoa-ccg-lad.csv --context fixtures/lsoa-sub-icb.csv \
+	--context fixtures/sub-icb-icb.csv --context fixtures/ccg-stp.csv --context fixtures/lsoa-ruc.csv \
+	--context fixtures/sub-icb-bng.geojson
+
 run: build ## ingest the bundled fixture into out/fixture.db, write its report to out/report, serve the map
 	@mkdir -p out
-	$(BIN) ingest --db $(DB) --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
-		--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --centroids fixtures/lsoa-centroids.csv \
-		--lsoa-polygons fixtures/lsoa.geojson \
-		--context fixtures/lsoa-msoa-lookup.csv --context fixtures/lsoa-ccg-lad.csv --context fixtures/lsoa-sub-icb.csv \
-		--context fixtures/sub-icb-icb.csv --context fixtures/ccg-stp.csv --context fixtures/lsoa-ruc.csv \
-		--context fixtures/sub-icb-bng.geojson
+	$(BIN) ingest --db $(DB) $(FIXTURE) --lsoa-polygons fixtures/lsoa.geojson
 	$(BIN) report --db $(DB) --threshold 1% --out out/report
 	$(BIN) report --db $(DB) --threshold 1% --format html --out out/report
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
@@ -84,11 +86,19 @@ bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 
 pmtilescheck: build ## check a PMTiles export with go-pmtiles (a module of its own: minutes to compile the first time)
 	@mkdir -p out
-	$(BIN) ingest --db out/pmcheck.db --areas fixtures/msoa.geojson --registrations fixtures/registrations-2021-01.csv.gz \
-		--membership fixtures/epcn-2019-12.xlsx --lookup fixtures/lsoa-msoa-lookup.csv --context fixtures/sub-icb-bng.geojson >/dev/null
+	rm -f out/pmcheck.db && $(BIN) ingest --db out/pmcheck.db $(FIXTURE) >/dev/null
 	$(BIN) tiles export --db out/pmcheck.db --out out/pmcheck.mbtiles --layers areas,boundaries >/dev/null
 	$(BIN) tiles export --db out/pmcheck.db --out out/pmcheck.pmtiles --layers areas,boundaries >/dev/null
 	cd tools/pmtilescheck && $(GO) run . $(CURDIR)/out/pmcheck.pmtiles $(CURDIR)/out/pmcheck.mbtiles
+
+# Debian's python3, which has python3-qgis (a pyenv or venv python does not).
+QGIS_PYTHON ?= /usr/bin/python3
+qgischeck: build ## open the fixture's GeoPackage in QGIS and check every layer is styled from layer_styles (needs Debian's qgis and python3-qgis; not in make test)
+	@mkdir -p out && rm -rf out/qgischeck.db out/qgischeck
+	$(BIN) ingest --db out/qgischeck.db $(FIXTURE) >/dev/null
+	$(BIN) teams import --db out/qgischeck.db --name localities fixtures/trafford-localities.geojson >/dev/null
+	$(BIN) report --db out/qgischeck.db --format gpkg --out out/qgischeck
+	QT_QPA_PLATFORM=offscreen $(QGIS_PYTHON) tools/qgischeck/check.py out/qgischeck/pcnmap.gpkg out/qgischeck/png
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
