@@ -318,9 +318,15 @@ func (s *Server) handleSummary(c echo.Context) error {
 }
 
 // summary is the report's summary.json at threshold t, kept per threshold encoded, gzipped and with
-// its ETag: it takes tens of milliseconds for England, and the gzip of its 331 KB as long again.
+// its ETag: it takes tens of milliseconds for England, and the gzip of its 331 KB as long again. The
+// default threshold's is held apart from the others, so that a stream of requests at thresholds of the
+// clients' choosing (answered exactly, not rounded: these are numbers people quote) cannot evict it.
 func (s *Server) summary(ctx context.Context, t float64) (payload, error) {
-	return s.summaries.get(t, func() (payload, error) {
+	m := s.summaries
+	if t != s.threshold {
+		m = s.sideSums
+	}
+	return m.get(t, func() (payload, error) {
 		sum, err := s.d.Summarise(ctx, t, nil)
 		if err != nil {
 			return payload{}, err

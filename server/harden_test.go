@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -158,5 +160,28 @@ func TestImportBudget(t *testing.T) {
 	}
 	if res, _ := ts.do(t, http.MethodGet, "/api/teams/Slow", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("after an import over its budget, GET the set: %d, want 404", res.StatusCode)
+	}
+}
+
+// TestSummaryPinned: summaries at thresholds of the clients' choosing are exact (each says its own
+// threshold) and cannot evict the default threshold's, which every page load asks for.
+func TestSummaryPinned(t *testing.T) {
+	s := newTestServer(t, Config{})
+	get(t, s.Handler(), "/api/summary")
+	for i := range 20 {
+		path := fmt.Sprintf("/api/summary?threshold=0.%04d", 100+i*37)
+		var sum struct{ Threshold float64 }
+		if err := json.Unmarshal(body(t, get(t, s.Handler(), path)), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if want := float64(100+i*37) / 10000; sum.Threshold != want {
+			t.Errorf("%s: threshold %v, want %v (not rounded)", path, sum.Threshold, want)
+		}
+	}
+	s.summaries.mu.Lock()
+	_, held := s.summaries.items[s.threshold]
+	s.summaries.mu.Unlock()
+	if !held {
+		t.Error("the default threshold's summary was evicted by 20 others")
 	}
 }

@@ -24,7 +24,7 @@ type metrics struct {
 	routes map[string]bool
 }
 
-func newMetrics(cache *tiles.Cache) *metrics {
+func newMetrics(cache, side *tiles.Cache) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -40,23 +40,33 @@ func newMetrics(cache *tiles.Cache) *metrics {
 		}, []string{"route"}),
 		routes: map[string]bool{},
 	}
-	stat := func(name, help string, v func(tiles.CacheStats) float64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(cache.Stats()) })
-	}
-	gauge := func(name, help string, v func(tiles.CacheStats) float64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(cache.Stats()) })
-	}
 	m.reg.MustRegister(m.requests, m.duration, m.bytes,
-		stat("pcnmap_tile_cache_hits_total", "Tiles answered from the cache.", func(s tiles.CacheStats) float64 { return float64(s.Hits) }),
-		stat("pcnmap_tile_cache_misses_total", "Tile lookups not in the cache.", func(s tiles.CacheStats) float64 { return float64(s.Misses) }),
-		stat("pcnmap_tile_renders_total", "Tiles rendered (at most one per cold tile however many ask).", func(s tiles.CacheStats) float64 { return float64(s.Renders) }),
-		stat("pcnmap_tile_cache_evictions_total", "Tiles evicted from the cache.", func(s tiles.CacheStats) float64 { return float64(s.Evictions) }),
-		gauge("pcnmap_tile_cache_entries", "Tiles in the cache.", func(s tiles.CacheStats) float64 { return float64(s.Entries) }),
-		gauge("pcnmap_tile_cache_bytes", "Bytes the tile cache holds.", func(s tiles.CacheStats) float64 { return float64(s.Bytes) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.reg.MustRegister(cacheMetrics("", "the cache", cache)...)
+	m.reg.MustRegister(cacheMetrics("side_", "the side cache (tiles at thresholds other than the default)", side)...)
 	return m
+}
+
+// cacheMetrics are a tile cache's counters and gauges, named pcnmap_tile_KIND…; where says which cache
+// in the help.
+func cacheMetrics(kind, where string, cache *tiles.Cache) []prometheus.Collector {
+	prefix := "pcnmap_tile_" + kind
+	stat := func(name, help string, v func(tiles.CacheStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: prefix + name, Help: help + where + "."}, func() float64 { return v(cache.Stats()) })
+	}
+	gauge := func(name, help string, v func(tiles.CacheStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: prefix + name, Help: help + where + "."}, func() float64 { return v(cache.Stats()) })
+	}
+	return []prometheus.Collector{
+		stat("cache_hits_total", "Tiles answered from ", func(s tiles.CacheStats) float64 { return float64(s.Hits) }),
+		stat("cache_misses_total", "Tile lookups not in ", func(s tiles.CacheStats) float64 { return float64(s.Misses) }),
+		stat("renders_total", "Tiles rendered (at most one per cold tile however many ask) for ", func(s tiles.CacheStats) float64 { return float64(s.Renders) }),
+		stat("cache_evictions_total", "Tiles evicted from ", func(s tiles.CacheStats) float64 { return float64(s.Evictions) }),
+		gauge("cache_entries", "Tiles in ", func(s tiles.CacheStats) float64 { return float64(s.Entries) }),
+		gauge("cache_bytes", "Bytes held by ", func(s tiles.CacheStats) float64 { return float64(s.Bytes) }),
+	}
 }
 
 // observe counts one answered request.

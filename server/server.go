@@ -88,6 +88,11 @@ const MinTokenLen = 16
 // WarmMaxZoom is the highest zoom Config.Warm pre-renders.
 const WarmMaxZoom = 10
 
+// LockWait is how long the server's workspace waits behind another process's write lock before the
+// request answers 503 with Retry-After (store.Options.LockWait): a second, well inside the time a
+// client waits, and longer than a footprint set's save takes.
+const LockWait = time.Second
+
 // DefaultConfig returns the defaults New gives to zero fields.
 func DefaultConfig() Config {
 	return Config{
@@ -210,7 +215,8 @@ type Server struct {
 	side      *tiles.Cache  // tiles at thresholds other than the default, an eighth of CacheBytes
 	imports   chan struct{} // a slot per import under way, MaxImports of them
 	counts    *memo[float64, []int32]
-	summaries *memo[float64, payload]
+	summaries *memo[float64, payload] // the default threshold's summary alone, so no client can evict it
+	sideSums  *memo[float64, payload] // summaries at other thresholds
 	metrics   *metrics
 	echo      *echo.Echo
 	docs      payload // the OpenAPI document
@@ -237,7 +243,8 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		side:      tiles.NewCache(cfg.CacheBytes / 8),
 		imports:   make(chan struct{}, cfg.MaxImports),
 		counts:    newMemo[float64, []int32](16),
-		summaries: newMemo[float64, payload](8),
+		summaries: newMemo[float64, payload](1),
+		sideSums:  newMemo[float64, payload](8),
 		hdr:       newHeaders(cfg.MaxAge),
 	}
 	if s.log == nil {
@@ -268,7 +275,7 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 	if s.docs, err = openAPIPayload(); err != nil {
 		return nil, err
 	}
-	s.metrics = newMetrics(s.cache)
+	s.metrics = newMetrics(s.cache, s.side)
 	if s.echo, err = s.routes(); err != nil {
 		return nil, err
 	}

@@ -686,7 +686,8 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-// TestMetrics checks the Prometheus counters: requests by route and status, cache hits and misses.
+// TestMetrics checks the Prometheus counters: requests by route and status, hits and misses of the
+// cache and of the side cache.
 func TestMetrics(t *testing.T) {
 	s := newTestServer(t, Config{})
 	for range 3 {
@@ -694,14 +695,21 @@ func TestMetrics(t *testing.T) {
 	}
 	get(t, s.Handler(), "/tiles/areas/99/0/0.mvt")
 	get(t, s.Handler(), "/no/such/route")
+	for range 2 { // a threshold of the client's own: drawn once into the side cache, then answered from it
+		get(t, s.Handler(), "/tiles/areas/"+z10Trafford+".mvt?threshold=0.025")
+	}
 	b := string(body(t, get(t, s.Handler(), "/metrics")))
 	for _, want := range []string{
-		`pcnmap_http_requests_total{route="/tiles/:layer/:z/:x/:y",status="200"} 3`,
+		`pcnmap_http_requests_total{route="/tiles/:layer/:z/:x/:y",status="200"} 5`,
 		`pcnmap_http_requests_total{route="/tiles/:layer/:z/:x/:y",status="400"} 1`,
 		`pcnmap_http_requests_total{route="unmatched",status="404"} 1`,
 		`pcnmap_tile_cache_hits_total 2`,
 		`pcnmap_tile_cache_misses_total 1`,
 		`pcnmap_tile_renders_total 1`,
+		`pcnmap_tile_side_cache_hits_total 1`,
+		`pcnmap_tile_side_cache_misses_total 1`,
+		`pcnmap_tile_side_renders_total 1`,
+		`pcnmap_tile_side_cache_entries 1`,
 		`pcnmap_http_request_duration_seconds_bucket{route="/tiles/:layer/:z/:x/:y",le=`,
 		`pcnmap_http_response_bytes_total{route="/tiles/:layer/:z/:x/:y"}`,
 	} {

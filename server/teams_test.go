@@ -54,7 +54,7 @@ func newTeamServerOf(tb testing.TB, cfg Config, d *overlap.Dataset) *teamServer 
 	if err := store.Ingest(ctx, path, d, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
 		tb.Fatal(err)
 	}
-	ws, err := store.Open(ctx, path, false)
+	ws, err := store.OpenWith(ctx, path, store.Options{LockWait: LockWait}) // as pcnmap serve opens it
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -28,7 +28,8 @@ var ErrNoRelease = errors.New("store: no such release")
 // busyTimeout: a save that waits behind another, or a read behind a commit. It is worth retrying.
 var ErrBusy = errors.New("store: the workspace is busy (another process is writing it); try again shortly")
 
-// busyTimeout is how long a statement waits for a lock before failing with ErrBusy, and readers is
+// busyTimeout is how long a statement waits for a lock before failing with ErrBusy unless
+// Options.LockWait says otherwise, and readers is
 // the number of read-only connections reads share, so one slow read does not stall the others.
 const (
 	busyTimeout = 3 * time.Second
@@ -109,8 +110,26 @@ type Workspace struct {
 // an error, so a mistyped --db doesn't silently give an empty workspace. The read-write connection
 // reads the file first, so a hot journal left by a crash or a full disk is rolled back before any
 // reader sees the file.
-func Open(ctx context.Context, path string, create bool) (w *Workspace, err error) {
+func Open(ctx context.Context, path string, create bool) (*Workspace, error) {
+	return OpenWith(ctx, path, Options{Create: create})
+}
+
+// Options are how OpenWith opens a workspace.
+type Options struct {
+	Create bool // create the file when it is missing
+	// LockWait is how long a statement waits behind another process's lock before failing with
+	// ErrBusy; zero means 3 s. A server answering requests wants it shorter than its clients' patience.
+	LockWait time.Duration
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opt Options) (w *Workspace, err error) {
 	defer markBusy(&err)
+	create := opt.Create
+	wait := opt.LockWait
+	if wait <= 0 {
+		wait = busyTimeout
+	}
 	if !create {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -119,7 +138,7 @@ func Open(ctx context.Context, path string, create bool) (w *Workspace, err erro
 	// A rollback journal, not WAL: a save writes each page once (WAL writes it twice, once to the
 	// log and once at the checkpoint), and readers only read at start-up, so WAL's concurrency buys
 	// nothing. Large pages keep area geometries (a few KB each) on few overflow pages.
-	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
+	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", wait.Milliseconds())
 	dsn := "file:" + path + "?" + busy + "&_pragma=page_size(32768)&_pragma=journal_mode(DELETE)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

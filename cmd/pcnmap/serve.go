@@ -119,7 +119,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	what := ""
 	if *db != "" {
 		// The workspace stays open: the team routes read and write its footprint sets.
-		w, err := store.Open(ctx, *db, false)
+		w, err := store.OpenWith(ctx, *db, store.Options{LockWait: server.LockWait})
 		if err != nil {
 			return err
 		}
