@@ -17,6 +17,8 @@ import (
 	"github.com/paulmach/orb"
 	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"pcnmap/internal/scratch"
 )
 
 // readGeoPackageGzip inflates a gzipped GeoPackage to a temporary file, which SQLite needs, and reads it.
@@ -34,7 +36,7 @@ func readGeoPackageBytes(name string, data []byte, opt ReadOptions) (*Layer, err
 }
 
 func readGeoPackageTemp(name string, r io.Reader, opt ReadOptions) (*Layer, error) {
-	f, err := os.CreateTemp("", "pcnmap-*.gpkg")
+	f, err := scratch.File("*.gpkg")
 	if err != nil {
 		return nil, fileErr(name, err)
 	}

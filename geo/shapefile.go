@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+
+	"pcnmap/internal/scratch"
 )
 
 // Shapefile holds the bytes of a shapefile's parts, to read one that is not on disk.
@@ -112,7 +114,7 @@ func readShapefileZipWith(name string, r io.ReaderAt, size int64, opt ReadOption
 	}
 	// Each part is inflated as a stream into a temporary file and mapped read-only, so that the
 	// inflated bytes live in the page cache (dropped under pressure) rather than on the heap.
-	dir, err := os.MkdirTemp("", "pcnmap-zip-*")
+	dir, err := scratch.Dir("zip-*")
 	if err != nil {
 		return nil, fileErr(name, fmt.Errorf("geo: spool zip: %w", err))
 	}

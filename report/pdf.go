@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"pcnmap/internal/scratch"
 )
 
 // printTimeout bounds one print: a browser that hangs must not hang a batch.
@@ -39,7 +41,7 @@ func printPDF(ctx context.Context, browser, src, dst string, date time.Time) err
 		return fmt.Errorf("report: %w", err)
 	}
 	// A profile of its own, so that several prints can run at once.
-	profile, err := os.MkdirTemp("", "pcnmap-chromium-")
+	profile, err := scratch.Dir("chromium-")
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

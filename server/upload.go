@@ -22,6 +22,7 @@ import (
 
 	"pcnmap/app"
 	"pcnmap/geo"
+	"pcnmap/internal/scratch"
 	"pcnmap/teams"
 )
 
@@ -266,7 +267,7 @@ func readFile(ctx context.Context, p *multipart.Part, f *uploadForm, maxUncompre
 
 // spool copies a zip or GeoPackage to a temporary file, reads it and removes it.
 func spool(ctx context.Context, r io.Reader, name string, opt geo.ReadOptions) (*geo.Layer, error) {
-	tmp, err := os.CreateTemp("", "pcnmap-upload-*")
+	tmp, err := scratch.File("upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("server: spool upload: %w", err)
 	}

@@ -13,11 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"pcnmap/internal/scratch"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -104,20 +104,11 @@ func removeStale(path string) {
 	for _, m := range matches {
 		rest := strings.TrimPrefix(filepath.Base(m), "."+filepath.Base(path)+".ingest-")
 		pid, err := strconv.Atoi(strings.TrimSuffix(rest, ".tmp"))
-		if err != nil || pid == os.Getpid() || alive(pid) {
+		if err != nil || pid == os.Getpid() || scratch.Alive(pid) {
 			continue
 		}
 		removeFiles(m)
 	}
-}
-
-// alive reports whether process pid still runs (signal 0 is delivered to no one but checks it exists).
-func alive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	return !errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
 }
 
 func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt time.Time) error {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"pcnmap/internal/scratch"
 	"pcnmap/overlap"
 )
 
@@ -60,6 +61,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, terminal: isTerminal(os.Stderr)}
+	scratch.Sweep() // what killed runs left in the temp folder
 	err := run(ctx, e, os.Args[1:])
 	stop()
 	if code := exit(os.Stderr, err); code != 0 {
