@@ -144,6 +144,9 @@ func sqlErr(what string, err error) error {
 	if strings.Contains(msg, "no such table") {
 		return fmt.Errorf("%w: not a GeoPackage (%s: %v)", ErrNoFeatureTable, what, err)
 	}
+	if strings.Contains(msg, "string or blob too big") {
+		return fmt.Errorf("%w: %s: a value over %d MiB", ErrLimit, what, maxValue>>20)
+	}
 	return fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
 }
 

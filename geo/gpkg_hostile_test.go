@@ -51,6 +51,9 @@ func TestGeoPackageAsData(t *testing.T) {
 			return alterGpkg(t, `DROP TABLE areas`, `CREATE TABLE areas (fid INTEGER PRIMARY KEY, code TEXT, geom BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL)`,
 				`INSERT INTO areas (code) VALUES ('A')`)
 		}, ReadOptions{}, ErrMalformed, "computed"},
+		"a geometry over the 64 MiB value cap": {func(t *testing.T) string {
+			return alterGpkg(t, `UPDATE areas SET geom = zeroblob(65 << 20) WHERE code = 'B'`)
+		}, ReadOptions{}, ErrLimit, "areas: a value over 64 MiB"},
 		"rows over the cap": {func(t *testing.T) string { return alterGpkg(t) }, ReadOptions{MaxFeatures: 1}, ErrLimit, "MaxFeatures"},
 	}
 	for name, tc := range tests {

@@ -39,11 +39,15 @@ func ReadEPCN(path string) (m *Membership, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if x, err := openXLSXStream(data); err == nil {
+	x, err := openXLSXStream(data)
+	switch {
+	case err == nil:
 		m, err := readEPCN(&workbook{fast: x}, name, source)
 		if !errors.Is(err, errFallback) {
 			return m, err
 		}
+	case errors.Is(err, errInflated):
+		return nil, errorf(name, 0, ErrMalformed, "the workbook inflates to over %d MiB", maxWorkbookXML>>20)
 	}
 	wb, err := openExcel(data)
 	if err != nil {
@@ -126,6 +130,9 @@ func workbookBytes(p string) (data []byte, name, source string, err error) {
 			return nil, name, source, fileError(p, "zip", err)
 		}
 		if isWorkbook(zr) {
+			if st.Size() > maxWorkbook {
+				return nil, name, source, errorf(name, 0, ErrMalformed, "the workbook is over %d MiB", maxWorkbook>>20)
+			}
 			if data, err = os.ReadFile(p); err != nil {
 				return nil, name, source, fileError(p, "", err)
 			}
@@ -164,12 +171,12 @@ func openExcel(data []byte) (wb *excelize.File, err error) {
 	return excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxWorkbookXML})
 }
 
-// maxWorkbook caps an ePCN workbook's size (the national one is about 1 MiB) and maxWorkbookXML what
-// its parts may inflate to in all (excelize's default is 16 GiB); sheets over 16 MiB of XML are
-// spooled to disk by excelize rather than held in memory.
+// maxWorkbook caps an ePCN workbook's size (the national ones are about 0.6 MiB) and maxWorkbookXML
+// what its parts may inflate to in all (the national ones: about 5 MiB; excelize's default is 16 GiB),
+// so that reading a workbook holds at most that much XML in memory whichever reader reads it.
 const (
 	maxWorkbook    = 64 << 20
-	maxWorkbookXML = 1 << 30
+	maxWorkbookXML = 256 << 20
 )
 
 func isWorkbook(zr *zip.Reader) bool {

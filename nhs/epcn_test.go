@@ -1,7 +1,15 @@
 package nhs
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -365,5 +373,82 @@ func TestEPCNClosedPCN(t *testing.T) {
 		if g := strings.Join(got, " "); g != tt.want {
 			t.Errorf("AsOf(%q) = %s, want %s", tt.asOf, g, tt.want)
 		}
+	}
+}
+
+// TestWorkbookCaps: a workbook over 64 MiB, gzipped or not, and one whose parts honestly inflate past
+// 256 MiB in all are refused naming the file and the cap, before their XML is held in memory.
+func TestWorkbookCaps(t *testing.T) {
+	zeros := make([]byte, 16<<20)
+	bomb := func() []byte { // a workbook's [Content_Types].xml and 17 parts of 16 MiB of zeros, deflated
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+		for i := range 18 {
+			name := fmt.Sprintf("xl/media/pad%d.xml", i)
+			if i == 0 {
+				name = "[Content_Types].xml"
+			}
+			w, err := zw.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 {
+				w.Write(zeros)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	big := func() []byte { // a valid workbook padded past 64 MiB with a stored member
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for _, name := range []string{"[Content_Types].xml", "xl/media/pad.bin"} {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name != "[Content_Types].xml" {
+				for range 5 {
+					w.Write(zeros[:13<<20])
+				}
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	gzipped := func() []byte { // 65 MiB once gunzipped
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+		zw.Write([]byte("PK\x03\x04"))
+		for range 65 {
+			zw.Write(zeros[:1<<20])
+		}
+		zw.Close()
+		return b.Bytes()
+	}
+	for name, tc := range map[string]struct {
+		file string
+		data func() []byte
+		msg  string
+	}{
+		"over 64 MiB":            {"big.xlsx", big, "big.xlsx: the workbook is over 64 MiB"},
+		"over 64 MiB gunzipped":  {"big.xlsx.gz", gzipped, "big.xlsx.gz: the workbook is over 64 MiB"},
+		"inflating past 256 MiB": {"bomb.xlsx", bomb, "bomb.xlsx: the workbook inflates to over 256 MiB"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), tc.file)
+			if err := os.WriteFile(p, tc.data(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ReadEPCN(p)
+			if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("ReadEPCN: %v, want ErrMalformed saying %q", err, tc.msg)
+			}
+		})
 	}
 }

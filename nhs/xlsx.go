@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"strconv"
@@ -25,6 +26,9 @@ import (
 
 // errFallback says the streaming reader met something it leaves to excelize.
 var errFallback = errors.New("nhs: xlsx: left to excelize")
+
+// errInflated says the workbook's parts would inflate to more than maxWorkbookXML.
+var errInflated = fmt.Errorf("%w: the workbook inflates to over %d MiB", ErrMalformed, maxWorkbookXML>>20)
 
 // maxFastPart bounds one part the streaming reader inflates; larger parts go to excelize, which
 // reads parts above its UnzipXMLSizeLimit (16 MiB by default) through temporary files.
@@ -59,6 +63,15 @@ func openXLSXStream(data []byte) (*xlsxStream, error) {
 	}
 	if x.parts["[Content_Types].xml"] == nil {
 		return nil, errFallback
+	}
+	// The parts' declared sizes bound what inflating them yields (archive/zip fails a part that
+	// inflates past its declared size), so one sum refuses a zip bomb before anything is inflated;
+	// excelize refuses the same workbooks through its UnzipSizeLimit.
+	var total uint64
+	for _, f := range zr.File {
+		if total += f.UncompressedSize64; total > maxWorkbookXML {
+			return nil, errInflated
+		}
 	}
 	// excelize inflates every part on opening and decodes these three, refusing the workbook if one
 	// is corrupt; so does this reader, so that both accept the same files.
