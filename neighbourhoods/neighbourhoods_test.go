@@ -424,8 +424,8 @@ func TestStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Neighbourhoods) != len(start.Teams) {
-		t.Fatalf("%d neighbourhoods from a start of %d teams", len(plan.Neighbourhoods), len(start.Teams))
+	if len(plan.Neighbourhoods) != len(start.Teams) || len(plan.Merges) != 0 {
+		t.Fatalf("%d neighbourhoods (%d joins) from a start of %d teams within the band", len(plan.Neighbourhoods), len(plan.Merges), len(start.Teams))
 	}
 	// The moves are the LSOAs whose team changed: compare the two sets by their LSOAs' partners.
 	was := map[string]string{}
@@ -458,6 +458,76 @@ func TestStart(t *testing.T) {
 		t.Errorf("score %.4f below the localities' %.4f with no gain in the band", plan.Score, before)
 	}
 	t.Logf("localities %.4f → %.4f with %d moves; outside the band %.0f → %.0f", before, plan.Score, len(plan.Moves), plan.ConstructionOutside, plan.Outside)
+}
+
+// TestStartJoins starts from a set far below the band, as Sheffield's 147 community neighbourhoods
+// are: 32 one-LSOA teams of 1,000 residents on an 8 × 4 grid tiled by 2 × 2 PCNs, in a band of
+// 7,000–9,000. The plan joins whole teams into the 4 neighbourhoods the band allows, lists each join
+// with every starting team in exactly one, names each after its first team, and lists as moves exactly
+// the LSOAs that then left their join; the score is the one counted from the rows.
+func TestStartJoins(t *testing.T) {
+	d, polys := grid(8, 4, 2, 2, 0.1)
+	start := &teams.Set{Name: "small"}
+	for i, l := range d.LSOAs {
+		start.Teams = append(start.Teams, teams.Team{Name: fmt.Sprintf("T%02d", i), LSOAs: []teams.Weight{{LSOA: l.Code, Weight: 1}}})
+	}
+	pr, err := Build(d, polys, Options{Band: Band{Min: 7000, Max: 9000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pr.Design(context.Background(), Config{Seed: 1, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Neighbourhoods) != 4 || len(plan.Merges) != 4 {
+		t.Fatalf("%d neighbourhoods, %d joins; want 4 and 4", len(plan.Neighbourhoods), len(plan.Merges))
+	}
+	joinOf := map[string]string{} // LSOA → the join holding its starting team
+	for _, m := range plan.Merges {
+		if want := fmt.Sprintf("%s and %d more", m.Of[0], len(m.Of)-1); m.Name != want {
+			t.Errorf("join named %q, want %q", m.Name, want)
+		}
+		for _, team := range m.Of {
+			var i int
+			fmt.Sscanf(team, "T%02d", &i)
+			if prev, ok := joinOf[d.LSOAs[i].Code]; ok {
+				t.Errorf("team %s in joins %q and %q", team, prev, m.Name)
+			}
+			joinOf[d.LSOAs[i].Code] = m.Name
+		}
+	}
+	if len(joinOf) != len(start.Teams) {
+		t.Errorf("the joins hold %d of the %d starting teams", len(joinOf), len(start.Teams))
+	}
+	moved := map[string]bool{}
+	for _, m := range plan.Moves {
+		moved[m.Block] = true
+		if joinOf[m.Block] != m.From {
+			t.Errorf("move %+v: %s was joined into %q", m, m.Block, joinOf[m.Block])
+		}
+	}
+	for _, tm := range plan.Set.Teams {
+		for _, w := range tm.LSOAs {
+			if (joinOf[w.LSOA] != tm.Name) != moved[w.LSOA] {
+				t.Errorf("%s in %s, joined into %q, listed as moved: %v", w.LSOA, tm.Name, joinOf[w.LSOA], moved[w.LSOA])
+			}
+		}
+	}
+	for _, n := range plan.Neighbourhoods {
+		if n.Violation != "" {
+			t.Errorf("%s: %s", n.Name, n.Violation)
+		}
+	}
+	if got := score(d, plan.Set); math.Abs(got-plan.Score) > 1e-9 || plan.Score < plan.Construction-1e-9 {
+		t.Errorf("score %.6f (direct %.6f), construction %.6f", plan.Score, got, plan.Construction)
+	}
+	again, err := pr.Design(context.Background(), Config{Seed: 1, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Merges, plan.Merges) || !reflect.DeepEqual(again.Moves, plan.Moves) {
+		t.Error("a second run with the same seed joined or moved differently")
+	}
 }
 
 // TestAssess reads a designed Trafford plan back as any set: residents add up to the region, the

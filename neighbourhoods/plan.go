@@ -22,7 +22,8 @@ type Config struct {
 	// TimeLimit bounds the search (0: none); the plan reached by then is returned.
 	TimeLimit time.Duration
 	// Start, when set, is the set to improve instead of a construction: each block starts in the team
-	// holding most of it, and only moves that improve the band or the score are made.
+	// holding most of it, teams are joined whole where a unit holds more than the band allows, and
+	// then only moves that improve the band or the score are made.
 	Start *teams.Set
 	// Name is the name of the set the plan is returned as.
 	Name string
@@ -58,8 +59,10 @@ type Plan struct {
 	Outside, ConstructionOutside float64
 	// Boundary is the length of boundary between neighbourhoods in km (the compactness tie-breaker).
 	Boundary float64
-	// Moves lists, with Config.Start, the blocks moved from the starting set.
-	Moves []Move
+	// Merges lists, with Config.Start, the neighbourhoods made by joining whole teams of the starting
+	// set where its units held more than the band allows (see mergeStart); Moves the blocks then moved.
+	Merges []Merge
+	Moves  []Move
 	// Iterations of the annealing out of Budget; TimedOut when the time limit or context ended it.
 	Iterations, Budget int
 	TimedOut           bool
@@ -84,17 +87,19 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 	var start []int32
 	var startNames []string
 	var startOrder []int
+	var merges []Merge
 	if cfg.Start != nil {
 		var err error
 		if of, unit, startNames, startOrder, err = pr.fromSet(cfg.Start); err != nil {
 			return nil, err
 		}
+		of, unit, startNames, startOrder, merges = pr.mergeStart(of, unit, startNames, startOrder)
 		start = slices.Clone(of)
 	} else {
 		of, unit = pr.construct()
 	}
 	s := newState(pr, of, unit)
-	plan := &Plan{Band: pr.Band}
+	plan := &Plan{Band: pr.Band, Merges: merges}
 	if cfg.Start == nil {
 		// The construction ends with a descent into the band, so that it is a plan of the same
 		// constraints as the search's.

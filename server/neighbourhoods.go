@@ -56,21 +56,22 @@ type DesignJob struct {
 
 // DesignResult is a finished plan: its figures beside the construction, the greedy and the bound.
 type DesignResult struct {
-	Description    string                `json:"description"`
-	Score          float64               `json:"score"`
-	Construction   float64               `json:"construction"`
-	Bound          float64               `json:"bound"`
-	Greedy         *float64              `json:"greedy"` // null when teams suggest cannot run
-	GreedyNote     string                `json:"greedy_note,omitempty"`
-	GreedyLargest  float64               `json:"greedy_largest,omitempty"`
-	BoundaryKm     float64               `json:"boundary_km"`
-	TimedOut       bool                  `json:"timed_out"`
-	ElapsedS       float64               `json:"elapsed_s"`
-	SavedAs        string                `json:"saved_as,omitempty"`
-	Neighbourhoods []DesignNeighbourhood `json:"neighbourhoods"`
-	Moves          []neighbourhoods.Move `json:"moves,omitempty"`
-	Teams          map[string]string     `json:"lsoas"` // LSOA → neighbourhood, to draw the plan before it is saved
-	Unmet          []string              `json:"unmet,omitempty"`
+	Description    string                 `json:"description"`
+	Score          float64                `json:"score"`
+	Construction   float64                `json:"construction"`
+	Bound          float64                `json:"bound"`
+	Greedy         *float64               `json:"greedy"` // null when teams suggest cannot run
+	GreedyNote     string                 `json:"greedy_note,omitempty"`
+	GreedyLargest  float64                `json:"greedy_largest,omitempty"`
+	BoundaryKm     float64                `json:"boundary_km"`
+	TimedOut       bool                   `json:"timed_out"`
+	ElapsedS       float64                `json:"elapsed_s"`
+	SavedAs        string                 `json:"saved_as,omitempty"`
+	Neighbourhoods []DesignNeighbourhood  `json:"neighbourhoods"`
+	Merges         []neighbourhoods.Merge `json:"merges,omitempty"` // from a start: teams joined whole
+	Moves          []neighbourhoods.Move  `json:"moves,omitempty"`
+	Teams          map[string]string      `json:"lsoas"` // LSOA → neighbourhood, to draw the plan before it is saved
+	Unmet          []string               `json:"unmet,omitempty"`
 }
 
 // DesignNeighbourhood is one neighbourhood of a DesignResult.
@@ -278,7 +279,7 @@ func designResult(ds *app.Design, savedAs string) *DesignResult {
 	r := &DesignResult{
 		Description: p.Set.Source, Score: p.Score, Construction: p.Construction, Bound: p.Bound,
 		GreedyNote: ds.GreedyNote, BoundaryKm: p.Boundary, TimedOut: p.TimedOut, ElapsedS: p.Elapsed.Seconds(),
-		SavedAs: savedAs, Moves: p.Moves, Teams: map[string]string{},
+		SavedAs: savedAs, Merges: p.Merges, Moves: p.Moves, Teams: map[string]string{},
 		Neighbourhoods: make([]DesignNeighbourhood, 0, len(p.Neighbourhoods)),
 	}
 	if ds.Greedy != nil {

@@ -124,6 +124,12 @@ func printPlan(e *env, ds *app.Design) {
 		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%s\n", n.Name, n.Registered, len(n.Blocks), band)
 	}
 	tw.Flush()
+	if len(p.Merges) > 0 {
+		fmt.Fprintf(w, "%d neighbourhoods joined from whole teams of the starting set (its units held more than the band allows)\n", len(p.Merges))
+		for _, m := range p.Merges {
+			fmt.Fprintf(w, "  %s: %s\n", m.Name, strings.Join(m.Of, ", "))
+		}
+	}
 	if p.Moves != nil || ds.Plan.Budget == 0 {
 		fmt.Fprintf(w, "%d block moves from the starting set\n", len(p.Moves))
 		for _, m := range p.Moves {
