@@ -97,8 +97,12 @@ func printPlan(e *env, ds *app.Design) {
 	p, pr := ds.Plan, ds.Problem
 	w := e.stdout
 	fmt.Fprintf(w, "%s\n", p.Set.Source)
-	fmt.Fprintf(w, "score %.4f (construction %.4f; teams suggest at %d: %s; upper bound %.4f)\n",
-		p.Score, p.Construction, len(p.Neighbourhoods), greedyText(ds), p.Bound)
+	construction := fmt.Sprintf("%.4f", p.Construction)
+	if p.ConstructionOutside > 0.5 {
+		construction += fmt.Sprintf(" with %.0f residents outside the band", p.ConstructionOutside)
+	}
+	fmt.Fprintf(w, "score %.4f (construction %s; teams suggest at %d: %s; upper bound %.4f)\n",
+		p.Score, construction, len(p.Neighbourhoods), greedyText(ds), p.Bound)
 	if p.Budget > 0 {
 		fmt.Fprintf(w, "boundary between neighbourhoods %.1f km; search %d of %d proposals in %v",
 			p.Boundary, p.Iterations, p.Budget, p.Elapsed.Round(time.Millisecond))
