@@ -76,6 +76,10 @@ def epcn(name):
     open_rows = sum(1 for r in partners if len(r) < 10 or r[9] == "")
     practices = {r[0] for r in partners}
     print(f"{name}: partners={len(partners)} pcns={len(pcns)} first={pcns[0]} open={open_rows} practices={len(practices)}")
+    # The memberships TestEPCNAsOf asks about: practice, PCN, start, end (empty: still open).
+    for practice in ("P81770", "M85108", "N82664", "P91003"):
+        rows_of = [(r[4], r[8], r[9] if len(r) > 9 else "") for r in partners if r[0] == practice]
+        print(f"  {practice}: " + "; ".join(f"{pcn} {start}-{end}" for pcn, start, end in rows_of))
 
 
 def practice_map(name):
