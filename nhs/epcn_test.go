@@ -73,8 +73,8 @@ func TestReadEPCNExtracts(t *testing.T) {
 	}
 }
 
-// Membership on given dates, from the real 2022 history of the fixture's practices (rows as
-// count.py's sheets show them): P81770 moved from U04914 to U92975 on 2021-04-01; M85108 left U46437
+// Membership on given dates, from the real 2022 history of the fixture's practices (the partner rows
+// nhs/testdata/count.py prints, read from the sheet's XML): P81770 moved from U04914 to U92975 on 2021-04-01; M85108 left U46437
 // on 2021-03-31 and joined no other; N82664 left U65582 on 2020-04-01 and joined U54911 on
 // 2022-01-01; Trafford's P91003 is in U95344 from 2019-10-01. Both the workbook as the fixture has it
 // and as published (dates as text) give the same answers.
