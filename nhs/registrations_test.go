@@ -469,3 +469,23 @@ func TestDateInName(t *testing.T) {
 		}
 	}
 }
+
+// TestFixtureKeepsPublishedForms: the publishers' quirks the readers are tested on are in the fixture
+// files themselves, so a re-cut that lost one fails here rather than leaving a reader untested.
+func TestFixtureKeepsPublishedForms(t *testing.T) {
+	reg2021 := gunzipFixture(t, "registrations-2021-01.csv.gz")
+	reg2022 := gunzipFixture(t, "registrations-2022-07.csv.gz")
+	header := func(b []byte) string { h, _, _ := strings.Cut(string(b), "\n"); return h }
+	tests := map[string]bool{
+		"2021 count column \"Number of Patients\"": strings.HasSuffix(header(reg2021), ",Number of Patients"),
+		"2022 count column NUMBER_OF_PATIENTS":     strings.HasSuffix(header(reg2022), ",NUMBER_OF_PATIENTS"),
+		"NO2011 rows":                              strings.Contains(string(reg2021), ",NO2011,ALL,"),
+		"a quoted practice name with a comma":      strings.Contains(string(reg2021), `,P84611,"DR CHIU, KOH AND GAN",`),
+		"the centroids' byte-order mark":           strings.HasPrefix(string(readFixture(t, "lsoa-centroids.csv")), "\ufeff"),
+	}
+	for name, ok := range tests {
+		if !ok {
+			t.Errorf("the fixture has lost %s", name)
+		}
+	}
+}
