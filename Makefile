@@ -103,8 +103,8 @@ qgischeck: build ## open the fixture's GeoPackage in QGIS and check every layer 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
 
-fixtures: ## re-cut fixtures/ from the national data (needs ogr2ogr)
-	$(GO) run ./fixtures/gen -data $(DATA) -out fixtures
+fixtures: ## re-cut fixtures/ and geo's small seeds from the national data (needs ogr2ogr): the project's one test-data generator
+	$(GO) run ./fixtures/gen -data $(DATA) -out fixtures -seeds geo/testdata
 
 clean:
 	rm -rf bin out

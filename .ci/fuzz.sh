@@ -2,7 +2,7 @@
 # A short pass of every fuzz target: FUZZTIME (default 1s) each, one worker, with minimisation capped
 # at a few runs so that the time goes to executing new inputs rather than minimising one. Each package's
 # test binary is built once with the fuzzing instrumentation and run once per target, from the package's
-# directory (the targets read their seeds from testdata/). A failure prints the crasher's input, which
+# directory (the targets read their seeds from testdata/ and ../fixtures/). A failure prints the crasher's input, which
 # the binary writes under the package's testdata/fuzz/ so that `go test` replays it from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."

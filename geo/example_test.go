@@ -11,7 +11,7 @@ import (
 )
 
 func ExampleReadFile() {
-	l, err := geo.ReadFile("testdata/trafford-msoa-bng-shp.zip", geo.ReadOptions{})
+	l, err := geo.ReadFile("../fixtures/msoa-bng-shp.zip", geo.ReadOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -21,8 +21,8 @@ func ExampleReadFile() {
 	fmt.Printf("%d areas in %v, codes in %s\n", len(l.Features), l.CRS, l.CodeField)
 	fmt.Printf("%s %s, around %.2f°, %.2f°\n", f.Code, f.Name, p[0], p[1])
 	// Output:
-	// 28 areas in EPSG:27700, codes in MSOA11CD
-	// E02001259 Trafford 001, around -2.27°, 53.46°
+	// 90 areas in EPSG:27700, codes in MSOA11CD
+	// E02002863 Rutland 001, around -0.64°, 52.69°
 }
 
 func ExampleBNGToWGS84() {

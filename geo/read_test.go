@@ -19,10 +19,16 @@ import (
 // startTime is when the tests began, to tell our temporary files from older ones.
 var startTime = time.Now()
 
+// The project's one extract of the national MSOA files (../fixtures/README.md): Trafford's,
+// Manchester's and Rutland's MSOAs, as GeoJSON in WGS84 and, from the national BNG files, as a
+// GeoPackage and a zipped Shapefile. Package geo cannot import package fixtures (it imports geo), so
+// the tests name them by path. fixtureMSOAs and the first feature (the same in the three files:
+// Rutland 001) are geo/testdata/count.py's (python's json, the dBASE records, sqlite3).
 const (
-	traffordGeoJSON = "testdata/trafford-msoa.geojson"
-	traffordGpkg    = "testdata/trafford-msoa-bng.gpkg"
-	traffordShpZip  = "testdata/trafford-msoa-bng-shp.zip"
+	fixtureGeoJSON = "../fixtures/msoa.geojson"
+	fixtureGpkg    = "../fixtures/msoa-bng.gpkg"
+	fixtureShpZip  = "../fixtures/msoa-bng-shp.zip"
+	fixtureMSOAs   = 90
 )
 
 func mustRead(t testing.TB, path string, opt ReadOptions) *Layer {
@@ -73,33 +79,39 @@ func checkGeom(t testing.TB, code string, mp orb.MultiPolygon) {
 	}
 }
 
-func TestReadTraffordFormats(t *testing.T) {
+func TestReadFixtureFormats(t *testing.T) {
 	cases := map[string]struct {
 		path string
 		crs  CRS
 	}{
-		"GeoJSON WGS84":        {traffordGeoJSON, CRSWGS84},
-		"GeoPackage BNG":       {traffordGpkg, CRSBNG},
-		"zipped Shapefile BNG": {traffordShpZip, CRSBNG},
+		"GeoJSON WGS84":        {fixtureGeoJSON, CRSWGS84},
+		"GeoPackage BNG":       {fixtureGpkg, CRSBNG},
+		"zipped Shapefile BNG": {fixtureShpZip, CRSBNG},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			l := mustRead(t, tc.path, ReadOptions{})
-			if l.CRS != tc.crs || l.CodeField != "MSOA11CD" || l.NameField != "MSOA11NM" || len(l.Features) != 28 {
-				t.Errorf("ReadFile(%s) = CRS %v, fields %s/%s, %d features; want %v, MSOA11CD/MSOA11NM, 28",
-					tc.path, l.CRS, l.CodeField, l.NameField, len(l.Features), tc.crs)
+			if l.CRS != tc.crs || l.CodeField != "MSOA11CD" || l.NameField != "MSOA11NM" || len(l.Features) != fixtureMSOAs {
+				t.Errorf("ReadFile(%s) = CRS %v, fields %s/%s, %d features; want %v, MSOA11CD/MSOA11NM, %d",
+					tc.path, l.CRS, l.CodeField, l.NameField, len(l.Features), tc.crs, fixtureMSOAs)
 			}
 			if len(l.Repaired) != 0 {
 				t.Errorf("ReadFile(%s) repaired %v, want none", tc.path, l.Repaired)
 			}
 			checkLayer(t, l)
 			f := l.Features[0]
-			if f.Code != "E02001259" || f.Name != "Trafford 001" {
-				t.Errorf("ReadFile(%s) first feature %s %q, want E02001259 \"Trafford 001\"", tc.path, f.Code, f.Name)
+			if f.Code != "E02002863" || f.Name != "Rutland 001" {
+				t.Errorf("ReadFile(%s) first feature %s %q, want E02002863 \"Rutland 001\"", tc.path, f.Code, f.Name)
 			}
-			// Old Trafford's ground is in Trafford; Manchester's town hall is not.
-			if !layerContains(l, orb.Point{-2.2913, 53.4631}) || layerContains(l, orb.Point{-2.2446, 53.4794}) {
-				t.Errorf("ReadFile(%s): wrong point-in-polygon answers", tc.path)
+			// Old Trafford's ground (Trafford), Manchester's town hall and Oakham's castle (Rutland) are
+			// in the region; Stockport's town hall and Salford's civic centre are not.
+			for p, want := range map[orb.Point]bool{
+				{-2.2913, 53.4631}: true, {-2.2446, 53.4794}: true, {-0.7267, 52.6705}: true,
+				{-2.1566, 53.4054}: false, {-2.3337, 53.4989}: false,
+			} {
+				if got := layerContains(l, p); got != want {
+					t.Errorf("ReadFile(%s): point %v in a feature = %v, want %v", tc.path, p, got, want)
+				}
 			}
 		})
 	}
@@ -127,13 +139,13 @@ func layerContains(l *Layer, p orb.Point) bool {
 // The three formats of the same MSOAs must give the same codes, names and, within 1 m, geometries:
 // the BNG files were made from the WGS84 one by GDAL with the same Helmert as BNGToWGS84.
 func TestReadFormatsAgree(t *testing.T) {
-	ref := mustRead(t, traffordGeoJSON, ReadOptions{})
-	for _, path := range []string{traffordGpkg, traffordShpZip} {
+	ref := mustRead(t, fixtureGeoJSON, ReadOptions{})
+	for _, path := range []string{fixtureGpkg, fixtureShpZip} {
 		l := mustRead(t, path, ReadOptions{})
 		maxD, medD := compareLayers(t, ref, l)
-		t.Logf("%s vs %s: %d features, vertex distance max %.4f m, median %.4f m", path, traffordGeoJSON, len(l.Features), maxD, medD)
+		t.Logf("%s vs %s: %d features, vertex distance max %.4f m, median %.4f m", path, fixtureGeoJSON, len(l.Features), maxD, medD)
 		if maxD > 1 {
-			t.Errorf("%s: vertices up to %.3f m from %s, want under 1 m", path, maxD, traffordGeoJSON)
+			t.Errorf("%s: vertices up to %.3f m from %s, want under 1 m", path, maxD, fixtureGeoJSON)
 		}
 	}
 }
@@ -205,8 +217,8 @@ func TestReadSources(t *testing.T) {
 		}
 		return p
 	}
-	geojsonGz := gz(traffordGeoJSON, "trafford.geojson.gz")
-	gpkgGz := gz(traffordGpkg, "trafford.gpkg.gz")
+	geojsonGz := gz(fixtureGeoJSON, "msoa.geojson.gz")
+	gpkgGz := gz(fixtureGpkg, "msoa.gpkg.gz")
 	// Loose shapefile parts, with an upper-case .DBF as some tools write.
 	shp := filepath.Join(dir, "tiny.shp")
 	for src, dst := range map[string]string{"tiny-bng.shp": "tiny.shp", "tiny-bng.shx": "tiny.shx", "tiny-bng.dbf": "tiny.DBF", "tiny-bng.prj": "tiny.prj"} {
@@ -233,14 +245,14 @@ func TestReadSources(t *testing.T) {
 		crs  CRS
 		n    int
 	}{
-		"gzipped GeoJSON file":      {func() (*Layer, error) { return ReadFile(geojsonGz, ReadOptions{}) }, CRSWGS84, 28},
-		"gzipped GeoPackage file":   {func() (*Layer, error) { return ReadFile(gpkgGz, ReadOptions{}) }, CRSBNG, 28},
+		"gzipped GeoJSON file":      {func() (*Layer, error) { return ReadFile(geojsonGz, ReadOptions{}) }, CRSWGS84, fixtureMSOAs},
+		"gzipped GeoPackage file":   {func() (*Layer, error) { return ReadFile(gpkgGz, ReadOptions{}) }, CRSBNG, fixtureMSOAs},
 		"loose shapefile":           {func() (*Layer, error) { return ReadFile(shp, ReadOptions{}) }, CRSBNG, 3},
-		"GeoJSON stream":            {read(traffordGeoJSON), CRSWGS84, 28},
-		"gzipped GeoJSON stream":    {read(geojsonGz), CRSWGS84, 28},
-		"GeoPackage stream":         {read(traffordGpkg), CRSBNG, 28},
-		"gzipped GeoPackage stream": {read(gpkgGz), CRSBNG, 28},
-		"zipped shapefile stream":   {read(traffordShpZip), CRSBNG, 28},
+		"GeoJSON stream":            {read(fixtureGeoJSON), CRSWGS84, fixtureMSOAs},
+		"gzipped GeoJSON stream":    {read(geojsonGz), CRSWGS84, fixtureMSOAs},
+		"GeoPackage stream":         {read(fixtureGpkg), CRSBNG, fixtureMSOAs},
+		"gzipped GeoPackage stream": {read(gpkgGz), CRSBNG, fixtureMSOAs},
+		"zipped shapefile stream":   {read(fixtureShpZip), CRSBNG, fixtureMSOAs},
 		"ReadGeoJSON of gzip": {func() (*Layer, error) {
 			f, err := os.Open(geojsonGz)
 			if err != nil {
@@ -248,7 +260,7 @@ func TestReadSources(t *testing.T) {
 			}
 			defer f.Close()
 			return ReadGeoJSON(f, "upload", ReadOptions{})
-		}, CRSWGS84, 28},
+		}, CRSWGS84, fixtureMSOAs},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -277,10 +289,10 @@ func TestReadOptionsFields(t *testing.T) {
 		opt        ReadOptions
 		code, name string // of the first feature
 	}{
-		"names as codes":         {traffordGeoJSON, ReadOptions{CodeField: "MSOA11NM"}, "Trafford 001", "Trafford 001"},
-		"case-insensitive field": {traffordGpkg, ReadOptions{CodeField: "msoa11cd", NameField: "msoa11nm"}, "E02001259", "Trafford 001"},
-		"shapefile name field":   {traffordShpZip, ReadOptions{NameField: "MSOA11CD"}, "E02001259", "E02001259"},
-		"layer named":            {traffordGpkg, ReadOptions{Layer: "TRAFFORD_MSOA"}, "E02001259", "Trafford 001"},
+		"names as codes":         {fixtureGeoJSON, ReadOptions{CodeField: "MSOA11NM"}, "Rutland 001", "Rutland 001"},
+		"case-insensitive field": {fixtureGpkg, ReadOptions{CodeField: "msoa11cd", NameField: "msoa11nm"}, "E02002863", "Rutland 001"},
+		"shapefile name field":   {fixtureShpZip, ReadOptions{NameField: "MSOA11CD"}, "E02002863", "E02002863"},
+		"layer named":            {fixtureGpkg, ReadOptions{Layer: "MSOA2011"}, "E02002863", "Rutland 001"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -566,8 +578,8 @@ func TestPointOnSurface(t *testing.T) {
 	if p := PointOnSurface(nil); p != (orb.Point{}) {
 		t.Errorf("PointOnSurface(nil) = %v, want the zero point", p)
 	}
-	// Every Trafford MSOA.
-	for _, f := range mustRead(t, traffordGeoJSON, ReadOptions{}).Features {
+	// Every MSOA of the fixture.
+	for _, f := range mustRead(t, fixtureGeoJSON, ReadOptions{}).Features {
 		if p := PointOnSurface(f.Geom); !multiPolygonContains(f.Geom, p) {
 			t.Errorf("PointOnSurface(%s) = %v, not inside", f.Code, p)
 		}

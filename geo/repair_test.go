@@ -111,12 +111,12 @@ func TestRepairRandom(t *testing.T) {
 	}
 }
 
-// Valid polygons come out of Repair unchanged: every national MSOA of Trafford, and star-shaped
+// Valid polygons come out of Repair unchanged: every national MSOA of the fixture, and star-shaped
 // polygons, on which go-spatial's makevalid changed the area by several per cent.
 func TestRepairKeepsValidPolygons(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	var cases []orb.MultiPolygon
-	for _, f := range mustRead(t, traffordGeoJSON, ReadOptions{}).Features {
+	for _, f := range mustRead(t, fixtureGeoJSON, ReadOptions{}).Features {
 		cases = append(cases, f.Geom)
 	}
 	for n := 10; n <= 320; n *= 2 {

@@ -1,6 +1,7 @@
 package nhs
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,27 +29,51 @@ func describeContext(c *Context, sample string) string {
 	return strings.Join(parts, "; ") + fmt.Sprintf("; skipped %d", c.Skipped)
 }
 
+// welshHealthBoards are three rows of the national LSOA → Sub-ICB lookup (lsoa11-sub-icb-2022-lookup.csv)
+// as published: Welsh LSOAs under their health boards (region_type LHB), which the fixture, cut to
+// English local authorities, lacks.
+const welshHealthBoards = "Isle of Anglesey 006B,W01000012,Betsi Cadwaladr University Health Board,W11000023,LHB\n" +
+	"Powys 013C,W01000456,Powys Teaching Health Board,W11000024,LHB\n" +
+	"Powys 008A,W01000480,Powys Teaching Health Board,W11000024,LHB\n"
+
+// TestReadContextExtracts reads the fixture's context files, and the variants of them the publishers
+// also ship, built here: the rural-urban file with the CRLF line ends of the national file, and the
+// Sub-ICB lookup with Welsh health boards. The sizes are nhs/testdata/count.py's over the fixture
+// files (rows, and distinct codes of each unit column: 443 LSOAs in 3 local authorities, 3 CCGs and 3
+// Sub-ICB locations, 2 regions, 4 rural-urban classes; 106 Sub-ICB locations in 42 ICBs and 7 NHS
+// regions; 135 CCGs in 42 STPs).
 func TestReadContextExtracts(t *testing.T) {
+	crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+	welsh := func(b []byte) []byte { return append(b, welshHealthBoards...) }
 	tests := map[string]struct {
 		file, sample string
+		variant      func([]byte) []byte // nil: the fixture file as it is
 		want         string
 	}{
-		"LSOA → MSOA lookup": {"lsoa11-msoa11-lookup-trafford.csv", "E01006187",
-			"la 141/3 {E08000009 Trafford}; region 141/2 {North West North West}; skipped 0"},
-		"LSOA → CCG → LA": {"lsoa11-ccg20-lad20-lookup-trafford.csv", "E01006187",
-			"ccg 138/1 {E38000187 NHS Trafford CCG}; la 138/1 {E08000009 Trafford}; skipped 0"},
-		"LSOA → Sub-ICB": {"lsoa11-sub-icb-2022-lookup-trafford.csv", "E01006187",
-			"sub-icb 138/1 {E38000187 NHS Greater Manchester ICB - 02A}; skipped 3"},
-		"Sub-ICB → ICB → region": {"sub-icb-icb-region-2022-lookup-gm.csv", "E38000187",
-			"sub-icb→icb 10/1 {E54000057 NHS Greater Manchester Integrated Care Board}; sub-icb→nhs-region 10/1 {E40000010 North West}; skipped 0"},
-		"CCG → STP": {"ccg20-stp20-lookup-gm.csv", "E38000187",
-			"ccg→stp 10/1 {E54000007 Greater Manchester Health and Social Care Partnership}; skipped 0"},
-		"rural-urban": {"lsoa11-ruc11-trafford.csv", "E01006187",
-			"rurality 138/3 {Urban Urban major conurbation}; skipped 0"},
+		"LSOA → MSOA lookup": {"lsoa-msoa-lookup.csv", "E01006187", nil,
+			"la 443/3 {E08000009 Trafford}; region 443/2 {North West North West}; skipped 0"},
+		"LSOA → CCG → LA": {"lsoa-ccg-lad.csv", "E01006187", nil,
+			"ccg 443/3 {E38000187 NHS Trafford CCG}; la 443/3 {E08000009 Trafford}; skipped 0"},
+		"LSOA → Sub-ICB": {"lsoa-sub-icb.csv", "E01006187", nil,
+			"sub-icb 443/3 {E38000187 NHS Greater Manchester ICB - 02A}; skipped 0"},
+		"LSOA → Sub-ICB with Welsh health boards": {"lsoa-sub-icb.csv", "E01006187", welsh,
+			"sub-icb 443/3 {E38000187 NHS Greater Manchester ICB - 02A}; skipped 3"},
+		"Sub-ICB → ICB → region": {"sub-icb-icb.csv", "E38000187", nil,
+			"sub-icb→icb 106/42 {E54000057 NHS Greater Manchester Integrated Care Board}; sub-icb→nhs-region 106/7 {E40000010 North West}; skipped 0"},
+		"CCG → STP": {"ccg-stp.csv", "E38000187", nil,
+			"ccg→stp 135/42 {E54000007 Greater Manchester Health and Social Care Partnership}; skipped 0"},
+		"rural-urban": {"lsoa-ruc.csv", "E01006187", nil,
+			"rurality 443/4 {Urban Urban major conurbation}; skipped 0"},
+		"rural-urban, CRLF as published": {"lsoa-ruc.csv", "E01006187", crlf,
+			"rurality 443/4 {Urban Urban major conurbation}; skipped 0"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			c, err := ReadContext("testdata/" + tt.file)
+			path := fixture(tt.file)
+			if tt.variant != nil {
+				path = writeTemp(t, tt.file, tt.variant(readFixture(t, tt.file)))
+			}
+			c, err := ReadContext(path)
 			if err != nil {
 				t.Fatalf("ReadContext(%s): %v", tt.file, err)
 			}

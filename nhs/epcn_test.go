@@ -27,23 +27,33 @@ func date(s string) time.Time {
 	return t
 }
 
+// TestReadEPCNExtracts reads the fixture workbooks, and the April 2022 one with the cell types it was
+// published with (dates as text). The expected counts are nhs/testdata/count.py's (the sheets read as
+// XML): partner rows, PCN Details rows, the first PCN by code, partner rows without an end date, and
+// distinct partner codes.
 func TestReadEPCNExtracts(t *testing.T) {
 	tests := map[string]struct {
-		path      string
+		file      string
+		published bool
 		partners  int
 		pcns      int
 		firstPCN  PCN
 		open      int // rows without an end date
 		practices int
 	}{
-		"2019-12": {"testdata/epcn-2019-12-trafford.xlsx", 34, 10, PCN{"U15488", "EAST BASILDON PCN"}, 34, 34},
-		"2022-04": {"testdata/epcn-2022-04-trafford.xlsx", 42, 13, PCN{"U15488", "EAST BASILDON PCN"}, 34, 35},
+		"2019-12":                {"epcn-2019-12.xlsx", false, 1424, 230, PCN{"U00147", "AEGIS HEALTHCARE PCN"}, 1424, 1424},
+		"2022-04":                {"epcn-2022-04.xlsx", false, 1641, 249, PCN{"U00147", "AEGIS HEALTHCARE PCN"}, 1459, 1540},
+		"2022-04, dates as text": {"epcn-2022-04.xlsx", true, 1641, 249, PCN{"U00147", "AEGIS HEALTHCARE PCN"}, 1459, 1540},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			m, err := ReadEPCN(tt.path)
+			path := fixture(tt.file)
+			if tt.published {
+				path = writeTemp(t, tt.file, publishedTypes(t, tt.file, 0))
+			}
+			m, err := ReadEPCN(path)
 			if err != nil {
-				t.Fatalf("ReadEPCN(%s): %v", tt.path, err)
+				t.Fatalf("ReadEPCN(%s): %v", path, err)
 			}
 			open := 0
 			practices := map[string]bool{}
@@ -53,63 +63,73 @@ func TestReadEPCNExtracts(t *testing.T) {
 				}
 				practices[p.Practice] = true
 				if p.Start.IsZero() || p.PCN == "" || p.PracticeName == "" {
-					t.Errorf("ReadEPCN(%s) partner %+v lacks a field", tt.path, p)
+					t.Errorf("ReadEPCN(%s) partner %+v lacks a field", path, p)
 				}
 			}
 			got := fmt.Sprintf("partners=%d pcns=%d first=%v open=%d practices=%d", len(m.Partners), len(m.PCNs), m.PCNs[0], open, len(practices))
 			want := fmt.Sprintf("partners=%d pcns=%d first=%v open=%d practices=%d", tt.partners, tt.pcns, tt.firstPCN, tt.open, tt.practices)
 			if got != want {
-				t.Errorf("ReadEPCN(%s) = %s, want %s", tt.path, got, want)
+				t.Errorf("ReadEPCN(%s) = %s, want %s", path, got, want)
 			}
 			if !sort.SliceIsSorted(m.PCNs, func(i, j int) bool { return m.PCNs[i].Code < m.PCNs[j].Code }) {
-				t.Errorf("ReadEPCN(%s) PCNs not sorted by code", tt.path)
+				t.Errorf("ReadEPCN(%s) PCNs not sorted by code", path)
 			}
-			if m.Source != strings.TrimPrefix(tt.path, "testdata/") {
-				t.Errorf("ReadEPCN(%s) Source = %q", tt.path, m.Source)
+			if m.Source != tt.file {
+				t.Errorf("ReadEPCN(%s) Source = %q", path, m.Source)
 			}
 		})
 	}
 }
 
-// Membership on given dates, from the real 2022 history.
+// Membership on given dates, from the real 2022 history of the fixture's practices (the partner rows
+// nhs/testdata/count.py prints, read from the sheet's XML): P81770 moved from U04914 to U92975 on 2021-04-01; M85108 left U46437
+// on 2021-03-31 and joined no other; N82664 left U65582 on 2020-04-01 and joined U54911 on
+// 2022-01-01; Trafford's P91003 is in U95344 from 2019-10-01. Both the workbook as the fixture has it
+// and as published (dates as text) give the same answers.
 func TestEPCNAsOf(t *testing.T) {
-	m, err := ReadEPCN("testdata/epcn-2022-04-trafford.xlsx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := map[string]struct {
-		practice string
-		day      string
-		want     string // "" = no PCN
-	}{
-		"moved, before":             {"F81031", "2021-01-04", "U15488"},
-		"moved, last day":           {"F81031", "2021-03-31", "U15488"},
-		"moved, first day":          {"F81031", "2021-04-01", "U55146"},
-		"moved, current":            {"F81031", "", "U55146"},
-		"closed, before":            {"C85628", "2020-08-31", "U16464"},
-		"closed, after":             {"C85628", "2022-07-01", ""},
-		"closed, current":           {"C85628", "", ""},
-		"left and rejoined, gap":    {"C85024", "2020-12-01", ""},
-		"left and rejoined, back":   {"C85024", "2021-04-01", "U16464"},
-		"before the first PCNs":     {"P91003", "2019-06-30", ""},
-		"Trafford, on PCN start":    {"P91003", "2019-10-01", "U95344"},
-		"time of day is ignored":    {"F81031", "2021-03-31T23:59:00+01:00", "U15488"},
-		"Trafford, registrations 1": {"P91003", "2021-01-04", "U95344"},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			d := time.Time{}
-			if tt.day != "" {
-				var err error
-				if d, err = time.Parse(time.RFC3339, tt.day); err != nil {
-					d = date(tt.day)
+	for _, published := range []bool{false, true} {
+		path := fixture("epcn-2022-04.xlsx")
+		if published {
+			path = writeTemp(t, "epcn-2022-04.xlsx", publishedTypes(t, "epcn-2022-04.xlsx", 0))
+		}
+		m, err := ReadEPCN(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests := map[string]struct {
+			practice string
+			day      string
+			want     string // "" = no PCN
+		}{
+			"moved, before":             {"P81770", "2021-01-04", "U04914"},
+			"moved, last day":           {"P81770", "2021-03-31", "U04914"},
+			"moved, first day":          {"P81770", "2021-04-01", "U92975"},
+			"moved, current":            {"P81770", "", "U92975"},
+			"closed, before":            {"M85108", "2021-03-31", "U46437"},
+			"closed, after":             {"M85108", "2022-07-01", ""},
+			"closed, current":           {"M85108", "", ""},
+			"left and joined, gap":      {"N82664", "2021-01-04", ""},
+			"left and joined, back":     {"N82664", "2022-01-01", "U54911"},
+			"before the first PCNs":     {"P91003", "2019-06-30", ""},
+			"Trafford, on PCN start":    {"P91003", "2019-10-01", "U95344"},
+			"time of day is ignored":    {"P81770", "2021-03-31T23:59:00+01:00", "U04914"},
+			"Trafford, registrations 1": {"P91003", "2021-01-04", "U95344"},
+		}
+		for name, tt := range tests {
+			t.Run(fmt.Sprintf("%s/published=%v", name, published), func(t *testing.T) {
+				d := time.Time{}
+				if tt.day != "" {
+					var err error
+					if d, err = time.Parse(time.RFC3339, tt.day); err != nil {
+						d = date(tt.day)
+					}
 				}
-			}
-			got, conflicts := m.AsOf(d)
-			if got[tt.practice] != tt.want || len(conflicts) != 0 {
-				t.Errorf("AsOf(%s)[%s] = %q (%d conflicts), want %q", tt.day, tt.practice, got[tt.practice], len(conflicts), tt.want)
-			}
-		})
+				got, conflicts := m.AsOf(d)
+				if got[tt.practice] != tt.want || len(conflicts) != 0 {
+					t.Errorf("AsOf(%s)[%s] = %q (%d conflicts), want %q", tt.day, tt.practice, got[tt.practice], len(conflicts), tt.want)
+				}
+			})
+		}
 	}
 }
 

@@ -36,7 +36,7 @@ func checkFuzzError(t *testing.T, err error, name string) {
 }
 
 func FuzzReadRegistrations(f *testing.F) {
-	f.Add(head(gunzipTestdata(f, "gp-reg-2021-01-trafford.csv.gz"), 12))
+	f.Add(head(gunzipFixture(f, "registrations-2021-01.csv.gz"), 12))
 	f.Add([]byte(published + "GP_PRAC_PAT_LIST,04JAN2021,A89015,\"FULWELL MEDICAL CENTRE,\",E01008615,ALL,3\n"))
 	f.Add([]byte("PRACTICE_CODE,LSOA_CODE,SEX,NUMBER_OF_PATIENTS\nP1,E01000001,MALE,3\nP1,E01000001,FEMALE,4\nP1,E01000002,ALL,1\nP1,E01000002,M,1\n"))
 	f.Add([]byte("\ufeffnumber of patients,lsoa_code,practice_code,EXTRACT_DATE\r\n5,E01000001,P1,2021-01-04\r\n"))
@@ -144,7 +144,7 @@ func multiline(records [][]string) bool {
 func utf8Valid(b []byte) bool { return strings.ToValidUTF8(string(b), "\uFFFD") == string(b) }
 
 func FuzzReadLookup(f *testing.F) {
-	f.Add(head(readTestdata(f, "lsoa11-msoa11-lookup-trafford.csv"), 6), "", "")
+	f.Add(head(readFixture(f, "lsoa-msoa-lookup.csv"), 6), "", "")
 	f.Add([]byte("LSOA11CD,MSOA11CD\nE01000001,E02000001\nE01000001,E02000002\n"), "", "")
 	f.Add([]byte("lsoa_code,locality\nE01006185,North\n"), "lsoa_code", "locality")
 	f.Fuzz(func(t *testing.T, data []byte, lsoaCol, areaCol string) {
@@ -162,7 +162,7 @@ func FuzzReadLookup(f *testing.F) {
 }
 
 func FuzzReadCentroids(f *testing.F) {
-	f.Add(head(readTestdata(f, "lsoa11-centroids-trafford.csv"), 6))
+	f.Add(head(readFixture(f, "lsoa-centroids.csv"), 6))
 	f.Add([]byte("lsoa11cd,X,Y\nE01000001,532400.6,181380.1\n"))
 	f.Add([]byte("LSOA21CD,LAT,LONG\nE01000001,51.5181,-0.0974\nE01000001,NaN,0x1p-2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -180,10 +180,12 @@ func FuzzReadCentroids(f *testing.F) {
 }
 
 func FuzzReadContext(f *testing.F) {
-	for _, name := range []string{"lsoa11-msoa11-lookup-trafford.csv", "lsoa11-sub-icb-2022-lookup-trafford.csv",
-		"sub-icb-icb-region-2022-lookup-gm.csv", "ccg20-stp20-lookup-gm.csv", "lsoa11-ruc11-trafford.csv"} {
-		f.Add(head(readTestdata(f, name), 6))
+	for _, name := range []string{"lsoa-msoa-lookup.csv", "lsoa-sub-icb.csv", "sub-icb-icb.csv", "ccg-stp.csv", "lsoa-ruc.csv"} {
+		f.Add(head(readFixture(f, name), 6))
 	}
+	// As published: the rural-urban file with CRLF line ends, the Sub-ICB lookup with Welsh health boards.
+	f.Add(bytes.ReplaceAll(head(readFixture(f, "lsoa-ruc.csv"), 6), []byte("\n"), []byte("\r\n")))
+	f.Add(append(head(readFixture(f, "lsoa-sub-icb.csv"), 3), welshHealthBoards...))
 	f.Add([]byte("LSOA11CD,CCG20CD,CCG20NM,LAD20CD,LAD20NM\nE01000001,E38000255,NHS NEL,E09000001,City\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := readContext(bytes.NewReader(data), "fuzz.csv", 0)
@@ -318,13 +320,10 @@ func FuzzDateInName(f *testing.F) {
 // FuzzReadEPCN fuzzes whole ePCN workbooks (the xlsx zip, its XML parts and the sheets' cells), read
 // from a file as the ingest reads them.
 func FuzzReadEPCN(f *testing.F) {
-	for _, name := range []string{"testdata/epcn-2019-12-trafford.xlsx", "testdata/epcn-2022-04-trafford.xlsx"} {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	// Small seeds: the fixture workbooks cut to their header and ten rows per sheet, 2022 with the
+	// cell types it was published with.
+	f.Add(rewriteWorkbook(f, "epcn-2019-12.xlsx", 10, nil))
+	f.Add(publishedTypes(f, "epcn-2022-04.xlsx", 10))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "fuzz.xlsx")
 		if err := os.WriteFile(p, data, 0o644); err != nil {

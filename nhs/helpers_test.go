@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,13 +36,34 @@ func writeTemp(t testing.TB, name string, data []byte) string {
 	return p
 }
 
-func readTestdata(t testing.TB, name string) []byte {
+// fixturesDir is the project's one extract of the national files (see ../fixtures/README.md). Package
+// nhs cannot import package fixtures (it imports nhs), so its tests name the files by path.
+const fixturesDir = "../fixtures"
+
+// fixture returns the path of a file of the shared extract.
+func fixture(name string) string { return filepath.Join(fixturesDir, name) }
+
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(fixture(name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// gunzipFixture is the plain CSV of a gzipped fixture file, as the publisher also ships it.
+func gunzipFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	r, err := gzip.NewReader(bytes.NewReader(readFixture(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(r); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func gzipBytes(t testing.TB, data []byte) []byte {
@@ -52,19 +74,6 @@ func gzipBytes(t testing.TB, data []byte) []byte {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func gunzipTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	r, err := gzip.NewReader(bytes.NewReader(readTestdata(t, name)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(r); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -93,6 +102,120 @@ func zipBytes(t testing.TB, members ...member) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// rewriteWorkbook returns a fixture workbook with every sheet's cells passed through cell (which gets
+// the sheet's header cell of the column and the raw value, and sets the cell or returns false to
+// leave it) and, when rows > 0, only its header and first rows data rows kept, with their cell types.
+func rewriteWorkbook(t testing.TB, name string, rows int, cell func(f *excelize.File, sheet, ref, header, v string) bool) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(readFixture(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if rows > 0 {
+		f = firstRows(t, f, rows+1)
+		defer f.Close()
+	}
+	for _, s := range f.GetSheetList() {
+		all, err := f.GetRows(s, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range all {
+			for c, v := range row {
+				if r == 0 || cell == nil {
+					continue
+				}
+				ref, err := excelize.CoordinatesToCellName(c+1, r+1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				header := ""
+				if c < len(all[0]) {
+					header = all[0][c]
+				}
+				cell(f, s, ref, header, v)
+			}
+		}
+	}
+	b, err := f.WriteToBuffer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// firstRows copies the first n rows of every sheet of src into a new workbook, each cell with its
+// type (number, boolean or text).
+func firstRows(t testing.TB, src *excelize.File, n int) *excelize.File {
+	t.Helper()
+	dst := excelize.NewFile()
+	for i, s := range src.GetSheetList() {
+		var err error
+		if i == 0 {
+			err = dst.SetSheetName("Sheet1", s)
+		} else {
+			_, err = dst.NewSheet(s)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := src.GetRows(s, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range all[:min(n, len(all))] {
+			for c, v := range row {
+				ref, err := excelize.CoordinatesToCellName(c+1, r+1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				typ, err := src.GetCellType(s, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var f float64
+				switch _, nerr := fmt.Sscan(v, &f); {
+				case v == "":
+				case typ == excelize.CellTypeBool:
+					err = dst.SetCellBool(s, ref, v == "1" || strings.EqualFold(v, "true"))
+				case (typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset) && nerr == nil:
+					err = dst.SetCellFloat(s, ref, f, -1, 64)
+				default:
+					err = dst.SetCellStr(s, ref, v)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// publishedTypes gives the fixture's copy of the April 2022 ePCN workbook the cell types NHS Digital
+// published it with, which fixtures/gen does not keep (it writes every number as a number): dates
+// (yyyymmdd) as text and the CCG-match column as booleans. The 2019 workbook was published with
+// numbers, as the fixture has it.
+func publishedTypes(t testing.TB, name string, rows int) []byte {
+	t.Helper()
+	return rewriteWorkbook(t, name, rows, func(f *excelize.File, sheet, ref, header, v string) bool {
+		var err error
+		switch h := strings.ToLower(header); {
+		case strings.Contains(h, "date") && len(v) == 8:
+			err = f.SetCellStr(sheet, ref, v)
+		case strings.Contains(h, "match") && (v == "0" || v == "1"):
+			err = f.SetCellBool(sheet, ref, v == "1")
+		default:
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return true
+	})
 }
 
 // sheet is one worksheet of a test workbook; cells are strings, or float64/int for numeric cells.

@@ -1,6 +1,7 @@
 package nhs
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -94,13 +95,14 @@ func describeLookup(l *Lookup) string {
 	return fmt.Sprintf("%s→%s %d: %s", l.LSOAField, l.AreaField, len(l.Area), strings.Join(kv, " "))
 }
 
+// The fixture lookup's 443 LSOAs, and E01006187's MSOA, are nhs/testdata/count.py's.
 func TestReadLookupFiles(t *testing.T) {
-	l, err := ReadLookup("testdata/lsoa11-msoa11-lookup-trafford.csv")
+	l, err := ReadLookup(fixture("lsoa-msoa-lookup.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Area) != 141 || l.Area["E01006187"] != "E02001261" || l.Source != "lsoa11-msoa11-lookup-trafford.csv" {
-		t.Errorf("ReadLookup(extract) = %d LSOAs, E01006187 in %q, Source %q; want 141, E02001261", len(l.Area), l.Area["E01006187"], l.Source)
+	if len(l.Area) != 443 || l.Area["E01006187"] != "E02001261" || l.Source != "lsoa-msoa-lookup.csv" {
+		t.Errorf("ReadLookup(extract) = %d LSOAs, E01006187 in %q, Source %q; want 443, E02001261", len(l.Area), l.Area["E01006187"], l.Source)
 	}
 	p := writeTemp(t, "localities.csv.gz", gzipBytes(t, []byte("postcode,lsoa_code,locality\nM15 4AB,E01006185,North\n")))
 	l, err = ReadLookupColumns(p, "lsoa_code", "locality")
@@ -195,14 +197,19 @@ func TestReadCentroids(t *testing.T) {
 	}
 }
 
+// The fixture file starts with a UTF-8 byte-order mark, as ONS publishes it; its 443 points are
+// nhs/testdata/count.py's.
 func TestReadCentroidsExtract(t *testing.T) {
-	c, err := ReadCentroids("testdata/lsoa11-centroids-trafford.csv")
+	if b := readFixture(t, "lsoa-centroids.csv"); !bytes.HasPrefix(b, []byte("\ufeff")) {
+		t.Fatalf("lsoa-centroids.csv starts with %q, want the byte-order mark it is published with", b[:3])
+	}
+	c, err := ReadCentroids(fixture("lsoa-centroids.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, ok := c.Points["E01006187"]
-	if len(c.Points) != 138 || !ok || math.Abs(p.Lon+2.27) > 0.05 || math.Abs(p.Lat-53.46) > 0.05 {
-		t.Errorf("ReadCentroids(extract) = %d points, E01006187 at %v; want 138, near (-2.27, 53.46)", len(c.Points), p)
+	if len(c.Points) != 443 || !ok || math.Abs(p.Lon+2.27) > 0.05 || math.Abs(p.Lat-53.46) > 0.05 {
+		t.Errorf("ReadCentroids(extract) = %d points, E01006187 at %v; want 443, near (-2.27, 53.46)", len(c.Points), p)
 	}
 }
 

@@ -7,21 +7,23 @@ import (
 	"time"
 )
 
+// The expected counts are nhs/testdata/count.py's over the fixture file: the rows whose PCN_CODE is
+// not "U", their distinct PCNs, the "U" (Unallocated) rows, and P91003's PCN_CODE.
 func TestReadPracticeMapExtract(t *testing.T) {
-	m, err := ReadPracticeMap("testdata/practice-map-2022-01-trafford.csv")
+	m, err := ReadPracticeMap(fixture("practice-map-2022-01.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := fmt.Sprintf("partners=%d pcns=%d unallocated=%v date=%s first=%v", len(m.Partners), len(m.PCNs),
 		m.Unallocated, m.ExtractDate.Format(time.DateOnly), m.PCNs[0])
-	want := "partners=27 pcns=5 unallocated=[{A84035 RIVERSDALE SURGERY} {A84614 THE ADDERLANE SURGERY} {B82622 REETH MEDICAL CENTRE}] " +
-		"date=2022-01-01 first={U42898 SOUTH TRAFFORD PCN}"
+	want := "partners=594 pcns=235 unallocated=[{Y03584 C/O THE LIMES MEDICAL CENTRE} {Y06487 BABYLON GP AT HAND BIRMINGHAM}] " +
+		"date=2022-01-01 first={U00147 AEGIS HEALTHCARE PCN}"
 	if got != want {
 		t.Errorf("ReadPracticeMap(extract) = %s, want %s", got, want)
 	}
 	asOf, conflicts := m.AsOf(time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC))
-	if asOf["P91003"] != "U95344" || len(asOf) != 27 || len(conflicts) != 0 {
-		t.Errorf("ReadPracticeMap(extract).AsOf = %d practices, P91003 in %q, %d conflicts; want 27, U95344, 0",
+	if asOf["P91003"] != "U95344" || len(asOf) != 594 || len(conflicts) != 0 {
+		t.Errorf("ReadPracticeMap(extract).AsOf = %d practices, P91003 in %q, %d conflicts; want 594, U95344, 0",
 			len(asOf), asOf["P91003"], len(conflicts))
 	}
 	for _, p := range m.Partners {

@@ -205,24 +205,29 @@ func TestReadRegistrationsSexRows(t *testing.T) {
 	}
 }
 
-// The real extracts, in every container the readers accept.
+// The real extracts, in every container the readers accept: the fixture files as published (gzipped;
+// 2021 with the count column "Number of Patients", 2022 with NUMBER_OF_PATIENTS, quoted practice
+// names with commas, NO2011 rows) and, built here, the plain CSV the publisher also ships.
+// The expected counts are nhs/testdata/count.py's (python's csv module over the fixture files): rows,
+// distinct PRACTICE_CODE and LSOA_CODE values (NO2011 included), and the sum of the count column.
 func TestReadRegistrationsExtracts(t *testing.T) {
-	plain2021 := gunzipTestdata(t, "gp-reg-2021-01-trafford.csv.gz")
-	plain2022 := readTestdata(t, "gp-reg-2022-07-trafford.csv")
+	plain2021 := gunzipFixture(t, "registrations-2021-01.csv.gz")
+	plain2022 := gunzipFixture(t, "registrations-2022-07.csv.gz")
 	const (
-		want2021 = "rows=254 practices=22 lsoas=31 patients=42789 sexrows=0 date=2021-01-04"
-		want2022 = "rows=250 practices=23 lsoas=31 patients=48408 sexrows=0 date=2022-07-01"
+		want2021 = "rows=21465 practices=486 lsoas=1577 patients=981487 sexrows=0 date=2021-01-04"
+		want2022 = "rows=21747 practices=515 lsoas=1639 patients=1016026 sexrows=0 date=2022-07-01"
 	)
-	practiceMap := readTestdata(t, "practice-map-2022-01-trafford.csv")
+	practiceMap := readFixture(t, "practice-map-2022-01.csv")
 	tests := map[string]struct {
 		name string
 		data []byte
 		want string
 	}{
-		"2021 gzip":               {"gp.csv.gz", readTestdata(t, "gp-reg-2021-01-trafford.csv.gz"), want2021},
+		"2021 gzip":               {"gp.csv.gz", readFixture(t, "registrations-2021-01.csv.gz"), want2021},
 		"2021 plain":              {"gp.csv", plain2021, want2021},
+		"2022 gzip":               {"gp.csv.gz", readFixture(t, "registrations-2022-07.csv.gz"), want2022},
 		"2022 plain":              {"gp.csv", plain2022, want2022},
-		"2022 gzip without .gz":   {"gp.csv", gzipBytes(t, plain2022), want2022},
+		"2022 gzip without .gz":   {"gp.csv", readFixture(t, "registrations-2022-07.csv.gz"), want2022},
 		"2022 zip":                {"gp.zip", zipBytes(t, member{"gp-reg-pat-prac-lsoa-all.csv", plain2022}), want2022},
 		"zip with a readme":       {"gp.zip", zipBytes(t, member{"README.txt", []byte("hello")}, member{"data/gp.csv", plain2022}), want2022},
 		"zip with two CSVs":       {"gp.zip", zipBytes(t, member{"map.csv", practiceMap}, member{"gp.csv", plain2021}), want2021},
@@ -240,19 +245,19 @@ func TestReadRegistrationsExtracts(t *testing.T) {
 			}
 		})
 	}
-	r, err := ReadRegistrations("testdata/gp-reg-2021-01-trafford.csv.gz")
+	r, err := ReadRegistrations(fixture("registrations-2021-01.csv.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Source != "gp-reg-2021-01-trafford.csv.gz" || r.Practices[0] != (Practice{"P91003", "PARK MEDICAL PRACTICE"}) {
+	if r.Source != "registrations-2021-01.csv.gz" || r.Practices[0] != (Practice{"A82025", "CAPTAIN FRENCH SURGERY"}) {
 		t.Errorf("ReadRegistrations(2021 extract) Source, Practices[0] = %q, %v", r.Source, r.Practices[0])
 	}
 }
 
 // Broken containers are errors, never a short read.
 func TestReadRegistrationsBrokenFiles(t *testing.T) {
-	gz := readTestdata(t, "gp-reg-2021-01-trafford.csv.gz")
-	plain := readTestdata(t, "gp-reg-2022-07-trafford.csv")
+	gz := readFixture(t, "registrations-2021-01.csv.gz")
+	plain := gunzipFixture(t, "registrations-2022-07.csv.gz")
 	zipped := zipBytes(t, member{"gp.csv", plain})
 	badCRC := append([]byte(nil), gz...)
 	badCRC[len(badCRC)-8] ^= 0xff // the CRC-32 in the gzip trailer
@@ -260,7 +265,7 @@ func TestReadRegistrationsBrokenFiles(t *testing.T) {
 	for i := 40; i < 400; i++ { // the deflated data of the member
 		corruptZip[i] ^= 0x5a
 	}
-	practiceMap := readTestdata(t, "practice-map-2022-01-trafford.csv")
+	practiceMap := readFixture(t, "practice-map-2022-01.csv")
 	tests := map[string]struct {
 		name      string
 		data      []byte
@@ -461,6 +466,26 @@ func TestDateInName(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("DateInName(%q) = %s, want %s", name, got, want)
+		}
+	}
+}
+
+// TestFixtureKeepsPublishedForms: the publishers' quirks the readers are tested on are in the fixture
+// files themselves, so a re-cut that lost one fails here rather than leaving a reader untested.
+func TestFixtureKeepsPublishedForms(t *testing.T) {
+	reg2021 := gunzipFixture(t, "registrations-2021-01.csv.gz")
+	reg2022 := gunzipFixture(t, "registrations-2022-07.csv.gz")
+	header := func(b []byte) string { h, _, _ := strings.Cut(string(b), "\n"); return h }
+	tests := map[string]bool{
+		"2021 count column \"Number of Patients\"": strings.HasSuffix(header(reg2021), ",Number of Patients"),
+		"2022 count column NUMBER_OF_PATIENTS":     strings.HasSuffix(header(reg2022), ",NUMBER_OF_PATIENTS"),
+		"NO2011 rows":                              strings.Contains(string(reg2021), ",NO2011,ALL,"),
+		"a quoted practice name with a comma":      strings.Contains(string(reg2021), `,P84611,"DR CHIU, KOH AND GAN",`),
+		"the centroids' byte-order mark":           strings.HasPrefix(string(readFixture(t, "lsoa-centroids.csv")), "\ufeff"),
+	}
+	for name, ok := range tests {
+		if !ok {
+			t.Errorf("the fixture has lost %s", name)
 		}
 	}
 }

@@ -42,6 +42,7 @@ func TestGolden(t *testing.T) {
 		"z6-coalesced": {maptile.New(31, 20, 6), true},
 		"z8":           {maptile.New(126, 82, 8), false},
 		"z10-trafford": {maptile.New(505, 331, 10), false},
+		"z10-rutland":  {maptile.New(510, 335, 10), false},
 		"z12":          {maptile.New(2021, 1326, 12), false},
 		"z14-overzoom": {maptile.New(8085, 5305, 14), false},
 		"z5-coalesced": {maptile.New(15, 10, 5), true},

@@ -13,14 +13,16 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"pcnmap/fixtures"
 	"pcnmap/geo"
 )
 
 // nationalPath is the national MSOA file, relative to this package's directory.
 var nationalPath = filepath.Join("..", "..", "shared", "data", "msoa2011-england-generalised-clipped.geojson.gz")
 
-// fixturePath is the Trafford extract (Trafford's MSOAs and their neighbours).
-var fixturePath = filepath.Join("testdata", "trafford-msoa.geojson")
+// fixturePath is the project's extract of the national MSOA file (fixtures/README.md): the 90 MSOAs
+// of Trafford, Manchester and Rutland, WGS84, with the geometry exactly as in the national file.
+var fixturePath = fixtures.Path("msoa.geojson")
 
 // readFeatures reads a GeoJSON FeatureCollection (gzipped when the name ends in .gz) into features,
 // taking the code and name from the MSOA11CD and MSOA11NM properties.
@@ -112,7 +114,7 @@ var fixture struct {
 	err   error
 }
 
-// fixtureShapes returns the Trafford extract and its prepared shapes.
+// fixtureShapes returns the fixture's MSOAs and their prepared shapes.
 func fixtureShapes(tb testing.TB) ([]geo.Feature, *Shapes) {
 	tb.Helper()
 	fixture.once.Do(func() {

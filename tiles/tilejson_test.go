@@ -17,11 +17,14 @@ func TestTileJSON(t *testing.T) {
 		md   Metadata
 		want string
 	}{
+		// The bounds are the fixture's (python's json over fixtures/msoa.geojson: the least and greatest
+		// longitude and latitude of every vertex, -2.478333…, 52.524871…, -0.428393…, 53.544588…),
+		// the centre their midpoint, at zoom floor(log2(720 / 2.0499°)) = 8.
 		"defaults": {
 			md: Metadata{Name: "pcnmap", Attribution: testAttribution, Zooms: AllZooms},
 			want: `{"tilejson":"3.0.0","name":"pcnmap","attribution":"` + testAttribution + `","scheme":"xyz",` +
 				`"tiles":["https://example.org/tiles/areas/{z}/{x}/{y}.mvt"],"minzoom":0,"maxzoom":12,` +
-				`"bounds":[-2.5266,53.2457,-2.223,53.5001],"center":[-2.37478,53.37289,11],` +
+				`"bounds":[-2.4783,52.5249,-0.4284,53.5446],"center":[-1.45336,53.03473,8],` +
 				`"vector_layers":[{"id":"areas","minzoom":0,"maxzoom":12,"fields":{"code":"String","pcns":"Number","urban":"Boolean"}},` +
 				`{"id":"pcn","minzoom":0,"maxzoom":12,"fields":{"share":"Number"}}]}`,
 		},
