@@ -17,15 +17,16 @@ import (
 )
 
 // ingest2021 ingests the 2021-geography fixture (Stoke-on-Trent's part of the QNC extract) within
-// la:E06000021, placing LSOAs by the lookup and checking them against the centroids given.
-func ingest2021(t *testing.T, db, centroids string) string {
+// la:E06000021, placing LSOAs by the lookup and checking them against the centroids given; extra
+// arguments (--release NAME) go last.
+func ingest2021(t *testing.T, db, centroids string, extra ...string) string {
 	t.Helper()
 	d := fixtureDir + "2021/"
-	out, err := pcnmap(t, "ingest", "--db", db, "--within", "la:E06000021",
-		"--areas", d+"msoa21.geojson", "--registrations", d+"registrations-2025-10-icb-QNC-stoke.csv.gz",
-		"--membership", d+"practice-map-2025-10.csv", "--lookup", d+"lsoa21-msoa21.csv", "--centroids", d+centroids,
-		"--lsoa-polygons", d+"lsoa21.geojson",
-		"--context", d+"lsoa21-sicbl24-icb24.csv", "--context", d+"lsoa21-ward24-lad24.csv", "--context", d+"practice-map-2025-10.csv")
+	out, err := pcnmap(t, append([]string{"ingest", "--db", db, "--within", "la:E06000021",
+		"--areas", d + "msoa21.geojson", "--registrations", d + "registrations-2025-10-icb-QNC-stoke.csv.gz",
+		"--membership", d + "practice-map-2025-10.csv", "--lookup", d + "lsoa21-msoa21.csv", "--centroids", d + centroids,
+		"--lsoa-polygons", d + "lsoa21.geojson",
+		"--context", d + "lsoa21-sicbl24-icb24.csv", "--context", d + "lsoa21-ward24-lad24.csv", "--context", d + "practice-map-2025-10.csv"}, extra...)...)
 	if err != nil {
 		t.Fatalf("ingest: %v\n%s", err, out)
 	}
