@@ -22,6 +22,8 @@ var (
 	ErrNotFeatureCollection = errors.New("geo: not a GeoJSON FeatureCollection")
 	// ErrGeometryType: a feature whose geometry is not a Polygon or MultiPolygon.
 	ErrGeometryType = errors.New("geo: geometry is not a Polygon or MultiPolygon")
+	// ErrNotPoint: a feature of a points layer whose geometry is not a Point, or a layer of other shapes.
+	ErrNotPoint = errors.New("geo: geometry is not a Point")
 	// ErrEmptyGeometry: a feature with no geometry, or none left once degenerate rings are dropped.
 	ErrEmptyGeometry = errors.New("geo: empty geometry")
 	// ErrInvalidGeometry: an invalid polygon that could not be repaired.

@@ -36,6 +36,11 @@ func readGeoPackageBytes(name string, data []byte, opt ReadOptions) (*Layer, err
 }
 
 func readGeoPackageTemp(name string, r io.Reader, opt ReadOptions) (*Layer, error) {
+	return readGeoPackageTempWith(name, r, opt, (*gpkgReader).read)
+}
+
+// readGeoPackageTempWith copies r to a temporary file, which SQLite needs, and reads it with read.
+func readGeoPackageTempWith[T any](name string, r io.Reader, opt ReadOptions, read func(*gpkgReader, ReadOptions) (*T, error)) (*T, error) {
 	f, err := scratch.File("*.gpkg")
 	if err != nil {
 		return nil, fileErr(name, err)
@@ -52,12 +57,18 @@ func readGeoPackageTemp(name string, r io.Reader, opt ReadOptions) (*Layer, erro
 		}
 		return nil, fileErr(name, archiveErr("gzip", err))
 	}
-	return readGeoPackage(f.Name(), name, opt, true)
+	return readGeoPackageWith(f.Name(), name, opt, true, read)
 }
 
-// readGeoPackage reads the GeoPackage at path; name names it in errors. A temporary copy of our own
-// is opened immutable, which spares SQLite its locking.
+// readGeoPackage reads the polygons of the GeoPackage at path; name names it in errors.
 func readGeoPackage(path, name string, opt ReadOptions, temporary bool) (*Layer, error) {
+	return readGeoPackageWith(path, name, opt, temporary, (*gpkgReader).read)
+}
+
+// readGeoPackageWith opens the GeoPackage at path read-only and guarded (see guard), and reads it
+// with read under opt's context; name names it in errors. A temporary copy of our own is opened
+// immutable, which spares SQLite its locking.
+func readGeoPackageWith[T any](path, name string, opt ReadOptions, temporary bool, read func(*gpkgReader, ReadOptions) (*T, error)) (*T, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fileErr(name, err)
 	}
@@ -72,7 +83,7 @@ func readGeoPackage(path, name string, opt ReadOptions, temporary bool) (*Layer,
 	}
 	defer db.Close()
 	ctx := opt.context()
-	l, err := readGeoPackageDB(ctx, db, name, opt)
+	l, err := readGeoPackageDB(ctx, db, name, opt, read)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err() // an interrupted query says "interrupted": say why
 	}
@@ -82,7 +93,7 @@ func readGeoPackage(path, name string, opt ReadOptions, temporary bool) (*Layer,
 	return l, nil
 }
 
-func readGeoPackageDB(ctx context.Context, db *sql.DB, name string, opt ReadOptions) (*Layer, error) {
+func readGeoPackageDB[T any](ctx context.Context, db *sql.DB, name string, opt ReadOptions, read func(*gpkgReader, ReadOptions) (*T, error)) (*T, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, sqlErr("open", err)
@@ -92,7 +103,7 @@ func readGeoPackageDB(ctx context.Context, db *sql.DB, name string, opt ReadOpti
 		return nil, err
 	}
 	g := gpkgReader{ctx: ctx, db: conn, name: name}
-	return g.read(opt)
+	return read(&g, opt)
 }
 
 // maxValue bounds any one value SQLite makes for us (a geometry blob, a code): far above the largest
@@ -152,35 +163,50 @@ func sqlErr(what string, err error) error {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
+// gpkgTable is the features table a reader reads, as gpkg_contents and gpkg_geometry_columns
+// describe it: a base table, checked.
+type gpkgTable struct {
+	name     string
+	geomCol  string
+	geomType string // gpkg_geometry_columns.geometry_type_name, upper case
+	pk       string // the integer primary key, "" when none
+	crs      CRS
+	cols     []string // the stored attribute columns, in order, without the geometry
+}
+
+// table finds the one features table to read (opt.Layer, or the only one), checks that it and the
+// GeoPackage's own tables are base tables and that its geometry is stored, and reads its CRS (an
+// unknown one is an error) and columns.
+func (g *gpkgReader) table(opt ReadOptions) (gpkgTable, error) {
+	var none gpkgTable
 	for _, t := range []string{"gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"} {
 		if err := g.baseTable(t); err != nil {
-			return nil, err
+			return none, err
 		}
 	}
 	var tables []string
 	rows, err := g.db.QueryContext(g.ctx, `SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name`)
 	if err != nil {
-		return nil, sqlErr("gpkg_contents", err)
+		return none, sqlErr("gpkg_contents", err)
 	}
 	for rows.Next() {
 		var t string
 		if err := rows.Scan(&t); err != nil {
 			rows.Close()
-			return nil, sqlErr("gpkg_contents", err)
+			return none, sqlErr("gpkg_contents", err)
 		}
 		tables = append(tables, t)
 	}
 	if err := rows.Close(); err != nil {
-		return nil, sqlErr("gpkg_contents", err)
+		return none, sqlErr("gpkg_contents", err)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, sqlErr("gpkg_contents", err)
+		return none, sqlErr("gpkg_contents", err)
 	}
 	var table string
 	switch {
 	case len(tables) == 0:
-		return nil, fmt.Errorf("%w: gpkg_contents lists no features table", ErrNoFeatureTable)
+		return none, fmt.Errorf("%w: gpkg_contents lists no features table", ErrNoFeatureTable)
 	case opt.Layer != "":
 		for _, t := range tables {
 			if strings.EqualFold(t, opt.Layer) {
@@ -188,32 +214,33 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 			}
 		}
 		if table == "" {
-			return nil, fmt.Errorf("%w: no features table %q (tables: %s)", ErrLayer, opt.Layer, strings.Join(tables, ", "))
+			return none, fmt.Errorf("%w: no features table %q (tables: %s)", ErrLayer, opt.Layer, strings.Join(tables, ", "))
 		}
 	case len(tables) > 1:
-		return nil, fmt.Errorf("%w: several features tables (%s): name one in ReadOptions.Layer", ErrLayer, strings.Join(tables, ", "))
+		return none, fmt.Errorf("%w: several features tables (%s): name one in ReadOptions.Layer", ErrLayer, strings.Join(tables, ", "))
 	default:
 		table = tables[0]
 	}
 
 	var geomCol string
+	var geomType sql.NullString
 	var srsID int64
 	if err := g.baseTable(table); err != nil {
-		return nil, err
+		return none, err
 	}
-	err = g.db.QueryRowContext(g.ctx, `SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)`, table).Scan(&geomCol, &srsID)
+	err = g.db.QueryRowContext(g.ctx, `SELECT column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)`, table).Scan(&geomCol, &geomType, &srsID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: table %s has no row in gpkg_geometry_columns", ErrNoFeatureTable, table)
+		return none, fmt.Errorf("%w: table %s has no row in gpkg_geometry_columns", ErrNoFeatureTable, table)
 	}
 	if err != nil {
-		return nil, sqlErr("gpkg_geometry_columns", err)
+		return none, sqlErr("gpkg_geometry_columns", err)
 	}
 	crs, crsText, err := g.crs(srsID)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if crs == CRSUnknown {
-		return nil, fmt.Errorf("%w: table %s, srs_id %d: %s", ErrCRS, table, srsID, clip(crsText, 200))
+		return none, fmt.Errorf("%w: table %s, srs_id %d: %s", ErrCRS, table, srsID, clip(crsText, 200))
 	}
 
 	var cols []string
@@ -221,14 +248,14 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 	computed := map[string]bool{} // generated columns, which a read would compute
 	rows, err = g.db.QueryContext(g.ctx, `SELECT name, pk, hidden FROM pragma_table_xinfo(?)`, table)
 	if err != nil {
-		return nil, sqlErr("table_info", err)
+		return none, sqlErr("table_info", err)
 	}
 	for rows.Next() {
 		var c string
 		var isPK, hidden int
 		if err := rows.Scan(&c, &isPK, &hidden); err != nil {
 			rows.Close()
-			return nil, sqlErr("table_info", err)
+			return none, sqlErr("table_info", err)
 		}
 		if isPK == 1 {
 			pk = c
@@ -242,15 +269,37 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 		}
 	}
 	if err := rows.Close(); err != nil {
-		return nil, sqlErr("table_info", err)
+		return none, sqlErr("table_info", err)
 	}
 	if len(cols) == 0 && pk == "" {
-		return nil, fmt.Errorf("%w: table %s has no columns", ErrNoFeatureTable, table)
+		return none, fmt.Errorf("%w: table %s has no columns", ErrNoFeatureTable, table)
 	}
 	if computed[strings.ToLower(geomCol)] {
-		return nil, fmt.Errorf("%w: table %s: geometry column %s is computed, not stored", ErrMalformed, table, geomCol)
+		return none, fmt.Errorf("%w: table %s: geometry column %s is computed, not stored", ErrMalformed, table, geomCol)
 	}
-	codeField, nameField, err := detectFields(cols, opt)
+	return gpkgTable{name: table, geomCol: geomCol, geomType: strings.ToUpper(strings.TrimSpace(geomType.String)), pk: pk, crs: crs, cols: cols}, nil
+}
+
+// rows selects cols of every row of t, in the order of its primary key when it has one.
+func (g *gpkgReader) rows(t gpkgTable, cols ...string) (*sql.Rows, error) {
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(t.name)
+	if t.pk != "" {
+		q += " ORDER BY " + quoteIdent(t.pk)
+	}
+	rows, err := g.db.QueryContext(g.ctx, q)
+	if err != nil {
+		return nil, sqlErr(t.name, err)
+	}
+	return rows, nil
+}
+
+func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
+	t, err := g.table(opt)
+	if err != nil {
+		return nil, err
+	}
+	table, crs := t.name, t.crs
+	codeField, nameField, err := detectFields(t.cols, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -258,13 +307,9 @@ func (g *gpkgReader) read(opt ReadOptions) (*Layer, error) {
 	if nameField != "" {
 		nameExpr = quoteIdent(nameField)
 	}
-	q := fmt.Sprintf(`SELECT %s, %s, %s FROM %s`, quoteIdent(codeField), nameExpr, quoteIdent(geomCol), quoteIdent(table))
-	if pk != "" {
-		q += " ORDER BY " + quoteIdent(pk)
-	}
-	rows, err = g.db.QueryContext(g.ctx, q)
+	rows, err := g.rows(t, quoteIdent(codeField), nameExpr, quoteIdent(t.geomCol))
 	if err != nil {
-		return nil, sqlErr(table, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var w wkbReader
@@ -330,6 +375,15 @@ type wkbReader struct {
 // kind, byte order), srs_id, an optional envelope, then a WKB Polygon or MultiPolygon (2D, Z, M or ZM,
 // ISO or EWKB type codes).
 func (w *wkbReader) gpkg(b []byte) (orb.MultiPolygon, error) {
+	body, err := gpkgWKB(b)
+	if err != nil {
+		return nil, err
+	}
+	return w.wkb(body)
+}
+
+// gpkgWKB checks a GeoPackage binary geometry's header and returns the WKB after it.
+func gpkgWKB(b []byte) ([]byte, error) {
 	if len(b) < 8 || b[0] != 'G' || b[1] != 'P' {
 		return nil, fmt.Errorf("%w: not a GeoPackage geometry (no GP magic)", ErrMalformed)
 	}
@@ -358,7 +412,7 @@ func (w *wkbReader) gpkg(b []byte) (orb.MultiPolygon, error) {
 	if flags&0x10 != 0 {
 		return nil, fmt.Errorf("%w: the GeoPackage geometry is flagged empty", ErrEmptyGeometry)
 	}
-	return w.wkb(b[8+envLen:])
+	return b[8+envLen:], nil
 }
 
 var wkbTypeNames = map[uint32]string{1: "Point", 2: "LineString", 3: "Polygon", 4: "MultiPoint",

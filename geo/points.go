@@ -3,8 +3,11 @@ package geo
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,11 +32,20 @@ const maxPointFile = 512 << 20
 
 // ReadPoints reads a layer of points: an ESRI Shapefile (.shp with its .shx, .dbf and .prj beside
 // it; a directory holding one; or a .zip of one), as ONS ships the LSOA population-weighted
-// centroids, or a GeoJSON FeatureCollection of Points (.geojson, .json, plain or gzipped), in WGS84
-// or British National Grid (EPSG:27700), converted to WGS84. The code attribute is found as for
-// polygons (LSOA21CD, lsoa11cd) unless opt.CodeField names it. A repeated code with a different
-// point, a point outside its CRS's range, or a shape that is not a point is an error naming it.
+// centroids, a GeoPackage (.gpkg, plain or gzipped) of Point features, or a GeoJSON
+// FeatureCollection of Points (.geojson, .json, plain or gzipped), in WGS84 or British National Grid
+// (EPSG:27700), converted to WGS84. A GeoPackage is read as the polygon reader reads one: its one
+// features table (or opt.Layer), base tables only, its CRS from gpkg_spatial_ref_sys, at most
+// opt.MaxFeatures rows. The code attribute is found as for polygons (LSOA21CD, lsoa11cd) unless
+// opt.CodeField names it. A repeated code with a different point, a point outside its CRS's range,
+// or a shape that is not a point is an error naming it.
 func ReadPoints(path string, opt ReadOptions) (*PointLayer, error) {
+	return ReadPointsContext(context.Background(), path, opt)
+}
+
+// ReadPointsContext is ReadPoints under ctx: a GeoPackage's queries stop with ctx's error.
+func ReadPointsContext(ctx context.Context, path string, opt ReadOptions) (*PointLayer, error) {
+	opt.ctx = ctx
 	name := filepath.Base(path)
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -77,7 +89,18 @@ func ReadPoints(path string, opt ReadOptions) (*PointLayer, error) {
 		return nil, fileErr(name, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPointFile+1))
+	var head [16]byte
+	n, err := io.ReadFull(f, head[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fileErr(name, err)
+	}
+	if isSQLite(head[:n]) {
+		return readGeoPackageWith(path, name, opt, false, (*gpkgReader).readPoints)
+	}
+	if hasSuffixFold(name, ".gpkg") {
+		return nil, fileErr(name, fmt.Errorf("%w: not an SQLite database", ErrMalformed))
+	}
+	data, err := io.ReadAll(io.LimitReader(io.MultiReader(bytes.NewReader(head[:n]), f), maxPointFile+1))
 	if err != nil {
 		return nil, fileErr(name, err)
 	}
@@ -93,7 +116,91 @@ func ReadPoints(path string, opt ReadOptions) (*PointLayer, error) {
 	if len(data) > maxPointFile {
 		return nil, fileErr(name, fmt.Errorf("%w: over %d MiB", ErrTooLarge, maxPointFile>>20))
 	}
+	if isSQLite(data) {
+		return readGeoPackageTempWith(name, bytes.NewReader(data), opt, (*gpkgReader).readPoints)
+	}
 	return readPointGeoJSON(name, data, opt)
+}
+
+// readPoints reads the features table of a GeoPackage as points, one a row: Point geometries (2D,
+// Z, M or ZM) under their code. The table is found and checked as for polygons (see table).
+func (g *gpkgReader) readPoints(opt ReadOptions) (*PointLayer, error) {
+	t, err := g.table(opt)
+	if err != nil {
+		return nil, err
+	}
+	switch t.geomType {
+	case "", "GEOMETRY", "POINT":
+	default:
+		return nil, fmt.Errorf("%w: table %s holds %s geometries, not points", ErrNotPoint, t.name, clip(t.geomType, 40))
+	}
+	codeField, _, err := detectFields(t.cols, opt)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.name, err)
+	}
+	rows, err := g.rows(t, quoteIdent(codeField), quoteIdent(t.geomCol))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	limit := capOr(opt.MaxFeatures, DefaultMaxFeatures)
+	out := &PointLayer{Source: g.name, CodeField: codeField, CRS: t.crs, Points: map[string]orb.Point{}}
+	i := 0
+	for ; rows.Next(); i++ {
+		if i == limit {
+			return nil, fmt.Errorf("%w: table %s: over %d features (ReadOptions.MaxFeatures)", ErrLimit, t.name, limit)
+		}
+		var code sql.NullString
+		var blob sql.RawBytes
+		if err := rows.Scan(&code, &blob); err != nil {
+			return nil, sqlErr(t.name, err)
+		}
+		c := strings.TrimSpace(code.String)
+		if blob == nil {
+			return nil, featureErr(g.name, i, c, fmt.Errorf("%w: NULL geometry", ErrEmptyGeometry))
+		}
+		p, err := gpkgPoint(blob)
+		if err != nil {
+			return nil, featureErr(g.name, i, c, err)
+		}
+		if err := out.add(c, p); err != nil {
+			return nil, featureErr(g.name, i, c, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if cerr := g.ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, sqlErr(t.name, err)
+	}
+	if i == 0 {
+		return nil, fmt.Errorf("%w: table %s has no rows", ErrNoFeatures, t.name)
+	}
+	return out, nil
+}
+
+// gpkgPoint parses a GeoPackage binary geometry holding a WKB Point.
+func gpkgPoint(b []byte) (orb.Point, error) {
+	body, err := gpkgWKB(b)
+	if err != nil {
+		return orb.Point{}, err
+	}
+	d := wkbData{b: body}
+	t, err := d.header()
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if t != 1 {
+		return orb.Point{}, fmt.Errorf("%w: %s", ErrNotPoint, wkbTypeName(t))
+	}
+	if len(d.b)-d.off != d.dims*8 {
+		return orb.Point{}, fmt.Errorf("%w: a WKB Point of %d coordinates in %d bytes", ErrMalformed, d.dims, len(d.b)-d.off)
+	}
+	p := orb.Point{d.float(d.off), d.float(d.off + 8)}
+	if math.IsNaN(p[0]) && math.IsNaN(p[1]) {
+		return orb.Point{}, fmt.Errorf("%w: an empty Point", ErrEmptyGeometry)
+	}
+	return p, nil
 }
 
 // Point shape types.
@@ -129,7 +236,7 @@ func readPointShapefileErr(name string, sf Shapefile, opt ReadOptions) (*PointLa
 	switch st {
 	case shpPoint, shpPointZ, shpPointM:
 	default:
-		return nil, fmt.Errorf("%w: the shapefile holds %s shapes, not points", ErrGeometryType, shapeTypeName(st))
+		return nil, fmt.Errorf("%w: the shapefile holds %s shapes, not points", ErrNotPoint, shapeTypeName(st))
 	}
 	if (len(sf.SHX)-100)%8 != 0 {
 		return nil, fmt.Errorf("%w: .shx length %d is not 100 + 8 per record", ErrMalformed, len(sf.SHX))
@@ -169,7 +276,7 @@ func readPointShapefileErr(name string, sf Shapefile, opt ReadOptions) (*PointLa
 		case shpNull:
 			return nil, featureErr(name, i, code, fmt.Errorf("%w: null shape", ErrEmptyGeometry))
 		default:
-			return nil, featureErr(name, i, code, fmt.Errorf("%w: %s", ErrGeometryType, shapeTypeName(t)))
+			return nil, featureErr(name, i, code, fmt.Errorf("%w: %s", ErrNotPoint, shapeTypeName(t)))
 		}
 		p := orb.Point{math.Float64frombits(binary.LittleEndian.Uint64(c[4:])), math.Float64frombits(binary.LittleEndian.Uint64(c[12:]))}
 		if err := out.add(code, p); err != nil {
@@ -251,7 +358,7 @@ func readPointGeoJSON(name string, data []byte, opt ReadOptions) (*PointLayer, e
 			if f.Geometry != nil {
 				t = f.Geometry.Type
 			}
-			return nil, fileErr(name, featureErr(name, i, code, fmt.Errorf("%w: %s, want a Point", ErrGeometryType, t)))
+			return nil, fileErr(name, featureErr(name, i, code, fmt.Errorf("%w: %s", ErrNotPoint, t)))
 		}
 		if err := out.add(code, orb.Point{f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]}); err != nil {
 			return nil, fileErr(name, featureErr(name, i, code, err))

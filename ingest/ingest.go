@@ -180,7 +180,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	if o.Centroids != "" {
 		g.Go(func() error {
 			if isPointLayer(o.Centroids) {
-				l, err := geo.ReadPoints(o.Centroids, geo.ReadOptions{})
+				l, err := geo.ReadPointsContext(gctx, o.Centroids, geo.ReadOptions{})
 				if err != nil {
 					return fmt.Errorf("ingest: --centroids: %w", err)
 				}

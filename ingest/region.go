@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"pcnmap/nhs"
+	"pcnmap/overlap"
 )
 
 // RegionPart is one unit of a study region: a kind and a code (ONS, or the NHS three-letter code).
@@ -92,6 +93,50 @@ func lsoaUnits(contexts []*nhs.Context, k nhs.Kind) (units map[string]string, al
 	return units, aliases, names
 }
 
+// resolveUnit gives the code a unit named by part is kept under: part.Code when names (code → name)
+// holds it, else the code it is another name of in aliases (an NHS code: QNC, 05W, as given or in
+// upper case); ok is false when it is neither.
+func resolveUnit(part RegionPart, aliases, names map[string]string) (code string, ok bool) {
+	for _, c := range []string{part.Code, strings.ToUpper(part.Code)} {
+		if _, ok := names[c]; ok {
+			return c, true
+		}
+		if a, ok := aliases[c]; ok {
+			if _, ok := names[a]; ok {
+				return a, true
+			}
+		}
+	}
+	return "", false
+}
+
+// ResolveRegion gives each part of a study region the code release d keeps its unit under (the ONS
+// code, as the areas' units are), resolving NHS codes (icb:QNC, sub-icb:05W) through the aliases the
+// ingest kept, as ingest --within does through the context files. A unit d does not know is an
+// ErrOptions naming the flag, the part and the release.
+func ResolveRegion(parts []RegionPart, d *overlap.Dataset) ([]RegionPart, error) {
+	out := make([]RegionPart, 0, len(parts))
+	for _, part := range parts {
+		if int(part.Kind) >= overlap.KindCount {
+			return nil, fmt.Errorf("%w: --within %s:%s: not a kind of unit", ErrOptions, part.Kind, part.Code)
+		}
+		names := d.Units[part.Kind]
+		if len(names) == 0 {
+			return nil, fmt.Errorf("%w: --within %s:%s: release %s has no %s units (it was ingested without a --context file giving them)", ErrOptions, part.Kind, part.Code, d.Release, part.Kind)
+		}
+		code, ok := resolveUnit(part, d.Aliases[part.Kind], names)
+		if !ok {
+			hint := ""
+			if len(d.Aliases[part.Kind]) == 0 {
+				hint = "; it keeps no NHS codes for them (ingested before pcnmap kept them: re-ingest it, or give the ONS code)"
+			}
+			return nil, fmt.Errorf("%w: --within %s:%s: release %s knows no %s %q (by ONS or NHS code)%s", ErrOptions, part.Kind, part.Code, d.Release, part.Kind, part.Code, hint)
+		}
+		out = append(out, RegionPart{Kind: part.Kind, Code: code})
+	}
+	return out, nil
+}
+
 // regionAreas decides which areas lie in the region: an area belongs to the unit holding most of
 // its LSOAs (ties to the smaller code), and is in the region when that unit is one of the parts'.
 // assign is LSOA → area. It returns the areas in the region and a description of the region.
@@ -104,13 +149,8 @@ func regionAreas(parts []RegionPart, contexts []*nhs.Context, assign map[string]
 			return nil, "", fmt.Errorf("%w: --within %s:%s: no --context file gives LSOAs a %s (give one, e.g. lsoa21-sicbl24-icb24-lookup.csv for icb and sub-icb, lsoa21-ward24-lad24-lookup.csv for la and ward)",
 				ErrOptions, part.Kind, part.Code, part.Kind)
 		}
-		code := part.Code
-		if c, ok := aliases[code]; ok {
-			code = c
-		} else if c, ok := aliases[strings.ToUpper(code)]; ok {
-			code = c
-		}
-		if _, ok := names[code]; !ok {
+		code, ok := resolveUnit(part, aliases, names)
+		if !ok {
 			return nil, "", fmt.Errorf("%w: --within %s:%s: the context files know no %s %q (by ONS or NHS code)", ErrOptions, part.Kind, part.Code, part.Kind, part.Code)
 		}
 		votes := map[string]map[string]int{}

@@ -273,6 +273,22 @@ func (d *Dataset) classify(contexts []*nhs.Context) {
 			}
 		}
 	}
+	// The other codes of the units the release has, so that a region can be named by them later.
+	for k := range d.Aliases {
+		d.Aliases[k] = make(map[string]string)
+	}
+	for _, c := range contexts {
+		for k, m := range c.Aliases {
+			if int(k) >= KindCount {
+				continue
+			}
+			for other, code := range m {
+				if _, ok := d.Units[k][code]; ok && other != code {
+					d.Aliases[k][other] = code
+				}
+			}
+		}
+	}
 	type vote struct {
 		registered int64
 		lsoas      int

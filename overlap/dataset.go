@@ -205,6 +205,9 @@ type Dataset struct {
 	Notes   []string
 	// Units names the context units: Units[kind][code] is the unit's name.
 	Units [KindCount]map[string]string
+	// Aliases gives, per kind, the other codes the context files know a unit of Units by (the NHS
+	// three-letter ICB code QNC for E54000010): Aliases[kind][other] is the code Units keeps.
+	Aliases [KindCount]map[string]string
 
 	areaStart []int32 // Cells[areaStart[a]:areaStart[a+1]] are area a's cells
 	byPCN     []int32 // positions in Cells sorted by PCN then area

@@ -57,22 +57,25 @@ type AreaPCN struct {
 
 // Area is the answer of /api/areas/{code}.
 type Area struct {
-	Code          string          `json:"code"`
-	Name          string          `json:"name"`
-	Threshold     float64         `json:"threshold"`
-	Registered    int64           `json:"registered"`
-	InPCN         int64           `json:"in_pcn"`
-	PCNs          int32           `json:"pcns"`
-	PCNsAny       int32           `json:"pcns_any"`
-	Dominant      *PCNRef         `json:"dominant_pcn"`
-	DominantShare float64         `json:"dominant_share"`
-	HHI           float64         `json:"hhi"`
-	EffectivePCNs float64         `json:"effective_pcns"`
-	Entropy       float64         `json:"entropy"`
-	Urban         *bool           `json:"urban"`
-	Units         map[string]Unit `json:"units"`
-	BBox          *BBox           `json:"bbox"`
-	ByPCN         []AreaPCN       `json:"by_pcn"` // most patients first
+	Code          string  `json:"code"`
+	Name          string  `json:"name"`
+	Threshold     float64 `json:"threshold"`
+	Registered    int64   `json:"registered"`
+	InPCN         int64   `json:"in_pcn"`
+	PCNs          int32   `json:"pcns"`
+	PCNsAny       int32   `json:"pcns_any"`
+	Dominant      *PCNRef `json:"dominant_pcn"`
+	DominantShare float64 `json:"dominant_share"`
+	HHI           float64 `json:"hhi"`
+	EffectivePCNs float64 `json:"effective_pcns"`
+	Entropy       float64 `json:"entropy"`
+	Urban         *bool   `json:"urban"`
+	// Complete is false for an area whose residents are only partly counted (overlap.Dataset.Complete:
+	// its registered(a) is under half the median area's and the release has no denominators).
+	Complete bool            `json:"complete"`
+	Units    map[string]Unit `json:"units"`
+	BBox     *BBox           `json:"bbox"`
+	ByPCN    []AreaPCN       `json:"by_pcn"` // most patients first
 }
 
 // Practice is a member practice of a PCN.
@@ -173,7 +176,7 @@ func (s *Server) area(a int, t float64) Area {
 	out := Area{
 		Code: ar.Code, Name: ar.Name, Threshold: t, Registered: ar.Registered, InPCN: ar.InPCN,
 		PCNs: m.PCNs, PCNsAny: m.PCNsAny, DominantShare: m.DominantShare, HHI: m.HHI,
-		EffectivePCNs: m.EffectivePCNs, Entropy: m.Entropy, Units: s.units(&ar.Units),
+		EffectivePCNs: m.EffectivePCNs, Entropy: m.Entropy, Complete: s.complete[a], Units: s.units(&ar.Units),
 		BBox: (*BBox)(nil).extend(ar.Bound), ByPCN: []AreaPCN{},
 	}
 	if m.Dominant != overlap.NoPCN {

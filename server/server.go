@@ -203,11 +203,12 @@ type Server struct {
 	threshold float64 // the default threshold
 	tkey      string  // its cache variant
 
-	d      *overlap.Dataset // nil when serving MBTiles
-	layers *layers.Set      // nil when serving MBTiles
-	idx    *geo.Index
-	search []searchEntry
-	mb     *mbSource // nil when serving a workspace
+	d        *overlap.Dataset // nil when serving MBTiles
+	complete []bool           // d.Complete(), per area
+	layers   *layers.Set      // nil when serving MBTiles
+	idx      *geo.Index
+	search   []searchEntry
+	mb       *mbSource // nil when serving a workspace
 
 	teams     *teamSets // nil without a workspace
 	designs   designJobs
@@ -257,6 +258,7 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 		return nil, errors.New("server: a workspace needs the Dataset of the release to serve")
 	case data.Dataset != nil:
 		s.d = data.Dataset
+		s.complete = s.d.Complete()
 		if s.layers, err = layers.New(ctx, s.d, layers.Boundaries); err != nil {
 			return nil, err
 		}

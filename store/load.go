@@ -65,6 +65,7 @@ func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap
 	for k := range overlap.KindCount {
 		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
 		d.Units[k] = make(map[string]string)
+		d.Aliases[k] = make(map[string]string)
 	}
 	if err := query(ctx, db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
 		var kind, code, unitName string
@@ -75,6 +76,18 @@ func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("units: %w", err)
+	}
+	if err := query(ctx, db, `SELECT kind, alias, code FROM unit_aliases WHERE release = ?`, name, func(s scanner) error {
+		var kind, alias, code string
+		if err := s.Scan(&kind, &alias, &code); err != nil {
+			return err
+		}
+		if k, ok := kinds[kind]; ok {
+			d.Aliases[k][alias] = code
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("unit aliases: %w", err)
 	}
 	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area

@@ -144,6 +144,21 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
+	type alias struct {
+		kind, alias, code string
+	}
+	var aliases []alias
+	for k := range overlap.KindCount {
+		for a, code := range d.Aliases[k] {
+			aliases = append(aliases, alias{nhs.Kind(k).String(), a, code})
+		}
+	}
+	if err := insert(ctx, tx, "unit_aliases", []string{"release", "kind", "alias", "code"}, len(aliases), func(i int, v []any) error {
+		v[0], v[1], v[2], v[3] = d.Release, aliases[i].kind, aliases[i].alias, aliases[i].code
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom"}, len(d.Areas), func(i int, v []any) error {
 		a := &d.Areas[i]
 		g, err := wkb.Marshal(a.Geom)

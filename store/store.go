@@ -51,7 +51,7 @@ func markBusy(err *error) {
 }
 
 // schemaVersion is bumped when the tables change; migrations lists how to bring an older file up.
-const schemaVersion = "3"
+const schemaVersion = "4"
 
 // migrations[v] takes a workspace of schema v to v+1, in the same transaction as the version bump.
 var migrations = map[string]string{
@@ -60,7 +60,16 @@ var migrations = map[string]string{
 	"1": `ALTER TABLE lsoas ADD COLUMN lon REAL; ALTER TABLE lsoas ADD COLUMN lat REAL;`,
 	// 2 → 3: the LSOA polygons, empty until a release is re-ingested with --lsoa-polygons.
 	"2": lsoaPolygonSchema,
+	// 3 → 4: the units' other codes (NHS three-letter codes), empty until a release is re-ingested.
+	"3": unitAliasSchema,
 }
+
+// unitAliasSchema keeps, per release and kind, the other codes the context files gave its units
+// (alias QNC → code E54000010), so that a command after the ingest takes a region by either.
+const unitAliasSchema = `
+CREATE TABLE IF NOT EXISTS unit_aliases(release TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT NOT NULL,
+	code TEXT NOT NULL, PRIMARY KEY(release, kind, alias)) WITHOUT ROWID;
+`
 
 // lsoaPolygonSchema keeps the LSOA polygons of each release ingested with them (WKB, WGS84) and
 // their bounds. The index covers the bounds, so a bound query reads index entries, not polygons,
@@ -94,10 +103,10 @@ CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS boundaries(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	geom BLOB NOT NULL, PRIMARY KEY(release, kind, code));
-` + lsoaPolygonSchema
+` + lsoaPolygonSchema + unitAliasSchema
 
 // releaseTables are the tables holding one release's rows, cleared when it is re-ingested.
-var releaseTables = []string{"units", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "boundaries", "lsoa_polygons", "releases"}
+var releaseTables = []string{"units", "unit_aliases", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "boundaries", "lsoa_polygons", "releases"}
 
 // Workspace is an open workspace file.
 type Workspace struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/fixtures"
+	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
 
@@ -57,6 +58,7 @@ func TestRoundTrip(t *testing.T) {
 		"cells":      {got.Cells, d.Cells},
 		"coverage":   {got.Coverage, d.Coverage},
 		"units":      {got.Units, d.Units},
+		"aliases":    {got.Aliases, d.Aliases},
 		"boundaries": {got.Boundaries, d.Boundaries},
 		"sources":    {got.Sources, d.Sources},
 		"notes":      {got.Notes, d.Notes},
@@ -66,6 +68,10 @@ func TestRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("Load after Save: %s differ", name)
 		}
+	}
+	// The fixture's sub-icb-icb.csv gives the NHS codes: Trafford's ICB, Greater Manchester, is QOP.
+	if d.Aliases[nhs.KindICB]["QOP"] != "E54000057" || d.Aliases[nhs.KindSubICB]["02A"] != "E38000187" {
+		t.Errorf("aliases of the fixture: ICB QOP → %q, Sub-ICB 02A → %q; want E54000057, E38000187", d.Aliases[nhs.KindICB]["QOP"], d.Aliases[nhs.KindSubICB]["02A"])
 	}
 	rs, err := w.Releases(context.Background())
 	if err != nil || len(rs) != 1 || rs[0].Name != d.Release || !rs[0].IngestedAt.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
@@ -185,6 +191,22 @@ func TestMigrateSchema1(t *testing.T) {
 	}
 	if _, err := w.LSOAPolygons(context.Background(), "", orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}); !errors.Is(err, ErrNoLSOAPolygons) {
 		t.Errorf("LSOAPolygons after migrating from schema 1 = %v, want ErrNoLSOAPolygons", err)
+	}
+}
+
+// TestMigrateSchema3: a workspace written before the units' NHS codes were kept opens, gains their
+// table, and loads with none; the units themselves are intact.
+func TestMigrateSchema3(t *testing.T) {
+	d := fixture(t)
+	w := reopenedAfter(t, saved(t, d), `DROP TABLE unit_aliases`, `UPDATE meta SET value = '3' WHERE key = 'schema'`)
+	got, err := w.Load(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range overlap.KindCount {
+		if len(got.Aliases[k]) != 0 || !reflect.DeepEqual(got.Units[k], d.Units[k]) {
+			t.Fatalf("kind %v after migrating from schema 3: %d aliases, units equal %v; want none, true", nhs.Kind(k), len(got.Aliases[k]), reflect.DeepEqual(got.Units[k], d.Units[k]))
+		}
 	}
 }
 

@@ -1,24 +1,32 @@
 package main
 
 import (
+	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+
 	fx "pcnmap/fixtures"
+	"pcnmap/overlap"
+	"pcnmap/store"
 )
 
 // ingest2021 ingests the 2021-geography fixture (Stoke-on-Trent's part of the QNC extract) within
-// la:E06000021, placing LSOAs by the lookup and checking them against the centroids given.
-func ingest2021(t *testing.T, db, centroids string) string {
+// la:E06000021, placing LSOAs by the lookup and checking them against the centroids given; extra
+// arguments (--release NAME) go last.
+func ingest2021(t *testing.T, db, centroids string, extra ...string) string {
 	t.Helper()
 	d := fixtureDir + "2021/"
-	out, err := pcnmap(t, "ingest", "--db", db, "--within", "la:E06000021",
-		"--areas", d+"msoa21.geojson", "--registrations", d+"registrations-2025-10-icb-QNC-stoke.csv.gz",
-		"--membership", d+"practice-map-2025-10.csv", "--lookup", d+"lsoa21-msoa21.csv", "--centroids", d+centroids,
-		"--lsoa-polygons", d+"lsoa21.geojson",
-		"--context", d+"lsoa21-sicbl24-icb24.csv", "--context", d+"lsoa21-ward24-lad24.csv", "--context", d+"practice-map-2025-10.csv")
+	out, err := pcnmap(t, append([]string{"ingest", "--db", db, "--within", "la:E06000021",
+		"--areas", d + "msoa21.geojson", "--registrations", d + "registrations-2025-10-icb-QNC-stoke.csv.gz",
+		"--membership", d + "practice-map-2025-10.csv", "--lookup", d + "lsoa21-msoa21.csv", "--centroids", d + centroids,
+		"--lsoa-polygons", d + "lsoa21.geojson",
+		"--context", d + "lsoa21-sicbl24-icb24.csv", "--context", d + "lsoa21-ward24-lad24.csv", "--context", d + "practice-map-2025-10.csv"}, extra...)...)
 	if err != nil {
 		t.Fatalf("ingest: %v\n%s", err, out)
 	}
@@ -26,12 +34,17 @@ func ingest2021(t *testing.T, db, centroids string) string {
 }
 
 // TestReport2021Golden: the 2021 fixture's reports against testdata/report-2021/*.golden (go test
-// -update rewrites them); the centroids as the ONS points Shapefile and as CSV place every LSOA as
-// the lookup does, and the two workspaces' reports are the same.
+// -update rewrites them); the centroids as the ONS points Shapefile, as a GeoPackage (both BNG) and
+// as CSV (WGS84) place every LSOA as the lookup does and make the same release: the same reports,
+// and in the workspace the same areas, PCNs, practices, LSOAs, coverage and notes, the LSOAs'
+// points the same to the bit from the Shapefile and the GeoPackage (the same BNG coordinates,
+// converted alike) and within 1e-4 degrees of them from the CSV (ONS's own WGS84 columns).
 func TestReport2021Golden(t *testing.T) {
 	dir := t.TempDir()
+	inputs := []string{"lsoa21-centroids-shp", "lsoa21-centroids.gpkg", "lsoa21-centroids.csv"}
 	var files []map[string][]byte
-	for i, centroids := range []string{"lsoa21-centroids-shp", "lsoa21-centroids.csv"} {
+	var releases []*overlap.Dataset
+	for i, centroids := range inputs {
 		db := filepath.Join(dir, centroids+".db")
 		out := ingest2021(t, db, centroids)
 		if !strings.Contains(out, "spatial check: 0 of ") || !strings.Contains(out, "membership as of 2025-10-01, the date in the file name") {
@@ -43,12 +56,58 @@ func TestReport2021Golden(t *testing.T) {
 				fx.Golden(t, filepath.Join("testdata", "report-2021", name+".golden"), b)
 			}
 		}
+		releases = append(releases, loadOnly(t, db))
 	}
-	for name := range files[0] {
-		if string(files[0][name]) != string(files[1][name]) {
-			t.Errorf("%s differs between the Shapefile and the CSV centroids", name)
+	for i := 1; i < len(inputs); i++ {
+		for name := range files[0] {
+			if string(files[0][name]) != string(files[i][name]) {
+				t.Errorf("%s differs between the %s and the %s centroids", name, inputs[0], inputs[i])
+			}
+		}
+		a, b := releases[0], releases[i]
+		if len(a.LSOAs) != 163 || len(b.LSOAs) != len(a.LSOAs) {
+			t.Fatalf("%d LSOAs from %s, %d from %s; want 163 each", len(a.LSOAs), inputs[0], len(b.LSOAs), inputs[i])
+		}
+		for j := range a.LSOAs {
+			p, q := a.LSOAs[j], b.LSOAs[j]
+			if !p.HasPoint || !q.HasPoint || (i == 1 && p.Point != q.Point) || math.Abs(p.Point[0]-q.Point[0]) > 1e-4 || math.Abs(p.Point[1]-q.Point[1]) > 1e-4 {
+				t.Errorf("LSOA %s at %v from %s, %s at %v from %s", p.Code, p.Point, inputs[0], q.Code, q.Point, inputs[i])
+			}
+			p.Point, q.Point = orb.Point{}, orb.Point{}
+			if !reflect.DeepEqual(p, q) {
+				t.Errorf("LSOA %+v from %s, %+v from %s", p, inputs[0], q, inputs[i])
+			}
+		}
+		for what, v := range map[string][2]any{
+			"areas": {a.Areas, b.Areas}, "PCNs": {a.PCNs, b.PCNs}, "practices": {a.Practices, b.Practices},
+			"cells": {a.Cells, b.Cells}, "coverage": {a.Coverage, b.Coverage}, "notes": {a.Notes, b.Notes},
+			"units": {a.Units, b.Units}, "release": {a.Release, b.Release},
+		} {
+			if !reflect.DeepEqual(v[0], v[1]) {
+				t.Errorf("the release's %s differ between the %s and the %s centroids", what, inputs[0], inputs[i])
+			}
 		}
 	}
+}
+
+// loadOnly loads the workspace's one release.
+func loadOnly(t *testing.T, db string) *overlap.Dataset {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := store.Open(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	rs, err := ws.Releases(ctx)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("releases %v, %v; want one", rs, err)
+	}
+	d, err := ws.Load(ctx, rs[0].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // TestTeams2021: on the 2021 fixture release, footprints by 2021 codes and by polygons placed with

@@ -19,7 +19,7 @@ func runSeries(ctx context.Context, e *env, args []string) error {
 		"and series.html (the same with a line chart).")
 	db := fs.String("db", "", "workspace `file`")
 	releases := fs.String("releases", "", "comma-separated `releases`, in order (default: every release, oldest extract first)")
-	within := fs.String("within", "", "only the areas of `KIND:CODE[,…]` (ONS codes, as the areas' units are kept)")
+	within := fs.String("within", "", "only the areas of `KIND:CODE[,…]` (icb:QNC, la:E06000021; ONS or NHS codes, resolved in the last release)")
 	threshold := thresholdFlag(fs, "share of an area's registered population a PCN must hold to count as serving it")
 	out := fs.String("out", "", "output `directory`")
 	if err := parse(fs, args); err != nil {
@@ -28,14 +28,11 @@ func runSeries(ctx context.Context, e *env, args []string) error {
 	if err := required(fs, "db", "out"); err != nil {
 		return err
 	}
-	var w []report.Within
+	var parts []ingest.RegionPart
 	if *within != "" {
-		parts, err := ingest.ParseRegion(*within)
-		if err != nil {
+		var err error
+		if parts, err = ingest.ParseRegion(*within); err != nil {
 			return fmt.Errorf("%w: series: %v", errUsage, err)
-		}
-		for _, p := range parts {
-			w = append(w, report.Within{Kind: p.Kind, Code: p.Code})
 		}
 	}
 	ws, err := store.Open(ctx, *db, false)
@@ -66,6 +63,17 @@ func runSeries(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		ds = append(ds, d)
+	}
+	var w []report.Within
+	if len(parts) > 0 && len(ds) > 0 {
+		// The areas kept are the last release's in the region (see report.BuildSeries), so it names the units.
+		resolved, err := ingest.ResolveRegion(parts, ds[len(ds)-1])
+		if err != nil {
+			return fmt.Errorf("%w: series: %v", errUsage, err)
+		}
+		for _, p := range resolved {
+			w = append(w, report.Within{Kind: p.Kind, Code: p.Code})
+		}
 	}
 	s, err := report.BuildSeries(ctx, ds, float64(*threshold), w)
 	if err != nil {

@@ -64,3 +64,55 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestSeries2021Within: a series of two releases of the 2021 fixture takes its region by NHS code as
+// ingest --within does: icb:QNC and icb:E54000010 (and sub-icb:05W and E38000175, the Sub-ICB of the
+// fixture's lookup) give the same files, byte for byte, on the 33 MSOAs of Stoke-on-Trent (every LSOA
+// of the fixture's lookup is in 05W and QNC: cut -d, -f4,5,7,8 lsoa21-sicbl24-icb24.csv | sort -u),
+// and a code the release does not know is refused naming the flag and the release.
+func TestSeries2021Within(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingest2021(t, db, "lsoa21-centroids.csv", "--release", "2025-10-a")
+	ingest2021(t, db, "lsoa21-centroids.csv", "--release", "2025-10-b")
+	series := func(within string) (string, map[string]string, error) {
+		dir := t.TempDir()
+		out, err := pcnmap(t, "series", "--db", db, "--releases", "2025-10-a,2025-10-b", "--within", within, "--out", dir)
+		files := map[string]string{}
+		if err == nil {
+			for _, name := range []string{"series.csv", "series_areas.csv", "series.html"} {
+				files[name] = string(mustRead(t, filepath.Join(dir, name)))
+			}
+		}
+		return out, files, err
+	}
+	for _, pair := range [][2]string{{"icb:QNC", "icb:E54000010"}, {"icb:qnc", "icb:E54000010"}, {"sub-icb:05W", "sub-icb:E38000175"}} {
+		outNHS, nhsFiles, err := series(pair[0])
+		if err != nil {
+			t.Fatalf("series --within %s: %v\n%s", pair[0], err, outNHS)
+		}
+		outONS, onsFiles, err := series(pair[1])
+		if err != nil {
+			t.Fatalf("series --within %s: %v\n%s", pair[1], err, outONS)
+		}
+		if outNHS != outONS || !strings.Contains(outNHS, "series of 2 releases on the 33 areas they share") {
+			t.Errorf("series --within %s says\n%s\nand --within %s\n%s", pair[0], outNHS, pair[1], outONS)
+		}
+		for name, b := range onsFiles {
+			if nhsFiles[name] != b {
+				t.Errorf("%s differs between --within %s and --within %s", name, pair[0], pair[1])
+			}
+		}
+		if n := strings.Count(onsFiles["series_areas.csv"], "\n"); n != 34 {
+			t.Errorf("series_areas.csv of --within %s has %d lines, want a header and 33 areas", pair[1], n)
+		}
+	}
+	for within, want := range map[string]string{
+		"icb:QOC":    `--within icb:QOC: release 2025-10-b knows no icb "QOC" (by ONS or NHS code)`,
+		"icb:XYZ":    `--within icb:XYZ: release 2025-10-b knows no icb "XYZ"`,
+		"region:QNC": "--within region:QNC: release 2025-10-b has no region units",
+	} {
+		if _, _, err := series(within); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("series --within %s: err = %v, want %q", within, err, want)
+		}
+	}
+}

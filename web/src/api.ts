@@ -32,6 +32,8 @@ export interface Area {
   effective_pcns: number;
   entropy: number;
   urban: boolean | null;
+  /** False when the area's residents are only partly counted (see complete.ts). */
+  complete: boolean;
   units: Record<string, Unit>;
   by_pcn: AreaPCN[];
   bbox: BBox;
@@ -123,6 +125,9 @@ export interface Summary {
   pcns: number;
   areas: AreaSummary;
   breakdowns?: Record<string, AreaSummary[]>;
+  /** How the registration rows were used; region is the study region the release was ingested within. */
+  coverage?: { region?: string; denominators?: string };
+  incomplete_areas?: number;
 }
 
 export interface TileJSON {

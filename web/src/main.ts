@@ -253,7 +253,7 @@ async function selectArea(code: string, opts: { fly?: boolean; push?: boolean } 
     renderMessage(ui.selection, code, e instanceof APIError && e.status === 404 ? `No area ${code} in this workspace.` : `Could not load ${code}: ${(e as Error).message}`, true, actions);
     return;
   }
-  renderArea(ui.selection, area, store.state.threshold, actions);
+  renderArea(ui.selection, area, store.state.threshold, actions, store.state.summary?.coverage?.region);
   teams?.areaSelected(area);
   ui.panelToggle.textContent = 'Area details';
   announce(`${area.name}: ${area.pcns} PCNs at ${formatPercent(store.state.threshold)}`);

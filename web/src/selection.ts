@@ -1,6 +1,7 @@
 // The side panel of a selected area or PCN, and the CSV of its table.
 
 import type { Area, AreaPCN, Overlaps, PCN } from './api';
+import { completeNote } from './complete';
 import { toCSV } from './csv';
 import { h, replace } from './dom';
 import { displayName, fmt1, fmtInt, fmtShare } from './format';
@@ -71,16 +72,20 @@ export function restBar(label: string, share: number, max: number): HTMLElement 
   );
 }
 
-export function renderArea(el: HTMLElement, area: Area, t: number, a: SelectionActions): void {
+/** Renders an area's panel; region is the release's study region (the summary's coverage.region). */
+export function renderArea(el: HTMLElement, area: Area, t: number, a: SelectionActions, region?: string): void {
   const serving = area.by_pcn.filter((p) => p.serves);
   const below = area.by_pcn.filter((p) => !p.serves);
   const belowShare = below.reduce((s, p) => s + p.share, 0);
   const outside = area.registered > 0 ? Math.max(0, 1 - area.in_pcn / area.registered) : 0;
   const max = Math.max(0.0001, ...area.by_pcn.map((p) => p.share));
   const dom = area.dominant_pcn?.code;
+  const note = completeNote(area, region);
+  const cut = note.indexOf(': ') + 2; // the lead, in bold
   replace(
     el,
     header('Area', area.code, area.name, a),
+    note ? h('p', { class: 'notice', role: 'note', 'data-testid': 'area-incomplete' }, h('strong', null, note.slice(0, cut)), note.slice(cut)) : null,
     h(
       'dl',
       { class: 'figs' },
