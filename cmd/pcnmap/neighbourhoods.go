@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +18,7 @@ var neighbourhoodCommands = []command{
 	{"design", "design contiguous neighbourhoods within a size band, nested in local authorities, aligned with PCNs", runNeighbourhoodsDesign},
 	{"assess", "read any footprint set as a neighbourhood plan: band, PCNs, authorities, urban share, straddling practices", runNeighbourhoodsAssess},
 	{"realign", "propose the practice → PCN moves that most raise a set's alignment", runNeighbourhoodsRealign},
-	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight)", runNeighbourhoodsExport},
+	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight), or as polygons in GeoJSON or a GeoPackage", runNeighbourhoodsExport},
 }
 
 func neighbourhoodSubcommands() string { return subcommandNames(neighbourhoodCommands) }
@@ -271,12 +269,13 @@ func runNeighbourhoodsRealign(ctx context.Context, e *env, args []string) error 
 }
 
 func runNeighbourhoodsExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv|geojson --out FILE [--threshold 1%] [--size 30k-50k]\n\n"+
+	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv|geojson|gpkg --out FILE [--threshold 1%] [--size 30k-50k]\n\n"+
 		"Writes any footprint set of LSOAs or areas: csv is the LSOA → neighbourhood table ICBs exchange\n"+
 		"(lsoa,neighbourhood,weight, one row per LSOA and neighbourhood holding it); geojson one polygon per\n"+
-		"neighbourhood dissolved from its LSOAs (neighbours share edges, no gaps) with its figures.")
+		"neighbourhood dissolved from its LSOAs (neighbours share edges, no gaps) with its figures; gpkg the\n"+
+		"same polygons and figures as one GeoPackage layer, neighbourhoods, with its QGIS style.")
 	db, release, set := setFlags(fs)
-	format := fs.String("format", "csv", "`format`: csv or geojson")
+	format := fs.String("format", "csv", "`format`: csv, geojson or gpkg")
 	out := fs.String("out", "", "output `file`")
 	threshold := thresholdFlag(fs, "share of a neighbourhood's residents a PCN must hold to be listed")
 	size := fs.String("size", "30k-50k", "size `band` for the in_band property")
@@ -299,20 +298,7 @@ func runNeighbourhoodsExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Close()
-	// Written to a temporary file beside the output and renamed, so a failure leaves no half file.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".export-*")
-	if err != nil {
-		return fmt.Errorf("neighbourhoods export: %w", err)
-	}
-	err = app.ExportNeighbourhoods(ctx, w, d, *set, f, float64(*threshold), band, tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), *out)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := app.ExportNeighbourhoods(ctx, w, d, *set, f, float64(*threshold), band, *out); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(e.stdout, "wrote %s (%s)\n", *out, f)
