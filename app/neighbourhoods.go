@@ -19,6 +19,7 @@ import (
 	"pcnmap/neighbourhoods"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
+	"pcnmap/report"
 	"pcnmap/store"
 	"pcnmap/teams"
 	"pcnmap/tiles"
@@ -293,4 +294,22 @@ func NeighbourhoodOutlines(ctx context.Context, w *store.Workspace, d *overlap.D
 		outlines[o.Code] = o.Geom
 	}
 	return outlines, nil
+}
+
+// NeighbourhoodSection is the "Neighbourhood plan" section of the report's documents for the stored
+// set name of release d: Assess's figures at threshold t and band, drawn with NeighbourhoodOutlines.
+func NeighbourhoodSection(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, t float64, band neighbourhoods.Band) (*report.NeighbourhoodPlan, error) {
+	s, err := w.LoadTeams(ctx, d.Release, name)
+	if err != nil {
+		return nil, err
+	}
+	a, err := neighbourhoods.Assess(d, s, t, band)
+	if err != nil {
+		return nil, err
+	}
+	outlines, err := NeighbourhoodOutlines(ctx, w, d, s)
+	if err != nil {
+		return nil, err
+	}
+	return report.NewNeighbourhoodPlan(ctx, d, s, a, outlines)
 }

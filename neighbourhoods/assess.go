@@ -19,8 +19,10 @@ type Assessment struct {
 	Threshold float64 `json:"threshold"`
 	Band      Band    `json:"band"`
 	Score     float64 `json:"score"`
-	// Coverage is the share of the release's resident PCN patients living in the set's teams.
+	// Coverage is the teams' alignment coverage: of the PCNs holding at least the threshold of some
+	// neighbourhood, the share of their resident patients living in one.
 	Coverage       float64                `json:"coverage"`
+	CoveragePCNs   int                    `json:"coverage_pcns"`
 	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
 	PCNs           []PCNFigures           `json:"pcns"`
 	Practices      []Straddle             `json:"practices"`
@@ -67,6 +69,8 @@ type PCNFigures struct {
 	Neighbourhoods []TeamShare `json:"neighbourhoods"`
 	Main           string      `json:"main"`       // the neighbourhood holding most of them
 	MainShare      float64     `json:"main_share"` // of its resident patients
+	// InPlan is the share of its resident patients living in any of the set's neighbourhoods.
+	InPlan float64 `json:"in_plan"`
 }
 
 // TeamShare is a neighbourhood's part of a PCN's resident patients.
@@ -99,7 +103,7 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		return nil, err
 	}
 	al := m.Alignment(t)
-	a := &Assessment{Set: set.Name, Threshold: t, Band: band, Score: al.Score, Coverage: al.Coverage}
+	a := &Assessment{Set: set.Name, Threshold: t, Band: band, Score: al.Score, Coverage: al.Coverage, CoveragePCNs: al.CoveragePCNs}
 	lsoa := make(map[string]int32, len(d.LSOAs))
 	for i := range d.LSOAs {
 		lsoa[d.LSOAs[i].Code] = int32(i)
@@ -156,7 +160,7 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 	main := make(map[int32]int32, len(al.PCNs)) // PCN → its main team
 	for _, pm := range al.PCNs {
 		p := d.PCNs[pm.PCN]
-		pf := PCNFigures{Code: p.Code, Name: p.Name, ListSize: p.ListSize}
+		pf := PCNFigures{Code: p.Code, Name: p.Name, ListSize: p.ListSize, InPlan: max(0, 1-pm.Outside)}
 		if pm.DominantTeam >= 0 {
 			pf.Main = al.Teams[pm.DominantTeam].Name
 			pf.MainShare = pm.InTeam[pm.DominantTeam]
