@@ -23,8 +23,8 @@ type column struct {
 	value func(n *NeighbourhoodFigures) any // string, float64 or bool
 }
 
-// columns are the figures of a's neighbourhoods, in the GeoPackage's column order; urban_share only
-// when the release has the rural-urban context.
+// columns are the figures of a's neighbourhoods, in the GeoPackage's column order; wards only when
+// the release has a ward context, urban_share only when it has the rural-urban one.
 func columns(a *Assessment) []column {
 	band := a.Band.String()
 	cols := []column{
@@ -48,6 +48,18 @@ func columns(a *Assessment) []column {
 			}
 			return strings.Join(codes, ",")
 		}},
+	}
+	for i := range a.Neighbourhoods {
+		if a.Neighbourhoods[i].Wards != nil {
+			cols = append(cols, column{gpkg.Field{Name: "wards", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any {
+				codes := make([]string, len(n.Wards))
+				for i, u := range n.Wards {
+					codes[i] = u.Code
+				}
+				return strings.Join(codes, ",")
+			}})
+			break
+		}
 	}
 	for i := range a.Neighbourhoods {
 		if a.Neighbourhoods[i].Urban >= 0 {

@@ -142,7 +142,7 @@ type nbhdRow struct {
 	Key, Name, Residents, Band string
 	Outside                    bool
 	Dominant, DominantShare    string
-	PCNs, LAs, Urban           string
+	PCNs, LAs, Wards, Urban    string
 }
 
 type nbhdPCNRow struct {
@@ -167,7 +167,7 @@ type nbhdSection struct {
 	Map                 template.HTML
 	MapNote             string
 	Rows                []nbhdRow
-	HasUrban            bool
+	HasUrban, HasWards  bool
 	PCNs                []nbhdPCNRow
 	Practices           []nbhdPracticeRow
 	PracticeNote        string
@@ -182,14 +182,14 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 </figure>
 {{- end}}
 <table>
-<thead><tr><th class="n">#</th><th>Neighbourhood</th><th class="n">Residents</th><th>Band {{.Band}}</th><th>Dominant PCN</th><th class="n">Dominant share</th><th>PCNs ≥ t (share)</th><th>Local authorities</th>{{if .HasUrban}}<th class="n">Urban</th>{{end}}</tr></thead>
+<thead><tr><th class="n">#</th><th>Neighbourhood</th><th class="n">Residents</th><th>Band {{.Band}}</th><th>Dominant PCN</th><th class="n">Dominant share</th><th>PCNs ≥ t (share)</th><th>Local authorities</th>{{if .HasWards}}<th>Wards</th>{{end}}{{if .HasUrban}}<th class="n">Urban</th>{{end}}</tr></thead>
 <tbody>
 {{- range .Rows}}
-<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td class="n">{{.Residents}}</td><td>{{if .Outside}}<strong>{{.Band}}</strong>{{else}}{{.Band}}{{end}}</td><td>{{.Dominant}}</td><td class="n">{{.DominantShare}}</td><td>{{.PCNs}}</td><td>{{.LAs}}</td>{{if $.HasUrban}}<td class="n">{{.Urban}}</td>{{end}}</tr>
+<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td class="n">{{.Residents}}</td><td>{{if .Outside}}<strong>{{.Band}}</strong>{{else}}{{.Band}}{{end}}</td><td>{{.Dominant}}</td><td class="n">{{.DominantShare}}</td><td>{{.PCNs}}</td><td>{{.LAs}}</td>{{if $.HasWards}}<td>{{.Wards}}</td>{{end}}{{if $.HasUrban}}<td class="n">{{.Urban}}</td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table>
-<p class="note">Residents: registered patients living in the neighbourhood, practices in no PCN included (fractional when LSOAs are shared between neighbourhoods). PCNs ≥ t: the PCNs whose patients are at least t = {{.Threshold}} of them, largest first. Local authorities: where its residents live, by share.{{if .HasUrban}} Urban: the share living in LSOAs the ONS rural-urban classification calls urban.{{end}}</p>
+<p class="note">Residents: registered patients living in the neighbourhood, practices in no PCN included (fractional when LSOAs are shared between neighbourhoods). PCNs ≥ t: the PCNs whose patients are at least t = {{.Threshold}} of them, largest first. Local authorities{{if .HasWards}} and wards{{end}}: where its residents live, by share.{{if .HasUrban}} Urban: the share living in LSOAs the ONS rural-urban classification calls urban.{{end}}</p>
 <h3>PCNs and their main neighbourhood</h3>
 {{- if .PCNs}}
 <table>
@@ -252,6 +252,7 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		}
 		lo, hi = min(lo, n.Registered), max(hi, n.Registered)
 		sec.HasUrban = sec.HasUrban || n.Urban >= 0
+		sec.HasWards = sec.HasWards || n.Wards != nil
 	}
 	if len(a.Neighbourhoods) > 0 {
 		sec.Smallest, sec.Largest = commas(round(lo)), commas(round(hi))
@@ -281,19 +282,12 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		if nf.Dominant != "" {
 			row.Dominant = nf.Dominant + " " + pcnName(nf)
 		}
-		var pcns, las []string
+		var pcns []string
 		for _, p := range nf.PCNs {
 			pcns = append(pcns, p.Code+" ("+percent(p.Share)+")")
 			listed[p.Code] = true
 		}
-		for _, u := range nf.LAs {
-			name := u.Name
-			if name == "" {
-				name = u.Code
-			}
-			las = append(las, name+" ("+percent(u.Share)+")")
-		}
-		row.PCNs, row.LAs = strings.Join(pcns, ", "), strings.Join(las, ", ")
+		row.PCNs, row.LAs, row.Wards = strings.Join(pcns, ", "), unitList(nf.LAs), unitList(nf.Wards)
 		if nf.Urban >= 0 {
 			row.Urban = percent(nf.Urban)
 		}
@@ -352,6 +346,15 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		sec.PracticeNote = fmt.Sprintf("Every practice of these PCNs with at least %d patients living in the plan and any outside its PCN's main neighbourhood, most outside first.", minStraddlePatients)
 	}
 	return renderNeighbourhoods(sec)
+}
+
+// unitList writes units with their shares: "Trafford (100.0%)".
+func unitList(us []neighbourhoods.UnitShare) string {
+	parts := make([]string, len(us))
+	for i, u := range us {
+		parts[i] = cmp.Or(u.Name, u.Code) + " (" + percent(u.Share) + ")"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // pcnName is the name of a neighbourhood's dominant PCN, from its PCN list ("" when not listed).

@@ -140,9 +140,10 @@ func greedyText(ds *app.Design) string {
 func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "neighbourhoods assess", "--db W.db --set NAME [--release R] [--threshold 1%] [--size 30k-50k]\n\n"+
 		"Per neighbourhood: registered residents and the band check, the PCNs holding at least the threshold\n"+
-		"with their shares, the dominant PCN's share, the local authorities, the urban share; per PCN the\n"+
-		"neighbourhoods its patients live in and its main share; per practice its straddle (the share of its\n"+
-		"patients living outside its PCN's main neighbourhood), largest first.")
+		"with their shares, the dominant PCN's share, the local authorities, the urban share and, when the\n"+
+		"release has a ward lookup, the wards; per PCN the neighbourhoods its patients live in and its main\n"+
+		"share; per practice its straddle (the share of its patients living outside its PCN's main\n"+
+		"neighbourhood), largest first.")
 	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a neighbourhood's residents a PCN must hold to be listed")
 	size := fs.String("size", "30k-50k", "size `band` to check, MIN-MAX registered residents")
@@ -167,8 +168,16 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	}
 	out := e.stdout
 	fmt.Fprintf(out, "set %q: score %.4f, coverage %.4f, band %v\n", a.Set, a.Score, a.Coverage, a.Band)
+	wards := false // the release has a ward context
+	for _, n := range a.Neighbourhoods {
+		wards = wards || n.Wards != nil
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "neighbourhood\tresidents\tband\tdominant\tshare\turban\tlocal authorities\tPCNs")
+	header := "neighbourhood\tresidents\tband\tdominant\tshare\turban\tlocal authorities\tPCNs"
+	if wards {
+		header += "\twards"
+	}
+	fmt.Fprintln(tw, header)
 	for _, n := range a.Neighbourhoods {
 		band := "within"
 		if !n.InBand {
@@ -185,7 +194,15 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 		if n.Urban >= 0 {
 			urban = fmt.Sprintf("%.0f%%", 100*n.Urban)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\t%s\t%s\t%s\n", n.Name, n.Registered, band, n.Dominant, n.DominantShare, urban, strings.Join(las, ", "), strings.Join(pcns, ", "))
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\t%s\t%s\t%s", n.Name, n.Registered, band, n.Dominant, n.DominantShare, urban, strings.Join(las, ", "), strings.Join(pcns, ", "))
+		if wards {
+			var ws []string
+			for _, u := range n.Wards {
+				ws = append(ws, fmt.Sprintf("%s %.0f%%", cmp.Or(u.Name, u.Code), 100*u.Share))
+			}
+			fmt.Fprintf(tw, "\t%s", strings.Join(ws, ", "))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	fmt.Fprintln(out)
