@@ -193,6 +193,32 @@ func TestNeighbourhoodsExportGPKG(t *testing.T) {
 			}
 		})
 	}
+	// Without LSOA polygons the outlines are dissolved from the areas: still the same bytes twice,
+	// one feature per locality, and GDAL's validator passes.
+	t.Run("from areas", func(t *testing.T) {
+		adb := filepath.Join(dir, "areas.db")
+		ingestFixture(t, adb, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
+		if out, err := pcnmap(t, "teams", "import", "--db", adb, "--name", "Trafford localities", fixtureDir+"trafford-localities.geojson"); err != nil {
+			t.Fatalf("teams import: %v\n%s", err, out)
+		}
+		var sums [2][32]byte
+		for i := range sums {
+			gp := filepath.Join(dir, "areas"+strconv.Itoa(i)+".gpkg")
+			if out, err := pcnmap(t, "neighbourhoods", "export", "--db", adb, "--set", "Trafford localities", "--format", "gpkg", "--out", gp); err != nil {
+				t.Fatalf("export: %v\n%s", err, out)
+			}
+			sums[i] = digest(t, gp)
+			if i == 0 {
+				if info := runTool(t, ogrinfo, "-ro", "-so", gp, "neighbourhoods"); !strings.Contains(info, "Feature Count: 4\n") {
+					t.Errorf("ogrinfo:\n%s", info)
+				}
+				validateGPKG(t, gp)
+			}
+		}
+		if sums[0] != sums[1] {
+			t.Errorf("two GeoPackages dissolved from the areas differ")
+		}
+	})
 	if _, err := pcnmap(t, "neighbourhoods", "export", "--db", db, "--set", "plan", "--format", "shp", "--out", filepath.Join(dir, "x")); !errors.Is(err, errUsage) {
 		t.Errorf("export --format shp: %v, want a usage error", err)
 	}
