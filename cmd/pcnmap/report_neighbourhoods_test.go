@@ -85,6 +85,20 @@ func TestReportNeighbourhoods(t *testing.T) {
 		break
 	}
 
+	// With --teams too: both sections, in that order, and the team files.
+	both := filepath.Join(dir, "both")
+	if out, err := pcnmap(t, "report", "--db", db, "--teams", set, "--neighbourhoods", set, "--format", "html", "--out", both); err != nil {
+		t.Fatalf("report --teams --neighbourhoods: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(both, "report.html")); err != nil {
+		t.Fatal(err)
+	} else if i, j := strings.Index(string(b), "<h2>Team alignment</h2>"), strings.Index(string(b), "<h2>Neighbourhood plan</h2>"); i < 0 || j < i {
+		t.Errorf("report --teams --neighbourhoods: team section at %d, neighbourhood section at %d", i, j)
+	}
+	if _, err := os.Stat(filepath.Join(both, "teams.csv")); err != nil {
+		t.Errorf("report --teams --neighbourhoods: %v", err)
+	}
+
 	for name, args := range map[string][]string{
 		"csv":      {"--neighbourhoods", set},
 		"gpkg":     {"--neighbourhoods", set, "--format", "gpkg"},
