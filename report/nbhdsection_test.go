@@ -2,6 +2,8 @@ package report
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -81,6 +83,14 @@ func TestNeighbourhoodSection(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Every local authority's document at once (the section is shared between the workers).
+	dir := t.TempDir()
+	if _, err := Write(context.Background(), dir, d, Options{Threshold: 0.01, Format: FormatHTML, By: nhs.KindLA, Sections: []Section{np}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "la-E08000009.html")); err != nil || !strings.Contains(string(b), "<h2>Neighbourhood plan</h2>") || !strings.Contains(string(b), "<td>Odd</td>") {
+		t.Errorf("Trafford's document lacks the plan: %v", err)
 	}
 	if _, err := np.HTML(context.Background(), Scope{Dataset: &overlap.Dataset{Release: "other"}}); err == nil {
 		t.Errorf("HTML of another release: no error")
