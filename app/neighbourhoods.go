@@ -1,19 +1,27 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
+	"pcnmap/gis"
+	"pcnmap/gpkg"
 	"pcnmap/neighbourhoods"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
+	"pcnmap/report"
 	"pcnmap/store"
+	"pcnmap/teams"
 	"pcnmap/tiles"
 )
 
@@ -129,6 +137,8 @@ const (
 	ExportCSV
 	// ExportGeoJSON: one dissolved polygon per neighbourhood with its figures.
 	ExportGeoJSON
+	// ExportGeoPackage: the same polygons and figures as one GeoPackage layer (neighbourhoods.LayerName).
+	ExportGeoPackage
 )
 
 func (f ExportFormat) String() string {
@@ -137,33 +147,36 @@ func (f ExportFormat) String() string {
 		return "csv"
 	case ExportGeoJSON:
 		return "geojson"
+	case ExportGeoPackage:
+		return "gpkg"
 	}
 	return fmt.Sprintf("ExportFormat(%d)", f)
 }
 
 // ParseExportFormat is the inverse of String.
 func ParseExportFormat(s string) (ExportFormat, error) {
-	for f := ExportCSV; f <= ExportGeoJSON; f++ {
+	for f := ExportCSV; f <= ExportGeoPackage; f++ {
 		if f.String() == s {
 			return f, nil
 		}
 	}
-	return ExportUnset, fmt.Errorf("%w: export format %q (want csv or geojson)", neighbourhoods.ErrInput, s)
+	return ExportUnset, fmt.Errorf("%w: export format %q (want csv, geojson or gpkg)", neighbourhoods.ErrInput, s)
 }
 
-// ExportNeighbourhoods writes the stored set name of release d to out. GeoJSON outlines are dissolved
-// from the LSOA polygons the workspace keeps (an LSOA shared between teams is drawn in the one
-// holding most of it), else from the areas (each area in the team holding most of its residents);
-// neighbours share their edges, with no gaps. Its figures are Assess's at threshold t and band.
-func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, f ExportFormat, t float64, band neighbourhoods.Band, out io.Writer) error {
+// ExportNeighbourhoods writes the stored set name of release d to the file path, built under a
+// temporary name beside it and renamed, so a failure leaves no half file. GeoJSON and GeoPackage
+// outlines are those of NeighbourhoodOutlines, their figures Assess's at threshold t and band; the
+// GeoPackage records the release's extract date as its tables' last change, so the same workspace
+// gives the same bytes.
+func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, f ExportFormat, t float64, band neighbourhoods.Band, path string) error {
 	s, err := w.LoadTeams(ctx, d.Release, name)
 	if err != nil {
 		return err
 	}
 	switch f {
 	case ExportCSV:
-		return neighbourhoods.WriteCSV(out, s)
-	case ExportGeoJSON:
+		return writeFile(path, func(out io.Writer) error { return neighbourhoods.WriteCSV(out, s) })
+	case ExportGeoJSON, ExportGeoPackage:
 	default:
 		return fmt.Errorf("%w: export format %v", neighbourhoods.ErrInput, f)
 	}
@@ -171,6 +184,48 @@ func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Da
 	if err != nil {
 		return err
 	}
+	outlines, err := NeighbourhoodOutlines(ctx, w, d, s)
+	if err != nil {
+		return err
+	}
+	if f == ExportGeoJSON {
+		return writeFile(path, func(out io.Writer) error { return neighbourhoods.WriteGeoJSON(out, a, outlines) })
+	}
+	return gis.WriteGeoPackage(ctx, path, d.ExtractDate, []gpkg.Layer{neighbourhoods.Layer(a, outlines)})
+}
+
+// writeFile writes path through write: under a temporary name in its directory, renamed at the end
+// (mode 0644), removed on failure.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("app: %w", cerr)
+	}
+	if err == nil {
+		if err = os.Chmod(tmp.Name(), 0o644); err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			err = fmt.Errorf("app: %w", err)
+		}
+	}
+	return err
+}
+
+// NeighbourhoodOutlines are the outlines of set's teams, keyed by team name, dissolved from the LSOA
+// polygons the workspace keeps (an LSOA shared between teams is drawn in the one holding most of
+// it), else from the areas (each area in the team holding most of its residents): neighbours share
+// their edges, with no gaps.
+func NeighbourhoodOutlines(ctx context.Context, w *store.Workspace, d *overlap.Dataset, s *teams.Set) (map[string]orb.MultiPolygon, error) {
 	lsoa := make(map[string]int32, len(d.LSOAs))
 	for i := range d.LSOAs {
 		lsoa[d.LSOAs[i].Code] = int32(i)
@@ -215,9 +270,15 @@ func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Da
 			}
 			votes[a][name] += best[l] * float64(d.LSOAs[l].Registered)
 		}
-		for a, v := range votes {
+		// Areas in index order: the dissolver's input, and so its output, does not depend on map order.
+		areas := make([]int32, 0, len(votes))
+		for a := range votes {
+			areas = append(areas, a)
+		}
+		slices.Sort(areas)
+		for _, a := range areas {
 			top, most := "", -1.0
-			for name, x := range v {
+			for name, x := range votes[a] {
 				if x > most || (x == most && name < top) {
 					top, most = name, x
 				}
@@ -226,11 +287,29 @@ func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Da
 			group = append(group, top)
 		}
 	default:
-		return err
+		return nil, err
 	}
 	outlines := map[string]orb.MultiPolygon{}
 	for _, o := range tiles.NewDissolver(features).DissolveBy(func(i int32) string { return group[i] }) {
 		outlines[o.Code] = o.Geom
 	}
-	return neighbourhoods.WriteGeoJSON(out, a, outlines)
+	return outlines, nil
+}
+
+// NeighbourhoodSection is the "Neighbourhood plan" section of the report's documents for the stored
+// set name of release d: Assess's figures at threshold t and band, drawn with NeighbourhoodOutlines.
+func NeighbourhoodSection(ctx context.Context, w *store.Workspace, d *overlap.Dataset, name string, t float64, band neighbourhoods.Band) (*report.NeighbourhoodPlan, error) {
+	s, err := w.LoadTeams(ctx, d.Release, name)
+	if err != nil {
+		return nil, err
+	}
+	a, err := neighbourhoods.Assess(d, s, t, band)
+	if err != nil {
+		return nil, err
+	}
+	outlines, err := NeighbourhoodOutlines(ctx, w, d, s)
+	if err != nil {
+		return nil, err
+	}
+	return report.NewNeighbourhoodPlan(ctx, d, s, a, outlines)
 }

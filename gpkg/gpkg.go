@@ -35,7 +35,18 @@ const (
 	FieldText
 	FieldInteger
 	FieldReal
+	// FieldBoolean is GeoPackage's BOOLEAN: values int64 0 or 1 (see Bool) or nil; GDAL and QGIS
+	// read it as a boolean.
+	FieldBoolean
 )
+
+// Bool is a FieldBoolean value.
+func Bool(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 func (t FieldType) String() string {
 	switch t {
@@ -45,6 +56,8 @@ func (t FieldType) String() string {
 		return "INTEGER"
 	case FieldReal:
 		return "REAL"
+	case FieldBoolean:
+		return "BOOLEAN"
 	}
 	return "unset"
 }
@@ -56,7 +69,7 @@ type Field struct {
 }
 
 // Row is one feature or record: its geometry (nil in an attribute table, or for a feature without
-// one) and one value per field: string, int64, float64 or nil (NULL).
+// one) and one value per field: string, int64, float64 or nil (NULL); 0, 1 or nil for a boolean.
 type Row struct {
 	Geom   orb.MultiPolygon
 	Values []any
@@ -137,6 +150,11 @@ func check(layers []Layer) error {
 		for i, r := range l.Rows {
 			if len(r.Values) != len(l.Fields) {
 				return fmt.Errorf("%w: %s: row %d has %d values for %d fields", ErrLayer, l.Name, i+1, len(r.Values), len(l.Fields))
+			}
+			for j, fd := range l.Fields {
+				if v := r.Values[j]; fd.Type == FieldBoolean && v != nil && v != int64(0) && v != int64(1) {
+					return fmt.Errorf("%w: %s: row %d: boolean %s = %v (want 0, 1 or nil)", ErrLayer, l.Name, i+1, fd.Name, v)
+				}
 			}
 			if !l.Features && r.Geom != nil {
 				return fmt.Errorf("%w: %s: row %d has a geometry in an attribute table", ErrLayer, l.Name, i+1)

@@ -73,6 +73,8 @@ func TestWriteRefuses(t *testing.T) {
 		"fid column": {{Name: "a", Fields: []Field{{"fid", FieldText}}}},
 		"width":      {{Name: "a", Fields: []Field{{"x", FieldText}}, Rows: []Row{{Values: []any{"1", "2"}}}}},
 		"geometry":   {{Name: "a", Rows: []Row{{Geom: square(0, 0, 1)}}}},
+		"boolean":    {{Name: "a", Fields: []Field{{"ok", FieldBoolean}}, Rows: []Row{{Values: []any{Bool(true)}}, {Values: []any{int64(2)}}}}},
+		"bool type":  {{Name: "a", Fields: []Field{{"ok", FieldBoolean}}, Rows: []Row{{Values: []any{true}}}}},
 	}
 	for name, layers := range bad {
 		t.Run(name, func(t *testing.T) {

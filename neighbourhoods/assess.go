@@ -19,8 +19,10 @@ type Assessment struct {
 	Threshold float64 `json:"threshold"`
 	Band      Band    `json:"band"`
 	Score     float64 `json:"score"`
-	// Coverage is the share of the release's resident PCN patients living in the set's teams.
+	// Coverage is the teams' alignment coverage: of the PCNs holding at least the threshold of some
+	// neighbourhood, the share of their resident patients living in one.
 	Coverage       float64                `json:"coverage"`
+	CoveragePCNs   int                    `json:"coverage_pcns"`
 	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
 	PCNs           []PCNFigures           `json:"pcns"`
 	Practices      []Straddle             `json:"practices"`
@@ -38,6 +40,9 @@ type NeighbourhoodFigures struct {
 	DominantShare float64    `json:"dominant_share"`
 	// LAs are the local authorities its residents live in, by share of them, largest first.
 	LAs []UnitShare `json:"las"`
+	// Wards are the electoral wards its residents live in, likewise; nil when the release has no
+	// ward context (a ward lookup of its LSOAs, such as ONS's LSOA 2021 → ward 2024).
+	Wards []UnitShare `json:"wards,omitempty"`
 	// Urban is the share of its residents in LSOAs the rural-urban classification calls urban;
 	// -1 when the release has no rural-urban context.
 	Urban float64 `json:"urban"`
@@ -67,6 +72,8 @@ type PCNFigures struct {
 	Neighbourhoods []TeamShare `json:"neighbourhoods"`
 	Main           string      `json:"main"`       // the neighbourhood holding most of them
 	MainShare      float64     `json:"main_share"` // of its resident patients
+	// InPlan is the share of its resident patients living in any of the set's neighbourhoods.
+	InPlan float64 `json:"in_plan"`
 }
 
 // TeamShare is a neighbourhood's part of a PCN's resident patients.
@@ -99,7 +106,7 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		return nil, err
 	}
 	al := m.Alignment(t)
-	a := &Assessment{Set: set.Name, Threshold: t, Band: band, Score: al.Score, Coverage: al.Coverage}
+	a := &Assessment{Set: set.Name, Threshold: t, Band: band, Score: al.Score, Coverage: al.Coverage, CoveragePCNs: al.CoveragePCNs}
 	lsoa := make(map[string]int32, len(d.LSOAs))
 	for i := range d.LSOAs {
 		lsoa[d.LSOAs[i].Code] = int32(i)
@@ -118,6 +125,7 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		}
 	}
 	hasRurality := len(d.Units[nhs.KindRurality]) > 0
+	hasWards := len(d.Units[nhs.KindWard]) > 0
 	for ti, tm := range al.Teams {
 		nf := NeighbourhoodFigures{Name: tm.Name, Registered: tm.Registered, Urban: -1, DominantShare: tm.DominantShare}
 		nf.InBand = tm.Registered >= band.Min && tm.Registered <= band.Max
@@ -127,7 +135,7 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		for _, s := range tm.PCNs {
 			nf.PCNs = append(nf.PCNs, PCNShare{Code: d.PCNs[s.PCN].Code, Name: d.PCNs[s.PCN].Name, Patients: s.Patients, Share: s.Share})
 		}
-		la := map[string]float64{}
+		la, ward := map[string]float64{}, map[string]float64{}
 		var urban, total float64
 		for _, w := range set.Teams[ti].LSOAs {
 			l, ok := lsoa[w.LSOA]
@@ -137,6 +145,9 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 			r := w.Weight * float64(d.LSOAs[l].Registered)
 			total += r
 			la[d.LSOAs[l].Units[nhs.KindLA]] += r
+			if hasWards {
+				ward[d.LSOAs[l].Units[nhs.KindWard]] += r
+			}
 			if d.LSOAs[l].Units[nhs.KindRurality] == "Urban" {
 				urban += r
 			}
@@ -144,19 +155,19 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		if hasRurality && total > 0 {
 			nf.Urban = urban / total
 		}
-		for code, v := range la {
-			if code == "" || total <= 0 {
-				continue
+		nf.LAs = unitShares(d, nhs.KindLA, la, total)
+		if hasWards {
+			nf.Wards = unitShares(d, nhs.KindWard, ward, total)
+			if nf.Wards == nil {
+				nf.Wards = []UnitShare{}
 			}
-			nf.LAs = append(nf.LAs, UnitShare{Code: code, Name: d.Units[nhs.KindLA][code], Share: v / total})
 		}
-		slices.SortFunc(nf.LAs, func(x, y UnitShare) int { return cmp.Or(cmp.Compare(y.Share, x.Share), cmp.Compare(x.Code, y.Code)) })
 		a.Neighbourhoods = append(a.Neighbourhoods, nf)
 	}
 	main := make(map[int32]int32, len(al.PCNs)) // PCN → its main team
 	for _, pm := range al.PCNs {
 		p := d.PCNs[pm.PCN]
-		pf := PCNFigures{Code: p.Code, Name: p.Name, ListSize: p.ListSize}
+		pf := PCNFigures{Code: p.Code, Name: p.Name, ListSize: p.ListSize, InPlan: max(0, 1-pm.Outside)}
 		if pm.DominantTeam >= 0 {
 			pf.Main = al.Teams[pm.DominantTeam].Name
 			pf.MainShare = pm.InTeam[pm.DominantTeam]
@@ -194,6 +205,20 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		a.Practices = append(a.Practices, Straddle{Code: pr.Code, Name: pr.Name, PCN: d.PCNs[pr.PCN].Code, Patients: in[i], Straddle: max(0, 1-home[i]/in[i])})
 	}
 	return a, nil
+}
+
+// unitShares are the units of kind k holding residents (by unit code) out of total, largest share
+// first, then by code; residents of LSOAs in no such unit ("") are left out.
+func unitShares(d *overlap.Dataset, k nhs.Kind, residents map[string]float64, total float64) []UnitShare {
+	var out []UnitShare
+	for code, v := range residents {
+		if code == "" || total <= 0 {
+			continue
+		}
+		out = append(out, UnitShare{Code: code, Name: d.Units[k][code], Share: v / total})
+	}
+	slices.SortFunc(out, func(x, y UnitShare) int { return cmp.Or(cmp.Compare(y.Share, x.Share), cmp.Compare(x.Code, y.Code)) })
+	return out
 }
 
 // WriteCSV writes the LSOA → neighbourhood table ICBs exchange: lsoa,neighbourhood,weight, one row per

@@ -8,39 +8,92 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"pcnmap/gpkg"
+	"pcnmap/overlap"
 )
+
+// LayerName is the GeoPackage table Layer writes.
+const LayerName = "neighbourhoods"
+
+// column is one figure of a neighbourhood as both the GeoJSON and the GeoPackage export write it:
+// the same names, the same values (in_band is a GeoJSON boolean and a GeoPackage BOOLEAN).
+type column struct {
+	field gpkg.Field
+	value func(n *NeighbourhoodFigures) any // string, float64 or bool
+}
+
+// columns are the figures of a's neighbourhoods, in the GeoPackage's column order; wards only when
+// the release has a ward context, urban_share only when it has the rural-urban one.
+func columns(a *Assessment) []column {
+	band := a.Band.String()
+	cols := []column{
+		{gpkg.Field{Name: "name", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any { return n.Name }},
+		{gpkg.Field{Name: "registered", Type: gpkg.FieldReal}, func(n *NeighbourhoodFigures) any { return n.Registered }},
+		{gpkg.Field{Name: "in_band", Type: gpkg.FieldBoolean}, func(n *NeighbourhoodFigures) any { return n.InBand }},
+		{gpkg.Field{Name: "band", Type: gpkg.FieldText}, func(*NeighbourhoodFigures) any { return band }},
+		{gpkg.Field{Name: "dominant_pcn", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any { return n.Dominant }},
+		{gpkg.Field{Name: "dominant_share", Type: gpkg.FieldReal}, func(n *NeighbourhoodFigures) any { return round4(n.DominantShare) }},
+		{gpkg.Field{Name: "pcns", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any {
+			codes := make([]string, len(n.PCNs))
+			for i, p := range n.PCNs {
+				codes[i] = p.Code
+			}
+			return strings.Join(codes, ",")
+		}},
+		{gpkg.Field{Name: "las", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any {
+			codes := make([]string, len(n.LAs))
+			for i, u := range n.LAs {
+				codes[i] = u.Code
+			}
+			return strings.Join(codes, ",")
+		}},
+	}
+	for i := range a.Neighbourhoods {
+		if a.Neighbourhoods[i].Wards != nil {
+			cols = append(cols, column{gpkg.Field{Name: "wards", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any {
+				codes := make([]string, len(n.Wards))
+				for i, u := range n.Wards {
+					codes[i] = u.Code
+				}
+				return strings.Join(codes, ",")
+			}})
+			break
+		}
+	}
+	for i := range a.Neighbourhoods {
+		if a.Neighbourhoods[i].Urban >= 0 {
+			cols = append(cols, column{gpkg.Field{Name: "urban_share", Type: gpkg.FieldReal}, func(n *NeighbourhoodFigures) any {
+				if n.Urban < 0 {
+					return nil
+				}
+				return round4(n.Urban)
+			}})
+			break
+		}
+	}
+	return cols
+}
 
 // WriteGeoJSON writes one feature per neighbourhood of a (RFC 7946, WGS84): its outline from
 // outlines (keyed by neighbourhood name; a neighbourhood without one is written with a null
-// geometry) and its figures as properties.
+// geometry) and its figures as properties, those of Layer's columns.
 func WriteGeoJSON(w io.Writer, a *Assessment, outlines map[string]orb.MultiPolygon) error {
+	cols := columns(a)
 	fc := geojson.NewFeatureCollection()
-	for _, n := range a.Neighbourhoods {
+	for i := range a.Neighbourhoods {
+		n := &a.Neighbourhoods[i]
 		var f *geojson.Feature
 		if g, ok := outlines[n.Name]; ok && len(g) > 0 {
 			f = geojson.NewFeature(g)
 		} else {
 			f = &geojson.Feature{Type: "Feature"}
 		}
-		var las, pcns []string
-		for _, u := range n.LAs {
-			las = append(las, u.Code)
-		}
-		for _, p := range n.PCNs {
-			pcns = append(pcns, p.Code)
-		}
-		f.Properties = geojson.Properties{
-			"name":           n.Name,
-			"registered":     n.Registered,
-			"in_band":        n.InBand,
-			"band":           a.Band.String(),
-			"dominant_pcn":   n.Dominant,
-			"dominant_share": round4(n.DominantShare),
-			"pcns":           strings.Join(pcns, ","),
-			"las":            strings.Join(las, ","),
-		}
-		if n.Urban >= 0 {
-			f.Properties["urban_share"] = round4(n.Urban)
+		f.Properties = geojson.Properties{}
+		for _, c := range cols {
+			if v := c.value(n); v != nil {
+				f.Properties[c.field.Name] = v
+			}
 		}
 		fc.Append(f)
 	}
@@ -52,6 +105,34 @@ func WriteGeoJSON(w io.Writer, a *Assessment, outlines map[string]orb.MultiPolyg
 		return fmt.Errorf("neighbourhoods: write geojson: %w", err)
 	}
 	return nil
+}
+
+// Layer is a's neighbourhoods as one GeoPackage feature table (LayerName): the outlines as
+// WriteGeoJSON draws them, the same figures as columns, a QGIS style outlining and labelling each.
+func Layer(a *Assessment, outlines map[string]orb.MultiPolygon) gpkg.Layer {
+	cols := columns(a)
+	l := gpkg.Layer{Name: LayerName, Features: true,
+		Description: fmt.Sprintf("Neighbourhoods of the footprint set %q: registered residents against the band %s, the PCNs holding at least %s of them, the dominant PCN's share, the local authorities",
+			a.Set, a.Band, overlap.FormatThreshold(a.Threshold)),
+		StyleName: "neighbourhoods",
+		StyleQML:  gpkg.SingleQML(gpkg.Fill{Colour: gpkg.Colour{R: 0xe6, G: 0x61, B: 0x00, A: 40}, Outline: gpkg.Hex("#e66100"), Width: 0.8}, "name"),
+	}
+	for _, c := range cols {
+		l.Fields = append(l.Fields, c.field)
+	}
+	for i := range a.Neighbourhoods {
+		n := &a.Neighbourhoods[i]
+		r := gpkg.Row{Geom: outlines[n.Name], Values: make([]any, len(cols))}
+		for j, c := range cols {
+			v := c.value(n)
+			if b, ok := v.(bool); ok {
+				v = gpkg.Bool(b)
+			}
+			r.Values[j] = v
+		}
+		l.Rows = append(l.Rows, r)
+	}
+	return l
 }
 
 func round4(v float64) float64 { return float64(int64(v*1e4+0.5)) / 1e4 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/teams"
 )
@@ -173,7 +174,7 @@ func (ta *TeamAlignment) HTML(ctx context.Context, s Scope) (template.HTML, erro
 	}
 	sec := teamSection{
 		Set: ta.Set.Name, Source: ta.Set.Source, AllTeams: len(a.Teams),
-		Unit:         s.Code != "",
+		Unit:         s.Kind != nhs.KindUnset,
 		Threshold:    overlap.FormatThreshold(a.Threshold),
 		Score:        fixed(a.Score, 4),
 		Coverage:     percent(a.Coverage),

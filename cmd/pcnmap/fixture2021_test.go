@@ -11,7 +11,9 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"pcnmap/app"
 	fx "pcnmap/fixtures"
+	"pcnmap/neighbourhoods"
 	"pcnmap/overlap"
 	"pcnmap/store"
 )
@@ -133,5 +135,87 @@ func TestTeams2021(t *testing.T) {
 	out, err = pcnmap(t, "lookup", "--db", db, "--lon", "-2.18", "--lat", "53.02")
 	if err != nil || !strings.HasPrefix(out, "E02002965\tStoke-on-Trent 015") {
 		t.Errorf("lookup: %v\n%s", err, out)
+	}
+}
+
+// TestNeighbourhoodsWards2021: on the 2021 fixture release, whose ward lookup (LSOA 2021 → ward 2024)
+// is a context, assess gives each neighbourhood's wards with their shares of its residents, the
+// GeoJSON export their codes, and the report's neighbourhood section a Wards column. The expected
+// shares are testdata/neighbourhoods-2021/wards.py's, counted from the fixture's files without
+// pcnmap: North 13295 residents, Great Chell & Packmoor 0.4816, Goldenhill & Sandyford 0.3877,
+// Tunstall 0.1307; South 6391, Hanford, Newstead & Trentham 1.
+func TestNeighbourhoodsWards2021(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	ingest2021(t, db, "lsoa21-centroids.csv")
+	codes := filepath.Join(dir, "codes.csv")
+	if err := os.WriteFile(codes, []byte("team,msoa21cd\nNorth,E02002951\nNorth,E02002952\nSouth,E02002980\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "codes", codes); err != nil {
+		t.Fatalf("teams import: %v\n%s", err, out)
+	}
+	out, err := pcnmap(t, "neighbourhoods", "assess", "--db", db, "--set", "codes")
+	if err != nil {
+		t.Fatalf("assess: %v\n%s", err, out)
+	}
+	for _, want := range []string{"wards", "Great Chell & Packmoor 48%, Goldenhill & Sandyford 39%, Tunstall 13%", "Hanford, Newstead & Trentham 100%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("assess lacks %q:\n%s", want, out)
+		}
+	}
+
+	w, d, err := app.Open(t.Context(), db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.AssessNeighbourhoods(t.Context(), w, d, "codes", 0.01, neighbourhoods.Band{Min: 30000, Max: 50000})
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]neighbourhoods.UnitShare{
+		"North": {{Code: "E05014572", Name: "Great Chell & Packmoor", Share: 0.4816}, {Code: "E05014571", Name: "Goldenhill & Sandyford", Share: 0.3877},
+			{Code: "E05014588", Name: "Tunstall", Share: 0.1307}},
+		"South": {{Code: "E05014573", Name: "Hanford, Newstead & Trentham", Share: 1}},
+	}
+	residents := map[string]float64{"North": 13295, "South": 6391}
+	for _, n := range a.Neighbourhoods {
+		if n.Registered != residents[n.Name] {
+			t.Errorf("%s: %v residents, want %v", n.Name, n.Registered, residents[n.Name])
+		}
+		if len(n.Wards) != len(want[n.Name]) {
+			t.Errorf("%s: wards %+v, want %+v", n.Name, n.Wards, want[n.Name])
+			continue
+		}
+		for i, u := range n.Wards {
+			if w := want[n.Name][i]; u.Code != w.Code || u.Name != w.Name || math.Abs(u.Share-w.Share) > 5e-5 {
+				t.Errorf("%s: ward %d = %+v, want %+v", n.Name, i, u, w)
+			}
+		}
+	}
+
+	gj := filepath.Join(dir, "codes.geojson")
+	if out, err := pcnmap(t, "neighbourhoods", "export", "--db", db, "--set", "codes", "--format", "geojson", "--out", gj); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	props := map[string]string{}
+	for _, f := range readFeatures(t, gj) {
+		props[f.Properties.MustString("name")] = f.Properties.MustString("wards")
+	}
+	if props["North"] != "E05014572,E05014571,E05014588" || props["South"] != "E05014573" {
+		t.Errorf("geojson wards = %v", props)
+	}
+
+	html := filepath.Join(dir, "html")
+	if out, err := pcnmap(t, "report", "--db", db, "--neighbourhoods", "codes", "--format", "html", "--out", html); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(html, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "<th>Wards</th>") || !strings.Contains(sec, "<td>Great Chell &amp; Packmoor (48.2%), Goldenhill &amp; Sandyford (38.8%), Tunstall (13.1%)</td>") {
+		t.Errorf("report section lacks the wards:\n%s", sec)
 	}
 }

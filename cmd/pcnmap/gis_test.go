@@ -59,11 +59,7 @@ func TestReportGIS(t *testing.T) {
 	}
 	run := func(name string, args ...string) string {
 		t.Helper()
-		b, err := exec.Command(name, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, b)
-		}
-		return string(b)
+		return runTool(t, name, args...)
 	}
 
 	t.Run("ogrinfo", func(t *testing.T) {
@@ -102,30 +98,14 @@ func TestReportGIS(t *testing.T) {
 
 	t.Run("rtree and styles", func(t *testing.T) {
 		for name, l := range gisLayers {
-			if !l.geometry {
-				continue
-			}
-			q := "SELECT HasSpatialIndex('" + name + "', 'geom') AS idx, (SELECT count(*) FROM rtree_" + name + "_geom) AS indexed, " +
-				"(SELECT count(*) FROM " + name + " WHERE geom IS NOT NULL) AS features, " +
-				"(SELECT count(*) FROM layer_styles WHERE f_table_name = '" + name + "' AND useAsDefault AND styleQML LIKE '%<renderer-v2%') AS styles"
-			out := run(ogrinfo, "-ro", "-q", gp, "-sql", q)
-			v := map[string]int{}
-			for _, m := range regexp.MustCompile(`(\w+) \(Integer\) = (\d+)`).FindAllStringSubmatch(out, -1) {
-				v[m[1]], _ = strconv.Atoi(m[2])
-			}
-			if v["idx"] != 1 || v["indexed"] != v["features"] || v["features"] == 0 || v["styles"] != 1 {
-				t.Errorf("layer %s: spatial index %d, %d of %d features indexed, %d default styles; want 1, all, 1:\n%s",
-					name, v["idx"], v["indexed"], v["features"], v["styles"], out)
+			if l.geometry {
+				checkIndexAndStyle(t, ogrinfo, gp, name)
 			}
 		}
 	})
 
 	t.Run("validator", func(t *testing.T) {
-		script := "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-		if _, err := os.Stat(script); err != nil {
-			t.Skip("GDAL's validate_gpkg.py (Debian's python3-gdal) is not installed")
-		}
-		run("/usr/bin/python3", script, gp)
+		validateGPKG(t, gp)
 	})
 
 	t.Run("areas equal areas.csv", func(t *testing.T) {
@@ -212,4 +192,42 @@ func TestReportGIS(t *testing.T) {
 			t.Errorf("areas.geojson is not a FeatureCollection")
 		}
 	})
+}
+
+// runTool runs an outside program (GDAL's) and returns its output, failing the test when it fails.
+func runTool(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	b, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, b)
+	}
+	return string(b)
+}
+
+// checkIndexAndStyle asks GDAL whether the feature table name of the GeoPackage gp has its R-tree
+// index with every feature in it and one default QGIS style.
+func checkIndexAndStyle(t testing.TB, ogrinfo, gp, name string) {
+	t.Helper()
+	q := "SELECT HasSpatialIndex('" + name + "', 'geom') AS idx, (SELECT count(*) FROM rtree_" + name + "_geom) AS indexed, " +
+		"(SELECT count(*) FROM " + name + " WHERE geom IS NOT NULL) AS features, " +
+		"(SELECT count(*) FROM layer_styles WHERE f_table_name = '" + name + "' AND useAsDefault AND styleQML LIKE '%<renderer-v2%') AS styles"
+	out := runTool(t, ogrinfo, "-ro", "-q", gp, "-sql", q)
+	v := map[string]int{}
+	for _, m := range regexp.MustCompile(`(\w+) \(Integer\) = (\d+)`).FindAllStringSubmatch(out, -1) {
+		v[m[1]], _ = strconv.Atoi(m[2])
+	}
+	if v["idx"] != 1 || v["indexed"] != v["features"] || v["features"] == 0 || v["styles"] != 1 {
+		t.Errorf("layer %s: spatial index %d, %d of %d features indexed, %d default styles; want 1, all, 1:\n%s",
+			name, v["idx"], v["indexed"], v["features"], v["styles"], out)
+	}
+}
+
+// validateGPKG runs GDAL's GeoPackage validator on gp, where python3-gdal is installed.
+func validateGPKG(t *testing.T, gp string) {
+	t.Helper()
+	script := "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
+	if _, err := os.Stat(script); err != nil {
+		t.Skip("GDAL's validate_gpkg.py (Debian's python3-gdal) is not installed")
+	}
+	runTool(t, "/usr/bin/python3", script, gp)
 }

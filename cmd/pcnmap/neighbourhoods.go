@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +18,7 @@ var neighbourhoodCommands = []command{
 	{"design", "design contiguous neighbourhoods within a size band, nested in local authorities, aligned with PCNs", runNeighbourhoodsDesign},
 	{"assess", "read any footprint set as a neighbourhood plan: band, PCNs, authorities, urban share, straddling practices", runNeighbourhoodsAssess},
 	{"realign", "propose the practice → PCN moves that most raise a set's alignment", runNeighbourhoodsRealign},
-	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight)", runNeighbourhoodsExport},
+	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight), or as polygons in GeoJSON or a GeoPackage", runNeighbourhoodsExport},
 }
 
 func neighbourhoodSubcommands() string { return subcommandNames(neighbourhoodCommands) }
@@ -152,9 +150,10 @@ func greedyText(ds *app.Design) string {
 func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "neighbourhoods assess", "--db W.db --set NAME [--release R] [--threshold 1%] [--size 30k-50k]\n\n"+
 		"Per neighbourhood: registered residents and the band check, the PCNs holding at least the threshold\n"+
-		"with their shares, the dominant PCN's share, the local authorities, the urban share; per PCN the\n"+
-		"neighbourhoods its patients live in and its main share; per practice its straddle (the share of its\n"+
-		"patients living outside its PCN's main neighbourhood), largest first.")
+		"with their shares, the dominant PCN's share, the local authorities, the urban share and, when the\n"+
+		"release has a ward lookup, the wards; per PCN the neighbourhoods its patients live in and its main\n"+
+		"share; per practice its straddle (the share of its patients living outside its PCN's main\n"+
+		"neighbourhood), largest first.")
 	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a neighbourhood's residents a PCN must hold to be listed")
 	size := fs.String("size", "30k-50k", "size `band` to check, MIN-MAX registered residents")
@@ -179,8 +178,16 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	}
 	out := e.stdout
 	fmt.Fprintf(out, "set %q: score %.4f, coverage %.4f, band %v\n", a.Set, a.Score, a.Coverage, a.Band)
+	wards := false // the release has a ward context
+	for _, n := range a.Neighbourhoods {
+		wards = wards || n.Wards != nil
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "neighbourhood\tresidents\tband\tdominant\tshare\turban\tlocal authorities\tPCNs")
+	header := "neighbourhood\tresidents\tband\tdominant\tshare\turban\tlocal authorities\tPCNs"
+	if wards {
+		header += "\twards"
+	}
+	fmt.Fprintln(tw, header)
 	for _, n := range a.Neighbourhoods {
 		band := "within"
 		if !n.InBand {
@@ -197,7 +204,15 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 		if n.Urban >= 0 {
 			urban = fmt.Sprintf("%.0f%%", 100*n.Urban)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\t%s\t%s\t%s\n", n.Name, n.Registered, band, n.Dominant, n.DominantShare, urban, strings.Join(las, ", "), strings.Join(pcns, ", "))
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\t%s\t%s\t%s", n.Name, n.Registered, band, n.Dominant, n.DominantShare, urban, strings.Join(las, ", "), strings.Join(pcns, ", "))
+		if wards {
+			var ws []string
+			for _, u := range n.Wards {
+				ws = append(ws, fmt.Sprintf("%s %.0f%%", cmp.Or(u.Name, u.Code), 100*u.Share))
+			}
+			fmt.Fprintf(tw, "\t%s", strings.Join(ws, ", "))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	fmt.Fprintln(out)
@@ -281,12 +296,13 @@ func runNeighbourhoodsRealign(ctx context.Context, e *env, args []string) error 
 }
 
 func runNeighbourhoodsExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv|geojson --out FILE [--threshold 1%] [--size 30k-50k]\n\n"+
+	fs := newFlags(e, "neighbourhoods export", "--db W.db --set NAME [--release R] --format csv|geojson|gpkg --out FILE [--threshold 1%] [--size 30k-50k]\n\n"+
 		"Writes any footprint set of LSOAs or areas: csv is the LSOA → neighbourhood table ICBs exchange\n"+
 		"(lsoa,neighbourhood,weight, one row per LSOA and neighbourhood holding it); geojson one polygon per\n"+
-		"neighbourhood dissolved from its LSOAs (neighbours share edges, no gaps) with its figures.")
+		"neighbourhood dissolved from its LSOAs (neighbours share edges, no gaps) with its figures; gpkg the\n"+
+		"same polygons and figures as one GeoPackage layer, neighbourhoods, with its QGIS style.")
 	db, release, set := setFlags(fs)
-	format := fs.String("format", "csv", "`format`: csv or geojson")
+	format := fs.String("format", "csv", "`format`: csv, geojson or gpkg")
 	out := fs.String("out", "", "output `file`")
 	threshold := thresholdFlag(fs, "share of a neighbourhood's residents a PCN must hold to be listed")
 	size := fs.String("size", "30k-50k", "size `band` for the in_band property")
@@ -309,20 +325,7 @@ func runNeighbourhoodsExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer w.Close()
-	// Written to a temporary file beside the output and renamed, so a failure leaves no half file.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".export-*")
-	if err != nil {
-		return fmt.Errorf("neighbourhoods export: %w", err)
-	}
-	err = app.ExportNeighbourhoods(ctx, w, d, *set, f, float64(*threshold), band, tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), *out)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := app.ExportNeighbourhoods(ctx, w, d, *set, f, float64(*threshold), band, *out); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(e.stdout, "wrote %s (%s)\n", *out, f)

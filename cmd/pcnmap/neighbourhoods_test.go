@@ -5,10 +5,13 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 
 	"pcnmap/geo"
@@ -109,4 +112,131 @@ func TestNeighbourhoodsCommands(t *testing.T) {
 			t.Errorf("%s: design %v succeeded", name, args)
 		}
 	}
+}
+
+// TestNeighbourhoodsExportGPKG writes a designed plan and an imported set (Trafford's localities) as
+// GeoPackages and reads them back with GDAL, an independent reader: one layer of multipolygons in
+// EPSG:4326 with its R-tree index and QGIS style, GDAL's validator, the same bytes on a second
+// export, and each feature's fields, values and outline equal to the GeoJSON export's.
+func TestNeighbourhoodsExportGPKG(t *testing.T) {
+	ogrinfo, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		t.Skip("ogrinfo (Debian's gdal-bin) is not installed: skipping the GeoPackage checks")
+	}
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		t.Skip("no ogr2ogr")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv",
+		"--centroids", fixtureDir+"lsoa-centroids.csv", "--lsoa-polygons", fixtureDir+"lsoa.geojson")
+	if out, err := pcnmap(t, "neighbourhoods", "design", "--db", db, "--within", "la:E08000009", "--save-as", "plan"); err != nil {
+		t.Fatalf("design: %v\n%s", err, out)
+	}
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "Trafford localities", fixtureDir+"trafford-localities.geojson"); err != nil {
+		t.Fatalf("teams import: %v\n%s", err, out)
+	}
+	for set, count := range map[string]int{"plan": 6, "Trafford localities": 4} {
+		t.Run(set, func(t *testing.T) {
+			export := func(format, file string) string {
+				t.Helper()
+				path := filepath.Join(dir, file)
+				if out, err := pcnmap(t, "neighbourhoods", "export", "--db", db, "--set", set, "--format", format, "--out", path); err != nil {
+					t.Fatalf("export --format %s: %v\n%s", format, err, out)
+				}
+				return path
+			}
+			gp := export("gpkg", set+".gpkg")
+			if digest(t, gp) != digest(t, export("gpkg", set+" again.gpkg")) {
+				t.Errorf("two GeoPackages of the same set differ")
+			}
+			info := runTool(t, ogrinfo, "-ro", "-so", "-al", gp)
+			for _, want := range []string{"Layer name: neighbourhoods\n", "Geometry: Multi Polygon", `ID["EPSG",4326]`,
+				"Geometry Column = geom", "Feature Count: " + strconv.Itoa(count) + "\n",
+				"name: String", "registered: Real", "in_band: Integer(Boolean)", "band: String", "dominant_pcn: String",
+				"dominant_share: Real", "pcns: String", "las: String", "urban_share: Real"} {
+				if !strings.Contains(info, want) {
+					t.Errorf("ogrinfo lacks %q:\n%s", want, info)
+				}
+			}
+			checkIndexAndStyle(t, ogrinfo, gp, "neighbourhoods")
+			t.Run("validator", func(t *testing.T) { validateGPKG(t, gp) })
+
+			// GDAL's GeoJSON of the GeoPackage against pcnmap's own GeoJSON export, feature by feature.
+			fromGPKG := filepath.Join(t.TempDir(), "from-gpkg.geojson")
+			runTool(t, ogr2ogr, "-f", "GeoJSON", fromGPKG, gp, "neighbourhoods")
+			got, want := readFeatures(t, fromGPKG), readFeatures(t, export("geojson", set+".geojson"))
+			if len(got) != count || len(got) != len(want) {
+				t.Fatalf("%d features from the GeoPackage, %d in the GeoJSON export; want %d", len(got), len(want), count)
+			}
+			for i, w := range want {
+				g := got[i]
+				if len(g.Properties) != len(w.Properties) {
+					t.Errorf("feature %d: fields %v, want %v", i, g.Properties, w.Properties)
+				}
+				for k, wv := range w.Properties {
+					gv, ok := g.Properties[k]
+					if wf, isNum := wv.(float64); isNum {
+						gf, _ := gv.(float64)
+						if !ok || math.Abs(gf-wf) > 1e-9*math.Abs(wf) {
+							t.Errorf("feature %d (%v): %s = %v in the GeoPackage, %v in the GeoJSON", i, w.Properties["name"], k, gv, wv)
+						}
+					} else if !ok || gv != wv {
+						t.Errorf("feature %d (%v): %s = %v in the GeoPackage, %v in the GeoJSON", i, w.Properties["name"], k, gv, wv)
+					}
+				}
+				ga, wa := planar.Area(g.Geometry), planar.Area(w.Geometry)
+				if wa <= 0 || math.Abs(ga-wa) > 1e-9*wa {
+					t.Errorf("feature %d (%v): area %.12g in the GeoPackage, %.12g in the GeoJSON", i, w.Properties["name"], ga, wa)
+				}
+			}
+		})
+	}
+	// Without LSOA polygons the outlines are dissolved from the areas: still the same bytes twice,
+	// one feature per locality, and GDAL's validator passes.
+	t.Run("from areas", func(t *testing.T) {
+		adb := filepath.Join(dir, "areas.db")
+		ingestFixture(t, adb, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv", "--centroids", fixtureDir+"lsoa-centroids.csv")
+		if out, err := pcnmap(t, "teams", "import", "--db", adb, "--name", "Trafford localities", fixtureDir+"trafford-localities.geojson"); err != nil {
+			t.Fatalf("teams import: %v\n%s", err, out)
+		}
+		var sums [2][32]byte
+		for i := range sums {
+			gp := filepath.Join(dir, "areas"+strconv.Itoa(i)+".gpkg")
+			if out, err := pcnmap(t, "neighbourhoods", "export", "--db", adb, "--set", "Trafford localities", "--format", "gpkg", "--out", gp); err != nil {
+				t.Fatalf("export: %v\n%s", err, out)
+			}
+			sums[i] = digest(t, gp)
+			if i == 0 {
+				if info := runTool(t, ogrinfo, "-ro", "-so", gp, "neighbourhoods"); !strings.Contains(info, "Feature Count: 4\n") {
+					t.Errorf("ogrinfo:\n%s", info)
+				}
+				validateGPKG(t, gp)
+			}
+		}
+		if sums[0] != sums[1] {
+			t.Errorf("two GeoPackages dissolved from the areas differ")
+		}
+	})
+	if _, err := pcnmap(t, "neighbourhoods", "export", "--db", db, "--set", "plan", "--format", "shp", "--out", filepath.Join(dir, "x")); !errors.Is(err, errUsage) {
+		t.Errorf("export --format shp: %v, want a usage error", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
+		t.Errorf("a refused export left its file")
+	}
+}
+
+// readFeatures reads a GeoJSON FeatureCollection's features in order.
+func readFeatures(t *testing.T, path string) []*geojson.Feature {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(b)
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
+	}
+	return fc.Features
 }

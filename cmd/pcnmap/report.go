@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"pcnmap/app"
+	"pcnmap/neighbourhoods"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/report"
@@ -20,12 +21,15 @@ import (
 func runReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "--db W.db [--release NAME] [--threshold 1%] [--format csv|json|html|pdf]\n"+
 		"       [--by icb|sub-icb|ccg|la|region|stp|nhs-region] [--unit CODE] [--browser PATH]\n"+
-		"       [--teams SET] --out DIR\n\n"+
+		"       [--teams SET] [--neighbourhoods SET [--band 30k-50k]] --out DIR\n\n"+
 		"csv writes areas.csv, pcns.csv, pcn_pairs.csv and summary.json into DIR; json the same as JSON.\n"+
 		"html writes report.html (or, with --by, one document per unit and index.html); pdf prints them\n"+
 		"with a headless Chromium, and falls back to HTML with a message when there is none.\n"+
 		"--teams adds the footprint set's teams.csv, team_pcn_matrix.csv and pcn_teams.csv to DIR (any\n"+
 		"format), a \"Team alignment\" section to the documents, and its alignment score to the summary.\n"+
+		"--neighbourhoods (html and pdf) adds a \"Neighbourhood plan\" section reading the set as a plan: a\n"+
+		"map of it, per neighbourhood its residents against --band, PCNs, dominant share and authorities,\n"+
+		"per PCN its main neighbourhood, and the practices that straddle most.\n"+
 		"gpkg writes one GeoPackage (layers areas, pcn_footprints, pcn_cores, pcn_pairs, boundaries, teams,\n"+
 		"styled for QGIS, with an R-tree index each); geojson the same layers as RFC 7946 files.\n"+
 		"Prints a short summary.")
@@ -39,6 +43,8 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	unit := fs.String("unit", "", "write the document of this unit `code` only")
 	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
 	teamSet := fs.String("teams", "", "footprint `set` to measure against the PCNs (see pcnmap teams list)")
+	nbhdSet := fs.String("neighbourhoods", "", "footprint `set` to add to the documents as a neighbourhood plan (html and pdf)")
+	bandFlag := fs.String("band", "30k-50k", "size `band` MIN-MAX in registered residents that --neighbourhoods checks")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -50,7 +56,14 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil || c == 0 {
 		return fmt.Errorf("%w: report: --core %q must be a share above 0%%", errUsage, *core)
 	}
+	band, err := neighbourhoods.ParseBand(*bandFlag)
+	if err != nil {
+		return fmt.Errorf("%w: report: --band: %v", errUsage, err)
+	}
 	if gisFormats[strings.ToLower(*format)] {
+		if *nbhdSet != "" {
+			return fmt.Errorf("%w: report: --neighbourhoods adds a section to the documents (--format html or pdf); for polygons use pcnmap neighbourhoods export --format %s", errUsage, strings.ToLower(*format))
+		}
 		if *by != "" || *unit != "" {
 			return fmt.Errorf("%w: report: --by and --unit write documents: use --format html or pdf", errUsage)
 		}
@@ -68,6 +81,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if (*by != "" || *unit != "") && opt.Format != report.FormatHTML && opt.Format != report.FormatPDF {
 		return fmt.Errorf("%w: report: --by and --unit write documents: add --format html or pdf", errUsage)
 	}
+	if *nbhdSet != "" && opt.Format != report.FormatHTML && opt.Format != report.FormatPDF {
+		return fmt.Errorf("%w: report: --neighbourhoods adds a section to the documents: add --format html or pdf (the LSOA → neighbourhood CSV is pcnmap neighbourhoods export)", errUsage)
+	}
 	if opt.Format == report.FormatPDF {
 		if *browser != "" && findBrowser(*browser) == "" {
 			return fmt.Errorf("%w: report: --browser %s: no such executable", errUsage, *browser)
@@ -80,10 +96,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	var d *overlap.Dataset
 	var ta *report.TeamAlignment
-	if *teamSet == "" {
+	var np *report.NeighbourhoodPlan
+	if *teamSet == "" && *nbhdSet == "" {
 		d, err = app.Load(ctx, *db, *release)
 	} else {
-		d, ta, err = loadTeamAlignment(ctx, *db, *release, *teamSet, t)
+		d, ta, np, err = loadReportSets(ctx, *db, *release, *teamSet, *nbhdSet, t, band)
 	}
 	if err != nil {
 		return err
@@ -93,6 +110,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	}
 	if ta != nil && (opt.Format == report.FormatHTML || opt.Format == report.FormatPDF) {
 		opt.Sections = append(opt.Sections, ta)
+	}
+	if np != nil {
+		opt.Sections = append(opt.Sections, np)
 	}
 	var bar *progress
 	opt.Progress = func(done, total int) {
@@ -123,41 +143,66 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	return ta.Text(e.stdout)
 }
 
-// loadTeamAlignment loads one release and a footprint set of it, and measures the set at threshold
-// t. An unknown set name is an error listing the release's sets.
-func loadTeamAlignment(ctx context.Context, db, release, set string, t float64) (*overlap.Dataset, *report.TeamAlignment, error) {
+// loadReportSets loads one release and the footprint sets of it the report adds: teamSet measured
+// at threshold t (none when ""), nbhdSet read as a neighbourhood plan against band (none when "").
+// An unknown set name is an error listing the release's sets.
+func loadReportSets(ctx context.Context, db, release, teamSet, nbhdSet string, t float64, band neighbourhoods.Band) (*overlap.Dataset, *report.TeamAlignment, *report.NeighbourhoodPlan, error) {
 	w, err := store.Open(ctx, db, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer w.Close()
-	s, err := w.LoadTeams(ctx, release, set)
-	if errors.Is(err, store.ErrNoTeamSet) {
-		sets, lerr := w.TeamSets(ctx, release)
-		if lerr != nil {
-			return nil, nil, err
+	var ts *teams.Set
+	for _, c := range []struct{ flag, name string }{{"--teams", teamSet}, {"--neighbourhoods", nbhdSet}} {
+		if c.name == "" {
+			continue
 		}
-		if len(sets) == 0 {
-			return nil, nil, fmt.Errorf("report: --teams: %w; import one with pcnmap teams import", err)
+		s, err := w.LoadTeams(ctx, release, c.name)
+		if errors.Is(err, store.ErrNoTeamSet) {
+			return nil, nil, nil, unknownSet(ctx, w, release, c.flag, err)
 		}
-		names := make([]string, len(sets))
-		for i, ts := range sets {
-			names[i] = strconv.Quote(ts.Name)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		return nil, nil, fmt.Errorf("report: --teams: %w; the sets are %s", err, strings.Join(names, ", "))
-	}
-	if err != nil {
-		return nil, nil, err
+		if c.flag == "--teams" {
+			ts = s
+		}
 	}
 	d, err := w.Load(ctx, release)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	m, err := teams.NewModel(d, s)
-	if err != nil {
-		return nil, nil, err
+	var ta *report.TeamAlignment
+	if ts != nil {
+		m, err := teams.NewModel(d, ts)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ta = report.NewTeamAlignment(d, m, t)
 	}
-	return d, report.NewTeamAlignment(d, m, t), nil
+	var np *report.NeighbourhoodPlan
+	if nbhdSet != "" {
+		if np, err = app.NeighbourhoodSection(ctx, w, d, nbhdSet, t, band); err != nil {
+			return nil, nil, nil, fmt.Errorf("report: --neighbourhoods: %w", err)
+		}
+	}
+	return d, ta, np, nil
+}
+
+// unknownSet is the error for a set flag naming no set of the release: err, with the sets there are.
+func unknownSet(ctx context.Context, w *store.Workspace, release, flag string, err error) error {
+	sets, lerr := w.TeamSets(ctx, release)
+	if lerr != nil {
+		return err
+	}
+	if len(sets) == 0 {
+		return fmt.Errorf("report: %s: %w; import one with pcnmap teams import", flag, err)
+	}
+	names := make([]string, len(sets))
+	for i, ts := range sets {
+		names[i] = strconv.Quote(ts.Name)
+	}
+	return fmt.Errorf("report: %s: %w; the sets are %s", flag, err, strings.Join(names, ", "))
 }
 
 // browserNames are the Chromium executables looked for on PATH, Debian's first.

@@ -41,6 +41,9 @@ type Map struct {
 	Legend    []Swatch
 	GroupLine string
 	Outline   string
+	// Mark returns a short text (a number keyed to a table, say) to write on feature i and the WGS84
+	// point to centre it on, or "" for none; nil writes no marks. Marks outside the frame are left out.
+	Mark func(i int) (string, orb.Point)
 	// AreaLines draws the thin lines between features of the same group (leave it off for maps of
 	// thousands of small areas, where they would grey the map out).
 	AreaLines bool
@@ -187,6 +190,9 @@ func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 		sw.str(`"/>`)
 	}
 	sw.str(`</g>`)
+	if m.Mark != nil {
+		writeMarks(sw, m, &f, (width-f.mapW)/2)
+	}
 	writeLegend(sw, m, width, f.mapH)
 	sw.str(`</svg>`)
 	return st, sw.flush()
@@ -435,6 +441,25 @@ func writeChains(sw *writer, segs []seg) {
 		}
 		back = chain[:0]
 	}
+}
+
+// writeMarks writes the features' marks, dark text on a white halo so that it reads on any fill.
+func writeMarks(sw *writer, m *Map, f *frame, dx float64) {
+	sw.printf(`<g class="marks" transform="translate(%s 0)" text-anchor="middle" font-size="11" font-weight="bold" fill="#111111" stroke="#ffffff" stroke-width="3" paint-order="stroke">`, num(dx))
+	for _, i := range m.Features {
+		text, p := m.Mark(i)
+		if text == "" {
+			continue
+		}
+		x, y := mercator(p)
+		px, py := (x-f.x0)*f.s0+pad, (y-f.y0)*f.s0+pad
+		if px < 0 || py < 0 || px > f.mapW || py > f.mapH {
+			continue
+		}
+		// +4: the text's baseline, so that its middle is on the point.
+		sw.printf(`<text class="mark" x="%s" y="%s">%s</text>`, num(px), num(py+4), esc(text))
+	}
+	sw.str(`</g>`)
 }
 
 // legendItem is an entry of the legend: a fill swatch, or a sample of a line style.

@@ -6,6 +6,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,8 +91,8 @@ func TestMapEdges(t *testing.T) {
 		groups []int32
 		want   map[string]int
 	}{
-		"different groups": {[]int32{1, 2, 3}, map[string]int{"path.area": 2, "path.outline": 1, "path.group-lines": 1, "path.area-lines": 0}},
-		"same group":       {[]int32{1, 1, 1}, map[string]int{"path.area": 2, "path.outline": 1, "path.group-lines": 0, "path.area-lines": 1}},
+		"different groups": {[]int32{1, 2, 3}, map[string]int{"path.area": 2, "path.outline": 1, "path.group-lines": 1, "path.area-lines": 0, "text.mark": 1}},
+		"same group":       {[]int32{1, 1, 1}, map[string]int{"path.area": 2, "path.outline": 1, "path.group-lines": 0, "path.area-lines": 1, "text.mark": 1}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -97,7 +100,10 @@ func TestMapEdges(t *testing.T) {
 				Class:  func(i int) int { return i },
 				Group:  func(i int) int32 { return tc.groups[i] },
 				Code:   func(i int) string { return feats[i].Code },
-				Legend: []Swatch{{"a", "#000000"}, {"b", "#ffffff"}}, GroupLine: "group", Outline: "outline"}
+				Legend: []Swatch{{"a", "#000000"}, {"b", "#ffffff"}}, GroupLine: "group", Outline: "outline",
+				Mark: func(i int) (string, orb.Point) {
+					return []string{"1", "", "3"}[i], feats[i].Geom.Bound().Center()
+				}}
 			var buf bytes.Buffer
 			st, err := m.Write(context.Background(), &buf)
 			if err != nil {
@@ -108,6 +114,12 @@ func TestMapEdges(t *testing.T) {
 				if got[k] != want {
 					t.Errorf("Map.Write drew %d %s, want %d (stats %+v)", got[k], k, want, st)
 				}
+			}
+			// Feature A's mark "1" sits on A's centre, a quarter of the way across the 680-pixel frame.
+			if m := regexp.MustCompile(`<text class="mark" x="([0-9.]+)" y="[0-9.]+">1</text>`).FindStringSubmatch(buf.String()); m == nil {
+				t.Errorf("no mark 1 in %s", buf.String())
+			} else if x, _ := strconv.ParseFloat(m[1], 64); math.Abs(x-680.0/4) > 10 {
+				t.Errorf("mark 1 at x = %g, want about %g", x, 680.0/4)
 			}
 			// The outline is the 6-unit boundary of the pair: the shared edge is not in it.
 			if s := buf.String(); strings.Contains(s, `data-code="C"`) {
