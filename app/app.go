@@ -11,8 +11,10 @@ import (
 	"os"
 	"strings"
 
+	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/store"
+	"pcnmap/tiles"
 )
 
 // Open opens the workspace at path and loads release ("" for the newest, as store.Workspace.Load
@@ -37,6 +39,44 @@ func Load(ctx context.Context, path, release string) (*overlap.Dataset, error) {
 		return nil, err
 	}
 	return d, w.Close()
+}
+
+// LoadTiles is Load for the tile export: it prepares the areas' tile geometry (layers.PrepareAreas)
+// as soon as they are read, on the other core while the rest of the release loads, and returns it
+// for layers.ExportOptions.Areas.
+func LoadTiles(ctx context.Context, path, release string) (*overlap.Dataset, *tiles.Shapes, error) {
+	w, err := store.Open(ctx, path, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type prepared struct {
+		shapes *tiles.Shapes
+		err    error
+	}
+	var done chan prepared
+	d, err := w.LoadAreasFirst(ctx, release, func(areas []overlap.Area) {
+		done = make(chan prepared, 1)
+		go func() {
+			sh, err := layers.PrepareAreas(ctx, areas)
+			done <- prepared{sh, err}
+		}()
+	})
+	if err != nil {
+		if done != nil {
+			cancel()
+			<-done
+		}
+		w.Close()
+		return nil, nil, err
+	}
+	cerr := w.Close()
+	p := <-done
+	if p.err != nil {
+		return nil, nil, p.err
+	}
+	return d, p.shapes, cerr
 }
 
 // Choice says which release a command uses and why, for the command to print: the one named, the

@@ -22,6 +22,9 @@ type ExportOptions struct {
 	Workers int
 	// Progress, when set, is called after each tile with the tiles done and the tiles to do.
 	Progress func(done, total int)
+	// Areas, when set, are the areas' shapes PrepareAreas made from the dataset's areas (as
+	// app.LoadTiles does while the rest of the release loads); nil: Export prepares them.
+	Areas *tiles.Shapes
 }
 
 // Export writes the tiles the server serves for d as an MBTiles 1.3 file at path (see
@@ -34,7 +37,7 @@ func Export(ctx context.Context, path string, d *overlap.Dataset, opt ExportOpti
 	if len(names) == 0 {
 		names = []string{Areas}
 	}
-	ls, err := New(ctx, d, names...)
+	ls, err := newSet(ctx, d, opt.Areas, names)
 	if err != nil {
 		return tiles.MBTilesStats{}, err
 	}

@@ -6,6 +6,7 @@ package layers
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 
@@ -110,15 +111,33 @@ type boundary struct {
 // New prepares the areas' tile geometry and attributes and, when Boundaries is among extra, the
 // boundaries' geometry too (in parallel).
 func New(ctx context.Context, d *overlap.Dataset, extra ...string) (*Set, error) {
-	l := &Set{d: d}
+	return newSet(ctx, d, nil, extra)
+}
+
+// PrepareAreas makes the areas' tile geometry as New does, for a caller that has the areas before
+// the rest of their release (store.Workspace.LoadAreasFirst) and starts on it early. It reads only
+// each area's Feature.
+func PrepareAreas(ctx context.Context, areas []overlap.Area) (*tiles.Shapes, error) {
+	features := make([]geo.Feature, len(areas))
+	for i := range areas {
+		features[i] = areas[i].Feature
+	}
+	return tiles.Prepare(ctx, features, tiles.Options{})
+}
+
+// newSet is New with the areas' shapes already prepared by PrepareAreas (nil: prepared here).
+func newSet(ctx context.Context, d *overlap.Dataset, areas *tiles.Shapes, extra []string) (*Set, error) {
+	if areas != nil && areas.Len() != len(d.Areas) {
+		return nil, fmt.Errorf("layers: %d area shapes prepared for the %d areas of release %s", areas.Len(), len(d.Areas), d.Release)
+	}
+	l := &Set{d: d, areas: areas}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		features := make([]geo.Feature, len(d.Areas))
-		for i := range d.Areas {
-			features[i] = d.Areas[i].Feature
+		if l.areas != nil {
+			return nil
 		}
 		var err error
-		l.areas, err = tiles.Prepare(gctx, features, tiles.Options{})
+		l.areas, err = PrepareAreas(gctx, d.Areas)
 		return err
 	})
 	g.Go(func() error {

@@ -20,7 +20,16 @@ import (
 var ErrCorrupt = errors.New("store: corrupt workspace")
 
 // Load reads release name ("" for the newest) into memory.
-func (w *Workspace) Load(ctx context.Context, name string) (_ *overlap.Dataset, err error) {
+func (w *Workspace) Load(ctx context.Context, name string) (*overlap.Dataset, error) {
+	return w.LoadAreasFirst(ctx, name, nil)
+}
+
+// LoadAreasFirst is Load that calls areas (when not nil) with the release's areas as soon as they are
+// read, before the rest of the release: the tile export prepares their geometry meanwhile. Until
+// LoadAreasFirst returns, areas' callee may read only each area's Feature (code, geometry, bound):
+// the rest of the load writes the other fields (the totals, in Aggregate). The Dataset returned is
+// the one Load returns.
+func (w *Workspace) LoadAreasFirst(ctx context.Context, name string, areas func([]overlap.Area)) (_ *overlap.Dataset, err error) {
 	defer markBusy(&err)
 	name, err = w.resolve(ctx, name)
 	if err != nil {
@@ -32,14 +41,14 @@ func (w *Workspace) Load(ctx context.Context, name string) (_ *overlap.Dataset, 
 		return nil, fmt.Errorf("store: %s: begin: %w", w.path, err)
 	}
 	defer tx.Rollback()
-	d, err := w.load(ctx, tx, name)
+	d, err := w.load(ctx, tx, name, areas)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: release %s: %w", w.path, name, err)
 	}
 	return d, nil
 }
 
-func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap.Dataset, error) {
+func (w *Workspace) load(ctx context.Context, db querier, name string, areasRead func([]overlap.Area)) (*overlap.Dataset, error) {
 	d := &overlap.Dataset{Release: name}
 	var extract, asOf, coverage, sources, notes string
 	if err := db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
@@ -62,6 +71,8 @@ func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap
 		return nil, fmt.Errorf("%w: coverage: %v", ErrCorrupt, err)
 	}
 	kinds := make(map[string]nhs.Kind, overlap.KindCount)
+	// The LSOAs of a local authority mostly share one units object: each distinct text is parsed once.
+	units := unitsParser{kinds: kinds, seen: map[string][overlap.KindCount]string{}}
 	for k := range overlap.KindCount {
 		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
 		d.Units[k] = make(map[string]string)
@@ -91,12 +102,12 @@ func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap
 	}
 	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area
-		var units string
+		var text string
 		var g []byte
-		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &g); err != nil {
+		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &text, &g); err != nil {
 			return err
 		}
-		if err := parseUnits(units, kinds, &a.Units); err != nil {
+		if err := units.parse(text, &a.Units); err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
 		geom, err := multiPolygon(g)
@@ -108,6 +119,9 @@ func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
+	}
+	if areasRead != nil {
+		areasRead(d.Areas)
 	}
 	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.PCN
@@ -131,15 +145,15 @@ func (w *Workspace) load(ctx context.Context, db querier, name string) (*overlap
 	}
 	if err := query(ctx, db, `SELECT code, area, units, lon, lat FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var l overlap.LSOA
-		var units string
+		var text string
 		var lon, lat sql.NullFloat64
-		if err := s.Scan(&l.Code, &l.Area, &units, &lon, &lat); err != nil {
+		if err := s.Scan(&l.Code, &l.Area, &text, &lon, &lat); err != nil {
 			return err
 		}
 		if lon.Valid && lat.Valid {
 			l.Point, l.HasPoint = orb.Point{lon.Float64, lat.Float64}, true
 		}
-		if err := parseUnits(units, kinds, &l.Units); err != nil {
+		if err := units.parse(text, &l.Units); err != nil {
 			return fmt.Errorf("lsoa %s: %w", l.Code, err)
 		}
 		d.LSOAs = append(d.LSOAs, l)
@@ -215,6 +229,27 @@ func unmarshal(s string, v any) error {
 		return nil
 	}
 	return json.Unmarshal([]byte(s), v)
+}
+
+// unitsParser parses the units objects of a release's rows, remembering each distinct text's result.
+type unitsParser struct {
+	kinds map[string]nhs.Kind
+	seen  map[string][overlap.KindCount]string
+}
+
+// parse sets dst, which must be empty, to the units of the JSON object s (parseUnits).
+func (p *unitsParser) parse(s string, dst *[overlap.KindCount]string) error {
+	if u, ok := p.seen[s]; ok {
+		*dst = u
+		return nil
+	}
+	var u [overlap.KindCount]string
+	if err := parseUnits(s, p.kinds, &u); err != nil {
+		return err
+	}
+	p.seen[s] = u
+	*dst = u
+	return nil
 }
 
 func parseUnits(s string, kinds map[string]nhs.Kind, dst *[overlap.KindCount]string) error {

@@ -69,14 +69,14 @@ func runTilesExport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	start := time.Now()
-	d, err := app.Load(ctx, *db, *release)
+	d, areas, err := app.LoadTiles(ctx, *db, *release)
 	if err != nil {
 		return err
 	}
 	var bar *progress
 	last := 0
 	opt := layers.ExportOptions{
-		Threshold: t, Zooms: tiles.Zooms{Min: maptile.Zoom(*minZoom), Max: maptile.Zoom(*maxZoom)}, Layers: names,
+		Threshold: t, Zooms: tiles.Zooms{Min: maptile.Zoom(*minZoom), Max: maptile.Zoom(*maxZoom)}, Layers: names, Areas: areas,
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = e.newProgress(int64(total), "tiles")
