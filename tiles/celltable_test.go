@@ -3,8 +3,6 @@ package tiles
 import (
 	"math/rand/v2"
 	"testing"
-
-	"github.com/paulmach/orb"
 )
 
 // TestCellTable: the table answers as a map would, across growth, for keys that collide in their
@@ -27,11 +25,11 @@ func TestCellTable(t *testing.T) {
 			continue
 		}
 		want[k] = int32(i)
-		tab.put(k, int32(i), orb.Point{float64(i), -float64(i)})
+		tab.put(k, int32(i))
 	}
 	for k, v := range want {
-		if got, p, ok := tab.get(k); !ok || got != v || p != (orb.Point{float64(v), -float64(v)}) {
-			t.Fatalf("get(%#x) = %d, %v, %v; want %d at (%d, %d)", k, got, p, ok, v, v, -v)
+		if got, ok := tab.get(k); !ok || got != v {
+			t.Fatalf("get(%#x) = %d, %v; want %d", k, got, ok, v)
 		}
 	}
 	for range 1000 {
@@ -39,7 +37,7 @@ func TestCellTable(t *testing.T) {
 		if _, in := want[k]; in {
 			continue
 		}
-		if _, _, ok := tab.get(k); ok {
+		if _, ok := tab.get(k); ok {
 			t.Fatalf("get(%#x) found a key never put", k)
 		}
 	}

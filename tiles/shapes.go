@@ -272,28 +272,21 @@ func newBuilder(features []geo.Feature, snap float64) *builder {
 	return b
 }
 
-// vertex returns the id of the distinct vertex p is (within the snap distance), adding one if new,
-// and that vertex as given (p itself when new or exactly equal).
-//
-// The answer is the first vertex within snap of p, looked for in p's cell and then in the
-// neighbouring cells p is near: in each cell, its first vertex, then the others from the newest.
-func (b *builder) vertex(p orb.Point) (int32, orb.Point) {
+// vertex returns the id of the distinct vertex p is (within the snap distance), adding one if new.
+func (b *builder) vertex(p orb.Point) int32 {
 	if b.snap <= 0 {
 		id, ok := b.exact[p]
 		if !ok {
 			id = b.add(p)
 			b.exact[p] = id
 		}
-		return id, p
+		return id
 	}
 	fx, fy := p[0]/b.cell, p[1]/b.cell
 	cx, cy := math.Floor(fx), math.Floor(fy)
 	c := [2]int64{int64(cx), int64(cy)}
-	head, hq, hasHead := b.head(c)
-	if hasHead {
-		if id, q, ok := b.match(head, hq, p); ok {
-			return id, q
-		}
+	if id, ok := b.find(c, p); ok {
+		return id
 	}
 	// A vertex within snap of p can only be in a neighbouring cell when p is near that side.
 	near := b.snap / b.cell
@@ -313,23 +306,21 @@ func (b *builder) vertex(p orb.Point) (int32, orb.Point) {
 			if d == [2]int64{} {
 				continue
 			}
-			if h, q, ok := b.head([2]int64{c[0] + d[0], c[1] + d[1]}); ok {
-				if id, q, ok := b.match(h, q, p); ok {
-					return id, q
-				}
+			if id, ok := b.find([2]int64{c[0] + d[0], c[1] + d[1]}, p); ok {
+				return id
 			}
 		}
 	}
 	id := b.add(p)
-	if hasHead {
+	if head, ok := b.head(c); ok {
 		b.next[id] = b.next[head]
 		b.next[head] = id
 	} else if k, ok := cellKey(c); ok {
-		b.cells.put(k, id, p)
+		b.cells.put(k, id)
 	} else {
 		b.far[c] = id
 	}
-	return id, p
+	return id
 }
 
 // cellKey packs a snap grid cell into one word when both coordinates fit in 32 bits (always, for
@@ -342,22 +333,14 @@ func cellKey(c [2]int64) (uint64, bool) {
 	return uint64(uint32(int32(c[0])))<<32 | uint64(uint32(int32(c[1]))), true
 }
 
-// cellTable maps packed cells to their first vertex: an open-addressing table (linear probing, kept
-// at most half full), about twice as quick as a Go map here, where the lookups are Prepare's serial
-// part. A slot holds the key, the vertex id and the vertex itself, so that a lookup, and the distance
-// test against the cell's first vertex, touch one 32-byte slot: one cache miss where parallel arrays
-// of keys, ids and vertices cost three.
+// cellTable maps packed cells to vertex ids: an open-addressing table (linear probing, kept at most
+// half full), about twice as quick as a Go map here, where the lookups are Prepare's serial part.
 type cellTable struct {
-	slots []cellSlot
+	keys  []uint64
+	vals  []int32 // -1: empty slot
 	mask  uint64
 	shift uint
 	n     int
-}
-
-type cellSlot struct {
-	key uint64
-	p   orb.Point // the vertex as given
-	id  int32     // -1: empty slot
 }
 
 func newCellTable(n int) cellTable {
@@ -365,77 +348,73 @@ func newCellTable(n int) cellTable {
 	for size < 2*n {
 		size *= 2
 	}
-	t := cellTable{slots: make([]cellSlot, size), mask: uint64(size - 1)}
+	t := cellTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
 	for size > 1 {
 		size >>= 1
 		t.shift++
 	}
 	t.shift = 64 - t.shift
-	for i := range t.slots {
-		t.slots[i].id = -1
+	for i := range t.vals {
+		t.vals[i] = -1
 	}
 	return t
 }
 
 func (t *cellTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> t.shift }
 
-func (t *cellTable) get(k uint64) (int32, orb.Point, bool) {
+func (t *cellTable) get(k uint64) (int32, bool) {
 	for i := t.slot(k); ; i = (i + 1) & t.mask {
-		s := &t.slots[i]
 		switch {
-		case s.id < 0:
-			return 0, orb.Point{}, false
-		case s.key == k:
-			return s.id, s.p, true
+		case t.vals[i] < 0:
+			return 0, false
+		case t.keys[i] == k:
+			return t.vals[i], true
 		}
 	}
 }
 
-// put adds k, which must not be in the table, with its first vertex id at p.
-func (t *cellTable) put(k uint64, id int32, p orb.Point) {
-	if 2*(t.n+1) > len(t.slots) {
+// put adds k, which must not be in the table.
+func (t *cellTable) put(k uint64, v int32) {
+	if 2*(t.n+1) > len(t.vals) {
 		old := *t
-		*t = newCellTable(len(old.slots))
-		for _, s := range old.slots {
-			if s.id >= 0 {
-				t.put(s.key, s.id, s.p)
+		*t = newCellTable(len(old.vals))
+		for i, ov := range old.vals {
+			if ov >= 0 {
+				t.put(old.keys[i], ov)
 			}
 		}
 	}
 	i := t.slot(k)
-	for t.slots[i].id >= 0 {
+	for t.vals[i] >= 0 {
 		i = (i + 1) & t.mask
 	}
-	t.slots[i] = cellSlot{key: k, p: p, id: id}
+	t.keys[i], t.vals[i] = k, v
 	t.n++
 }
 
-// head returns the first vertex of cell c: its id and the vertex as given.
-func (b *builder) head(c [2]int64) (int32, orb.Point, bool) {
+// head returns the first vertex id in cell c.
+func (b *builder) head(c [2]int64) (int32, bool) {
 	if k, ok := cellKey(c); ok {
 		return b.cells.get(k)
 	}
 	id, ok := b.far[c]
-	if !ok {
-		return 0, orb.Point{}, false
-	}
-	return id, b.orig[id], true
+	return id, ok
 }
 
-// match looks for a vertex within snap of p in the cell whose first vertex is head (at q): head,
-// then the rest of the cell's chain.
-func (b *builder) match(head int32, q, p orb.Point) (int32, orb.Point, bool) {
-	s2 := b.snap * b.snap
-	if dx, dy := q[0]-p[0], q[1]-p[1]; dx*dx+dy*dy <= s2 {
-		return head, q, true
+// find looks for a vertex within snap of p in cell c.
+func (b *builder) find(c [2]int64, p orb.Point) (int32, bool) {
+	id, ok := b.head(c)
+	if !ok {
+		return 0, false
 	}
-	for id := b.next[head]; id >= 0; id = b.next[id] {
+	s2 := b.snap * b.snap
+	for ; id >= 0; id = b.next[id] {
 		q := b.orig[id]
 		if dx, dy := q[0]-p[0], q[1]-p[1]; dx*dx+dy*dy <= s2 {
-			return id, q, true
+			return id, true
 		}
 	}
-	return 0, orb.Point{}, false
+	return 0, false
 }
 
 func (b *builder) add(p orb.Point) int32 {
@@ -533,8 +512,8 @@ func (b *builder) ring(r orb.Ring) (bool, error) {
 			b.ringVids = b.ringVids[:start]
 			return false, fmt.Errorf("coordinate %v is not finite", p)
 		}
-		id, q := b.vertex(p)
-		if q != p {
+		id := b.vertex(p)
+		if b.orig[id] != p {
 			b.snapped++
 		}
 		if n := len(b.ringVids); n > start && b.ringVids[n-1] == id {
