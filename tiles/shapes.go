@@ -197,6 +197,9 @@ func Prepare(ctx context.Context, features []geo.Feature, opt Options) (*Shapes,
 		feats: make([]shape, len(features)),
 		bound: orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}},
 	}
+	if err := b.snapping(ctx, features, runtime.GOMAXPROCS(0)); err != nil {
+		return nil, err
+	}
 	if err := b.read(ctx, s, features); err != nil {
 		return nil, err
 	}
@@ -238,6 +241,9 @@ type builder struct {
 	arcUses  []int32
 	minZoom  []uint8 // per arc vertex (parallel to arcVids): the first zoom that keeps it
 	snapped  int
+	n        int         // input vertices
+	pre      *presnapped // the vertices' snap candidates, when found in parallel (presnap)
+	at       int         // the input vertex read reaches next, counting every ring of every polygon
 
 	ringFeat []int32    // per ring, its feature
 	ringRev  []bool     // per ring, whether its vertex order is the reverse of its role's orientation
@@ -262,14 +268,27 @@ func newBuilder(features []geo.Feature, snap float64) *builder {
 		pts:      make([]orb.Point, 0, n/2),
 		ringVids: make([]int32, 0, n),
 	}
-	if snap > 0 {
-		b.cells = newCellTable(n / 2)
-		b.far = map[[2]int64]int32{}
-		b.next = make([]int32, 0, n/2)
-	} else {
+	if snap <= 0 {
 		b.exact = make(map[orb.Point]int32, n/2)
 	}
+	b.n = n
 	return b
+}
+
+// snapping prepares the snapping of the input vertices: their candidates found by workers in
+// parallel (presnap), else the serial table builder.vertex fills.
+func (b *builder) snapping(ctx context.Context, features []geo.Feature, workers int) error {
+	if b.snap > 0 && workers > 1 {
+		if ok, err := b.presnap(ctx, features, workers); ok || err != nil {
+			return err
+		}
+	}
+	if b.snap > 0 {
+		b.cells = newCellTable(b.n / 2)
+		b.far = map[[2]int64]int32{}
+		b.next = make([]int32, 0, b.n/2)
+	}
+	return nil
 }
 
 // vertex returns the id of the distinct vertex p is (within the snap distance), adding one if new.
@@ -282,33 +301,14 @@ func (b *builder) vertex(p orb.Point) int32 {
 		}
 		return id
 	}
-	fx, fy := p[0]/b.cell, p[1]/b.cell
-	cx, cy := math.Floor(fx), math.Floor(fy)
-	c := [2]int64{int64(cx), int64(cy)}
+	// A vertex within snap of p can only be in a neighbouring cell when p is near that side.
+	c, nb, n := b.cellOf(p)
 	if id, ok := b.find(c, p); ok {
 		return id
 	}
-	// A vertex within snap of p can only be in a neighbouring cell when p is near that side.
-	near := b.snap / b.cell
-	dx, dy := 0, 0
-	if fx-cx < near {
-		dx = -1
-	} else if cx+1-fx < near {
-		dx = 1
-	}
-	if fy-cy < near {
-		dy = -1
-	} else if cy+1-fy < near {
-		dy = 1
-	}
-	if dx != 0 || dy != 0 {
-		for _, d := range [3][2]int64{{int64(dx), 0}, {0, int64(dy)}, {int64(dx), int64(dy)}} {
-			if d == [2]int64{} {
-				continue
-			}
-			if id, ok := b.find([2]int64{c[0] + d[0], c[1] + d[1]}, p); ok {
-				return id
-			}
+	for _, d := range nb[:n] {
+		if id, ok := b.find(d, p); ok {
+			return id
 		}
 	}
 	id := b.add(p)
@@ -421,7 +421,7 @@ func (b *builder) add(p orb.Point) int32 {
 	id := int32(len(b.pts))
 	b.orig = append(b.orig, p)
 	b.pts = append(b.pts, project(p))
-	if b.snap > 0 {
+	if b.snap > 0 && b.pre == nil {
 		b.next = append(b.next, -1)
 	}
 	return id
@@ -452,8 +452,13 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 		sh := shape{polys: span{int32(len(s.polys)), 0}, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
 		for _, poly := range f.Geom {
 			first := len(s.rings)
+			next := b.at // the input vertex after the polygon's, whichever rings are read
+			for _, r := range poly {
+				next += len(r)
+			}
 			for ri, r := range poly {
 				ok, err := b.ring(r)
+				b.at += len(r)
 				if err != nil {
 					return fmt.Errorf("tiles: prepare %s: %w", f.Code, err)
 				}
@@ -482,6 +487,7 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 					}
 				}
 			}
+			b.at = next
 			if len(s.rings) == first {
 				continue
 			}
@@ -494,6 +500,7 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 			return fmt.Errorf("tiles: prepare: too many rings or vertices")
 		}
 	}
+	b.pre = nil // the candidates are done with
 	s.stats.Features = len(features)
 	s.stats.Polygons = len(s.polys)
 	s.stats.Rings = len(s.rings)
@@ -507,13 +514,19 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 // than three distinct vertices.
 func (b *builder) ring(r orb.Ring) (bool, error) {
 	start := len(b.ringVids)
-	for _, p := range r {
+	for k, p := range r {
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
 			b.ringVids = b.ringVids[:start]
 			return false, fmt.Errorf("coordinate %v is not finite", p)
 		}
-		id := b.vertex(p)
-		if b.orig[id] != p {
+		var id int32
+		if b.pre != nil {
+			var same bool
+			id, same = b.snapAt(b.at+k, p)
+			if !same {
+				b.snapped++
+			}
+		} else if id = b.vertex(p); b.orig[id] != p {
 			b.snapped++
 		}
 		if n := len(b.ringVids); n > start && b.ringVids[n-1] == id {

@@ -38,6 +38,9 @@ func TestNationalTopology(t *testing.T) {
 		}
 	}
 	b := newBuilder(feats, DefaultSnap)
+	if err := b.snapping(context.Background(), feats, 1); err != nil {
+		t.Fatal(err)
+	}
 	s := &Shapes{codes: make([]string, len(feats)), feats: make([]shape, len(feats))}
 	if err := b.read(context.Background(), s, feats); err != nil {
 		t.Fatal(err)
