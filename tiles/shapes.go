@@ -2,9 +2,11 @@ package tiles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -747,12 +749,42 @@ func (b *builder) simplify(ctx context.Context, tol float64) error {
 		}
 	}
 	b.minZoom = make([]uint8, len(b.arcVids))
+	// Arcs are simplified independently (each writes only its own vertices' zooms): in parallel,
+	// over runs of arcs of about equal numbers of vertices.
+	arcs := len(b.arcOff) - 1
+	if arcs <= 0 {
+		return nil
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), arcs/1024))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	from := 0
+	for w := range workers {
+		to := arcs
+		if w < workers-1 {
+			// The first arc ending past the next share of the vertices.
+			share := int32(int64(len(b.arcVids)) * int64(w+1) / int64(workers))
+			to = max(from, sort.Search(arcs, func(a int) bool { return b.arcOff[a+1] >= share }))
+		}
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			errs[w] = b.simplifyArcs(ctx, from, to, &tol2)
+		}(from, to)
+		from = to
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// simplifyArcs sets the first zoom keeping each vertex of arcs [from, to).
+func (b *builder) simplifyArcs(ctx context.Context, from, to int, tol2 *[MaxZoom + 1]float64) error {
 	type job struct {
 		i, j int32
 		imp  float64
 	}
 	var stack []job
-	for a := 0; a+1 < len(b.arcOff); a++ {
+	for a := from; a < to; a++ {
 		if a%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err

@@ -84,7 +84,7 @@ func (b *builder) cellOf(p orb.Point) (c [2]int64, nb [3][2]int64, n int) {
 // reports false, and the builder snaps serially, when some vertex is not finite (read reports it)
 // or lies too far out for the cells to pack into a word.
 func (b *builder) presnap(ctx context.Context, features []geo.Feature, workers int) (bool, error) {
-	var pts []orb.Point
+	pts := make([]orb.Point, 0, b.n)
 	for _, f := range features {
 		for _, poly := range f.Geom {
 			for _, r := range poly {
@@ -148,10 +148,12 @@ func (b *builder) presnap(ctx context.Context, features []geo.Feature, workers i
 func (b *builder) strip(ctx context.Context, ps *presnapped, w int, lo, hi int64) error {
 	// A cell held has a local number (in t): its name and its newest kept vertex (a position in
 	// kept); prev chains a cell's kept vertices from the newest.
-	t := newCellTable(len(ps.pts) / (2 * len(ps.cands)))
-	var name, newest, kept, prev []int32
-	var cands []int32
-	var exact []bool
+	// Sized for a strip's share of the vertices, about half of them distinct and one candidate each.
+	share := len(ps.pts)/len(ps.cands) + len(ps.pts)/64
+	t := newCellTable(share / 2)
+	name, newest := make([]int32, 0, share/2), make([]int32, 0, share/2)
+	kept, prev := make([]int32, 0, share), make([]int32, 0, share)
+	cands, exact := make([]int32, 0, share), make([]bool, 0, share/2)
 	s2 := b.snap * b.snap
 	collect := func(lc int32, p orb.Point) {
 		for k := newest[lc]; k >= 0; k = prev[k] {
