@@ -199,7 +199,13 @@ func Prepare(ctx context.Context, features []geo.Feature, opt Options) (*Shapes,
 		feats: make([]shape, len(features)),
 		bound: orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}},
 	}
-	if err := b.snapping(ctx, features, runtime.GOMAXPROCS(0)); err != nil {
+	// Two strips a core: a strip's tables stay smaller, and the national MSOAs snap in 0.8 of the CPU
+	// time two strips take.
+	strips := 0
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		strips = 2 * n
+	}
+	if err := b.snapping(ctx, features, strips); err != nil {
 		return nil, err
 	}
 	if err := b.read(ctx, s, features); err != nil {
@@ -277,11 +283,11 @@ func newBuilder(features []geo.Feature, snap float64) *builder {
 	return b
 }
 
-// snapping prepares the snapping of the input vertices: their candidates found by workers in
-// parallel (presnap), else the serial table builder.vertex fills.
-func (b *builder) snapping(ctx context.Context, features []geo.Feature, workers int) error {
-	if b.snap > 0 && workers > 1 {
-		if ok, err := b.presnap(ctx, features, workers); ok || err != nil {
+// snapping prepares the snapping of the input vertices: their candidates found in parallel strips
+// (presnap, when strips > 0), else the serial table builder.vertex fills.
+func (b *builder) snapping(ctx context.Context, features []geo.Feature, strips int) error {
+	if b.snap > 0 && strips > 0 {
+		if ok, err := b.presnap(ctx, features, strips); ok || err != nil {
 			return err
 		}
 	}

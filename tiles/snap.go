@@ -80,9 +80,9 @@ func (b *builder) cellOf(p orb.Point) (c [2]int64, nb [3][2]int64, n int) {
 	return c, nb, n
 }
 
-// presnap computes the candidates of every input vertex with the given number of workers. It
-// reports false, and the builder snaps serially, when some vertex is not finite (read reports it)
-// or lies too far out for the cells to pack into a word.
+// presnap computes the candidates of every input vertex in the given number of strips, a goroutine
+// each. It reports false, and the builder snaps serially, when some vertex is not finite (read
+// reports it) or lies too far out for the cells to pack into a word.
 func (b *builder) presnap(ctx context.Context, features []geo.Feature, workers int) (bool, error) {
 	pts := make([]orb.Point, 0, b.n)
 	for _, f := range features {
@@ -171,10 +171,10 @@ func (b *builder) strip(ctx context.Context, ps *presnapped, w int, lo, hi int64
 				return err
 			}
 		}
-		c, nb, nn := b.cellOf(p)
-		if c[0] < lo-1 || c[0] > hi {
+		if cx := int64(math.Floor(p[0] / b.cell)); cx < lo-1 || cx > hi {
 			continue
 		}
+		c, nb, nn := b.cellOf(p)
 		k0, _ := cellKey(c)
 		lc, has := t.get(k0)
 		if lo <= c[0] && c[0] < hi {

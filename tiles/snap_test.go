@@ -12,13 +12,13 @@ import (
 	"pcnmap/geo"
 )
 
-// readWith reads features as Prepare does, snapping serially (workers 0) or through presnap with
-// the given number of strips, and returns the builder and the shapes read.
+// readWith reads features as Prepare does, snapping serially (strips 0) or through presnap in
+// that many strips, and returns the builder and the shapes read.
 func readWith(t *testing.T, feats []geo.Feature, snap float64, workers int) (*builder, *Shapes) {
 	t.Helper()
 	b := newBuilder(feats, snap)
 	if workers == 0 {
-		if err := b.snapping(context.Background(), feats, 1); err != nil {
+		if err := b.snapping(context.Background(), feats, 0); err != nil {
 			t.Fatal(err)
 		}
 	} else if ok, err := b.presnap(context.Background(), feats, workers); err != nil || !ok {

@@ -38,7 +38,7 @@ func TestNationalTopology(t *testing.T) {
 		}
 	}
 	b := newBuilder(feats, DefaultSnap)
-	if err := b.snapping(context.Background(), feats, 1); err != nil {
+	if err := b.snapping(context.Background(), feats, 0); err != nil {
 		t.Fatal(err)
 	}
 	s := &Shapes{codes: make([]string, len(feats)), feats: make([]shape, len(feats))}
