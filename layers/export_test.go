@@ -65,3 +65,16 @@ func TestNoHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestExportPreparedAreas: shapes prepared for other areas than the dataset's are refused, not drawn.
+func TestExportPreparedAreas(t *testing.T) {
+	d := fixtureDataset(t)
+	few, err := PrepareAreas(context.Background(), d.Areas[:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Export(context.Background(), filepath.Join(t.TempDir(), "x.mbtiles"), d, ExportOptions{Areas: few})
+	if err == nil || !strings.Contains(err.Error(), "3 area shapes") {
+		t.Errorf("Export(shapes of 3 areas) = %v, want an error saying so", err)
+	}
+}
