@@ -273,7 +273,6 @@ func newBuilder(features []geo.Feature, snap float64) *builder {
 		snap:     snap,
 		cell:     4 * snap,
 		orig:     make([]orb.Point, 0, n/2),
-		pts:      make([]orb.Point, 0, n/2),
 		ringVids: make([]int32, 0, n),
 	}
 	if snap <= 0 {
@@ -426,9 +425,8 @@ func (b *builder) find(c [2]int64, p orb.Point) (int32, bool) {
 }
 
 func (b *builder) add(p orb.Point) int32 {
-	id := int32(len(b.pts))
-	b.orig = append(b.orig, p)
-	b.pts = append(b.pts, project(p))
+	id := int32(len(b.orig))
+	b.orig = append(b.orig, p) // projected into pts once all are read
 	if b.snap > 0 && b.pre == nil {
 		b.next = append(b.next, -1)
 	}
@@ -457,7 +455,7 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 		}
 		f := &features[fi]
 		s.codes[fi] = f.Code
-		sh := shape{polys: span{int32(len(s.polys)), 0}, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+		sh := shape{polys: span{int32(len(s.polys)), 0}}
 		for _, poly := range f.Geom {
 			first := len(s.rings)
 			next := b.at // the input vertex after the polygon's, whichever rings are read
@@ -479,17 +477,7 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 				rs := b.ringPts[len(b.ringPts)-1]
 				s.rings = append(s.rings, rs) // refs filled in by topology
 				b.ringFeat = append(b.ringFeat, int32(fi))
-				// Exteriors are positive in normalised Mercator (y down), holes negative.
-				a := b.area(b.ringVids[rs.start:rs.end])
-				b.ringRev = append(b.ringRev, a != 0 && (a > 0) != (ri == 0))
 				if ri == 0 {
-					for _, v := range b.ringVids[rs.start:rs.end] {
-						p := b.pts[v]
-						sh.minX = math.Min(sh.minX, p[0])
-						sh.minY = math.Min(sh.minY, p[1])
-						sh.maxX = math.Max(sh.maxX, p[0])
-						sh.maxY = math.Max(sh.maxY, p[1])
-					}
 					for _, p := range r {
 						s.bound = s.bound.Extend(p)
 					}
@@ -509,6 +497,7 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 		}
 	}
 	b.pre = nil // the candidates are done with
+	b.project(s)
 	s.stats.Features = len(features)
 	s.stats.Polygons = len(s.polys)
 	s.stats.Rings = len(s.rings)
@@ -516,6 +505,57 @@ func (b *builder) read(ctx context.Context, s *Shapes, features []geo.Feature) e
 	s.stats.Points = len(b.pts)
 	s.stats.Snapped = b.snapped
 	return nil
+}
+
+// project projects the distinct vertices to normalised Web Mercator, then gives each ring its
+// orientation and each feature its bound there, in parallel: each vertex, ring and feature is its
+// own, so the result is the serial one.
+func (b *builder) project(s *Shapes) {
+	b.pts = make([]orb.Point, len(b.orig))
+	b.ringRev = make([]bool, len(s.rings))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w * len(b.orig) / workers; i < (w+1)*len(b.orig)/workers; i++ {
+				b.pts[i] = project(b.orig[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for fi := w * len(s.feats) / workers; fi < (w+1)*len(s.feats)/workers; fi++ {
+				sh := &s.feats[fi]
+				sh.minX, sh.minY, sh.maxX, sh.maxY = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+				for _, poly := range s.polys[sh.polys.start:sh.polys.end] {
+					for r := poly.start; r < poly.end; r++ {
+						rs := s.rings[r]
+						vids := b.ringVids[rs.start:rs.end]
+						// Exteriors (a polygon's first ring) are positive in normalised Mercator (y
+						// down), holes negative.
+						a := b.area(vids)
+						b.ringRev[r] = a != 0 && (a > 0) != (r == poly.start)
+						if r != poly.start {
+							continue
+						}
+						for _, v := range vids {
+							p := b.pts[v]
+							sh.minX = math.Min(sh.minX, p[0])
+							sh.minY = math.Min(sh.minY, p[1])
+							sh.maxX = math.Max(sh.maxX, p[0])
+							sh.maxY = math.Max(sh.maxY, p[1])
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // ring appends one ring's vertex ids; it reports false (and appends nothing) when the ring has fewer
