@@ -32,6 +32,9 @@ type encoder struct {
 
 const maxPooled = 4 << 20
 
+// maxPooledValues is the most values a pooled encoder's value index keeps room for.
+const maxPooledValues = 1024
+
 var encoders = sync.Pool{New: func() any {
 	return &encoder{vidx: make(map[valueKey]uint32)}
 }}
@@ -48,7 +51,12 @@ func putEncoder(e *encoder) {
 		return
 	}
 	clear(e.vals) // drop references to the caller's strings
-	clear(e.vidx)
+	if len(e.vidx) > maxPooledValues {
+		// Clearing costs what the map ever held: a big tile's map would slow every later small one.
+		e.vidx = make(map[valueKey]uint32)
+	} else {
+		clear(e.vidx)
+	}
 	encoders.Put(e)
 }
 
