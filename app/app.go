@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -72,6 +73,10 @@ func LoadTiles(ctx context.Context, path, release string) (*overlap.Dataset, *ti
 		return nil, nil, err
 	}
 	cerr := w.Close()
+	if done == nil { // the areas were never handed over: prepare them now
+		sh, err := layers.PrepareAreas(ctx, d.Areas)
+		return d, sh, errors.Join(err, cerr)
+	}
 	p := <-done
 	if p.err != nil {
 		return nil, nil, p.err
