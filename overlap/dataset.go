@@ -247,14 +247,12 @@ func (d *Dataset) Index() {
 		return cmp.Or(cmp.Compare(x.Area, y.Area), cmp.Compare(x.PCN, y.PCN))
 	})
 	d.areaStart = offsets(len(d.Areas), len(d.Cells), func(i int) int32 { return d.Cells[i].Area })
-	// The cells in PCN order, each PCN's in area order: a counting sort, stable as the order needs.
-	d.pcnStart = offsets(len(d.PCNs), len(d.Cells), func(i int) int32 { return d.Cells[i].PCN })
 	d.byPCN = make([]int32, len(d.Cells))
-	next := slices.Clone(d.pcnStart[:len(d.PCNs)])
-	for i, c := range d.Cells {
-		d.byPCN[next[c.PCN]] = int32(i)
-		next[c.PCN]++
+	for i := range d.byPCN {
+		d.byPCN[i] = int32(i)
 	}
+	slices.SortStableFunc(d.byPCN, func(x, y int32) int { return cmp.Compare(d.Cells[x].PCN, d.Cells[y].PCN) })
+	d.pcnStart = offsets(len(d.PCNs), len(d.byPCN), func(i int) int32 { return d.Cells[d.byPCN[i]].PCN })
 	d.areaCode = make(map[string]int32, len(d.Areas))
 	for i := range d.Areas {
 		d.areaCode[d.Areas[i].Code] = int32(i)
