@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"pcnmap/geo"
 	"pcnmap/gis"
 	"pcnmap/gpkg"
+	"pcnmap/internal/atomicfile"
 	"pcnmap/neighbourhoods"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
@@ -197,28 +196,10 @@ func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Da
 // writeFile writes path through write: under a temporary name in its directory, renamed at the end
 // (mode 0644), removed on failure.
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, func(w *bufio.Writer) error { return write(w) }); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("app: %w", cerr)
-	}
-	if err == nil {
-		if err = os.Chmod(tmp.Name(), 0o644); err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			err = fmt.Errorf("app: %w", err)
-		}
-	}
-	return err
+	return nil
 }
 
 // NeighbourhoodOutlines are the outlines of set's teams, keyed by team name, dissolved from the LSOA
