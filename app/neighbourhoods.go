@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -14,6 +15,7 @@ import (
 	"pcnmap/geo"
 	"pcnmap/gis"
 	"pcnmap/gpkg"
+	"pcnmap/ingest"
 	"pcnmap/internal/atomicfile"
 	"pcnmap/neighbourhoods"
 	"pcnmap/nhs"
@@ -48,6 +50,13 @@ type Design struct {
 // DesignNeighbourhoods designs a plan on release d of w (see package neighbourhoods), compares it
 // with the greedy suggestion and, with SaveAs, saves it as a footprint set.
 func DesignNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, req DesignRequest) (*Design, error) {
+	if req.Options.WithinKind != nhs.KindUnset { // an NHS code (icb:QNC) to the ONS code the units are kept under
+		parts, err := ingest.ResolveRegion([]ingest.RegionPart{{Kind: req.Options.WithinKind, Code: req.Options.Within}}, d)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s", neighbourhoods.ErrInput, strings.TrimPrefix(err.Error(), ingest.ErrOptions.Error()+": "))
+		}
+		req.Options.Within = parts[0].Code
+	}
 	var polys []geo.Feature
 	if req.Options.Blocks != neighbourhoods.BlocksMSOA {
 		layer, err := w.LSOAPolygons(ctx, d.Release, regionBound(d, req.Options.WithinKind, req.Options.Within))

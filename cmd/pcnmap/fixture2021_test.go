@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"reflect"
 	"strings"
 	"testing"
@@ -217,5 +218,33 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 	}
 	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "<th>Wards</th>") || !strings.Contains(sec, "<td>Great Chell &amp; Packmoor (48.2%), Goldenhill &amp; Sandyford (38.8%), Tunstall (13.1%)</td>") {
 		t.Errorf("report section lacks the wards:\n%s", sec)
+	}
+}
+
+// TestDesign2021NHSCode: neighbourhoods design takes the region by NHS code as ingest and series do:
+// within icb:QNC it designs the plan it designs within icb:E54000010, and an ICB the release does not
+// know is an error naming --within.
+func TestDesign2021NHSCode(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingest2021(t, db, "lsoa21-centroids.csv")
+	design := func(within string) (string, error) {
+		return pcnmap(t, "neighbourhoods", "design", "--db", db, "--within", within, "--count", "6", "--time-limit", "20s")
+	}
+	ons, err := design("icb:E54000010")
+	if err != nil {
+		t.Fatalf("design within icb:E54000010: %v\n%s", err, ons)
+	}
+	nhsCode, err := design("icb:qnc")
+	if err != nil {
+		t.Fatalf("design within icb:qnc: %v\n%s", err, nhsCode)
+	}
+	strip := func(s string) string { // the timings differ between runs
+		return regexp.MustCompile(`in [0-9.]+m?s`).ReplaceAllString(s, "in …")
+	}
+	if strip(ons) != strip(nhsCode) {
+		t.Errorf("icb:qnc designed\n%s\nwant the plan of icb:E54000010\n%s", nhsCode, ons)
+	}
+	if out, err := design("icb:QXX"); err == nil || !strings.Contains(out+err.Error(), `--within icb:QXX: release 2025-10 knows no icb "QXX"`) {
+		t.Errorf("design within icb:QXX: %v %s, want an error naming --within", err, out)
 	}
 }
