@@ -26,9 +26,9 @@ type Assessment struct {
 	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
 	// Missing says which of the neighbourhoods' profiles the release cannot give, and why: one
 	// line each for the deprivation profile and the rural-urban classes; nil when it has both.
-	Missing []string `json:"missing,omitempty"`
-	PCNs           []PCNFigures           `json:"pcns"`
-	Practices      []Straddle             `json:"practices"`
+	Missing   []string     `json:"missing,omitempty"`
+	PCNs      []PCNFigures `json:"pcns"`
+	Practices []Straddle   `json:"practices"`
 }
 
 // NeighbourhoodFigures are one neighbourhood's rows of a board paper.
