@@ -78,7 +78,10 @@ func TestReportNeighbourhoods(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"4 neighbourhoods, 3 of them within the band of 50,000–80,000", "Alignment score of the plan: <strong>0.9312</strong>",
-		"PCNs and their main neighbourhood", "Practices that straddle most", "Trafford (100.0%)"} {
+		"PCNs and their main neighbourhood", "Practices that straddle most", "Trafford (100.0%)",
+		// profile.py: North's residents in IMD deciles 1-2 and 1, (2958+7384)/54358 and 2958/54358.
+		`<td>North</td><td class="n">19.0%</td><td class="n">5.4%</td>`,
+		"Urban major conurbation (94.1%), Urban city and town (4.1%), Rural village and dispersed (1.9%)"} {
 		if !strings.Contains(sec, want) {
 			t.Errorf("section lacks %q", want)
 		}
