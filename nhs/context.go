@@ -46,8 +46,10 @@ var contextLayouts = []contextLayout{
 
 // ReadContext reads an ONS/NHS context file (plain, .gz or .zip). What it gives is decided from its
 // columns' families: with an LSOA code column (of either census), each unit family present (local
-// authority, ward, CCG, Sub-ICB, ICB, STP, NHS region, region, rural-urban class) becomes an LSOA →
-// unit classification; without one, the finest unit family is the child of the coarser ones (Sub-ICB
+// authority, ward, CCG, Sub-ICB, ICB, STP, NHS region, region, rural-urban class, IMD decile) becomes
+// an LSOA → unit classification (the rural-urban columns give two: KindRurality, Urban or Rural, and
+// KindRUC, the class code; an IMD decile must be 1 … 10, except for a Welsh LSOA, which is left
+// without one); without one, the finest unit family is the child of the coarser ones (Sub-ICB
 // → ICB → NHS region, CCG → STP). A unit's code is its ONS code when the file has one, and its NHS
 // three-letter code (…CDH, …_code_nhs) becomes an alias. The LSOA → Sub-ICB lookup of 2022 (rows
 // with region_type SICBL; Welsh health boards are skipped and counted) is recognised by its layout.

@@ -1,6 +1,6 @@
 // Package nhs reads the tabular national files pcnmap is built from: NHS Digital's registrations by
 // LSOA, the ePCN workbook and the practice mapping CSV (practice → PCN), and ONS lookups (LSOA → area,
-// LSOA population-weighted centroids, LSOA → CCG/Sub-ICB/local authority/rural-urban, unit → parent unit).
+// LSOA population-weighted centroids, LSOA → CCG/Sub-ICB/local authority/rural-urban/IMD decile, unit → parent unit).
 // Readers detect header variants, accept plain, gzipped or zipped files, and return errors that name the
 // file, the row and the problem; they never panic on bad input.
 package nhs
