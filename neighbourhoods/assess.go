@@ -73,8 +73,8 @@ type Deprivation struct {
 
 // What Assessment.Missing says when the release lacks a profile's context.
 const (
-	MissingIMD = "deprivation: the release has no IMD decile of its LSOAs (ingest --context a file with an LSOA code and an IMD decile column, such as the LSOA 2011 → MSOA lookup's IMD_OVERALL or MHCLG's Indices of Deprivation)"
-	MissingRUC = "rural-urban class: the release has no rural-urban class of its LSOAs (ingest --context the ONS rural-urban classification, RUC11CD or RUC21CD)"
+	MissingIMD = "deprivation: the release has no IMD decile of its LSOAs (ingest --context a file with an LSOA code and an IMD decile column, such as the LSOA 2011 → MSOA lookup's IMD_OVERALL or MHCLG's Indices of Deprivation; a release ingested before pcnmap read them is ingested again)"
+	MissingRUC = "rural-urban class: the release has no rural-urban class of its LSOAs (ingest --context the ONS rural-urban classification, RUC11CD or RUC21CD; a release ingested before pcnmap kept the classes is ingested again)"
 )
 
 // PCNShare is a PCN's part of a neighbourhood.
