@@ -199,15 +199,29 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 <p class="note">Residents: registered patients living in the neighbourhood, practices in no PCN included (fractional when LSOAs are shared between neighbourhoods). PCNs ≥ t: the PCNs whose patients are at least t = {{.Threshold}} of them, largest first. Local authorities{{if .HasWards}} and wards{{end}}: where its residents live, by share.{{if .HasUrban}} Urban: the share living in LSOAs the ONS rural-urban classification calls urban.{{end}}</p>
 {{- if or .HasIMD .HasRUC}}
 <h3>Deprivation and rural-urban mix</h3>
+{{- end}}
+{{- if .HasIMD}}
 <table>
-<thead><tr><th class="n">#</th><th>Neighbourhood</th>{{if .HasIMD}}<th class="n">Most deprived 20%</th><th class="n">IMD 1</th><th class="n">IMD 2</th><th class="n">IMD 3</th><th class="n">IMD 4</th><th class="n">IMD 5</th><th class="n">IMD 6</th><th class="n">IMD 7</th><th class="n">IMD 8</th><th class="n">IMD 9</th><th class="n">IMD 10</th><th class="n">No decile</th>{{end}}{{if .HasRUC}}<th>Rural-urban classes</th>{{end}}</tr></thead>
+<thead><tr><th class="n" rowspan="2">#</th><th rowspan="2">Neighbourhood</th><th rowspan="2">Most deprived 20%</th><th colspan="10">Residents by IMD decile (1: the most deprived 10%)</th><th rowspan="2">No decile</th></tr>
+<tr><th class="n">1</th><th class="n">2</th><th class="n">3</th><th class="n">4</th><th class="n">5</th><th class="n">6</th><th class="n">7</th><th class="n">8</th><th class="n">9</th><th class="n">10</th></tr></thead>
 <tbody>
 {{- range .Rows}}
-<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td>{{if $.HasIMD}}<td class="n">{{.Core20}}</td>{{range .Deciles}}<td class="n">{{.}}</td>{{end}}<td class="n">{{.NoDecile}}</td>{{end}}{{if $.HasRUC}}<td>{{.Classes}}</td>{{end}}</tr>
+<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td class="n">{{.Core20}}</td>{{range .Deciles}}<td class="n">{{.}}</td>{{end}}<td class="n">{{.NoDecile}}</td></tr>
 {{- end}}
 </tbody>
 </table>
-<p class="note">Shares of each neighbourhood's residents{{if .HasIMD}} by the decile of the English Index of Multiple Deprivation of the LSOA they live in (IMD 1: the most deprived 10% of England's LSOAs, IMD 10 the least; the most deprived 20%, deciles 1 and 2, is NHS England's Core20; No decile: LSOAs the release's IMD file does not rank){{end}}{{if .HasRUC}}{{if .HasIMD}}, and{{end}} by the ONS rural-urban class of their LSOA{{end}}.</p>
+<p class="note">Shares of each neighbourhood's residents by the decile of the English Index of Multiple Deprivation of the LSOA they live in: 1 is the most deprived 10% of England's LSOAs, 10 the least deprived; the most deprived 20% (deciles 1 and 2) is NHS England's Core20; No decile: LSOAs the release's IMD file does not rank.</p>
+{{- end}}
+{{- if .HasRUC}}
+<table>
+<thead><tr><th class="n">#</th><th>Neighbourhood</th><th>Residents by rural-urban class</th></tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td>{{.Classes}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+<p class="note">Shares of each neighbourhood's residents by the ONS rural-urban class of the LSOA they live in.</p>
 {{- end}}
 {{- range .Missing}}
 <p class="note">Not given: {{.}}.</p>
