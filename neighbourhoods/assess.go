@@ -202,10 +202,11 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		if hasIMD {
 			p := &Deprivation{Unknown: 1}
 			if total > 0 {
+				// min: sums of fractional residents may pass the total by a rounding error.
 				for i := range p.Deciles {
-					p.Deciles[i] = deciles[i+1] / total
+					p.Deciles[i] = min(1, deciles[i+1]/total)
 				}
-				p.Core20, p.Unknown = (deciles[1]+deciles[2])/total, deciles[0]/total
+				p.Core20, p.Unknown = min(1, (deciles[1]+deciles[2])/total), min(1, deciles[0]/total)
 			}
 			nf.Deprivation = p
 		}
