@@ -229,7 +229,8 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 
 // classify gives each LSOA its context units (applying parent hierarchies, so a Sub-ICB lookup also
 // gives ICB and NHS region), then gives each area, per kind, the unit where most of its registered
-// residents live.
+// residents live; not for the kinds that only profile residents (nhs.Kind.Profile: the IMD decile,
+// the rural-urban class), which LSOAs alone keep.
 func (d *Dataset) classify(contexts []*nhs.Context) {
 	for k := range d.Units {
 		d.Units[k] = make(map[string]string)
@@ -294,8 +295,8 @@ func (d *Dataset) classify(contexts []*nhs.Context) {
 		lsoas      int
 	}
 	for k := range KindCount {
-		if len(d.Units[k]) == 0 {
-			continue
+		if len(d.Units[k]) == 0 || nhs.Kind(k).Profile() {
+			continue // a class of LSOAs (the IMD decile) profiles residents: an area gets none
 		}
 		votes := make([]map[string]vote, len(d.Areas))
 		for _, l := range d.LSOAs {

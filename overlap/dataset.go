@@ -27,7 +27,8 @@ type Area struct {
 	// InPCN is Σ_p patients(a,p): the area's patients whose practice is in a PCN.
 	InPCN int64
 	// Units holds, per context kind, the code of the unit (local authority, ICB, …) where most of
-	// the area's registered residents live; "" when no context file gave that kind.
+	// the area's registered residents live; "" when no context file gave that kind, and for the kinds
+	// that only profile residents (nhs.Kind.Profile).
 	Units [KindCount]string
 }
 

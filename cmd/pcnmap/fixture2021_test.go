@@ -160,7 +160,9 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 	if err != nil {
 		t.Fatalf("assess: %v\n%s", err, out)
 	}
-	for _, want := range []string{"wards", "Great Chell & Packmoor 48%, Goldenhill & Sandyford 39%, Tunstall 13%", "Hanford, Newstead & Trentham 100%"} {
+	// The 2021 fixture has no IMD decile and no rural-urban class: assess says so.
+	for _, want := range []string{"wards", "Great Chell & Packmoor 48%, Goldenhill & Sandyford 39%, Tunstall 13%", "Hanford, Newstead & Trentham 100%",
+		"not given: " + neighbourhoods.MissingIMD, "not given: " + neighbourhoods.MissingRUC} {
 		if !strings.Contains(out, want) {
 			t.Errorf("assess lacks %q:\n%s", want, out)
 		}
@@ -218,6 +220,9 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 	}
 	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "<th>Wards</th>") || !strings.Contains(sec, "<td>Great Chell &amp; Packmoor (48.2%), Goldenhill &amp; Sandyford (38.8%), Tunstall (13.1%)</td>") {
 		t.Errorf("report section lacks the wards:\n%s", sec)
+	} else if strings.Contains(sec, "Deprivation and rural-urban mix") || !strings.Contains(sec, "Not given: deprivation: the release has no IMD decile") ||
+		!strings.Contains(sec, "Not given: rural-urban class: the release has no rural-urban class") {
+		t.Errorf("report section on a release without IMD or rural-urban classes does not say so:\n%s", sec)
 	}
 }
 
