@@ -68,6 +68,8 @@ export class TeamsUI {
   /** Why moves of a link were left out, until the next edit or set. */
   private note = '';
   private movesSeq = 0;
+  /** The set's neighbourhood profiles (teamprofile.ts, loaded on first use), by set and threshold. */
+  private profile?: { key: string; view?: typeof import('./teamprofile'); data?: import('./teamprofile').Assessment; error?: string };
 
   constructor(private d: TeamsDeps) {
     this.layer = new TeamLayer(d.view, d.mapEl);
@@ -360,9 +362,33 @@ export class TeamsUI {
       this.moveForm(),
       this.whatif.render(),
       team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
+      team && !this.whatif.moves.length ? this.profileBlock(det.name, team.name) : null,
       al ? this.teamList(al, t) : null,
       this.writable ? h('div', { class: 'set-admin' }, this.rename.render(det.name), deleteControl(det.name, () => void this.afterDelete(det.name))) : null,
     );
+  }
+
+  /** The selected team's neighbourhood profile: loaded once per set and threshold, then drawn. */
+  private profileBlock(set: string, team: string): HTMLElement | null {
+    const t = apiThreshold(this.d.state().threshold);
+    const key = `${set}\u0000${t}`;
+    if (this.profile?.key !== key) {
+      this.profile = { key };
+      void (async () => {
+        try {
+          const view = await import('./teamprofile');
+          const data = await view.fetchAssessment(set, t);
+          if (this.profile?.key === key) this.profile = { key, view, data };
+        } catch (err) {
+          if (this.profile?.key === key) this.profile = { key, error: err instanceof Error ? err.message : String(err) };
+        }
+        if (this.profile?.key === key) this.draw();
+      })();
+    }
+    const p = this.profile;
+    if (p.error) return h('p', { class: 'error small' }, `Neighbourhood profile: ${p.error}`);
+    if (!p.view || !p.data) return h('p', { class: 'muted small', 'aria-busy': 'true' }, 'Loading the neighbourhood profile…');
+    return p.view.renderProfile(p.data, team);
   }
 
   /** "Move this area to team…", for the selected area. */
