@@ -391,12 +391,14 @@ func (d *Dataset) Aggregate() error {
 	for a := 1; a < len(byArea); a++ {
 		byArea[a] += byArea[a-1]
 	}
+	// Each PCN row's PCN and patients, bucketed by area: read in order below, not through the rows.
+	type pcnPatients struct{ pcn, patients int32 }
 	next := append([]int32(nil), byArea[:len(d.Areas)]...)
-	order := make([]int32, byArea[len(d.Areas)])
-	for i, r := range d.Rows {
-		if pcnOf[r.Practice] != NoPCN {
+	order := make([]pcnPatients, byArea[len(d.Areas)])
+	for _, r := range d.Rows {
+		if p := pcnOf[r.Practice]; p != NoPCN {
 			a := lsoaArea[r.LSOA]
-			order[next[a]] = int32(i)
+			order[next[a]] = pcnPatients{p, r.Patients}
 			next[a]++
 		}
 	}
@@ -405,13 +407,12 @@ func (d *Dataset) Aggregate() error {
 	d.Cells = d.Cells[:0]
 	for a := range d.Areas {
 		touched = touched[:0]
-		for _, i := range order[byArea[a]:byArea[a+1]] {
-			r := d.Rows[i]
-			p := pcnOf[r.Practice]
+		for _, r := range order[byArea[a]:byArea[a+1]] {
+			p := r.pcn
 			if sum[p] == 0 {
 				touched = append(touched, p)
 			}
-			sum[p] += int64(r.Patients)
+			sum[p] += int64(r.patients)
 		}
 		slices.Sort(touched)
 		for _, p := range touched {
