@@ -180,11 +180,17 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		return nil, fmt.Errorf("practices: %w", err)
 	}
 	// The LSOAs' areas, in one row: 33k rows through database/sql cost several times what SQLite
-	// takes to join them into one string.
+	// takes to join them into one string. The scan of the table's key gives them in index order,
+	// which the indexes joined alongside prove; should they come otherwise, SQLite sorts them.
 	var n int
-	var areas sql.NullString
-	if err := db.QueryRowContext(ctx, `SELECT count(*), group_concat(area, ',' ORDER BY idx) FROM lsoas WHERE release = ?`, name).Scan(&n, &areas); err != nil {
+	var idxs, areas sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT count(*), group_concat(idx), group_concat(area) FROM lsoas WHERE release = ?`, name).Scan(&n, &idxs, &areas); err != nil {
 		return nil, fmt.Errorf("lsoas: %w", err)
+	}
+	if !inOrder(n, idxs.String) {
+		if err := db.QueryRowContext(ctx, `SELECT group_concat(area, ',' ORDER BY idx) FROM lsoas WHERE release = ?`, name).Scan(&areas); err != nil {
+			return nil, fmt.Errorf("lsoas: %w", err)
+		}
 	}
 	if d.LSOAs, err = lsoaAreas(n, areas.String); err != nil {
 		return nil, err
@@ -241,6 +247,25 @@ func around(bounds []orb.Bound, from []int32, rings int) []int32 {
 
 func widen(b orb.Bound) orb.Bound {
 	return orb.Bound{Min: orb.Point{b.Min[0] - aroundMargin, b.Min[1] - aroundMargin}, Max: orb.Point{b.Max[0] + aroundMargin, b.Max[1] + aroundMargin}}
+}
+
+// inOrder reports whether s is "0,1,…,n-1".
+func inOrder(n int, s string) bool {
+	var buf []byte
+	for i := range n {
+		if i > 0 {
+			if len(s) == 0 || s[0] != ',' {
+				return false
+			}
+			s = s[1:]
+		}
+		buf = strconv.AppendInt(buf[:0], int64(i), 10)
+		if !strings.HasPrefix(s, string(buf)) {
+			return false
+		}
+		s = s[len(buf):]
+	}
+	return s == ""
 }
 
 // lsoaAreas makes n LSOAs from their areas, comma-separated in index order.
