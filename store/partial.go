@@ -103,6 +103,20 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		return nil, fmt.Errorf("unit aliases: %w", err)
 	}
 
+	// The registration rows are unpacked on another core while the other tables are read.
+	var packed []byte
+	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
+		return nil, fmt.Errorf("registrations: %w", err)
+	}
+	var rows []overlap.Row
+	var rowsErr error
+	unpacked := make(chan struct{})
+	go func() {
+		defer close(unpacked)
+		rows, rowsErr = unpackRows(packed)
+	}()
+	defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
+
 	// The areas' rows, their bounds read from the WKB without decoding it, and which keep selects.
 	var bounds []orb.Bound
 	var kept []int32
@@ -195,13 +209,11 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	if d.LSOAs, err = lsoaAreas(n, areas.String); err != nil {
 		return nil, err
 	}
-	var packed []byte
-	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
-		return nil, fmt.Errorf("registrations: %w", err)
+	<-unpacked
+	if rowsErr != nil {
+		return nil, rowsErr
 	}
-	if d.Rows, err = unpackRows(packed); err != nil {
-		return nil, err
-	}
+	d.Rows = rows
 	if err := d.Aggregate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
