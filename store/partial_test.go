@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
+	"pcnmap/fixtures"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -199,4 +203,43 @@ func TestLSOAAreas(t *testing.T) {
 	if !inOrder(0, "") {
 		t.Error(`inOrder(0, "") = false`)
 	}
+}
+
+// BenchmarkLoadNational reads the national release whole (Load) and for Trafford's document
+// (LoadAround: every row, the polygons of Trafford's 28 areas and their surroundings only).
+func BenchmarkLoadNational(b *testing.B) {
+	d, err := fixtures.National()
+	if errors.Is(err, os.ErrNotExist) {
+		b.Skip("national data absent:", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare := *d
+	bare.LSOAPolygons = nil
+	path := filepath.Join(b.TempDir(), "w.db")
+	if err := Ingest(context.Background(), path, &bare, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	w, err := Open(context.Background(), path, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	b.Run("whole", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.Load(context.Background(), ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("around-trafford", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.LoadAround(context.Background(), "", func(a *overlap.Area) bool { return a.Units[nhs.KindLA] == "E08000009" }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
