@@ -118,7 +118,12 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
 
 	// The areas' rows, their bounds read from the WKB without decoding it, and which keep selects.
-	var bounds []orb.Bound
+	var nAreas int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	d.Areas = make([]overlap.Area, 0, nAreas)
+	bounds := make([]orb.Bound, 0, nAreas)
 	var kept []int32
 	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area
@@ -263,7 +268,6 @@ func widen(b orb.Bound) orb.Bound {
 
 // inOrder reports whether s is "0,1,…,n-1".
 func inOrder(n int, s string) bool {
-	var buf []byte
 	for i := range n {
 		if i > 0 {
 			if len(s) == 0 || s[0] != ',' {
@@ -271,29 +275,47 @@ func inOrder(n int, s string) bool {
 			}
 			s = s[1:]
 		}
-		buf = strconv.AppendInt(buf[:0], int64(i), 10)
-		if !strings.HasPrefix(s, string(buf)) {
+		v, rest, ok := leadingInt(s)
+		if !ok || v != int64(i) {
 			return false
 		}
-		s = s[len(buf):]
+		s = rest
 	}
 	return s == ""
+}
+
+// leadingInt reads the non-negative decimal at the start of s (at most 18 digits, no sign).
+func leadingInt(s string) (v int64, rest string, ok bool) {
+	i := 0
+	for i < len(s) && i < 18 && '0' <= s[i] && s[i] <= '9' {
+		v = 10*v + int64(s[i]-'0')
+		i++
+	}
+	if i == 0 || (i < len(s) && '0' <= s[i] && s[i] <= '9') {
+		return 0, s, false
+	}
+	return v, s[i:], true
 }
 
 // lsoaAreas makes n LSOAs from their areas, comma-separated in index order.
 func lsoaAreas(n int, s string) ([]overlap.LSOA, error) {
 	out := make([]overlap.LSOA, n)
 	for i := range out {
-		j := strings.IndexByte(s, ',')
-		if j < 0 {
-			j = len(s)
+		if i > 0 {
+			if len(s) == 0 || s[0] != ',' {
+				return nil, fmt.Errorf("%w: lsoas: %d areas for %d LSOAs", ErrCorrupt, i, n)
+			}
+			s = s[1:]
 		}
-		a, err := strconv.ParseInt(s[:j], 10, 32)
-		if err != nil || (i == n-1) != (j == len(s)) {
+		a, rest, ok := leadingInt(s)
+		if !ok || a > 1<<31-1 {
 			return nil, fmt.Errorf("%w: lsoas: the area of LSOA %d of %d does not read", ErrCorrupt, i, n)
 		}
 		out[i].Area = int32(a)
-		s = s[min(j+1, len(s)):]
+		s = rest
+	}
+	if s != "" {
+		return nil, fmt.Errorf("%w: lsoas: more areas than the %d LSOAs", ErrCorrupt, n)
 	}
 	return out, nil
 }
