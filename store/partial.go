@@ -17,8 +17,10 @@ import (
 // beyond the areas it is asked for. A map draws an area from its shared arcs, and an arc's ends, its
 // simplification and the refinement of the rings that use it are settled by the areas on either side
 // and, through their other arcs, by the areas beyond: two steps make a unit's map the same as one
-// prepared from all of England (the report's tests compare them byte for byte, on every unit of the
-// fixture and on units of every kind of the national release).
+// prepared from all of England (app's tests compare them byte for byte, on every unit of the fixture
+// and on units of every kind of the national release). One step already gave the same bytes for
+// every national local authority and CCG; the second is a margin for the refinement of a ring that
+// simplification turned inside out, which boosts arcs its neighbours share, round after round.
 const AroundRings = 2
 
 // aroundMargin widens each bound, in degrees, before neighbours are looked for: ten times the
