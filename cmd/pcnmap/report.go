@@ -97,9 +97,13 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	var d *overlap.Dataset
 	var ta *report.TeamAlignment
 	var np *report.NeighbourhoodPlan
-	if *teamSet == "" && *nbhdSet == "" {
+	switch {
+	case *teamSet == "" && *nbhdSet == "" && opt.Unit != "":
+		// One unit's document reads the geometry of that unit's surroundings only.
+		d, err = app.LoadUnit(ctx, *db, *release, opt.By, opt.Unit)
+	case *teamSet == "" && *nbhdSet == "":
 		d, err = app.Load(ctx, *db, *release)
-	} else {
+	default:
 		d, ta, np, err = loadReportSets(ctx, *db, *release, *teamSet, *nbhdSet, t, band)
 	}
 	if err != nil {
