@@ -149,8 +149,7 @@ func TestLoadUnitSameDocument(t *testing.T) {
 }
 
 // TestNationalLoadUnitSameDocument is TestLoadUnitSameDocument on the national release, for the
-// first, middle and last unit (by code) of every kind and, among local authorities, Birmingham
-// (E08000025, the most areas) and the Isles of Scilly (E06000053, islands only).
+// middle unit (by code) of every kind and the Isles of Scilly (E06000053, islands only).
 func TestNationalLoadUnitSameDocument(t *testing.T) {
 	ctx := context.Background()
 	path := saved(t, fixtures.NationalDataset(t))
@@ -163,9 +162,12 @@ func TestNationalLoadUnitSameDocument(t *testing.T) {
 		if len(cs) == 0 {
 			continue
 		}
-		pick := []string{cs[0], cs[len(cs)/2], cs[len(cs)-1]}
+		// One unit of each kind, and the Isles of Scilly, an island with no neighbours: each document
+		// of the whole load costs the tiles' topology of England (about a second), so CI's national
+		// pass checks six; every unit of every kind was compared once by a script (BENCHMARKS.md).
+		pick := []string{cs[len(cs)/2]}
 		if k == nhs.KindLA {
-			pick = append(pick, "E08000025", "E06000053")
+			pick = append(pick, "E06000053")
 		}
 		for _, code := range pick {
 			opt := report.Options{Threshold: 0.01, Format: report.FormatHTML, By: k, Unit: code}
