@@ -1,7 +1,8 @@
 // The "Teams" part of the page: choose a footprint set (GET /api/teams) to draw its teams over the
 // choropleth; the panel shows the set's alignment score and coverage at the threshold and a team's
 // PCN split (click it on the map or choose it in the list); a selected area can be moved to another
-// team (whatif.ts); sets can be imported (teamimport.ts), renamed (teamrename.ts) and deleted
+// team (whatif.ts), and a practice of the team's PCNs to another PCN (practicemove.ts, loaded on first
+// use); sets can be imported (teamimport.ts), renamed (teamrename.ts) and deleted
 // (teamdelete.ts). The chosen set, team and what-if moves live in the URL (moveurl.ts); moves from a
 // link are checked against the set first (movecheck.ts), and those that no longer fit are left out
 // with a note.
@@ -10,7 +11,6 @@ import { APIError, type Area } from './api';
 import { announce, h, replace } from './dom';
 import { displayName, fmt1, fmtDate, fmtInt, fmtShare } from './format';
 import { featuresBBox, type MapView } from './map';
-import { checkMoves } from './movecheck';
 import { decodeMoves, encodeMoves } from './moveurl';
 import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
@@ -68,6 +68,8 @@ export class TeamsUI {
   /** Why moves of a link were left out, until the next edit or set. */
   private note = '';
   private movesSeq = 0;
+  /** The practice-move form is open. */
+  private pmOpen = false;
   /** The set's neighbourhood profiles (teamprofile.ts, loaded on first use), by set and threshold. */
   private profile?: { key: string; view?: typeof import('./teamprofile'); data?: import('./teamprofile').Assessment; error?: string };
 
@@ -198,7 +200,8 @@ export class TeamsUI {
     const names = new Map(this.whatif.moves.filter((m) => m.name).map((m) => [m.code, m.name]));
     let c;
     try {
-      c = await checkMoves(moves, det, names, this.ctrl?.signal);
+      // Loaded when a link carries moves: not needed to draw the map.
+      c = await (await import('./movecheck')).checkMoves(moves, det, names, this.ctrl?.signal);
     } catch {
       return; // another set was chosen
     }
@@ -361,8 +364,9 @@ export class TeamsUI {
         : null,
       this.moveForm(),
       this.whatif.render(),
-      team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
-      team && !this.whatif.moves.length ? this.profileBlock(det.name, team.name) : null,
+      team ? this.teamDetails(team, t, this.whatif.any() > 0 && !!this.whatif.result) : null,
+      team ? this.practiceBlock(team) : null,
+      team && !this.whatif.any() ? this.profileBlock(det.name, team.name) : null,
       al ? this.teamList(al, t) : null,
       this.writable ? h('div', { class: 'set-admin' }, this.rename.render(det.name), deleteControl(det.name, () => void this.afterDelete(det.name))) : null,
     );
@@ -389,6 +393,29 @@ export class TeamsUI {
     if (p.error) return h('p', { class: 'error small' }, `Neighbourhood profile: ${p.error}`);
     if (!p.view || !p.data) return h('p', { class: 'muted small', 'aria-busy': 'true' }, 'Loading the neighbourhood profile…');
     return p.view.renderProfile(p.data, team);
+  }
+
+  /** "Move a practice to another PCN…" for the selected team: practicemove.ts, loaded on first use. */
+  private practiceBlock(tm: TeamMetrics): HTMLElement | null {
+    const all = this.alignment?.pcns;
+    const w = this.whatif;
+    if (!all || this.detail!.method === 'practice') return null;
+    if (!this.pmOpen || !w.pm)
+      return h(
+        'button',
+        {
+          type: 'button',
+          id: 'practice-move-open',
+          class: 'button small secondary',
+          onclick: async () => {
+            w.pm = await import('./practicemove');
+            this.pmOpen = true;
+            this.render();
+          },
+        },
+        'Move a practice to another PCN…',
+      );
+    return w.pm.practiceForm({ team: tm.pcns, all, threshold: apiThreshold(this.d.state().threshold), whatif: w, redraw: () => this.render(), close: () => ((this.pmOpen = false), this.render()) });
   }
 
   /** "Move this area to team…", for the selected area. */
