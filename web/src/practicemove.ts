@@ -154,13 +154,25 @@ export function render(ps: PlannedPractice[], r?: Result): HTMLElement {
         return h(
           'tr',
           { 'data-practice': m.practice },
-          h('th', { scope: 'row' }, displayName(m.name), ' ', h('code', null, m.practice), c ? h('span', { class: 'muted small' }, ` · ${fmtInt(c.list_size)}`) : null),
+          h('th', { scope: 'row' }, displayName(c ? c.name : m.name), ' ', h('code', null, m.practice), c ? h('span', { class: 'muted small' }, ` · ${fmtInt(c.list_size)}`) : null),
           h('td', { class: 'from' }, c ? [displayName(c.from.name), ': ', sizes(c.from.list_before, c.from.list_after, c.small)] : m.from),
           h('td', { class: 'to' }, c ? [displayName(c.to.name), ': ', sizes(c.to.list_before, c.to.list_after, false)] : m.to),
         );
       }),
     ),
   );
+}
+
+/** The practice moves of a URL's pmoves (PRACTICE:FROM_PCN:TO_PCN, comma-separated), with the names
+ * known from the moves made before; the server checks them (a link's bad move is refused, with the
+ * link's other moves, and said so). */
+export function decode(raw: string, known: PlannedPractice[]): PlannedPractice[] {
+  const names = new Map(known.map((m) => [m.practice, m.name]));
+  return raw
+    .split(',')
+    .map((part) => part.split(':'))
+    .filter((p) => p.length === 3 && p.every(Boolean))
+    .map(([practice, from, to]) => ({ practice, from, to, name: names.get(practice) ?? '' }));
 }
 
 /** Why the what-if cannot be saved while a practice is moved. */

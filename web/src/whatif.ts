@@ -110,15 +110,18 @@ export class WhatIf {
     this.d.edited();
   }
 
-  /** Replaces the list (from a link, or back/forward) and asks for its metrics; false when refused. */
-  async load(moves: PlannedMove[]): Promise<boolean> {
+  /** Replaces the lists (from a link, or back/forward) and asks for their metrics; false when refused. */
+  async load(moves: PlannedMove[], practices: PlannedPractice[]): Promise<boolean> {
     this.moves = moves;
-    this.log = [...moves.map(() => false), ...this.practices.map(() => true)];
+    this.practices = practices;
+    this.log = [...moves.map(() => false), ...practices.map(() => true)];
     this.error = '';
     const ok = await this.run();
     if (!ok) {
       this.error = this.error.replace(/^That move was not made/, 'The moves of the link were not made');
       this.moves = [];
+      this.practices = [];
+      this.log = [];
       this.result = undefined;
     }
     this.d.changed();

@@ -2,7 +2,8 @@
 // `pcnmap serve --token` on the fixture workspace with Trafford's four localities imported: in the
 // panel of the team holding South Trafford PCN, "Move a practice to another PCN…" moves Barrington
 // Medical Centre (P91603) to North Trafford PCN; the panel shows the score and both PCNs' list sizes
-// the API gives for the same practice move, saving is disabled with the reason, and undo takes it back.
+// the API gives for the same practice move, saving is disabled with the reason, the move lives in the
+// URL (&pmoves=P91603:U42898:U66368, restored by a reload), and undo takes it back.
 //
 //   make e2e   (or, from web after make build: node --test test/practicemove.test.mjs)
 import { test } from 'node:test';
@@ -80,10 +81,26 @@ test('a practice moved to another PCN in the team panel', { skip, timeout: 18000
     assert.equal(await page.locator('#teams .practice-changes tbody tr').count(), 1);
   });
 
-  await t.test('undo takes the practice move back', async () => {
+  await t.test('the practice move lives in the URL: a reload restores it', async () => {
+    await page.waitForFunction((m) => location.hash.includes(`&pmoves=${m}`), `${MOVE.practice}:${MOVE.from}:${MOVE.to}`);
+    const again = await ctx.newPage();
+    watch(again, 'reloaded');
+    await again.goto(page.url());
+    await waitReady(again);
+    await again.waitForFunction((s) => document.querySelector('#teams .score-after')?.dataset.score === String(s), want.body.after.score);
+    const row = again.locator(`#teams .practice-changes tr[data-practice="${MOVE.practice}"]`);
+    await row.locator('td.from .list-after').waitFor();
+    assert.equal(Number(await row.locator('td.from .list-after').getAttribute('data-value')), change.from.list_after);
+    assert.match(await row.locator('th').innerText(), /Barrington Medical Centre/i);
+    assert.equal(await again.locator('#whatif-save-name').count(), 0);
+    await again.close();
+  });
+
+  await t.test('undo takes the practice move back, and out of the URL', async () => {
     await page.locator('#whatif-undo').click();
     await page.waitForSelector('#teams .whatif', { state: 'detached' });
     assert.equal(Number(await page.locator('#teams .team-score').getAttribute('data-score')), al.score);
+    await page.waitForFunction(() => !location.hash.includes('pmoves='));
   });
 
   await t.test('no console errors', () => {
