@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"pcnmap/neighbourhoods"
 	"pcnmap/overlap"
@@ -34,10 +35,44 @@ type MembershipWhatIf struct {
 // WhatIfMembership moves practices between PCNs in a copy of d and resolves the set of m (with any
 // area moves already applied, see WhatIf) against it; d and m are left as they were. Nothing is
 // stored, and nothing can be: the workspace keeps the membership of the release's own ePCN file.
-// Codes are trimmed and upper-cased here, for every front door. A move naming an unknown practice or
-// PCN, a practice not in its FROM PCN (after the moves before it), or the same PCN twice is refused
-// with overlap.ErrMembership, naming the move.
+// See NewMembership for the checks.
 func WhatIfMembership(d *overlap.Dataset, m *teams.Model, moves []overlap.Membership) (*MembershipWhatIf, error) {
+	ms, err := NewMembership(d, moves)
+	if err != nil {
+		return nil, err
+	}
+	em, err := ms.Model(m)
+	if err != nil {
+		return nil, err
+	}
+	return &MembershipWhatIf{Dataset: ms.Dataset, Model: em, Changes: ms.Changes}, nil
+}
+
+// Membership is a release with practice moves applied, in memory: the copy (Dataset), one change
+// per move, and what resolving a set against the copy needs, built once (a pass over every
+// registration row: tens of milliseconds for England), so a server can keep it for the next
+// request with the same practice moves. Read-only; safe for concurrent use.
+type Membership struct {
+	Dataset *overlap.Dataset
+	Changes []PracticeChange
+	index   func() *teams.Index
+}
+
+// MembershipKey names a list of practice moves as NewMembership reads them (codes trimmed and
+// upper-cased, in order): two lists with the same key give the same Membership.
+func MembershipKey(moves []overlap.Membership) string {
+	var b strings.Builder
+	for _, mv := range moves {
+		fmt.Fprintf(&b, "%s:%s:%s,", canon(mv.Practice), canon(mv.From), canon(mv.To))
+	}
+	return b.String()
+}
+
+// NewMembership moves practices between PCNs in a copy of d (left as it was). Codes are trimmed and
+// upper-cased here, for every front door. A move naming an unknown practice or PCN, a practice not in
+// its FROM PCN (after the moves before it), or the same PCN twice is refused with
+// overlap.ErrMembership, naming the move.
+func NewMembership(d *overlap.Dataset, moves []overlap.Membership) (*Membership, error) {
 	if len(moves) == 0 {
 		return nil, fmt.Errorf("%w: no practice moves", overlap.ErrMembership)
 	}
@@ -81,11 +116,8 @@ func WhatIfMembership(d *overlap.Dataset, m *teams.Model, moves []overlap.Member
 	if err != nil {
 		return nil, err
 	}
-	em, err := teams.NewModel(after, m.Set())
-	if err != nil {
-		return nil, err
-	}
-	out := &MembershipWhatIf{Dataset: after, Model: em, Changes: make([]PracticeChange, len(mvs))}
+	ms := &Membership{Dataset: after, Changes: make([]PracticeChange, len(mvs)),
+		index: sync.OnceValue(func() *teams.Index { return teams.NewIndex(after) })}
 	for i, mv := range mvs {
 		p := d.Practices[practice[mv.Practice]]
 		from, _ := d.PCN(mv.From)
@@ -94,10 +126,14 @@ func WhatIfMembership(d *overlap.Dataset, m *teams.Model, moves []overlap.Member
 			FromList: [2]int64{d.PCNs[from].ListSize, after.PCNs[from].ListSize},
 			ToList:   [2]int64{d.PCNs[to].ListSize, after.PCNs[to].ListSize}}
 		c.Small = c.FromList[1] < neighbourhoods.SmallPCN
-		out.Changes[i] = c
+		ms.Changes[i] = c
 	}
-	return out, nil
+	return ms, nil
 }
+
+// Model resolves the set of m (with its area moves, see WhatIf) against the edited release; m is
+// left as it was.
+func (ms *Membership) Model(m *teams.Model) (*teams.Model, error) { return ms.index().Model(m.Set()) }
 
 // canon is a code as the release spells it: p81770 is P81770.
 func canon(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }

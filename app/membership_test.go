@@ -57,6 +57,29 @@ func TestWhatIfMembership(t *testing.T) {
 		t.Errorf("area + practice move scores %v, the practice move alone %v: the area move was lost", a, b)
 	}
 
+	// A Membership kept for the next request: the same model for the same moves, however spelt.
+	moves := []overlap.Membership{{Practice: "P91603", From: "U42898", To: "U66368"}}
+	if a, b := app.MembershipKey(moves), app.MembershipKey([]overlap.Membership{{Practice: " p91603", From: "u42898", To: "U66368 "}}); a != b {
+		t.Errorf("MembershipKey: %q and %q for the same move", a, b)
+	}
+	ms, err := app.NewMembership(d, moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*app.MembershipWhatIf{w, both} {
+		base := base
+		if m == both {
+			base = moved
+		}
+		again, err := ms.Model(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := again.Alignment(0.01).Score, m.Model.Alignment(0.01).Score; a != b {
+			t.Errorf("a kept Membership scores %v, WhatIfMembership %v", a, b)
+		}
+	}
+
 	ok := overlap.Membership{Practice: "P91603", From: "U42898", To: "U95344"}
 	for _, tc := range []struct {
 		name  string

@@ -38,6 +38,9 @@ type teamSets struct {
 	d       *overlap.Dataset
 	app     *app.Teams // the use cases: import, load, what-if, save
 	entries *memo[teamKey, *teamEntry]
+	// membership keeps the release as the last practice moves left it (app.MembershipKey), so the
+	// map's next click, which sends them again, resolves the set only: ~40 MB each for England.
+	membership *memo[string, *app.Membership]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
 	dissolver func() *tiles.Dissolver
 }
@@ -49,7 +52,7 @@ type teamKey struct {
 
 func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
-		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8),
+		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8), membership: newMemo[string, *app.Membership](2),
 		dissolver: sync.OnceValue(func() *tiles.Dissolver { return layers.NewDissolver(d.Areas) }),
 	}
 }
@@ -672,11 +675,13 @@ func (s *Server) whatIf(e *teamEntry, name string, moves []Move, practiceMoves [
 		for i, mv := range practiceMoves {
 			pms[i] = overlap.Membership(mv)
 		}
-		w, err := app.WhatIfMembership(s.d, m, pms)
+		w, err := s.teams.membership.get(app.MembershipKey(pms), func() (*app.Membership, error) { return app.NewMembership(s.d, pms) })
 		if err != nil {
 			return WhatIf{}, nil, err
 		}
-		m = w.Model
+		if m, err = w.Model(m); err != nil {
+			return WhatIf{}, nil, err
+		}
 		ref := func(code string, list [2]int64) PCNListRef {
 			p, _ := s.d.PCN(code)
 			return PCNListRef{PCNRef: PCNRef{code, s.d.PCNs[p].Name}, ListBefore: list[0], ListAfter: list[1]}
