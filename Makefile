@@ -82,6 +82,7 @@ bench: build ## benchmarks on the national data in $(DATA); see BENCHMARKS.md
 	DATA=$(DATA) BIN=$(BIN) bash bench/ingest.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/export.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/serve.sh
+	DATA=$(DATA) BIN=$(BIN) bash bench/unit-report.sh
 	DATA=$(DATA) BIN=$(BIN) bash bench/firstpaint.sh
 
 pmtilescheck: build ## check a PMTiles export with go-pmtiles (a module of its own: minutes to compile the first time)

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -16,6 +15,8 @@ import (
 	"pcnmap/geo"
 	"pcnmap/gis"
 	"pcnmap/gpkg"
+	"pcnmap/ingest"
+	"pcnmap/internal/atomicfile"
 	"pcnmap/neighbourhoods"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
@@ -49,6 +50,13 @@ type Design struct {
 // DesignNeighbourhoods designs a plan on release d of w (see package neighbourhoods), compares it
 // with the greedy suggestion and, with SaveAs, saves it as a footprint set.
 func DesignNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Dataset, req DesignRequest) (*Design, error) {
+	if req.Options.WithinKind != nhs.KindUnset { // an NHS code (icb:QNC) to the ONS code the units are kept under
+		parts, err := ingest.ResolveRegion([]ingest.RegionPart{{Kind: req.Options.WithinKind, Code: req.Options.Within}}, d)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s", neighbourhoods.ErrInput, strings.TrimPrefix(err.Error(), ingest.ErrOptions.Error()+": "))
+		}
+		req.Options.Within = parts[0].Code
+	}
 	var polys []geo.Feature
 	if req.Options.Blocks != neighbourhoods.BlocksMSOA {
 		layer, err := w.LSOAPolygons(ctx, d.Release, regionBound(d, req.Options.WithinKind, req.Options.Within))
@@ -197,28 +205,10 @@ func ExportNeighbourhoods(ctx context.Context, w *store.Workspace, d *overlap.Da
 // writeFile writes path through write: under a temporary name in its directory, renamed at the end
 // (mode 0644), removed on failure.
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, func(w *bufio.Writer) error { return write(w) }); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("app: %w", cerr)
-	}
-	if err == nil {
-		if err = os.Chmod(tmp.Name(), 0o644); err == nil {
-			err = os.Rename(tmp.Name(), path)
-		}
-		if err != nil {
-			err = fmt.Errorf("app: %w", err)
-		}
-	}
-	return err
+	return nil
 }
 
 // NeighbourhoodOutlines are the outlines of set's teams, keyed by team name, dissolved from the LSOA

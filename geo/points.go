@@ -219,44 +219,11 @@ func readPointShapefile(name string, sf Shapefile, opt ReadOptions) (*PointLayer
 }
 
 func readPointShapefileErr(name string, sf Shapefile, opt ReadOptions) (*PointLayer, error) {
-	if sf.PRJ == nil {
-		return nil, fmt.Errorf("%w: no .prj, so the coordinates' CRS is unknown", ErrCRS)
-	}
-	crs := crsFromWKT(string(sf.PRJ))
-	if crs == CRSUnknown {
-		return nil, fmt.Errorf("%w: .prj %q", ErrCRS, clip(string(sf.PRJ), 200))
-	}
-	st, err := shpHeader(sf.SHP, ".shp")
+	t, err := openShapefile(sf, opt, func(st int32) bool { return st == shpPoint || st == shpPointZ || st == shpPointM }, ErrNotPoint, ", not points")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := shpHeader(sf.SHX, ".shx"); err != nil {
-		return nil, err
-	}
-	switch st {
-	case shpPoint, shpPointZ, shpPointM:
-	default:
-		return nil, fmt.Errorf("%w: the shapefile holds %s shapes, not points", ErrNotPoint, shapeTypeName(st))
-	}
-	if (len(sf.SHX)-100)%8 != 0 {
-		return nil, fmt.Errorf("%w: .shx length %d is not 100 + 8 per record", ErrMalformed, len(sf.SHX))
-	}
-	count := (len(sf.SHX) - 100) / 8
-	db, err := readDBF(sf.DBF, sf.CPG)
-	if err != nil {
-		return nil, err
-	}
-	if db.count != count {
-		return nil, fmt.Errorf("%w: the .dbf has %d records but the .shx %d", ErrMalformed, db.count, count)
-	}
-	fields := make([]string, len(db.fields))
-	for i, f := range db.fields {
-		fields[i] = f.name
-	}
-	codeField, _, err := detectFields(fields, opt)
-	if err != nil {
-		return nil, err
-	}
+	crs, count, db, codeField := t.crs, t.count, t.db, t.codeField
 	col := db.column(codeField)
 	out := &PointLayer{Source: name, CodeField: codeField, CRS: crs, Points: make(map[string]orb.Point, count)}
 	size := int64(len(sf.SHP))

@@ -326,7 +326,20 @@ func shapeTypeName(t int32) string {
 	return fmt.Sprintf("shape type %d", t)
 }
 
-func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
+// shpTable is a shapefile whose parts have been checked: its CRS, its record count, its attributes and
+// the code and name columns.
+type shpTable struct {
+	crs                  CRS
+	count                int
+	db                   *dbf
+	codeField, nameField string
+}
+
+// openShapefile checks what every reader of a shapefile needs: the four parts, a .prj naming a CRS
+// pcnmap knows, the .shp and .shx headers with a shape type accept allows (else a wrong error naming
+// the type, and not, what the reader wants instead), a .shx of whole records whose count the .dbf agrees
+// with, and the code and name fields.
+func openShapefile(sf Shapefile, opt ReadOptions, accept func(int32) bool, wrong error, not string) (*shpTable, error) {
 	switch {
 	case sf.SHP == nil:
 		return nil, fmt.Errorf("%w: no .shp", ErrMissingPart)
@@ -348,16 +361,13 @@ func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 	if _, err := shpHeader(sf.SHX, ".shx"); err != nil {
 		return nil, err
 	}
-	switch shapeType {
-	case shpNull, shpPolygon, shpPolygonZ, shpPolygonM:
-	default:
-		return nil, fmt.Errorf("%w: the shapefile holds %s shapes", ErrGeometryType, shapeTypeName(shapeType))
+	if !accept(shapeType) {
+		return nil, fmt.Errorf("%w: the shapefile holds %s shapes%s", wrong, shapeTypeName(shapeType), not)
 	}
 	if (len(sf.SHX)-100)%8 != 0 {
 		return nil, fmt.Errorf("%w: .shx length %d is not 100 + 8 per record", ErrMalformed, len(sf.SHX))
 	}
 	count := (len(sf.SHX) - 100) / 8
-
 	db, err := readDBF(sf.DBF, sf.CPG)
 	if err != nil {
 		return nil, err
@@ -373,6 +383,17 @@ func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &shpTable{crs: crs, count: count, db: db, codeField: codeField, nameField: nameField}, nil
+}
+
+func readShapefile(name string, sf Shapefile, opt ReadOptions) (*Layer, error) {
+	t, err := openShapefile(sf, opt, func(st int32) bool {
+		return st == shpNull || st == shpPolygon || st == shpPolygonZ || st == shpPolygonM
+	}, ErrGeometryType, "")
+	if err != nil {
+		return nil, err
+	}
+	crs, count, db, codeField, nameField := t.crs, t.count, t.db, t.codeField, t.nameField
 	codeCol, nameCol := db.column(codeField), db.column(nameField)
 
 	r := shpReader{maxVertices: capOr(opt.MaxVertices, DefaultMaxVertices)}

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/gpkg"
+	"pcnmap/internal/atomicfile"
 )
 
 // WriteGeoPackage writes the layers to one GeoPackage at path; asOf is recorded as each table's last
@@ -50,27 +51,8 @@ func WriteGeoJSON(ctx context.Context, dir string, layers []gpkg.Layer) error {
 }
 
 func writeFile(path string, write func(*bufio.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("gis: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("gis: %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }

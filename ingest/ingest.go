@@ -328,8 +328,14 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	assign, spatialNotes := assignLSOAs(layer, lookup, points)
 	notes = append(notes, spatialNotes...)
 
-	suggestion := suggestRegion(regs.ICBOf, len(regs.Practices))
-	if region != nil || suggestion != "" {
+	suggestion := suggestRegion(regs.ICBOf, len(regs.Practices), "")
+	named := suggestion != ""
+	if regs.ICBOf == nil && region == nil {
+		// Files without ICB_CODE (every 2011-era file, an analyst's cut of one): each practice's ICB
+		// is where most of its patients live, so a cut to a few ICBs' practices still gets the hint.
+		suggestion = suggestRegion(practiceICBs(regs, contexts), len(regs.Practices), ", by where their patients live")
+	}
+	if region != nil || named {
 		// A regional study: the PCNs are those with member practices in the file, not every PCN
 		// of England the membership names.
 		inFile := make(map[string]bool, len(regs.Practices))

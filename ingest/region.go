@@ -192,8 +192,9 @@ func regionAreas(parts []RegionPart, contexts []*nhs.Context, assign map[string]
 }
 
 // suggestRegion says, when the registrations hold the practices of a few ICBs only (an ICB
-// analyst's extract), which --within fits; "" when they look national or do not say.
-func suggestRegion(icbOf map[string]string, practices int) string {
+// analyst's extract), which --within fits; "" when they look national or do not say. how says how
+// the practices' ICBs were known, when not from the file.
+func suggestRegion(icbOf map[string]string, practices int, how string) string {
 	if len(icbOf) == 0 {
 		return ""
 	}
@@ -209,6 +210,39 @@ func suggestRegion(icbOf map[string]string, practices int) string {
 		icbs = append(icbs, "icb:"+icb)
 	}
 	slices.Sort(icbs)
-	return fmt.Sprintf("the registrations hold the practices of %d ICB(s) only (%s, %d practices): add --within %s to study that region rather than every area, most with a few of its patients",
-		len(count), strings.Join(icbs, ", "), practices, strings.Join(icbs, ","))
+	return fmt.Sprintf("the registrations hold the practices of %d ICB(s) only%s (%s, %d practices): add --within %s to study that region rather than every area, most with a few of its patients",
+		len(count), how, strings.Join(icbs, ", "), practices, strings.Join(icbs, ","))
+}
+
+// practiceICBs gives each practice of regs the ICB where most of its patients live, by the context
+// files' LSOA → ICB units (ties to the lower code); nil when the contexts give no ICBs.
+func practiceICBs(regs *nhs.Registrations, contexts []*nhs.Context) map[string]string {
+	units, _, _ := lsoaUnits(contexts, nhs.KindICB)
+	if len(units) == 0 {
+		return nil
+	}
+	patients := make([]map[string]int64, len(regs.Practices))
+	for _, r := range regs.Rows {
+		icb, ok := units[regs.LSOAs[r.LSOA]]
+		if !ok {
+			continue
+		}
+		if patients[r.Practice] == nil {
+			patients[r.Practice] = map[string]int64{}
+		}
+		patients[r.Practice][icb] += int64(r.Patients)
+	}
+	out := make(map[string]string, len(regs.Practices))
+	for i, byICB := range patients {
+		best, most := "", int64(-1)
+		for icb, n := range byICB {
+			if n > most || (n == most && icb < best) {
+				best, most = icb, n
+			}
+		}
+		if best != "" {
+			out[regs.Practices[i].Code] = best
+		}
+	}
+	return out
 }

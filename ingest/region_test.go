@@ -1,7 +1,14 @@
 package ingest
 
 import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,5 +63,78 @@ func TestResolveRegion(t *testing.T) {
 				t.Errorf("ResolveRegion(%s) = %v, want %s", tc.within, s, tc.want)
 			}
 		})
+	}
+}
+
+// TestSuggestRegion: an ingest without --within of registrations holding a few ICBs' practices says
+// which --within fits: from the file's ICB_CODE when it has one (the 2021 fixture, a part of the QNC
+// extract), else from where each practice's patients live by the context lookup (the same file with
+// ICB_CODE cut out); registrations of more than five ICBs' practices get no hint.
+func TestSuggestRegion(t *testing.T) {
+	fx := func(name string) string { return filepath.Join("..", "fixtures", "2021", name) }
+	published := fx("registrations-2025-10-icb-QNC-stoke.csv.gz")
+	cut := filepath.Join(t.TempDir(), "registrations-2025-10-no-icb.csv.gz")
+	writeWithout(t, published, cut, "ICB_CODE")
+	for name, tc := range map[string]struct {
+		registrations string
+		want          string
+	}{
+		"ICB_CODE in the file": {published, "the registrations hold the practices of 1 ICB(s) only (icb:QNC, 35 practices): add --within icb:QNC to"},
+		"no ICB_CODE":          {cut, "the registrations hold the practices of 1 ICB(s) only, by where their patients live (icb:E54000010, 35 practices): add --within icb:E54000010 to"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d, err := Prepare(context.Background(), Options{
+				Areas: fx("msoa21.geojson"), Registrations: tc.registrations, Membership: fx("practice-map-2025-10.csv"),
+				Lookup: fx("lsoa21-msoa21.csv"), Contexts: []string{fx("lsoa21-sicbl24-icb24.csv")},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if notes := strings.Join(d.Notes, "\n"); !strings.Contains(notes, tc.want) {
+				t.Errorf("notes:\n%s\nwant a line with %q", notes, tc.want)
+			}
+		})
+	}
+	six := map[string]string{}
+	for i := range 6 {
+		six[fmt.Sprintf("P%d", i)] = fmt.Sprintf("E5400000%d", i)
+	}
+	if s := suggestRegion(six, 6, ""); s != "" {
+		t.Errorf("six ICBs' practices: %q, want no hint", s)
+	}
+}
+
+// writeWithout copies the gzipped CSV src to dst without its column col.
+func writeWithout(t *testing.T, src, dst, col string) {
+	t.Helper()
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(zr).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := slices.Index(rows[0], col)
+	if k < 0 {
+		t.Fatalf("%s has no column %s", src, col)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(out)
+	w := csv.NewWriter(zw)
+	for _, r := range rows {
+		w.Write(slices.Delete(r, k, k+1))
+	}
+	w.Flush()
+	if err := errors.Join(w.Error(), zw.Close(), out.Close()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,8 +24,11 @@ type Assessment struct {
 	Coverage       float64                `json:"coverage"`
 	CoveragePCNs   int                    `json:"coverage_pcns"`
 	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
-	PCNs           []PCNFigures           `json:"pcns"`
-	Practices      []Straddle             `json:"practices"`
+	// Missing says which of the neighbourhoods' profiles the release cannot give, and why: one
+	// line each for the deprivation profile and the rural-urban classes; nil when it has both.
+	Missing   []string     `json:"missing,omitempty"`
+	PCNs      []PCNFigures `json:"pcns"`
+	Practices []Straddle   `json:"practices"`
 }
 
 // NeighbourhoodFigures are one neighbourhood's rows of a board paper.
@@ -46,7 +49,33 @@ type NeighbourhoodFigures struct {
 	// Urban is the share of its residents in LSOAs the rural-urban classification calls urban;
 	// -1 when the release has no rural-urban context.
 	Urban float64 `json:"urban"`
+	// Deprivation is its residents by the IMD decile of their LSOA; nil when the release has no
+	// IMD context (Assessment.Missing says so).
+	Deprivation *Deprivation `json:"deprivation,omitempty"`
+	// RuralUrban are its residents by the rural-urban class of their LSOA (code A1 … E2 for RUC11,
+	// name, share of its residents), in class-code order; residents of LSOAs with no class are left
+	// out. Nil when the release has no rural-urban class context.
+	RuralUrban []UnitShare `json:"rural_urban,omitempty"`
 }
+
+// Deprivation is a neighbourhood's deprivation profile: where its registered residents live on the
+// English Index of Multiple Deprivation, whose deciles rank all of England's LSOAs.
+type Deprivation struct {
+	// Deciles[i] is the share of its residents living in LSOAs of decile i+1: Deciles[0] the most
+	// deprived 10% of LSOAs, Deciles[9] the least deprived.
+	Deciles [10]float64 `json:"deciles"`
+	// Core20 is the share in deciles 1 and 2, the most deprived 20% (NHS England's Core20PLUS5).
+	Core20 float64 `json:"core20"`
+	// Unknown is the share living in LSOAs the release's IMD context gives no decile (an LSOA new
+	// in 2021 when the deciles are of 2011 LSOAs); the deciles and Unknown add up to 1.
+	Unknown float64 `json:"unknown"`
+}
+
+// What Assessment.Missing says when the release lacks a profile's context.
+const (
+	MissingIMD = "deprivation: the release has no IMD decile of its LSOAs (ingest --context a file with an LSOA code and an IMD decile column, such as the LSOA 2011 → MSOA lookup's IMD_OVERALL or MHCLG's Indices of Deprivation; a release ingested before pcnmap read them is ingested again)"
+	MissingRUC = "rural-urban class: the release has no rural-urban class of its LSOAs (ingest --context the ONS rural-urban classification, RUC11CD or RUC21CD; a release ingested before pcnmap kept the classes is ingested again)"
+)
 
 // PCNShare is a PCN's part of a neighbourhood.
 type PCNShare struct {
@@ -126,6 +155,13 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 	}
 	hasRurality := len(d.Units[nhs.KindRurality]) > 0
 	hasWards := len(d.Units[nhs.KindWard]) > 0
+	hasIMD, hasRUC := len(d.Units[nhs.KindIMD]) > 0, len(d.Units[nhs.KindRUC]) > 0
+	if !hasIMD {
+		a.Missing = append(a.Missing, MissingIMD)
+	}
+	if !hasRUC {
+		a.Missing = append(a.Missing, MissingRUC)
+	}
 	for ti, tm := range al.Teams {
 		nf := NeighbourhoodFigures{Name: tm.Name, Registered: tm.Registered, Urban: -1, DominantShare: tm.DominantShare}
 		nf.InBand = tm.Registered >= band.Min && tm.Registered <= band.Max
@@ -135,8 +171,9 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		for _, s := range tm.PCNs {
 			nf.PCNs = append(nf.PCNs, PCNShare{Code: d.PCNs[s.PCN].Code, Name: d.PCNs[s.PCN].Name, Patients: s.Patients, Share: s.Share})
 		}
-		la, ward := map[string]float64{}, map[string]float64{}
+		la, ward, ruc := map[string]float64{}, map[string]float64{}, map[string]float64{}
 		var urban, total float64
+		var deciles [11]float64 // [0]: no decile
 		for _, w := range set.Teams[ti].LSOAs {
 			l, ok := lsoa[w.LSOA]
 			if !ok {
@@ -150,6 +187,34 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 			}
 			if d.LSOAs[l].Units[nhs.KindRurality] == "Urban" {
 				urban += r
+			}
+			if hasIMD {
+				dec, _ := strconv.Atoi(d.LSOAs[l].Units[nhs.KindIMD]) // "1" … "10" as nhs reads them, or ""
+				if dec < 1 || dec > 10 {
+					dec = 0
+				}
+				deciles[dec] += r
+			}
+			if hasRUC {
+				ruc[d.LSOAs[l].Units[nhs.KindRUC]] += r
+			}
+		}
+		if hasIMD {
+			p := &Deprivation{Unknown: 1}
+			if total > 0 {
+				// min: sums of fractional residents may pass the total by a rounding error.
+				for i := range p.Deciles {
+					p.Deciles[i] = min(1, deciles[i+1]/total)
+				}
+				p.Core20, p.Unknown = min(1, (deciles[1]+deciles[2])/total), min(1, deciles[0]/total)
+			}
+			nf.Deprivation = p
+		}
+		if hasRUC {
+			nf.RuralUrban = unitShares(d, nhs.KindRUC, ruc, total)
+			slices.SortFunc(nf.RuralUrban, func(x, y UnitShare) int { return cmp.Compare(x.Code, y.Code) })
+			if nf.RuralUrban == nil {
+				nf.RuralUrban = []UnitShare{}
 			}
 		}
 		if hasRurality && total > 0 {

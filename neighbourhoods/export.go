@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -24,7 +25,10 @@ type column struct {
 }
 
 // columns are the figures of a's neighbourhoods, in the GeoPackage's column order; wards only when
-// the release has a ward context, urban_share only when it has the rural-urban one.
+// the release has a ward context, urban_share only when it has the rural-urban one, the
+// deprivation profile (imd_core20, imd_1 … imd_10, imd_unknown: shares of the residents) only when
+// it has IMD deciles, and ruc (the rural-urban classes with their shares, "A1:0.9408,C1:0.0405")
+// only when it has the classes.
 func columns(a *Assessment) []column {
 	band := a.Band.String()
 	cols := []column{
@@ -68,6 +72,36 @@ func columns(a *Assessment) []column {
 					return nil
 				}
 				return round4(n.Urban)
+			}})
+			break
+		}
+	}
+	for i := range a.Neighbourhoods {
+		if a.Neighbourhoods[i].Deprivation != nil {
+			share := func(name string, v func(p *Deprivation) float64) column {
+				return column{gpkg.Field{Name: name, Type: gpkg.FieldReal}, func(n *NeighbourhoodFigures) any {
+					if n.Deprivation == nil {
+						return nil
+					}
+					return round4(v(n.Deprivation))
+				}}
+			}
+			cols = append(cols, share("imd_core20", func(p *Deprivation) float64 { return p.Core20 }))
+			for d := range 10 {
+				cols = append(cols, share(fmt.Sprintf("imd_%d", d+1), func(p *Deprivation) float64 { return p.Deciles[d] }))
+			}
+			cols = append(cols, share("imd_unknown", func(p *Deprivation) float64 { return p.Unknown }))
+			break
+		}
+	}
+	for i := range a.Neighbourhoods {
+		if a.Neighbourhoods[i].RuralUrban != nil {
+			cols = append(cols, column{gpkg.Field{Name: "ruc", Type: gpkg.FieldText}, func(n *NeighbourhoodFigures) any {
+				classes := make([]string, len(n.RuralUrban))
+				for i, u := range n.RuralUrban {
+					classes[i] = u.Code + ":" + strconv.FormatFloat(round4(u.Share), 'f', -1, 64)
+				}
+				return strings.Join(classes, ",")
 			}})
 			break
 		}

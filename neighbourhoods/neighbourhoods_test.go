@@ -9,12 +9,14 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
 
 	"pcnmap/fixtures"
 	"pcnmap/geo"
+	"pcnmap/ingest"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/teams"
@@ -669,5 +671,100 @@ func TestRealign(t *testing.T) {
 	}
 	if _, err := d.WithMembership([]overlap.Membership{{Practice: moves[0].Practice, From: moves[0].To, To: moves[0].From}}); !errors.Is(err, overlap.ErrMembership) {
 		t.Errorf("moving a practice from a PCN it is not in: %v, want ErrMembership", err)
+	}
+}
+
+// TestAssessProfiles reads Trafford's four localities (LSOAs placed by centroid) as a plan: each
+// one's residents by IMD decile and by rural-urban class against
+// cmd/pcnmap/testdata/report-neighbourhoods/profile.py, which counts the fixture's registration
+// rows of each locality's LSOAs by the IMD_OVERALL of fixtures/lsoa-msoa-lookup.csv and the RUC11CD
+// of fixtures/lsoa-ruc.csv, without pcnmap. Then a release without those contexts says so.
+func TestAssessProfiles(t *testing.T) {
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer, err := geo.ReadFile(fixtures.Path("trafford-localities.geojson"), geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := teams.FromPolygons(context.Background(), d, layer, teams.PolygonOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Assess(d, imp.Set, 0.01, Band{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Missing != nil {
+		t.Errorf("Missing = %q, want nil: the fixture has both contexts", a.Missing)
+	}
+	// profile.py's output: residents; residents in deciles 1 … 10; classes.
+	want := map[string]struct {
+		residents float64
+		deciles   [10]float64
+		classes   map[string]float64
+	}{
+		"Central": {58990, [10]float64{3839, 1880, 1837, 0, 2402, 3701, 8552, 14576, 8771, 13432}, map[string]float64{"A1": 58990}},
+		"North":   {54358, [10]float64{2958, 7384, 11868, 17401, 5583, 5564, 3600, 0, 0, 0}, map[string]float64{"A1": 54358}},
+		"South":   {84001, [10]float64{1781, 0, 1435, 1754, 3875, 1643, 7528, 10591, 18371, 37023}, map[string]float64{"A1": 79032, "C1": 3405, "E1": 1564}},
+		"West":    {55626, [10]float64{3922, 1726, 7537, 1776, 10844, 2998, 4979, 13728, 5143, 2973}, map[string]float64{"A1": 55626}},
+	}
+	if len(a.Neighbourhoods) != len(want) {
+		t.Fatalf("%d neighbourhoods, want %d", len(a.Neighbourhoods), len(want))
+	}
+	for _, n := range a.Neighbourhoods {
+		w, ok := want[n.Name]
+		switch {
+		case !ok:
+			t.Errorf("unexpected neighbourhood %q", n.Name)
+			continue
+		case n.Registered != w.residents:
+			t.Errorf("%s: %.0f residents, want %.0f", n.Name, n.Registered, w.residents)
+		case n.Deprivation == nil:
+			t.Errorf("%s: no deprivation profile", n.Name)
+			continue
+		}
+		for i, v := range w.deciles {
+			if got := n.Deprivation.Deciles[i]; math.Abs(got-v/w.residents) > 1e-12 {
+				t.Errorf("%s: decile %d share %.6f, want %.0f/%.0f", n.Name, i+1, got, v, w.residents)
+			}
+		}
+		if got, core := n.Deprivation.Core20, (w.deciles[0]+w.deciles[1])/w.residents; math.Abs(got-core) > 1e-12 || n.Deprivation.Unknown != 0 {
+			t.Errorf("%s: core20 %.6f, unknown %v; want %.6f, 0", n.Name, got, n.Deprivation.Unknown, core)
+		}
+		var codes []string
+		for _, u := range n.RuralUrban {
+			codes = append(codes, u.Code)
+			if math.Abs(u.Share-w.classes[u.Code]/w.residents) > 1e-12 {
+				t.Errorf("%s: class %s share %.6f, want %.0f/%.0f", n.Name, u.Code, u.Share, w.classes[u.Code], w.residents)
+			}
+		}
+		if len(codes) != len(w.classes) || !slices.IsSorted(codes) {
+			t.Errorf("%s: classes %v, want those of %v in code order", n.Name, codes, w.classes)
+		}
+		if n.Name == "South" && n.RuralUrban[2].Name != "Rural village and dispersed" {
+			t.Errorf("South: class E1 named %q", n.RuralUrban[2].Name)
+		}
+	}
+
+	// The same release without the lookup's IMD and the rural-urban file.
+	o := fixtures.Options()
+	o.Contexts = []string{fixtures.Path("lsoa-ccg-lad.csv")}
+	bare, err := ingest.Prepare(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Assess(bare, imp.Set, 0.01, Band{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(b.Missing, []string{MissingIMD, MissingRUC}) {
+		t.Errorf("Missing = %q, want the IMD and the rural-urban lines", b.Missing)
+	}
+	for _, n := range b.Neighbourhoods {
+		if n.Deprivation != nil || n.RuralUrban != nil || n.Urban != -1 {
+			t.Errorf("%s: deprivation %+v, classes %+v, urban %v without the contexts", n.Name, n.Deprivation, n.RuralUrban, n.Urban)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package nhs
 
 import (
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -44,8 +46,10 @@ var contextLayouts = []contextLayout{
 
 // ReadContext reads an ONS/NHS context file (plain, .gz or .zip). What it gives is decided from its
 // columns' families: with an LSOA code column (of either census), each unit family present (local
-// authority, ward, CCG, Sub-ICB, ICB, STP, NHS region, region, rural-urban class) becomes an LSOA →
-// unit classification; without one, the finest unit family is the child of the coarser ones (Sub-ICB
+// authority, ward, CCG, Sub-ICB, ICB, STP, NHS region, region, rural-urban class, IMD decile) becomes
+// an LSOA → unit classification (the rural-urban columns give two: KindRurality, Urban or Rural, and
+// KindRUC, the class code; an IMD decile must be 1 … 10, except for a Welsh LSOA, which is left
+// without one); without one, the finest unit family is the child of the coarser ones (Sub-ICB
 // → ICB → NHS region, CCG → STP). A unit's code is its ONS code when the file has one, and its NHS
 // three-letter code (…CDH, …_code_nhs) becomes an alias. The LSOA → Sub-ICB lookup of 2022 (rows
 // with region_type SICBL; Welsh health boards are skipped and counted) is recognised by its layout.
@@ -66,6 +70,8 @@ type resolved struct {
 	alts []int
 	// rucCode derives Urban/Rural from an RUC11 class code (A1 … E2) when there is no urban_rural.
 	rucCode bool
+	// imd reads the code as an IMD decile, 1 … 10 (KindIMD); ruc as a rural-urban class code (KindRUC).
+	imd, ruc bool
 }
 
 type matchedLayout struct {
@@ -139,11 +145,17 @@ func matchFamilies(c *columns) *matchedLayout {
 		cols := fc.units[to]
 		r := resolved{contextUnit: contextUnit{from: from, to: to}, key: key, code: -1, name: -1}
 		codes := append(append([]int(nil), cols[roleCode]...), cols[roleNHS]...)
+		if to == KindIMD {
+			// Of several IMD deciles (2015 and 2019), the latest by the digits in its name.
+			r.code, r.imd = latestCensus(c, cols[roleCode]), true
+			r.name = r.code
+			return r
+		}
 		if to == KindRurality {
 			// urban_rural gives the code; else the RUC class code is turned into it.
 			r.rurality = true
 			for _, i := range cols[roleCode] {
-				if c.norm[i] == "urban_rural" {
+				if urbanRural(c.norm[i]) {
 					r.code = i
 				}
 			}
@@ -180,12 +192,19 @@ func matchFamilies(c *columns) *matchedLayout {
 		key := latestCensus(c, lsoa)
 		for _, k := range kinds {
 			m.units = append(m.units, unitOf(KindUnset, k, key))
+			if k == KindRurality {
+				if ruc, ok := rucClass(c, fc, key); ok {
+					m.units = append(m.units, ruc)
+				}
+			}
 		}
 		if len(m.units) == 0 {
 			return nil
 		}
 		return m
 	}
+	// Classes of LSOAs (rurality, the IMD decile) group no units: a file without LSOAs gives none.
+	kinds = slices.DeleteFunc(kinds, func(k Kind) bool { return k == KindRurality || k.Profile() })
 	if len(kinds) < 2 {
 		return nil
 	}
@@ -195,12 +214,12 @@ func matchFamilies(c *columns) *matchedLayout {
 			child = k
 		}
 	}
-	if child == KindRurality || child == KindRegion && len(fc.units[child][roleCode]) == 0 {
+	if child == KindRegion && len(fc.units[child][roleCode]) == 0 {
 		return nil
 	}
 	key := unitOf(KindUnset, child, -1)
 	for _, k := range kinds {
-		if k != child && rank(k) > rank(child) && k != KindRurality {
+		if k != child && rank(k) > rank(child) {
 			u := unitOf(child, k, key.code)
 			m.units = append(m.units, u)
 		}
@@ -212,6 +231,31 @@ func matchFamilies(c *columns) *matchedLayout {
 	m.keyAlts = key.alts
 	m.keyKind = child
 	return m
+}
+
+// urbanRural reports whether a normalised column name is the Urban/Rural flag rather than a class code.
+func urbanRural(norm string) bool { return norm == "urban_rural" || norm == "urban_rural_flag" }
+
+// rucClass plans the KindRUC unit of a file with rural-urban columns: the class code column (RUC11CD,
+// not urban_rural) and its name column (RUC11, RUC21NM), or the code as its own name; false when the
+// file has only the Urban/Rural flag.
+func rucClass(c *columns, fc *familyColumns, key int) (resolved, bool) {
+	cols := fc.units[KindRurality]
+	r := resolved{contextUnit: contextUnit{to: KindRUC}, key: key, code: -1, name: -1, ruc: true}
+	for _, i := range cols[roleCode] {
+		if !urbanRural(c.norm[i]) {
+			r.code = i
+			break
+		}
+	}
+	if r.code < 0 {
+		return r, false
+	}
+	r.name = r.code
+	if len(cols[roleName]) > 0 {
+		r.name = cols[roleName][0]
+	}
+	return r, true
 }
 
 // readContext is ReadContext on an opened stream; hint estimates the number of rows.
@@ -263,6 +307,25 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 				unit.Code = field(f, u.code)
 			} else {
 				unit.Code = unit.Name
+			}
+			if u.imd {
+				n, err := strconv.Atoi(unit.Code)
+				if err != nil || n < 1 || n > 10 {
+					if strings.HasPrefix(key, "W") {
+						continue // the English IMD ranks no Welsh LSOA (the Library's lookup writes "Wales")
+					}
+					return nil, errorf(name, cr.line, ErrInvalidValue, "%s: column %q: %q is not an IMD decile (1 … 10)",
+						key, header[u.code], unit.Code)
+				}
+				unit.Code = strconv.Itoa(n)
+				unit.Name = unit.Code
+			}
+			if u.ruc {
+				unit.Code = strings.ToUpper(unit.Code)
+				if r := rucUrban(unit.Code); r != "Urban" && r != "Rural" {
+					return nil, errorf(name, cr.line, ErrInvalidValue, "%s: column %q: %q is not a rural-urban class (RUC11 A1 … E2, RUC21 U… or R…)",
+						key, header[u.code], unit.Code)
+				}
 			}
 			if u.rucCode {
 				unit.Code = rucUrban(unit.Code)

@@ -40,18 +40,23 @@ const welshHealthBoards = "Isle of Anglesey 006B,W01000012,Betsi Cadwaladr Unive
 // also ship, built here: the rural-urban file with the CRLF line ends of the national file, and the
 // Sub-ICB lookup with Welsh health boards. The sizes are nhs/testdata/count.py's over the fixture
 // files (rows, and distinct codes of each unit column: 443 LSOAs in 3 local authorities, 3 CCGs and 3
-// Sub-ICB locations, 2 regions, 4 rural-urban classes; 106 Sub-ICB locations in 42 ICBs and 7 NHS
-// regions; 135 CCGs in 42 STPs).
+// Sub-ICB locations, 2 regions, 4 rural-urban classes (2 of them urban); 106 Sub-ICB locations in 42 ICBs and 7 NHS
+// regions; 135 CCGs in 42 STPs; 10 IMD deciles, E01006187 in the 4th).
 func TestReadContextExtracts(t *testing.T) {
 	crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
 	welsh := func(b []byte) []byte { return append(b, welshHealthBoards...) }
+	// A Welsh row of the national LSOA → MSOA lookup as published: the English IMD has no decile for
+	// it, and the Library wrote "Wales".
+	welshLookup := func(b []byte) []byte {
+		return append(b, "W01000456,W02000109,W07000068,Brecon and Radnorshire,W06000023,Powys,Mid Wales,Wales,Wales,Wales\n"...)
+	}
 	tests := map[string]struct {
 		file, sample string
 		variant      func([]byte) []byte // nil: the fixture file as it is
 		want         string
 	}{
 		"LSOA → MSOA lookup": {"lsoa-msoa-lookup.csv", "E01006187", nil,
-			"la 443/3 {E08000009 Trafford}; region 443/2 {North West North West}; skipped 0"},
+			"la 443/3 {E08000009 Trafford}; region 443/2 {North West North West}; imd 443/10 {4 4}; skipped 0"},
 		"LSOA → CCG → LA": {"lsoa-ccg-lad.csv", "E01006187", nil,
 			"ccg 443/3 {E38000187 NHS Trafford CCG}; la 443/3 {E08000009 Trafford}; skipped 0"},
 		"LSOA → Sub-ICB": {"lsoa-sub-icb.csv", "E01006187", nil,
@@ -62,10 +67,12 @@ func TestReadContextExtracts(t *testing.T) {
 			"sub-icb→icb 106/42 {E54000057 NHS Greater Manchester Integrated Care Board}; sub-icb→nhs-region 106/7 {E40000010 North West}; skipped 0"},
 		"CCG → STP": {"ccg-stp.csv", "E38000187", nil,
 			"ccg→stp 135/42 {E54000007 Greater Manchester Health and Social Care Partnership}; skipped 0"},
+		"LSOA → MSOA lookup with a Welsh row (IMD \"Wales\")": {"lsoa-msoa-lookup.csv", "W01000456", welshLookup,
+			"la 444/4 {W06000023 Powys}; region 444/3 {Wales Wales}; imd 443/10 { }; skipped 0"},
 		"rural-urban": {"lsoa-ruc.csv", "E01006187", nil,
-			"rurality 443/4 {Urban Urban major conurbation}; skipped 0"},
+			"rurality 443/4 {Urban Urban major conurbation}; ruc 443/4 {A1 Urban major conurbation}; skipped 0"},
 		"rural-urban, CRLF as published": {"lsoa-ruc.csv", "E01006187", crlf,
-			"rurality 443/4 {Urban Urban major conurbation}; skipped 0"},
+			"rurality 443/4 {Urban Urban major conurbation}; ruc 443/4 {A1 Urban major conurbation}; skipped 0"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -107,7 +114,42 @@ func TestReadContextVariants(t *testing.T) {
 		"rurality case folded": {
 			in:     "LSOA11CD,RUC11CD,RUC11,urban_rural\nE01000001,E1,Rural village and dispersed,rural\n",
 			sample: "E01000001",
-			want:   "rurality 1/1 {Rural Rural village and dispersed}; skipped 0",
+			want:   "rurality 1/1 {Rural Rural village and dispersed}; ruc 1/1 {E1 Rural village and dispersed}; skipped 0",
+		},
+		"IMD decile, MHCLG's Indices of Deprivation 2019 (File 7 columns; the fixture's decile of E01006187)": {
+			in: "LSOA code (2011),LSOA name (2011),Local Authority District code (2019),Local Authority District name (2019)," +
+				"Index of Multiple Deprivation (IMD) Score,Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)," +
+				"Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs),Income Score (rate)," +
+				"Income Rank (where 1 is most deprived),Income Decile (where 1 is most deprived 10% of LSOAs)\n" +
+				"E01006187,Trafford 017C,E08000009,Trafford,,,4,,,\n",
+			sample: "E01006187",
+			want:   "imd 1/1 {4 4}; skipped 0",
+		},
+		"IMD decile, R copy with two vintages (the latest is read)": {
+			in:     "lsoa11cd,imd15_decile,imd19_decile\nE01006187,3,04\n",
+			sample: "E01006187",
+			want:   "imd 1/1 {4 4}; skipped 0",
+		},
+		"RUC 2021 class codes and Urban_rural_flag": {
+			in:     "LSOA21CD,LSOA21NM,RUC21CD,RUC21NM,Urban_rural_flag\nE01000001,City of London 001A,UN1,Urban: Nearer to a major town or city,Urban\n",
+			sample: "E01000001",
+			want:   "rurality 1/1 {Urban Urban: Nearer to a major town or city}; ruc 1/1 {UN1 Urban: Nearer to a major town or city}; skipped 0",
+		},
+		"IMD decile out of range": {
+			in:  "LSOA_CODE,IMD_INCOME,IMD_OVERALL\nE01006187,4,11\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `E01006187: column "IMD_OVERALL": "11" is not an IMD decile (1 … 10)`},
+		},
+		"IMD decile not a number for an English LSOA": {
+			in:  "LSOA_CODE,IMD_OVERALL\nE01006187,Wales\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `"Wales" is not an IMD decile`},
+		},
+		"IMD income decile alone is not the IMD": {
+			in:  "LSOA_CODE,IMD_INCOME\nE01006187,4\n",
+			err: ErrUnknownLayout, fragments: []string{`unrecognised columns "LSOA_CODE", "IMD_INCOME"`, "IMD_OVERALL"},
+		},
+		"rural-urban class unknown": {
+			in:  "LSOA11CD,RUC11CD,RUC11,urban_rural\nE01000001,Z9,Urban major conurbation,Urban\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `column "RUC11CD": "Z9" is not a rural-urban class`},
 		},
 		"only Welsh health boards": {
 			in:     "lsoa,lsoa_code,region,region_code,region_type\nx,W01000012,Betsi Cadwaladr University Health Board,W11000023,LHB\n",
@@ -158,9 +200,9 @@ func TestReadContextVariants(t *testing.T) {
 }
 
 func TestKindString(t *testing.T) {
-	want := "unset region la ccg stp sub-icb icb nhs-region rurality ward unset"
+	want := "unset region la ccg stp sub-icb icb nhs-region rurality ward imd ruc unset"
 	var got []string
-	for k := KindUnset; k <= KindWard+1; k++ {
+	for k := KindUnset; k <= kindEnd; k++ {
 		got = append(got, k.String())
 	}
 	if g := strings.Join(got, " "); g != want {
@@ -217,7 +259,7 @@ func TestReadContext2021Headers(t *testing.T) {
 		"RUC 2011 class codes without urban_rural": {
 			in:     "LSOA11CD,LSOA11NM,RUC11CD,RUC11NM\nE01000001,City of London 001A,A1,Urban major conurbation\nE01000002,x,E2,Rural village and dispersed in a sparse setting\n",
 			sample: "E01000002",
-			want:   "rurality 2/2 {Rural Rural village and dispersed in a sparse setting}; skipped 0",
+			want:   "rurality 2/2 {Rural Rural village and dispersed in a sparse setting}; ruc 2/2 {E2 Rural village and dispersed in a sparse setting}; skipped 0",
 		},
 	}
 	for name, tt := range tests {
@@ -245,4 +287,18 @@ func describeAliases(c *Context) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, "; ")
+}
+
+func TestIMDDecile(t *testing.T) {
+	tests := map[string]bool{
+		"IMD_OVERALL": true, "IMD_Decile": true, "imd19_decile": true, "IMD2019_Decile": true, "imd_decile_2019": true,
+		"IMDDecile": true, "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)": true,
+		"IMD_INCOME": false, "IMD19": false, "IMD Rank": false, "Index of Multiple Deprivation (IMD) Score": false,
+		"Income Decile (where 1 is most deprived 10% of LSOAs)": false, "imd_health_decile": false, "decile": false,
+	}
+	for name, want := range tests {
+		if got := imdDecile(normColumn(name)); got != want {
+			t.Errorf("imdDecile(%q) = %v, want %v", name, got, want)
+		}
+	}
 }

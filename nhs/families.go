@@ -46,8 +46,9 @@ func buildFamilyPatterns() []familyPattern {
 		}
 	}
 	// Small areas of either census (LSOA11CD, LSOA21CD, lsoa21_code, LSOA_CODE) and output areas.
-	add(famLSOA, KindUnset, roleCode, "lsoa##cd", "lsoa##_code", "lsoa_code", "lsoacd", "lsoa_cd")
-	add(famLSOA, KindUnset, roleName, "lsoa##nm", "lsoa##_name", "lsoa_name", "lsoanm", "lsoa")
+	// MHCLG's Indices of Deprivation files write "LSOA code (2011)".
+	add(famLSOA, KindUnset, roleCode, "lsoa##cd", "lsoa##_code", "lsoa_code", "lsoacd", "lsoa_cd", "lsoa_code_(####)")
+	add(famLSOA, KindUnset, roleName, "lsoa##nm", "lsoa##_name", "lsoa_name", "lsoanm", "lsoa", "lsoa_name_(####)")
 	add(famMSOA, KindUnset, roleCode, "msoa##cd", "msoa##_code", "msoa_code", "msoacd", "msoa_cd")
 	add(famMSOA, KindUnset, roleName, "msoa##nm", "msoa##_name", "msoa_name", "msoanm")
 	add(famOA, KindUnset, roleCode, "oa##cd", "oa##_code", "oa_code", "oacd")
@@ -88,8 +89,11 @@ func buildFamilyPatterns() []familyPattern {
 	unit(KindRegion, nil,
 		[]string{"rgn##cd", "rgncd", "rgn##_code", "region_code", "rgn_code"},
 		[]string{"rgn##nm", "rgnnm", "rgn##_name", "region_name", "rgn_name", "region"})
+	// The rural-urban columns give two kinds: the class code (RUC11CD A1 … E2, RUC21CD) and its name
+	// give KindRUC, and urban_rural (or the class code turned into Urban or Rural) KindRurality; see
+	// matchFamilies.
 	unit(KindRurality, nil,
-		[]string{"ruc##cd", "ruc##_code", "urban_rural"},
+		[]string{"ruc##cd", "ruc##_code", "urban_rural", "urban_rural_flag"},
 		[]string{"ruc##nm", "ruc##_name", "ruc##"})
 	return ps
 }
@@ -127,7 +131,10 @@ func sortColumns(c *columns) *familyColumns {
 	for i, n := range c.norm {
 		p, ok := columnFamily(n)
 		if !ok {
-			continue
+			if !imdDecile(n) {
+				continue
+			}
+			p = familyPattern{fam: famUnit, kind: KindIMD, role: roleCode}
 		}
 		switch p.fam {
 		case famLSOA:
@@ -147,6 +154,40 @@ func sortColumns(c *columns) *familyColumns {
 	return fc
 }
 
+// imdDecile reports whether a normalised column name is that of the overall IMD decile, by its
+// words: an IMD word ("imd", "imd19", "imd2019", or "index of multiple deprivation") with "decile"
+// or "overall" (the House of Commons Library's IMD_OVERALL) and no word of a domain, a rank or a
+// score. So "IMD_OVERALL", "imd19_decile", "IMD_Decile_2019" and MHCLG's "Index of Multiple
+// Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)" match; "IMD_INCOME", "IMD Rank"
+// and "Income Decile (…)" do not.
+func imdDecile(norm string) bool {
+	words := strings.FieldsFunc(norm, func(r rune) bool { return r == '_' || r == '(' || r == ')' })
+	imd := strings.Contains(strings.Join(words, "_"), "index_of_multiple_deprivation")
+	decile := false
+	for _, w := range words {
+		switch {
+		case w == "imd" || matchDigits("imd##", w) || matchDigits("imd####", w):
+			imd = true
+		case w == "imddecile" || matchDigits("imd##decile", w) || matchDigits("imd####decile", w):
+			imd, decile = true, true
+		case w == "decile" || w == "overall":
+			decile = true
+		case imdNotOverall[w]:
+			return false
+		}
+	}
+	return imd && decile
+}
+
+// imdNotOverall are words of IMD columns other than the overall decile: its domains and
+// sub-domains, ranks, scores.
+var imdNotOverall = map[string]bool{
+	"income": true, "employment": true, "education": true, "skills": true, "training": true, "health": true,
+	"disability": true, "crime": true, "barriers": true, "housing": true, "services": true, "living": true,
+	"environment": true, "idaci": true, "idaopi": true, "children": true, "older": true, "rank": true,
+	"score": true, "quintile": true,
+}
+
 // usable reports whether the kind has a code column of either colRole, or (for regions, which the
 // House of Commons Library lookup names only) a name.
 func (fc *familyColumns) usable(k Kind) bool {
@@ -162,7 +203,8 @@ const acceptedFamilies = "an LSOA code of either census (LSOA11CD, LSOA21CD, lso
 	"these families, or two or more of them (child → parent): local authority (LAD22CD, LTLA22CD, LAD_CURRENT_CD, lad_code), " +
 	"electoral ward (WD24CD, ward24_code), CCG (CCG20CD, CCG20CDH), Sub-ICB location (SICBL24CD, sicbl24_code, LOC22CD; " +
 	"NHS codes SICBL24CDH, sicbl24_code_nhs), ICB (ICB24CD, icb24_code; NHS codes ICB24CDH, icb24_code_nhs, ICB_CODE), " +
-	"STP (STP20CD), NHS region (NHSER22CD, COMM_REGION_CODE), region (RGN22CD, REGION), rural-urban class (RUC11CD, RUC11, urban_rural)"
+	"STP (STP20CD), NHS region (NHSER22CD, COMM_REGION_CODE), region (RGN22CD, REGION), rural-urban class (RUC11CD, RUC11, urban_rural), " +
+	"and, with an LSOA code, the IMD decile (IMD_OVERALL, imd_decile, \"Index of Multiple Deprivation (IMD) Decile\")"
 
 // rank orders unit kinds from fine to coarse, to tell a child column from its parent in a file
 // without LSOAs (Sub-ICB → ICB → NHS region).

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,9 @@ func FuzzReadContext(f *testing.F) {
 	f.Add(bytes.ReplaceAll(head(readFixture(f, "lsoa-ruc.csv"), 6), []byte("\n"), []byte("\r\n")))
 	f.Add(append(head(readFixture(f, "lsoa-sub-icb.csv"), 3), welshHealthBoards...))
 	f.Add([]byte("LSOA11CD,CCG20CD,CCG20NM,LAD20CD,LAD20NM\nE01000001,E38000255,NHS NEL,E09000001,City\n"))
+	// IMD deciles: MHCLG's header, and the lookup's Welsh row.
+	f.Add([]byte("LSOA code (2011),Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)\nE01006187,4\n"))
+	f.Add([]byte("LSOA_CODE,MSOA_CODE,LAD_CODE,LAD_NAME,REGION,IMD_INCOME,IMD_OVERALL\nW01000456,W02000109,W06000023,Powys,Wales,Wales,Wales\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := readContext(bytes.NewReader(data), "fuzz.csv", 0)
 		if err != nil {
@@ -203,6 +207,12 @@ func FuzzReadContext(f *testing.F) {
 				}
 				if cl.Kind == KindRurality && u.Code != "Urban" && u.Code != "Rural" {
 					t.Fatalf("rurality %q", u.Code)
+				}
+				if n, err := strconv.Atoi(u.Code); cl.Kind == KindIMD && (err != nil || n < 1 || n > 10 || strconv.Itoa(n) != u.Code) {
+					t.Fatalf("IMD decile %q", u.Code)
+				}
+				if r := rucUrban(u.Code); cl.Kind == KindRUC && r != "Urban" && r != "Rural" {
+					t.Fatalf("rural-urban class %q", u.Code)
 				}
 			}
 		}

@@ -1,6 +1,6 @@
 // Package nhs reads the tabular national files pcnmap is built from: NHS Digital's registrations by
 // LSOA, the ePCN workbook and the practice mapping CSV (practice → PCN), and ONS lookups (LSOA → area,
-// LSOA population-weighted centroids, LSOA → CCG/Sub-ICB/local authority/rural-urban, unit → parent unit).
+// LSOA population-weighted centroids, LSOA → CCG/Sub-ICB/local authority/rural-urban/IMD decile, unit → parent unit).
 // Readers detect header variants, accept plain, gzipped or zipped files, and return errors that name the
 // file, the row and the problem; they never panic on bad input.
 package nhs
@@ -131,12 +131,23 @@ const (
 	KindRurality
 	// KindWard is the electoral ward.
 	KindWard
+	// KindIMD holds the LSOA's decile of the English Index of Multiple Deprivation (overall):
+	// Unit.Code "1" (the most deprived 10% of LSOAs) to "10" (the least deprived).
+	KindIMD
+	// KindRUC holds the LSOA's rural-urban class: Unit.Code the class code (RUC11 A1 … E2, or a
+	// RUC21 code), Unit.Name its name ("Urban major conurbation").
+	KindRUC
 	// kindEnd is one past the last kind.
 	kindEnd
 )
 
 // KindCount is the number of kinds, KindUnset included: the size of arrays indexed by Kind.
 const KindCount = int(kindEnd)
+
+// Profile reports whether k is a class of LSOAs rather than a geography (the IMD decile, the
+// rural-urban class): LSOAs keep it, to profile a footprint's residents, but it groups no areas, so
+// an area is given no unit of it and no file's child → parent hierarchy uses it.
+func (k Kind) Profile() bool { return k == KindIMD || k == KindRUC }
 
 // Classification assigns LSOAs to units of one kind.
 type Classification struct {
@@ -184,6 +195,10 @@ func (k Kind) String() string {
 		return "rurality"
 	case KindWard:
 		return "ward"
+	case KindIMD:
+		return "imd"
+	case KindRUC:
+		return "ruc"
 	}
 	return "unset"
 }

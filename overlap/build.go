@@ -229,7 +229,8 @@ func Build(ctx context.Context, in Inputs) (*Dataset, error) {
 
 // classify gives each LSOA its context units (applying parent hierarchies, so a Sub-ICB lookup also
 // gives ICB and NHS region), then gives each area, per kind, the unit where most of its registered
-// residents live.
+// residents live; not for the kinds that only profile residents (nhs.Kind.Profile: the IMD decile,
+// the rural-urban class), which LSOAs alone keep.
 func (d *Dataset) classify(contexts []*nhs.Context) {
 	for k := range d.Units {
 		d.Units[k] = make(map[string]string)
@@ -294,8 +295,8 @@ func (d *Dataset) classify(contexts []*nhs.Context) {
 		lsoas      int
 	}
 	for k := range KindCount {
-		if len(d.Units[k]) == 0 {
-			continue
+		if len(d.Units[k]) == 0 || nhs.Kind(k).Profile() {
+			continue // a class of LSOAs (the IMD decile) profiles residents: an area gets none
 		}
 		votes := make([]map[string]vote, len(d.Areas))
 		for _, l := range d.LSOAs {
@@ -349,30 +350,56 @@ func (d *Dataset) Aggregate() error {
 	}
 	// Bucket the PCN rows by area (a counting sort), then add up each area's rows in a dense
 	// per-PCN accumulator that is cleared through the list of PCNs it touched.
+	// Dense copies of each LSOA's area and each practice's PCN: the rows look them up 840k times
+	// for England, and the LSOA and practice structs are far bigger than the two fields.
+	lsoaArea := make([]int32, len(d.LSOAs))
+	for i := range d.LSOAs {
+		l := &d.LSOAs[i]
+		if int(l.Area) >= len(d.Areas) || l.Area < 0 {
+			lsoaArea[i] = -1 // an error if a row uses it
+			continue
+		}
+		lsoaArea[i] = l.Area
+	}
+	pcnOf := make([]int32, len(d.Practices))
+	for i := range d.Practices {
+		pcnOf[i] = d.Practices[i].PCN
+	}
+	areaReg := make([]int64, len(d.Areas))
+	lsoaReg := make([]int64, len(d.LSOAs))
 	byArea := make([]int32, len(d.Areas)+1)
 	for _, r := range d.Rows {
 		if int(r.LSOA) >= len(d.LSOAs) || int(r.Practice) >= len(d.Practices) || r.LSOA < 0 || r.Practice < 0 || r.Patients < 0 {
 			return fmt.Errorf("overlap: registration row %+v out of range", r)
 		}
-		l := &d.LSOAs[r.LSOA]
-		if int(l.Area) >= len(d.Areas) || l.Area < 0 {
+		a := lsoaArea[r.LSOA]
+		if a < 0 {
+			l := &d.LSOAs[r.LSOA]
 			return fmt.Errorf("overlap: LSOA %s: area index %d out of range", l.Code, l.Area)
 		}
-		l.Registered += int64(r.Patients)
-		d.Areas[l.Area].Registered += int64(r.Patients)
-		if d.Practices[r.Practice].PCN != NoPCN {
-			byArea[l.Area+1]++
+		lsoaReg[r.LSOA] += int64(r.Patients)
+		areaReg[a] += int64(r.Patients)
+		if pcnOf[r.Practice] != NoPCN {
+			byArea[a+1]++
 		}
+	}
+	for i := range d.LSOAs {
+		d.LSOAs[i].Registered = lsoaReg[i]
+	}
+	for a := range d.Areas {
+		d.Areas[a].Registered = areaReg[a]
 	}
 	for a := 1; a < len(byArea); a++ {
 		byArea[a] += byArea[a-1]
 	}
+	// Each PCN row's PCN and patients, bucketed by area: read in order below, not through the rows.
+	type pcnPatients struct{ pcn, patients int32 }
 	next := append([]int32(nil), byArea[:len(d.Areas)]...)
-	order := make([]int32, byArea[len(d.Areas)])
-	for i, r := range d.Rows {
-		if d.Practices[r.Practice].PCN != NoPCN {
-			a := d.LSOAs[r.LSOA].Area
-			order[next[a]] = int32(i)
+	order := make([]pcnPatients, byArea[len(d.Areas)])
+	for _, r := range d.Rows {
+		if p := pcnOf[r.Practice]; p != NoPCN {
+			a := lsoaArea[r.LSOA]
+			order[next[a]] = pcnPatients{p, r.Patients}
 			next[a]++
 		}
 	}
@@ -381,13 +408,12 @@ func (d *Dataset) Aggregate() error {
 	d.Cells = d.Cells[:0]
 	for a := range d.Areas {
 		touched = touched[:0]
-		for _, i := range order[byArea[a]:byArea[a+1]] {
-			r := d.Rows[i]
-			p := d.Practices[r.Practice].PCN
+		for _, r := range order[byArea[a]:byArea[a+1]] {
+			p := r.pcn
 			if sum[p] == 0 {
 				touched = append(touched, p)
 			}
-			sum[p] += int64(r.Patients)
+			sum[p] += int64(r.patients)
 		}
 		slices.Sort(touched)
 		for _, p := range touched {

@@ -27,7 +27,8 @@ type Area struct {
 	// InPCN is Σ_p patients(a,p): the area's patients whose practice is in a PCN.
 	InPCN int64
 	// Units holds, per context kind, the code of the unit (local authority, ICB, …) where most of
-	// the area's registered residents live; "" when no context file gave that kind.
+	// the area's registered residents live; "" when no context file gave that kind, and for the kinds
+	// that only profile residents (nhs.Kind.Profile).
 	Units [KindCount]string
 }
 
@@ -243,16 +244,19 @@ func (d *Dataset) PCN(code string) (int, bool) {
 // Index builds the derived lookups (cell offsets, the PCN-major order, code maps) from Areas, PCNs
 // and Cells. Build calls it; a loader that fills a Dataset field by field must call it once before use.
 func (d *Dataset) Index() {
-	slices.SortFunc(d.Cells, func(x, y Cell) int {
-		return cmp.Or(cmp.Compare(x.Area, y.Area), cmp.Compare(x.PCN, y.PCN))
-	})
-	d.areaStart = offsets(len(d.Areas), len(d.Cells), func(i int) int32 { return d.Cells[i].Area })
-	d.byPCN = make([]int32, len(d.Cells))
-	for i := range d.byPCN {
-		d.byPCN[i] = int32(i)
+	byAreaPCN := func(x, y Cell) int { return cmp.Or(cmp.Compare(x.Area, y.Area), cmp.Compare(x.PCN, y.PCN)) }
+	if !slices.IsSortedFunc(d.Cells, byAreaPCN) { // Aggregate makes them in order
+		slices.SortFunc(d.Cells, byAreaPCN)
 	}
-	slices.SortStableFunc(d.byPCN, func(x, y int32) int { return cmp.Compare(d.Cells[x].PCN, d.Cells[y].PCN) })
-	d.pcnStart = offsets(len(d.PCNs), len(d.byPCN), func(i int) int32 { return d.Cells[d.byPCN[i]].PCN })
+	d.areaStart = offsets(len(d.Areas), len(d.Cells), func(i int) int32 { return d.Cells[i].Area })
+	// The PCN-major order by a counting sort: stable, so each PCN's cells stay in area order.
+	d.pcnStart = offsets(len(d.PCNs), len(d.Cells), func(i int) int32 { return d.Cells[i].PCN })
+	next := append([]int32(nil), d.pcnStart[:len(d.PCNs)]...)
+	d.byPCN = make([]int32, len(d.Cells))
+	for i, c := range d.Cells {
+		d.byPCN[next[c.PCN]] = int32(i)
+		next[c.PCN]++
+	}
 	d.areaCode = make(map[string]int32, len(d.Areas))
 	for i := range d.Areas {
 		d.areaCode[d.Areas[i].Code] = int32(i)

@@ -240,6 +240,56 @@ func (d *Dataset) PCNUnit(p int, k nhs.Kind) string {
 	return best
 }
 
+// PCNUnits returns PCNUnit(p, k) for every PCN p at once, in one pass over the cells: what a
+// summary or a report by unit needs, several times quicker than asking PCN by PCN.
+func (d *Dataset) PCNUnits(k nhs.Kind) []string {
+	out := make([]string, len(d.PCNs))
+	// Number the units of kind k the areas are in, so that the sums are kept in a slice.
+	ids := make(map[string]int32)
+	var names []string
+	areaUnit := make([]int32, len(d.Areas))
+	for a := range d.Areas {
+		u := d.Areas[a].Units[k]
+		if u == "" {
+			areaUnit[a] = -1
+			continue
+		}
+		id, ok := ids[u]
+		if !ok {
+			id = int32(len(names))
+			ids[u] = id
+			names = append(names, u)
+		}
+		areaUnit[a] = id
+	}
+	sum := make([]int64, len(names))
+	seen := make([]bool, len(names))
+	var touched []int32
+	for p := range d.PCNs {
+		touched = touched[:0]
+		d.PCNCells(p, func(c Cell) {
+			u := areaUnit[c.Area]
+			if u < 0 {
+				return
+			}
+			if !seen[u] {
+				seen[u] = true
+				touched = append(touched, u)
+			}
+			sum[u] += int64(c.Patients)
+		})
+		best, bn := "", int64(-1)
+		for _, u := range touched {
+			if n, name := sum[u], names[u]; n > bn || (n == bn && name < best) {
+				best, bn = name, n
+			}
+			sum[u], seen[u] = 0, false
+		}
+		out[p] = best
+	}
+	return out
+}
+
 func (d *Dataset) unitPCNs(k nhs.Kind) []UnitPCNs {
 	if len(d.Units[k]) == 0 {
 		return nil
@@ -249,8 +299,7 @@ func (d *Dataset) unitPCNs(k nhs.Kind) []UnitPCNs {
 		pop, largest, lowest int64
 	}
 	units := make(map[string]*agg)
-	for p := range d.PCNs {
-		u := d.PCNUnit(p, k)
+	for p, u := range d.PCNUnits(k) {
 		if u == "" {
 			continue
 		}

@@ -100,10 +100,7 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 	}
 	r.shapes = shapes
 	if opt.By != nhs.KindUnset {
-		r.based = make([]string, len(d.PCNs))
-		for p := range d.PCNs {
-			r.based[p] = d.PCNUnit(p, opt.By)
-		}
+		r.based = d.PCNUnits(opt.By)
 	}
 	r.noPCN = make([][]practiceCount, len(d.Areas))
 	for _, row := range d.Rows {
@@ -389,15 +386,18 @@ type pcnHere struct {
 // (every PCN is, for the whole release).
 func (r *run) basedIn(sc scope) []bool {
 	out := make([]bool, len(r.d.PCNs))
-	for p := range out {
-		switch {
-		case sc.kind == nhs.KindUnset:
+	if sc.kind == nhs.KindUnset {
+		for p := range out {
 			out[p] = true
-		case r.based != nil && sc.kind == r.opt.By:
-			out[p] = r.based[p] == sc.code
-		default:
-			out[p] = r.d.PCNUnit(p, sc.kind) == sc.code
 		}
+		return out
+	}
+	based := r.based
+	if based == nil || sc.kind != r.opt.By {
+		based = r.d.PCNUnits(sc.kind)
+	}
+	for p := range out {
+		out[p] = based[p] == sc.code
 	}
 	return out
 }

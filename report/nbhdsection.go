@@ -143,6 +143,11 @@ type nbhdRow struct {
 	Outside                    bool
 	Dominant, DominantShare    string
 	PCNs, LAs, Wards, Urban    string
+	// The profiles: Core20 (deciles 1 and 2), the ten deciles' shares, the share in no decile, and
+	// the rural-urban classes.
+	Core20, NoDecile string
+	Deciles          []string
+	Classes          string
 }
 
 type nbhdPCNRow struct {
@@ -168,6 +173,8 @@ type nbhdSection struct {
 	MapNote             string
 	Rows                []nbhdRow
 	HasUrban, HasWards  bool
+	HasIMD, HasRUC      bool
+	Missing             []string
 	PCNs                []nbhdPCNRow
 	Practices           []nbhdPracticeRow
 	PracticeNote        string
@@ -190,6 +197,35 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 </tbody>
 </table>
 <p class="note">Residents: registered patients living in the neighbourhood, practices in no PCN included (fractional when LSOAs are shared between neighbourhoods). PCNs ≥ t: the PCNs whose patients are at least t = {{.Threshold}} of them, largest first. Local authorities{{if .HasWards}} and wards{{end}}: where its residents live, by share.{{if .HasUrban}} Urban: the share living in LSOAs the ONS rural-urban classification calls urban.{{end}}</p>
+{{- if or .HasIMD .HasRUC}}
+<h3>Deprivation and rural-urban mix</h3>
+{{- end}}
+{{- if .HasIMD}}
+<table>
+<thead><tr><th class="n" rowspan="2">#</th><th rowspan="2">Neighbourhood</th><th rowspan="2">Most deprived 20%</th><th colspan="10">Residents by IMD decile (1: the most deprived 10%)</th><th rowspan="2">No decile</th></tr>
+<tr><th class="n">1</th><th class="n">2</th><th class="n">3</th><th class="n">4</th><th class="n">5</th><th class="n">6</th><th class="n">7</th><th class="n">8</th><th class="n">9</th><th class="n">10</th></tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td class="n">{{.Core20}}</td>{{range .Deciles}}<td class="n">{{.}}</td>{{end}}<td class="n">{{.NoDecile}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+<p class="note">Shares of each neighbourhood's residents by the decile of the English Index of Multiple Deprivation of the LSOA they live in: 1 is the most deprived 10% of England's LSOAs, 10 the least deprived; the most deprived 20% (deciles 1 and 2) is NHS England's Core20; No decile: LSOAs the release's IMD file does not rank.</p>
+{{- end}}
+{{- if .HasRUC}}
+<table>
+<thead><tr><th class="n">#</th><th>Neighbourhood</th><th>Residents by rural-urban class</th></tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td>{{.Classes}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+<p class="note">Shares of each neighbourhood's residents by the ONS rural-urban class of the LSOA they live in.</p>
+{{- end}}
+{{- range .Missing}}
+<p class="note">Not given: {{.}}.</p>
+{{- end}}
 <h3>PCNs and their main neighbourhood</h3>
 {{- if .PCNs}}
 <table>
@@ -253,7 +289,10 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		lo, hi = min(lo, n.Registered), max(hi, n.Registered)
 		sec.HasUrban = sec.HasUrban || n.Urban >= 0
 		sec.HasWards = sec.HasWards || n.Wards != nil
+		sec.HasIMD = sec.HasIMD || n.Deprivation != nil
+		sec.HasRUC = sec.HasRUC || n.RuralUrban != nil
 	}
+	sec.Missing = a.Missing
 	if len(a.Neighbourhoods) > 0 {
 		sec.Smallest, sec.Largest = commas(round(lo)), commas(round(hi))
 	}
@@ -291,6 +330,13 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		if nf.Urban >= 0 {
 			row.Urban = percent(nf.Urban)
 		}
+		if p := nf.Deprivation; p != nil {
+			row.Core20, row.NoDecile = percent(p.Core20), percent(p.Unknown)
+			for _, v := range p.Deciles {
+				row.Deciles = append(row.Deciles, percent(v))
+			}
+		}
+		row.Classes = cmp.Or(unitList(nf.RuralUrban), "–")
 		sec.Rows = append(sec.Rows, row)
 	}
 	if err := np.drawMap(ctx, &sec, shown); err != nil {

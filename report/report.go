@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"pcnmap/csvsafe"
+	"pcnmap/internal/atomicfile"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -100,27 +101,7 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 
 // writeFile writes through a temporary file renamed into place, so a reader never sees half a report.
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err := write(bw); err != nil {
-		tmp.Close()
-		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, func(w *bufio.Writer) error { return write(w) }); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil

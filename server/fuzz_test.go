@@ -131,13 +131,16 @@ func FuzzUploadForm(f *testing.F) {
 }
 
 // FuzzWhatIfBody: any body is a what-if request or a 400; an accepted one has at most maxMoves
-// moves, each with a code and two different teams.
+// moves, each with a code and two different teams, and at most maxPracticeMoves practice moves, each
+// with a practice and two different PCNs, never with save_as.
 func FuzzWhatIfBody(f *testing.F) {
 	f.Add([]byte(`{"moves":[{"code":"E02001259","from":"A","to":"B"}]}`))
 	f.Add([]byte(`{"moves":[],"save_as":"Proposal"}`))
 	f.Add([]byte(`{"moves":[{"code":"","from":"","to":""}]}`))
 	f.Add([]byte(`{"moves":null} trailing`))
 	f.Add([]byte(`{"moves":[{"code":"E01006074","from":"","to":"North","extra":1}]}`))
+	f.Add([]byte(`{"practice_moves":[{"practice":"P91603","from":"U42898","to":"U66368"}],"save_as":"x"}`))
+	f.Add([]byte(`{"moves":[],"practice_moves":[{"practice":"p1","from":"a","to":"A"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		req, err := parseWhatIf(b)
 		if err != nil {
@@ -152,6 +155,14 @@ func FuzzWhatIfBody(f *testing.F) {
 		for _, m := range req.Moves {
 			if strings.TrimSpace(m.Code) == "" || m.From == m.To {
 				t.Fatalf("accepted move %+v", m)
+			}
+		}
+		if len(req.PracticeMoves) > maxPracticeMoves || len(req.PracticeMoves) > 0 && req.SaveAs != "" {
+			t.Fatalf("accepted %d practice moves with save_as %q", len(req.PracticeMoves), req.SaveAs)
+		}
+		for _, m := range req.PracticeMoves {
+			if strings.TrimSpace(m.Practice) == "" || strings.TrimSpace(m.From) == "" || strings.EqualFold(strings.TrimSpace(m.From), strings.TrimSpace(m.To)) {
+				t.Fatalf("accepted practice move %+v", m)
 			}
 		}
 		if req.SaveAs != "" && checkSetName(req.SaveAs) != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,15 +56,44 @@ func TestDesignJob(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("assess: %d %s", res.StatusCode, b)
 	}
+	checkAgainstOpenAPI(t, openAPIRouter(t), res, b)
 	a := decode[struct {
 		Score          float64 `json:"score"`
 		Neighbourhoods []struct {
-			Name   string `json:"name"`
-			InBand bool   `json:"in_band"`
+			Name        string `json:"name"`
+			InBand      bool   `json:"in_band"`
+			Deprivation *struct {
+				Deciles []float64 `json:"deciles"`
+				Core20  float64   `json:"core20"`
+				Unknown float64   `json:"unknown"`
+			} `json:"deprivation"`
+			RuralUrban []struct {
+				Code  string  `json:"code"`
+				Share float64 `json:"share"`
+			} `json:"rural_urban"`
 		} `json:"neighbourhoods"`
+		Missing []string `json:"missing"`
 	}](t, b)
-	if len(a.Neighbourhoods) != 6 || a.Score != p.Score {
-		t.Errorf("assessment: %d neighbourhoods, score %v; the plan had %v", len(a.Neighbourhoods), a.Score, p.Score)
+	if len(a.Neighbourhoods) != 6 || a.Score != p.Score || a.Missing != nil {
+		t.Errorf("assessment: %d neighbourhoods, score %v, missing %q; the plan had %v", len(a.Neighbourhoods), a.Score, a.Missing, p.Score)
+	}
+	// The fixture has IMD deciles and rural-urban classes for every Trafford LSOA: each profile
+	// accounts for all of a neighbourhood's residents.
+	for _, n := range a.Neighbourhoods {
+		if n.Deprivation == nil || len(n.Deprivation.Deciles) != 10 || len(n.RuralUrban) == 0 {
+			t.Errorf("%s: deprivation %+v, rural-urban %+v", n.Name, n.Deprivation, n.RuralUrban)
+			continue
+		}
+		sum, classes := n.Deprivation.Unknown, 0.0
+		for _, v := range n.Deprivation.Deciles {
+			sum += v
+		}
+		for _, c := range n.RuralUrban {
+			classes += c.Share
+		}
+		if math.Abs(sum-1) > 1e-9 || math.Abs(classes-1) > 1e-9 || math.Abs(n.Deprivation.Core20-n.Deprivation.Deciles[0]-n.Deprivation.Deciles[1]) > 1e-12 {
+			t.Errorf("%s: deciles and unknown add up to %v, classes to %v, core20 %v", n.Name, sum, classes, n.Deprivation.Core20)
+		}
 	}
 	if res, _ := ts.do(t, http.MethodGet, "/api/neighbourhoods/jobs/nope", nil, auth); res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown job: %d, want 404", res.StatusCode)

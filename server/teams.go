@@ -38,6 +38,9 @@ type teamSets struct {
 	d       *overlap.Dataset
 	app     *app.Teams // the use cases: import, load, what-if, save
 	entries *memo[teamKey, *teamEntry]
+	// membership keeps the release as the last practice moves left it (app.MembershipKey), so the
+	// map's next click, which sends them again, resolves the set only: ~40 MB each for England.
+	membership *memo[string, *app.Membership]
 	// dissolver holds the areas' shared edges, built on the first code-list set drawn.
 	dissolver func() *tiles.Dissolver
 }
@@ -49,7 +52,7 @@ type teamKey struct {
 
 func newTeamSets(ws *store.Workspace, d *overlap.Dataset) *teamSets {
 	return &teamSets{
-		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8),
+		ws: ws, d: d, app: app.NewTeams(ws, d), entries: newMemo[teamKey, *teamEntry](8), membership: newMemo[string, *app.Membership](2),
 		dissolver: sync.OnceValue(func() *tiles.Dissolver { return layers.NewDissolver(d.Areas) }),
 	}
 }
@@ -219,10 +222,37 @@ type TeamMatrix struct {
 	Rows [][]float64 `json:"rows"`
 }
 
-// WhatIfRequest is the body of POST /api/teams/{set}/whatif.
+// WhatIfRequest is the body of POST /api/teams/{set}/whatif: area moves, practice moves, or both.
 type WhatIfRequest struct {
-	Moves  []Move `json:"moves"`
-	SaveAs string `json:"save_as,omitempty"`
+	Moves         []Move         `json:"moves"`
+	PracticeMoves []PracticeMove `json:"practice_moves,omitempty"`
+	SaveAs        string         `json:"save_as,omitempty"`
+}
+
+// PracticeMove moves a practice from one PCN to another, in memory only (a membership what-if).
+type PracticeMove struct {
+	Practice string `json:"practice"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+}
+
+// PracticeChange is the effect of one practice move on the two PCNs it touches: their list sizes in
+// the release and after all the practice moves of the what-if.
+type PracticeChange struct {
+	Practice string     `json:"practice"`
+	Name     string     `json:"name"`
+	ListSize int64      `json:"list_size"`
+	From     PCNListRef `json:"from"`
+	To       PCNListRef `json:"to"`
+	// Small: the PCN left falls under 30,000 patients.
+	Small bool `json:"small"`
+}
+
+// PCNListRef is a PCN and its list size before and after a membership what-if.
+type PCNListRef struct {
+	PCNRef
+	ListBefore int64 `json:"list_before"`
+	ListAfter  int64 `json:"list_after"`
 }
 
 // Move moves an LSOA or an MSOA from one team to another ("" for no team).
@@ -237,6 +267,8 @@ type Move struct {
 type WhatIf struct {
 	Before json.RawMessage `json:"before"`
 	After  *Alignment      `json:"after"`
+	// PracticeChanges, one per practice move, in order; absent without practice moves.
+	PracticeChanges []PracticeChange `json:"practice_changes,omitempty"`
 }
 
 // RenameRequest is the body of PATCH /api/teams/{set}.
@@ -470,6 +502,10 @@ func (s *Server) handleRenameTeams(c echo.Context) error {
 // maxMoves bounds a what-if: the page sends every move made since the set was opened.
 const maxMoves = 10000
 
+// maxPracticeMoves bounds a what-if's practice moves (England has about 6,500 practices in PCNs; a
+// realignment moves a handful).
+const maxPracticeMoves = 1000
+
 // decodeJSON reads a JSON request body into v (see decodeStrict).
 func decodeJSON(c echo.Context, v any) error { return decodeStrict(c.Request().Body, v) }
 
@@ -532,7 +568,23 @@ func parseWhatIf(b []byte) (WhatIfRequest, error) {
 			return req, fmt.Errorf("%w: move %d: from and to are both %q", errBadRequest, i+1, clip(m.From))
 		}
 	}
+	if len(req.PracticeMoves) > maxPracticeMoves {
+		return req, fmt.Errorf("%w: %d practice moves, at most %d", errBadRequest, len(req.PracticeMoves), maxPracticeMoves)
+	}
+	for i, m := range req.PracticeMoves {
+		switch {
+		case strings.TrimSpace(m.Practice) == "" || len(m.Practice) > 20:
+			return req, fmt.Errorf("%w: practice move %d: practice %q is not a practice code", errBadRequest, i+1, clip(m.Practice))
+		case strings.TrimSpace(m.From) == "" || strings.TrimSpace(m.To) == "":
+			return req, fmt.Errorf("%w: practice move %d: from and to must both be PCN codes", errBadRequest, i+1)
+		case strings.EqualFold(strings.TrimSpace(m.From), strings.TrimSpace(m.To)):
+			return req, fmt.Errorf("%w: practice move %d: from and to are both %q", errBadRequest, i+1, clip(m.From))
+		}
+	}
 	if req.SaveAs != "" {
+		if len(req.PracticeMoves) > 0 {
+			return req, fmt.Errorf("%w: save_as cannot keep practice moves: the release keeps the membership of its ePCN file; save the area moves alone", errBadRequest)
+		}
 		if err := checkSetName(req.SaveAs); err != nil {
 			return req, err
 		}
@@ -584,7 +636,7 @@ func (s *Server) handleWhatIf(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, edited, err := s.whatIf(e, name, req.Moves, t, teamsOnly)
+	out, edited, err := s.whatIf(e, name, req.Moves, req.PracticeMoves, t, teamsOnly)
 	if err != nil {
 		return err
 	}
@@ -605,9 +657,10 @@ type alignmentKey struct {
 	teamsOnly bool
 }
 
-// whatIf applies moves to a clone of the set's model and gives the alignment before and after them,
-// at threshold t; teamsOnly leaves out the per-PCN split and the matrix (see WhatIfDetail).
-func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64, teamsOnly bool) (WhatIf, *teams.Model, error) {
+// whatIf applies moves to a clone of the set's model, then the practice moves to a copy of the
+// release, and gives the alignment before and after them, at threshold t; teamsOnly leaves out the
+// per-PCN split and the matrix (see WhatIfDetail).
+func (s *Server) whatIf(e *teamEntry, name string, moves []Move, practiceMoves []PracticeMove, t float64, teamsOnly bool) (WhatIf, *teams.Model, error) {
 	mvs := make([]app.Move, len(moves))
 	for i, mv := range moves {
 		mvs[i] = app.Move(mv)
@@ -615,6 +668,28 @@ func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64, team
 	m, err := app.WhatIf(e.model, mvs)
 	if err != nil {
 		return WhatIf{}, nil, err
+	}
+	var changes []PracticeChange
+	if len(practiceMoves) > 0 {
+		pms := make([]overlap.Membership, len(practiceMoves))
+		for i, mv := range practiceMoves {
+			pms[i] = overlap.Membership(mv)
+		}
+		w, err := s.teams.membership.get(app.MembershipKey(pms), func() (*app.Membership, error) { return app.NewMembership(s.d, pms) })
+		if err != nil {
+			return WhatIf{}, nil, err
+		}
+		if m, err = w.Model(m); err != nil {
+			return WhatIf{}, nil, err
+		}
+		ref := func(code string, list [2]int64) PCNListRef {
+			p, _ := s.d.PCN(code)
+			return PCNListRef{PCNRef: PCNRef{code, s.d.PCNs[p].Name}, ListBefore: list[0], ListAfter: list[1]}
+		}
+		for _, c := range w.Changes {
+			changes = append(changes, PracticeChange{Practice: c.Practice, Name: c.Name, ListSize: c.ListSize,
+				From: ref(c.From, c.FromList), To: ref(c.To, c.ToList), Small: c.Small})
+		}
 	}
 	before, err := e.before.get(alignmentKey{t, teamsOnly}, func() ([]byte, error) {
 		b, err := json.Marshal(s.alignment(name, e.model.Alignment(t), teamsOnly))
@@ -626,7 +701,7 @@ func (s *Server) whatIf(e *teamEntry, name string, moves []Move, t float64, team
 	if err != nil {
 		return WhatIf{}, nil, err
 	}
-	return WhatIf{Before: before, After: s.alignment(name, m.Alignment(t), teamsOnly)}, m, nil
+	return WhatIf{Before: before, After: s.alignment(name, m.Alignment(t), teamsOnly), PracticeChanges: changes}, m, nil
 }
 
 // readBody reads a small request body, already bounded by Config.MaxBody.

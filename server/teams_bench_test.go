@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"pcnmap/app"
 	"pcnmap/fixtures"
 	"pcnmap/nhs"
 	"pcnmap/store"
@@ -77,7 +78,10 @@ func (ts *teamServer) post(b *testing.B, path, ctype string, body *strings.Reade
 // per local authority (~310 teams × 1,250 PCNs, every LSOA of England in a team, an answer of
 // megabytes). "cached" is a request after the first (the base model is kept per set and cloned, the
 // "before" kept encoded); "cold" rebuilds everything (read the set, resolve it against every
-// registration row), as the first request after an import does.
+// registration row), as the first request after an import does. "practice" is a membership what-if
+// (one practice moved to another PCN, detail=teams): the release copied and its totals derived again,
+// and the set resolved against the copy; "practice" keeps the copy for the next request with the same
+// practice moves (the map sends them again with every click), "practice-cold" derives it each time.
 func BenchmarkTeamsWhatIf(b *testing.B) {
 	ts := nationalTeamServer(b)
 	ctx := context.Background()
@@ -108,7 +112,15 @@ func BenchmarkTeamsWhatIf(b *testing.B) {
 		at := e.areas[0]
 		from, to := e.set.Teams[at.Team].Name, e.set.Teams[(at.Team+1)%len(e.set.Teams)].Name
 		body := fmt.Sprintf(`{"moves":[{"code":%q,"from":%q,"to":%q}]}`, ts.d.Areas[at.Area].Code, from, to)
+		// A membership what-if: the first practice of the first PCN moved to the second PCN.
+		p0, p1 := ts.d.PCNs[0], ts.d.PCNs[1]
+		practiceBody := fmt.Sprintf(`{"practice_moves":[{"practice":%q,"from":%q,"to":%q}]}`, ts.d.Practices[p0.Practices[0]].Code, p0.Code, p1.Code)
 		run := func(b *testing.B, path string, cold bool) {
+			body := body
+			practice := strings.HasSuffix(path, "&practice")
+			if practice {
+				body = practiceBody
+			}
 			rec := ts.post(b, path, "application/json", strings.NewReader(body))
 			if rec.Code != 200 {
 				b.Fatalf("whatif = %d %s", rec.Code, rec.Body)
@@ -117,7 +129,10 @@ func BenchmarkTeamsWhatIf(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if cold {
+				switch {
+				case cold && practice:
+					ts.teams.membership = newMemo[string, *app.Membership](2) // forget the edited release
+				case cold:
 					ts.teams.entries = newMemo[teamKey, *teamEntry](8) // forget the resolved set
 				}
 				if rec := ts.post(b, path, "application/json", strings.NewReader(body)); rec.Code != 200 {
@@ -131,6 +146,8 @@ func BenchmarkTeamsWhatIf(b *testing.B) {
 		b.Run(name+"/cached", func(b *testing.B) { run(b, path, false) })
 		b.Run(name+"/cold", func(b *testing.B) { run(b, path, true) })
 		b.Run(name+"/teams-only", func(b *testing.B) { run(b, path+"?detail=teams", false) })
+		b.Run(name+"/practice", func(b *testing.B) { run(b, path+"?detail=teams&practice", false) })
+		b.Run(name+"/practice-cold", func(b *testing.B) { run(b, path+"?detail=teams&practice", true) })
 	}
 }
 

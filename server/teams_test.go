@@ -24,6 +24,7 @@ import (
 
 	"github.com/getkin/kin-openapi/routers"
 
+	"pcnmap/app"
 	"pcnmap/fixtures"
 	"pcnmap/geo"
 	"pcnmap/overlap"
@@ -727,6 +728,66 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// TestTeamsPracticeWhatIf: a membership what-if over HTTP answers what app.WhatIfMembership (the
+// use case `pcnmap teams whatif --move-practice` prints) gives for the same moves, codes in any case,
+// with the two PCNs' list sizes (P91603's 7,053 patients counted by app/testdata/practice_list.sh),
+// and stores nothing.
+func TestTeamsPracticeWhatIf(t *testing.T) {
+	ts := newTeamServer(t, Config{Token: testToken})
+	if res, b := ts.upload(t, [][2]string{{"name", "Trafford localities"}}, "trafford-localities.geojson", readFixture(t, "trafford-localities.geojson"), bearer); res.StatusCode != http.StatusCreated {
+		t.Fatalf("import = %d %s", res.StatusCode, b)
+	}
+	before := digest(t, ts.path)
+	_, m, err := ts.teams.app.Load(t.Context(), "Trafford localities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	practice := overlap.Membership{Practice: "P91603", From: "U42898", To: "U66368"}
+	area := app.Move{Code: "E02001259", From: "North", To: "West"}
+	tests := map[string]struct {
+		body  string
+		moves []app.Move
+	}{
+		"practice":          {`{"practice_moves":[{"practice":"p91603","from":"u42898","to":" U66368"}]}`, nil},
+		"practice and area": {`{"moves":[{"code":"E02001259","from":"North","to":"West"}],"practice_moves":[{"practice":"P91603","from":"U42898","to":"U66368"}]}`, []app.Move{area}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			moved, err := app.WhatIf(m, tc.moves)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := app.WhatIfMembership(ts.teams.d, moved, []overlap.Membership{practice})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, b := ts.do(t, http.MethodPost, "/api/teams/Trafford%20localities/whatif?threshold=1%25&detail=teams", strings.NewReader(tc.body), "Content-Type: application/json")
+			if res.StatusCode != 200 {
+				t.Fatalf("whatif = %d %s", res.StatusCode, b)
+			}
+			w := decode[WhatIf](t, b)
+			wBefore := decode[Alignment](t, w.Before)
+			if got, score := w.After.Score, want.Model.Alignment(0.01).Score; got != score || got == wBefore.Score {
+				t.Errorf("after-score %v, the use case's %v (before %v)", got, score, wBefore.Score)
+			}
+			wantChange := PracticeChange{Practice: "P91603", Name: "BARRINGTON MEDICAL CENTRE", ListSize: 7053,
+				From: PCNListRef{PCNRef{"U42898", "SOUTH TRAFFORD PCN"}, 34030, 34030 - 7053},
+				To:   PCNListRef{PCNRef{"U66368", "NORTH TRAFFORD PCN"}, 44497, 44497 + 7053}, Small: true}
+			if len(w.PracticeChanges) != 1 || w.PracticeChanges[0] != wantChange {
+				t.Errorf("practice_changes %+v, want [%+v]", w.PracticeChanges, wantChange)
+			}
+		})
+	}
+	// Without practice moves the answer has no practice_changes.
+	res, b := ts.do(t, http.MethodPost, "/api/teams/Trafford%20localities/whatif?detail=teams", strings.NewReader(`{"moves":[]}`), "Content-Type: application/json")
+	if res.StatusCode != 200 || strings.Contains(string(b), "practice_changes") {
+		t.Errorf("whatif without practice moves = %d, practice_changes present: %v", res.StatusCode, strings.Contains(string(b), "practice_changes"))
+	}
+	if digest(t, ts.path) != before {
+		t.Error("a membership what-if changed the workspace")
+	}
+}
+
 // TestTeamsBadRequests: what-if, rename, delete and tile requests that cannot be answered; none
 // changes the workspace.
 func TestTeamsBadRequests(t *testing.T) {
@@ -744,29 +805,39 @@ func TestTeamsBadRequests(t *testing.T) {
 		status             int
 		contains           string
 	}{
-		"move unknown code":    {http.MethodPost, whatif, `{"moves":[{"code":"E02999999","from":"A","to":"B"}]}`, 400, "E02999999"},
-		"move unknown team":    {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"A","to":"Z"}]}`, 400, `"Z"`},
-		"move from wrong team": {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"B","to":"A"}]}`, 400, "move 1"},
-		"second move bad":      {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"A","to":"B"},{"code":"E02001259","from":"A","to":"B"}]}`, 400, "move 2"},
-		"move to itself":       {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"A","to":"A"}]}`, 400, "move 1"},
-		"not JSON":             {http.MethodPost, whatif, `{"moves":`, 400, "JSON"},
-		"unknown field":        {http.MethodPost, whatif, `{"moves":[],"undo":true}`, 400, "undo"},
-		"two values":           {http.MethodPost, whatif, `{"moves":[]} {}`, 400, "more than one"},
-		"save_as taken":        {http.MethodPost, whatif, `{"moves":[],"save_as":"other"}`, 409, "other"},
-		"save_as bad name":     {http.MethodPost, whatif, `{"moves":[],"save_as":" x"}`, 400, "spaces"},
-		"whatif unknown set":   {http.MethodPost, "/api/teams/nope/whatif", `{"moves":[]}`, 404, "nope"},
-		"whatif bad threshold": {http.MethodPost, whatif + "?threshold=5", `{"moves":[]}`, 400, "threshold"},
-		"whatif bad detail":    {http.MethodPost, whatif + "?detail=all", `{"moves":[]}`, 400, "detail"},
-		"whatif too large":     {http.MethodPost, whatif, `{"moves":[` + strings.Repeat(`{"code":"E02001259","from":"A","to":"B"},`, 8000) + `{}]}`, 413, "Too Large"},
-		"rename onto taken":    {http.MethodPatch, "/api/teams/s", `{"name":"other"}`, 409, "other"},
-		"rename unknown":       {http.MethodPatch, "/api/teams/nope", `{"name":"x"}`, 404, "nope"},
-		"rename empty":         {http.MethodPatch, "/api/teams/s", `{"name":""}`, 400, "name"},
-		"rename not JSON":      {http.MethodPatch, "/api/teams/s", `name=x`, 400, "JSON"},
-		"delete unknown":       {http.MethodDelete, "/api/teams/nope", "", 404, "nope"},
-		"tile without set":     {http.MethodGet, "/tiles/teams/" + z10Trafford + ".mvt", "", 400, "set="},
-		"tile unknown set":     {http.MethodGet, "/tiles/teams/" + z10Trafford + ".mvt?set=nope", "", 404, "nope"},
-		"tilejson without set": {http.MethodGet, "/tiles/teams.json", "", 400, "set="},
-		"alignment unknown":    {http.MethodGet, "/api/teams/nope/alignment", "", 404, "nope"},
+		"move unknown code":       {http.MethodPost, whatif, `{"moves":[{"code":"E02999999","from":"A","to":"B"}]}`, 400, "E02999999"},
+		"move unknown team":       {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"A","to":"Z"}]}`, 400, `"Z"`},
+		"move from wrong team":    {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"B","to":"A"}]}`, 400, "move 1"},
+		"second move bad":         {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"A","to":"B"},{"code":"E02001259","from":"A","to":"B"}]}`, 400, "move 2"},
+		"move to itself":          {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"A","to":"A"}]}`, 400, "move 1"},
+		"not JSON":                {http.MethodPost, whatif, `{"moves":`, 400, "JSON"},
+		"unknown field":           {http.MethodPost, whatif, `{"moves":[],"undo":true}`, 400, "undo"},
+		"two values":              {http.MethodPost, whatif, `{"moves":[]} {}`, 400, "more than one"},
+		"save_as taken":           {http.MethodPost, whatif, `{"moves":[],"save_as":"other"}`, 409, "other"},
+		"save_as bad name":        {http.MethodPost, whatif, `{"moves":[],"save_as":" x"}`, 400, "spaces"},
+		"whatif unknown set":      {http.MethodPost, "/api/teams/nope/whatif", `{"moves":[]}`, 404, "nope"},
+		"whatif bad threshold":    {http.MethodPost, whatif + "?threshold=5", `{"moves":[]}`, 400, "threshold"},
+		"whatif bad detail":       {http.MethodPost, whatif + "?detail=all", `{"moves":[]}`, 400, "detail"},
+		"whatif too large":        {http.MethodPost, whatif, `{"moves":[` + strings.Repeat(`{"code":"E02001259","from":"A","to":"B"},`, 8000) + `{}]}`, 413, "Too Large"},
+		"practice unknown":        {http.MethodPost, whatif, `{"practice_moves":[{"practice":"X99999","from":"U42898","to":"U66368"}]}`, 400, `practice move 1 (X99999:U42898:U66368): practice "X99999" is not in release`},
+		"practice not in from":    {http.MethodPost, whatif, `{"practice_moves":[{"practice":"P91603","from":"U66368","to":"U42898"}]}`, 400, "practice move 1 (P91603:U66368:U42898): practice P91603 is not in PCN U66368"},
+		"practice unknown PCN":    {http.MethodPost, whatif, `{"practice_moves":[{"practice":"P91603","from":"U42898","to":"U00000"}]}`, 400, `practice move 1 (P91603:U42898:U00000): PCN "U00000" is not in release`},
+		"practice to its own PCN": {http.MethodPost, whatif, `{"practice_moves":[{"practice":"P91603","from":"U42898","to":"u42898"}]}`, 400, "practice move 1: from and to are both"},
+		"practice no code":        {http.MethodPost, whatif, `{"practice_moves":[{"practice":" ","from":"U42898","to":"U66368"}]}`, 400, "practice move 1"},
+		"practice no PCN":         {http.MethodPost, whatif, `{"practice_moves":[{"practice":"P91603","from":"U42898","to":""}]}`, 400, "practice move 1: from and to must both be PCN codes"},
+		"second practice bad":     {http.MethodPost, whatif, `{"practice_moves":[{"practice":"P91603","from":"U42898","to":"U66368"},{"practice":"P91603","from":"U42898","to":"U66368"}]}`, 400, "practice move 2"},
+		"practice after bad area": {http.MethodPost, whatif, `{"moves":[{"code":"E02001259","from":"B","to":"A"}],"practice_moves":[{"practice":"P91603","from":"U42898","to":"U66368"}]}`, 400, "move 1"},
+		"too many practice moves": {http.MethodPost, whatif, `{"practice_moves":[` + strings.Repeat(`{"practice":"P91603","from":"U42898","to":"U66368"},`, 1000) + `{"practice":"P91603","from":"U42898","to":"U66368"}]}`, 400, "1001 practice moves, at most 1000"},
+		"practice save_as":        {http.MethodPost, whatif, `{"practice_moves":[{"practice":"P91603","from":"U42898","to":"U66368"}],"save_as":"kept"}`, 400, "the release keeps the membership of its ePCN file"},
+		"rename onto taken":       {http.MethodPatch, "/api/teams/s", `{"name":"other"}`, 409, "other"},
+		"rename unknown":          {http.MethodPatch, "/api/teams/nope", `{"name":"x"}`, 404, "nope"},
+		"rename empty":            {http.MethodPatch, "/api/teams/s", `{"name":""}`, 400, "name"},
+		"rename not JSON":         {http.MethodPatch, "/api/teams/s", `name=x`, 400, "JSON"},
+		"delete unknown":          {http.MethodDelete, "/api/teams/nope", "", 404, "nope"},
+		"tile without set":        {http.MethodGet, "/tiles/teams/" + z10Trafford + ".mvt", "", 400, "set="},
+		"tile unknown set":        {http.MethodGet, "/tiles/teams/" + z10Trafford + ".mvt?set=nope", "", 404, "nope"},
+		"tilejson without set":    {http.MethodGet, "/tiles/teams.json", "", 400, "set="},
+		"alignment unknown":       {http.MethodGet, "/api/teams/nope/alignment", "", 404, "nope"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

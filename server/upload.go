@@ -299,8 +299,12 @@ func (s *Server) handleImport(c echo.Context) (err error) {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(nil)
 	var once sync.Once
+	var deadline time.Time // the end of the budget, once the body has ended
 	startBudget := func() {
-		once.Do(func() { time.AfterFunc(s.cfg.ImportBudget, func() { cancel(errBudget) }) })
+		once.Do(func() {
+			deadline = time.Now().Add(s.cfg.ImportBudget)
+			time.AfterFunc(s.cfg.ImportBudget, func() { cancel(errBudget) }) // parsing while the body ends
+		})
 	}
 	rc := http.NewResponseController(c.Response())
 	body := &progress{r: r.Body, rc: rc, idle: s.cfg.UploadIdle, minRate: s.cfg.UploadMinRate, start: time.Now(), eof: startBudget}
@@ -333,6 +337,10 @@ func (s *Server) handleImport(c echo.Context) (err error) {
 		return err
 	}
 	startBudget()
+	// The rest runs under the deadline itself, which a context checks as it is asked, so the budget
+	// holds even before the timer's goroutine has run.
+	ctx, cancelWork := context.WithDeadlineCause(ctx, deadline, errBudget)
+	defer cancelWork()
 	res, err := s.importSet(ctx, form)
 	if err != nil {
 		return err

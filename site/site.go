@@ -23,6 +23,7 @@ import (
 
 	"pcnmap/gis"
 	"pcnmap/gpkg"
+	"pcnmap/internal/atomicfile"
 	"pcnmap/layers"
 	"pcnmap/overlap"
 	"pcnmap/tiles"
@@ -192,27 +193,8 @@ func writeData(w io.Writer, d *overlap.Dataset, opt Options, sets bool) error {
 }
 
 func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, func(w *bufio.Writer) error { return write(w) }); err != nil {
 		return fmt.Errorf("site: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("site: %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -159,7 +160,9 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 	if err != nil {
 		t.Fatalf("assess: %v\n%s", err, out)
 	}
-	for _, want := range []string{"wards", "Great Chell & Packmoor 48%, Goldenhill & Sandyford 39%, Tunstall 13%", "Hanford, Newstead & Trentham 100%"} {
+	// The 2021 fixture has no IMD decile and no rural-urban class: assess says so.
+	for _, want := range []string{"wards", "Great Chell & Packmoor 48%, Goldenhill & Sandyford 39%, Tunstall 13%", "Hanford, Newstead & Trentham 100%",
+		"not given: " + neighbourhoods.MissingIMD, "not given: " + neighbourhoods.MissingRUC} {
 		if !strings.Contains(out, want) {
 			t.Errorf("assess lacks %q:\n%s", want, out)
 		}
@@ -217,5 +220,36 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 	}
 	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "<th>Wards</th>") || !strings.Contains(sec, "<td>Great Chell &amp; Packmoor (48.2%), Goldenhill &amp; Sandyford (38.8%), Tunstall (13.1%)</td>") {
 		t.Errorf("report section lacks the wards:\n%s", sec)
+	} else if strings.Contains(sec, "Deprivation and rural-urban mix") || !strings.Contains(sec, "Not given: deprivation: the release has no IMD decile") ||
+		!strings.Contains(sec, "Not given: rural-urban class: the release has no rural-urban class") {
+		t.Errorf("report section on a release without IMD or rural-urban classes does not say so:\n%s", sec)
+	}
+}
+
+// TestDesign2021NHSCode: neighbourhoods design takes the region by NHS code as ingest and series do:
+// within icb:QNC it designs the plan it designs within icb:E54000010, and an ICB the release does not
+// know is an error naming --within.
+func TestDesign2021NHSCode(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "w.db")
+	ingest2021(t, db, "lsoa21-centroids.csv")
+	design := func(within string) (string, error) {
+		return pcnmap(t, "neighbourhoods", "design", "--db", db, "--within", within, "--count", "6", "--time-limit", "20s")
+	}
+	ons, err := design("icb:E54000010")
+	if err != nil {
+		t.Fatalf("design within icb:E54000010: %v\n%s", err, ons)
+	}
+	nhsCode, err := design("icb:qnc")
+	if err != nil {
+		t.Fatalf("design within icb:qnc: %v\n%s", err, nhsCode)
+	}
+	strip := func(s string) string { // the timings differ between runs
+		return regexp.MustCompile(`in [0-9.]+m?s`).ReplaceAllString(s, "in …")
+	}
+	if strip(ons) != strip(nhsCode) {
+		t.Errorf("icb:qnc designed\n%s\nwant the plan of icb:E54000010\n%s", nhsCode, ons)
+	}
+	if out, err := design("icb:QXX"); err == nil || !strings.Contains(out+err.Error(), `--within icb:QXX: release 2025-10 knows no icb "QXX"`) {
+		t.Errorf("design within icb:QXX: %v %s, want an error naming --within", err, out)
 	}
 }

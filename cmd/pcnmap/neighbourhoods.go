@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -16,7 +17,7 @@ import (
 // neighbourhoodCommands are the subcommands of pcnmap neighbourhoods.
 var neighbourhoodCommands = []command{
 	{"design", "design contiguous neighbourhoods within a size band, nested in local authorities, aligned with PCNs", runNeighbourhoodsDesign},
-	{"assess", "read any footprint set as a neighbourhood plan: band, PCNs, authorities, urban share, straddling practices", runNeighbourhoodsAssess},
+	{"assess", "read any footprint set as a neighbourhood plan: band, PCNs, authorities, deprivation and rural-urban mix, straddling practices", runNeighbourhoodsAssess},
 	{"realign", "propose the practice → PCN moves that most raise a set's alignment", runNeighbourhoodsRealign},
 	{"export", "write a set as the LSOA → neighbourhood CSV (lsoa,neighbourhood,weight), or as polygons in GeoJSON or a GeoPackage", runNeighbourhoodsExport},
 }
@@ -151,7 +152,8 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "neighbourhoods assess", "--db W.db --set NAME [--release R] [--threshold 1%] [--size 30k-50k]\n\n"+
 		"Per neighbourhood: registered residents and the band check, the PCNs holding at least the threshold\n"+
 		"with their shares, the dominant PCN's share, the local authorities, the urban share and, when the\n"+
-		"release has a ward lookup, the wards; per PCN the neighbourhoods its patients live in and its main\n"+
+		"release has a ward lookup, the wards; the shares of its residents by IMD decile (1 = most deprived;\n"+
+		"core20 = deciles 1-2) and by rural-urban class when the release has them; per PCN the neighbourhoods its patients live in and its main\n"+
 		"share; per practice its straddle (the share of its patients living outside its PCN's main\n"+
 		"neighbourhood), largest first.")
 	db, release, set := setFlags(fs)
@@ -216,6 +218,7 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 	}
 	tw.Flush()
 	fmt.Fprintln(out)
+	writeProfiles(out, a)
 	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	listed := map[string]bool{} // PCNs holding at least the threshold of some neighbourhood
 	for _, n := range a.Neighbourhoods {
@@ -249,6 +252,51 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.3f\n", s.Code, s.PCN, s.Patients, s.Straddle)
 	}
 	return tw.Flush()
+}
+
+// writeProfiles writes the neighbourhoods' deprivation profile (the shares of their residents by
+// IMD decile, 1 the most deprived; core20 is deciles 1-2) and rural-urban classes, each table when
+// the release has it, then what the release lacks of them.
+func writeProfiles(out io.Writer, a *neighbourhoods.Assessment) {
+	imd, ruc := false, false
+	for _, n := range a.Neighbourhoods {
+		imd, ruc = imd || n.Deprivation != nil, ruc || n.RuralUrban != nil
+	}
+	pct := func(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+	if imd {
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "neighbourhood\tcore20\timd1\timd2\timd3\timd4\timd5\timd6\timd7\timd8\timd9\timd10\tno_decile")
+		for _, n := range a.Neighbourhoods {
+			if p := n.Deprivation; p != nil {
+				row := []string{n.Name, pct(p.Core20)}
+				for _, v := range p.Deciles {
+					row = append(row, pct(v))
+				}
+				fmt.Fprintln(tw, strings.Join(append(row, pct(p.Unknown)), "\t"))
+			}
+		}
+		tw.Flush()
+		fmt.Fprintln(out)
+	}
+	if ruc {
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "neighbourhood\trural-urban classes")
+		for _, n := range a.Neighbourhoods {
+			var cs []string
+			for _, u := range n.RuralUrban {
+				cs = append(cs, fmt.Sprintf("%s %s %s", u.Code, u.Name, pct(u.Share)))
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", n.Name, cmp.Or(strings.Join(cs, ", "), "-"))
+		}
+		tw.Flush()
+		fmt.Fprintln(out)
+	}
+	for _, m := range a.Missing {
+		fmt.Fprintf(out, "not given: %s\n", m)
+	}
+	if len(a.Missing) > 0 {
+		fmt.Fprintln(out)
+	}
 }
 
 func runNeighbourhoodsRealign(ctx context.Context, e *env, args []string) error {

@@ -39,7 +39,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	core := fs.String("core", "80%", "share of a PCN's resident patients its core footprint holds")
 	out := fs.String("out", "", "output `directory`")
 	format := fs.String("format", "csv", "output `format`: csv, json, html, pdf, gpkg (one GeoPackage, "+GeoPackageName+") or geojson (a file per layer)")
-	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, region, stp, nhs-region) and an index")
+	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, ward, region, stp, nhs-region) and an index")
 	unit := fs.String("unit", "", "write the document of this unit `code` only")
 	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
 	teamSet := fs.String("teams", "", "footprint `set` to measure against the PCNs (see pcnmap teams list)")
@@ -97,9 +97,13 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	var d *overlap.Dataset
 	var ta *report.TeamAlignment
 	var np *report.NeighbourhoodPlan
-	if *teamSet == "" && *nbhdSet == "" {
+	switch {
+	case *teamSet == "" && *nbhdSet == "" && opt.Unit != "":
+		// One unit's document reads the geometry of that unit's surroundings only.
+		d, err = app.LoadUnit(ctx, *db, *release, opt.By, opt.Unit)
+	case *teamSet == "" && *nbhdSet == "":
 		d, err = app.Load(ctx, *db, *release)
-	} else {
+	default:
 		d, ta, np, err = loadReportSets(ctx, *db, *release, *teamSet, *nbhdSet, t, band)
 	}
 	if err != nil {

@@ -40,6 +40,23 @@ func TestReportNeighbourhoods(t *testing.T) {
 	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", set, fixtureDir+"trafford-localities.geojson"); err != nil {
 		t.Fatalf("teams import: %v\n%s", err, out)
 	}
+	// assess's profiles, as testdata/report-neighbourhoods/profile.py counts them from the fixture's
+	// files (the residents of each locality's LSOAs by IMD_OVERALL and by RUC11CD): North 54358
+	// residents, of whom 2958, 7384, 11868, 17401, 5583, 5564, 3600, 0, 0, 0 in deciles 1 … 10
+	// (core20 19%); South 84001, of whom 79032 in A1, 3405 in C1, 1564 in E1.
+	out, err := pcnmap(t, "neighbourhoods", "assess", "--db", db, "--set", set)
+	if err != nil {
+		t.Fatalf("assess: %v\n%s", err, out)
+	}
+	for _, want := range []string{`(?m)^North +19% +5% +14% +22% +32% +10% +10% +7% +0% +0% +0% +0%$`,
+		`(?m)^South +A1 Urban major conurbation 94%, C1 Urban city and town 4%, E1 Rural village and dispersed 2%$`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("assess lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "not given") {
+		t.Errorf("assess says a profile is not given on the fixture, which has both:\n%s", out)
+	}
 	htmlDir := filepath.Join(dir, "html")
 	if out, err := pcnmap(t, "report", "--db", db, "--neighbourhoods", set, "--band", "50k-80k", "--format", "html", "--by", "la", "--out", htmlDir); err != nil {
 		t.Fatalf("report --neighbourhoods: %v\n%s", err, out)
@@ -61,7 +78,10 @@ func TestReportNeighbourhoods(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"4 neighbourhoods, 3 of them within the band of 50,000–80,000", "Alignment score of the plan: <strong>0.9312</strong>",
-		"PCNs and their main neighbourhood", "Practices that straddle most", "Trafford (100.0%)"} {
+		"PCNs and their main neighbourhood", "Practices that straddle most", "Trafford (100.0%)",
+		// profile.py: North's residents in IMD deciles 1-2 and 1, (2958+7384)/54358 and 2958/54358.
+		`<td>North</td><td class="n">19.0%</td><td class="n">5.4%</td>`,
+		"Urban major conurbation (94.1%), Urban city and town (4.1%), Rural village and dispersed (1.9%)"} {
 		if !strings.Contains(sec, want) {
 			t.Errorf("section lacks %q", want)
 		}

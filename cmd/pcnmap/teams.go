@@ -392,11 +392,11 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 	}
 	var membership []overlap.Membership
 	for _, mv := range practiceMoves {
-		parts := strings.SplitN(mv, ":", 3)
-		if len(parts) != 3 {
+		pm, err := app.ParsePracticeMove(mv)
+		if err != nil {
 			return fmt.Errorf("%w: teams whatif: --move-practice %q is not CODE:FROM_PCN:TO_PCN", errUsage, mv)
 		}
-		membership = append(membership, overlap.Membership{Practice: strings.TrimSpace(parts[0]), From: strings.TrimSpace(parts[1]), To: strings.TrimSpace(parts[2])})
+		membership = append(membership, pm)
 	}
 	t := float64(*threshold)
 	ts, m, err := openModel(ctx, *db, *release, *set)
@@ -416,17 +416,14 @@ func runTeamsWhatIf(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(membership) > 0 {
-		if d, err = d.WithMembership(membership); err != nil {
+		w, err := app.WhatIfMembership(d, m, membership)
+		if err != nil {
 			return err
 		}
-		if m, err = teams.NewModel(d, m.Set()); err != nil {
-			return err
-		}
-		for _, mv := range membership {
-			from, _ := d.PCN(mv.From)
-			to, _ := d.PCN(mv.To)
-			fmt.Fprintf(e.stdout, "practice %s: %s → %s; list sizes now %s %d, %s %d\n", mv.Practice, mv.From, mv.To,
-				mv.From, d.PCNs[from].ListSize, mv.To, d.PCNs[to].ListSize)
+		d, m = w.Dataset, w.Model
+		for _, c := range w.Changes {
+			fmt.Fprintf(e.stdout, "practice %s: %s → %s; list sizes now %s %d, %s %d\n", c.Practice, c.From, c.To,
+				c.From, c.FromList[1], c.To, c.ToList[1])
 		}
 	}
 	a := m.Alignment(t)

@@ -89,7 +89,7 @@ function currentView(m: MapView) {
 // ---- the state drives the URL, the map and the panels ----
 
 /** The keys of the state the URL holds. */
-const URL_KEYS: (keyof State)[] = ['view', 'threshold', 'metric', 'bounds', 'area', 'pcn', 'shade', 'teams', 'team', 'moves'];
+const URL_KEYS: (keyof State)[] = ['view', 'threshold', 'metric', 'bounds', 'area', 'pcn', 'shade', 'teams', 'team', 'moves', 'pmoves'];
 
 function follow(s: Readonly<Page>, prev: Readonly<Page>, opts: SetOptions): void {
   if (s.threshold !== prev.threshold) renderThresholdControls();

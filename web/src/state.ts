@@ -31,6 +31,8 @@ export interface State {
   team?: string;
   /** The set's what-if moves as the URL writes them (moveurl.ts), checked when the set is loaded. */
   moves?: string;
+  /** Its practice moves, PRACTICE:FROM_PCN:TO_PCN comma-separated (codes only: nothing to encode). */
+  pmoves?: string;
 }
 
 export const DEFAULT_THRESHOLD = 1;
@@ -81,6 +83,8 @@ export function readHash(hash: string): State {
     if (team && NAME.test(team)) s.team = team;
     const moves = rawMoves(hash);
     if (moves && moves.length <= 64000) s.moves = moves;
+    const pm = q.get('pmoves');
+    if (pm && /^[\w:,]{1,20000}$/.test(pm)) s.pmoves = pm;
   }
   return s;
 }
@@ -98,6 +102,7 @@ export function writeHash(s: State): string {
     parts.push(`teams=${encodeURIComponent(s.teams)}`);
     if (s.team) parts.push(`team=${encodeURIComponent(s.team)}`);
     if (s.moves) parts.push(`moves=${s.moves}`); // already encoded
+    if (s.pmoves) parts.push(`pmoves=${s.pmoves}`);
   }
   return '#' + parts.join('&');
 }

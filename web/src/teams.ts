@@ -1,7 +1,8 @@
 // The "Teams" part of the page: choose a footprint set (GET /api/teams) to draw its teams over the
 // choropleth; the panel shows the set's alignment score and coverage at the threshold and a team's
 // PCN split (click it on the map or choose it in the list); a selected area can be moved to another
-// team (whatif.ts); sets can be imported (teamimport.ts), renamed (teamrename.ts) and deleted
+// team (whatif.ts), and a practice of the team's PCNs to another PCN (practicemove.ts, loaded on first
+// use); sets can be imported (teamimport.ts), renamed (teamrename.ts) and deleted
 // (teamdelete.ts). The chosen set, team and what-if moves live in the URL (moveurl.ts); moves from a
 // link are checked against the set first (movecheck.ts), and those that no longer fit are left out
 // with a note.
@@ -10,12 +11,10 @@ import { APIError, type Area } from './api';
 import { announce, h, replace } from './dom';
 import { displayName, fmt1, fmtDate, fmtInt, fmtShare } from './format';
 import { featuresBBox, type MapView } from './map';
-import { checkMoves } from './movecheck';
 import { decodeMoves, encodeMoves } from './moveurl';
 import { redraw } from './redraw';
 import { fig, hint, restBar, shareBar } from './selection';
 import { apiThreshold, formatPercent, type State } from './state';
-import { deleteControl } from './teamdelete';
 import { TeamLayer } from './teamlayer';
 import { SetRename } from './teamrename';
 import { teamsAPI, type Alignment, type SetDetail, type SetSummary, type TeamMetrics } from './teamsapi';
@@ -68,6 +67,10 @@ export class TeamsUI {
   /** Why moves of a link were left out, until the next edit or set. */
   private note = '';
   private movesSeq = 0;
+  /** The practice-move form is open. */
+  private pmOpen = false;
+  /** The set's neighbourhood profiles (teamprofile.ts, loaded on first use), by set and threshold. */
+  private profile?: { key: string; view?: typeof import('./teamprofile'); data?: import('./teamprofile').Assessment; error?: string };
 
   constructor(private d: TeamsDeps) {
     this.layer = new TeamLayer(d.view, d.mapEl);
@@ -113,7 +116,7 @@ export class TeamsUI {
   async start(): Promise<void> {
     if (!(await this.loadSets())) return;
     const want = this.d.state().teams;
-    if (want) await this.choose(want, { team: this.d.state().team, moves: this.d.state().moves, fit: !this.d.state().view });
+    if (want) await this.choose(want, { team: this.d.state().team, moves: this.d.state().moves, pmoves: this.d.state().pmoves, fit: !this.d.state().view });
   }
 
   /** Reads GET /api/teams into the set chooser; false when the server has no such route. */
@@ -143,9 +146,9 @@ export class TeamsUI {
   }
 
   /** Draws a set (undefined: none) and loads its metrics; fit moves the view to its teams. */
-  async choose(name: string | undefined, opts: { push?: boolean; team?: string; moves?: string; fit?: boolean } = {}): Promise<void> {
+  async choose(name: string | undefined, opts: { push?: boolean; team?: string; moves?: string; pmoves?: string; fit?: boolean } = {}): Promise<void> {
     const same = name === this.layer.name && name === this.detail?.name;
-    this.d.setState(same ? { teams: name, team: opts.team } : { teams: name, team: opts.team, moves: opts.moves }, { push: opts.push });
+    this.d.setState(same ? { teams: name, team: opts.team } : { teams: name, team: opts.team, moves: opts.moves, pmoves: opts.pmoves }, { push: opts.push });
     const st = this.d.state();
     this.d.select.value = name && this.sets.some((s) => s.name === name) ? name : '';
     if (same) {
@@ -184,19 +187,21 @@ export class TeamsUI {
     this.layer.setSelected(this.d.state().team ?? '');
     this.render();
     if (this.alignment) announce(`${name}: alignment score ${fmtScore(this.alignment.score)}`);
-    if (this.detail && opts.moves) await this.restoreMoves(opts.moves);
+    if (this.detail && (opts.moves || opts.pmoves)) await this.restoreMoves(opts.moves ?? '', opts.pmoves);
   }
 
   /** Makes the what-if moves those of a URL, left out those that do not fit the set, with a note. */
-  private async restoreMoves(raw: string): Promise<void> {
+  private async restoreMoves(raw: string, praw = ''): Promise<void> {
     const det = this.detail;
     if (!det) return;
     const seq = ++this.movesSeq;
     const { moves, bad } = decodeMoves(raw);
     const names = new Map(this.whatif.moves.filter((m) => m.name).map((m) => [m.code, m.name]));
-    let c;
+    let c, ps;
     try {
-      c = await checkMoves(moves, det, names, this.ctrl?.signal);
+      ps = praw ? (this.whatif.pm ??= await import('./practicemove')).decode(praw, this.whatif.practices) : [];
+      // Loaded when a link carries moves: not needed to draw the map.
+      c = await (await import('./movecheck')).checkMoves(moves, det, names, this.ctrl?.signal);
     } catch {
       return; // another set was chosen
     }
@@ -205,9 +210,9 @@ export class TeamsUI {
     this.note = dropped.length
       ? `${dropped.length} move${dropped.length === 1 ? '' : 's'} of the link left out: ${dropped.slice(0, 5).join('; ')}${dropped.length > 5 ? `; and ${dropped.length - 5} more` : ''}.`
       : '';
-    await this.whatif.load(c.kept);
+    await this.whatif.load(c.kept, ps);
     if (seq !== this.movesSeq || det !== this.detail) return;
-    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined });
+    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined, pmoves: this.pmURL() });
     if (this.note) announce(this.note);
   }
 
@@ -215,7 +220,12 @@ export class TeamsUI {
   private movesEdited(): void {
     ++this.movesSeq;
     this.note = '';
-    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined }, { push: true });
+    this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined, pmoves: this.pmURL() }, { push: true });
+  }
+
+  /** The practice moves as the URL writes them. */
+  private pmURL(): string | undefined {
+    return this.whatif.practices.map((p) => `${p.practice}:${p.from}:${p.to}`).join() || undefined;
   }
 
   private async fit(name: string): Promise<void> {
@@ -264,14 +274,14 @@ export class TeamsUI {
   /** The URL changed (back/forward). */
   async applyState(next: State): Promise<void> {
     if ((next.teams ?? '') !== (this.detail?.name ?? this.layer.name ?? '')) {
-      await this.choose(next.teams, { team: next.team, moves: next.moves });
+      await this.choose(next.teams, { team: next.team, moves: next.moves, pmoves: next.pmoves });
       return;
     }
     if ((next.team ?? '') !== this.layer.team) {
       this.layer.setSelected(next.team ?? '');
       this.render();
     }
-    if (this.detail && (next.moves ?? '') !== encodeMoves(this.whatif.moves)) await this.restoreMoves(next.moves ?? '');
+    if (this.detail && ((next.moves ?? '') !== encodeMoves(this.whatif.moves) || next.pmoves !== this.pmURL())) await this.restoreMoves(next.moves ?? '', next.pmoves);
   }
 
   private selectedTeam(): string {
@@ -359,10 +369,58 @@ export class TeamsUI {
         : null,
       this.moveForm(),
       this.whatif.render(),
-      team ? this.teamDetails(team, t, this.whatif.moves.length > 0 && !!this.whatif.result) : null,
+      team ? this.teamDetails(team, t, this.whatif.any() > 0 && !!this.whatif.result) : null,
+      team ? this.practiceBlock(team) : null,
+      team && !this.whatif.any() ? this.profileBlock(det.name, team.name) : null,
       al ? this.teamList(al, t) : null,
       this.writable ? h('div', { class: 'set-admin' }, this.rename.render(det.name), deleteControl(det.name, () => void this.afterDelete(det.name))) : null,
     );
+  }
+
+  /** The selected team's neighbourhood profile: loaded once per set and threshold, then drawn. */
+  private profileBlock(set: string, team: string): HTMLElement | null {
+    const t = apiThreshold(this.d.state().threshold);
+    const key = `${set}\u0000${t}`;
+    if (this.profile?.key !== key) {
+      this.profile = { key };
+      void (async () => {
+        try {
+          const view = await import('./teamprofile');
+          const data = await view.fetchAssessment(set, t);
+          if (this.profile?.key === key) this.profile = { key, view, data };
+        } catch (err) {
+          if (this.profile?.key === key) this.profile = { key, error: err instanceof Error ? err.message : String(err) };
+        }
+        if (this.profile?.key === key) this.draw();
+      })();
+    }
+    const p = this.profile;
+    if (p.error) return h('p', { class: 'error small' }, `Neighbourhood profile: ${p.error}`);
+    if (!p.view || !p.data) return h('p', { class: 'muted small', 'aria-busy': 'true' }, 'Loading the neighbourhood profile…');
+    return p.view.renderProfile(p.data, team);
+  }
+
+  /** "Move a practice to another PCN…" for the selected team: practicemove.ts, loaded on first use. */
+  private practiceBlock(tm: TeamMetrics): HTMLElement | null {
+    const all = this.alignment?.pcns;
+    const w = this.whatif;
+    if (!all || this.detail!.method === 'practice') return null;
+    if (!this.pmOpen || !w.pm)
+      return h(
+        'button',
+        {
+          type: 'button',
+          id: 'practice-move-open',
+          class: 'button small secondary',
+          onclick: async () => {
+            w.pm = await import('./practicemove');
+            this.pmOpen = true;
+            this.render();
+          },
+        },
+        'Move a practice to another PCN…',
+      );
+    return w.pm.practiceForm({ team: tm.pcns, all, threshold: apiThreshold(this.d.state().threshold), whatif: w, redraw: () => this.render(), close: () => ((this.pmOpen = false), this.render()) });
   }
 
   /** "Move this area to team…", for the selected area. */
@@ -479,6 +537,16 @@ export class TeamsUI {
       ),
     );
   }
+}
+
+/** "Delete this set…": the confirmation (teamdelete.ts) is loaded on first use. */
+function deleteControl(set: string, deleted: () => void): HTMLElement {
+  const box: HTMLElement = h(
+    'div',
+    { class: 'set-delete' },
+    h('button', { type: 'button', id: 'set-delete', class: 'link danger', onclick: async () => (await import('./teamdelete')).openDelete(box, set, deleted) }, 'Delete this set…'),
+  );
+  return box;
 }
 
 function header(name: string, close: () => void): HTMLElement {

@@ -59,9 +59,33 @@ export interface Move {
   to: string;
 }
 
+/** One practice move of a membership what-if: a practice from one PCN to another, never stored. */
+export interface PracticeMove {
+  practice: string;
+  from: string;
+  to: string;
+}
+
+/** A PCN's list size in the release and after a what-if's practice moves. */
+export interface PCNLists extends PCNRef {
+  list_before: number;
+  list_after: number;
+}
+
+export interface PracticeChange {
+  practice: string;
+  name: string;
+  list_size: number;
+  from: PCNLists;
+  to: PCNLists;
+  /** The PCN left falls under 30,000 patients. */
+  small: boolean;
+}
+
 export interface WhatIf {
   before: Alignment;
   after: Alignment;
+  practice_changes?: PracticeChange[];
 }
 
 export interface ImportResult {
@@ -115,11 +139,15 @@ export const teamsAPI = {
    * The answer holds the scores and the teams' figures only (detail=teams): the page shows nothing
    * else, and the teams × PCNs matrix of a large set would make each click megabytes.
    */
-  whatIf: (name: string, t: string, moves: Move[], saveAs = '', token = '', signal?: AbortSignal) =>
+  whatIf: (name: string, t: string, moves: Move[], saveAs = '', token = '', signal?: AbortSignal, practices: PracticeMove[] = []) =>
     send<WhatIf>(
       'POST',
       `api/teams/${q(name)}/whatif?threshold=${q(t)}&detail=teams`,
-      JSON.stringify({ moves: moves.map(({ code, from, to }) => ({ code, from, to })), ...(saveAs ? { save_as: saveAs } : {}) }),
+      JSON.stringify({
+        moves: moves.map(({ code, from, to }) => ({ code, from, to })),
+        practice_moves: practices.map(({ practice, from, to }) => ({ practice, from, to })),
+        ...(saveAs ? { save_as: saveAs } : {}),
+      }),
       saveAs ? token : '',
       signal,
     ),

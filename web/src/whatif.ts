@@ -1,16 +1,23 @@
 // The what-if of a footprint set: the page keeps a list of moves (an area from one team to another),
 // POST /api/teams/{set}/whatif answers the metrics before and after them, and the panel shows the score
 // before → after and what changed per team; undo, clear, and "save as a new set" (which needs the token).
+// Practice moves (a practice from one PCN to another, practicemove.ts) join the same what-if; while
+// there is one, saving is disabled: the release keeps the membership of its ePCN file.
 
 import { APIError } from './api';
 import { h } from './dom';
 import { fmt2, fmtInt, fmtShare } from './format';
 import { MOVED_COLOUR } from './teamlayer';
-import { teamsAPI, type Alignment, type Move, type TeamMetrics, type WhatIf as Result } from './teamsapi';
+import { teamsAPI, type Alignment, type Move, type PracticeMove, type TeamMetrics, type WhatIf as Result } from './teamsapi';
 import { formToken, token, tokenField } from './token';
 
 /** A move as the page lists it: the API's move and the area's name ("" when not known). */
 export interface PlannedMove extends Move {
+  name: string;
+}
+
+/** A practice move as the page lists it, with the practice's name. */
+export interface PlannedPractice extends PracticeMove {
   name: string;
 }
 
@@ -31,6 +38,11 @@ export const fmtScore = (v: number): string => v.toFixed(3);
 export class WhatIf {
   set = '';
   moves: PlannedMove[] = [];
+  practices: PlannedPractice[] = [];
+  /** The practice-move view, loaded with the first practice move. */
+  pm?: typeof import('./practicemove');
+  /** Which list each move went to, in order (true: practices), for undo. */
+  private log: boolean[] = [];
   result?: Result;
   error = '';
   busy = false;
@@ -45,14 +57,21 @@ export class WhatIf {
     this.ctrl?.abort();
     this.set = set;
     this.moves = [];
+    this.practices = [];
+    this.log = [];
     this.result = undefined;
     this.error = this.saveError = '';
     this.busy = false;
   }
 
+  /** Whether there is any move, of an area or a practice. */
+  any(): number {
+    return this.moves.length + this.practices.length;
+  }
+
   /** The alignment as edited: after the moves, when there are any and their answer is in. */
   current(stored: Alignment | undefined): Alignment | undefined {
-    return this.moves.length && this.result ? this.result.after : stored;
+    return this.any() && this.result ? this.result.after : stored;
   }
 
   /** The codes of the moved areas. */
@@ -60,16 +79,19 @@ export class WhatIf {
     return [...new Set(this.moves.map((m) => m.code))];
   }
 
-  async add(m: PlannedMove): Promise<void> {
-    this.moves.push(m);
+  async add(m: PlannedMove | PlannedPractice): Promise<void> {
+    const p = 'practice' in m;
+    const list: (PlannedMove | PlannedPractice)[] = p ? this.practices : this.moves;
+    list.push(m);
+    this.log.push(p);
     const ok = await this.run();
-    if (!ok) this.moves.pop(); // the server refused it: keep the list it accepted
+    if (!ok) list.pop(), this.log.pop(); // the server refused it: keep the list it accepted
     this.d.changed();
     if (ok) this.d.edited();
   }
 
   async undo(): Promise<void> {
-    this.moves.pop();
+    (this.log.pop() ? this.practices : this.moves).pop();
     this.error = '';
     const done = this.run();
     this.d.edited();
@@ -80,20 +102,26 @@ export class WhatIf {
   clear(): void {
     this.ctrl?.abort();
     this.moves = [];
+    this.practices = [];
+    this.log = [];
     this.result = undefined;
     this.error = '';
     this.d.changed();
     this.d.edited();
   }
 
-  /** Replaces the list (from a link, or back/forward) and asks for its metrics; false when refused. */
-  async load(moves: PlannedMove[]): Promise<boolean> {
+  /** Replaces the lists (from a link, or back/forward) and asks for their metrics; false when refused. */
+  async load(moves: PlannedMove[], practices: PlannedPractice[]): Promise<boolean> {
     this.moves = moves;
+    this.practices = practices;
+    this.log = [...moves.map(() => false), ...practices.map(() => true)];
     this.error = '';
     const ok = await this.run();
     if (!ok) {
       this.error = this.error.replace(/^That move was not made/, 'The moves of the link were not made');
       this.moves = [];
+      this.practices = [];
+      this.log = [];
       this.result = undefined;
     }
     this.d.changed();
@@ -104,7 +132,7 @@ export class WhatIf {
   async run(): Promise<boolean> {
     this.ctrl?.abort();
     const seq = ++this.seq;
-    if (!this.moves.length) {
+    if (!this.any()) {
       this.result = undefined;
       this.busy = false;
       return true;
@@ -113,7 +141,7 @@ export class WhatIf {
     this.busy = true;
     this.d.changed();
     try {
-      const r = await teamsAPI.whatIf(this.set, this.d.threshold(), this.moves, '', '', ctrl.signal);
+      const r = await teamsAPI.whatIf(this.set, this.d.threshold(), this.moves, '', '', ctrl.signal, this.practices);
       if (seq !== this.seq) return true;
       this.result = r;
       this.error = '';
@@ -149,7 +177,8 @@ export class WhatIf {
 
   /** The what-if block of the panel: the moves, the score before → after, the changes per team. */
   render(): HTMLElement | null {
-    if (!this.moves.length && !this.error) return null;
+    const n = this.any();
+    if (!n && !this.error) return null;
     const r = this.result;
     return h(
       'div',
@@ -165,8 +194,9 @@ export class WhatIf {
             ),
           )
         : null,
-      r && this.moves.length ? changes(r) : this.moves.length ? h('p', { class: 'muted' }, 'Working…') : null,
-      this.moves.length
+      this.practices.length ? this.pm?.render(this.practices, r) : null,
+      r && n ? changes(r) : n ? h('p', { class: 'muted' }, 'Working…') : null,
+      n
         ? h(
             'div',
             { class: 'actions' },
@@ -174,8 +204,10 @@ export class WhatIf {
             h('button', { type: 'button', id: 'whatif-clear', class: 'button small secondary', onclick: () => this.clear() }, 'Clear moves'),
           )
         : null,
-      this.moves.length && r
-        ? this.d.writable()
+      n && r
+        ? this.practices.length
+          ? this.pm?.saveNote()
+          : this.d.writable()
           ? this.saveForm()
           : h('p', { class: 'muted small' }, 'Saving the moves as a new set needs a server started with a token (--token).')
         : null,

@@ -167,6 +167,25 @@ test('accessibility and layout of the map page', { skip, timeout: 240000 }, asyn
     await page.close();
   });
 
+  await t.test('the practice-move form and its changes: no WCAG 2.2 AA violation, no overflow', async () => {
+    const set = encodeURIComponent('Trafford localities');
+    const al = await (await fetch(`${fx.base}/api/teams/${set}/alignment?threshold=1%25`)).json();
+    const team = al.teams.find((x) => x.pcns.some((p) => p.code === 'U42898')).name; // South Trafford PCN's
+    const page = await fx.browser.newPage({ viewport: SIZES.desktop });
+    await page.goto(`${fx.base}/#t=1&teams=${set}&team=${encodeURIComponent(team)}`);
+    await waitReady(page);
+    await page.locator('#practice-move-open').click();
+    await page.waitForSelector('#practice-move-practice option[value="P91603"]', { state: 'attached' });
+    assert.deepEqual(await axe(page), [], 'axe with the practice-move form open');
+    await page.selectOption('#practice-move-practice', 'P91603');
+    await page.selectOption('#practice-move-to', 'U66368');
+    await page.locator('#practice-move-submit').click();
+    await page.waitForSelector('#teams .practice-changes .list-after');
+    assert.deepEqual(await axe(page), [], 'axe with a practice move made');
+    assert.deepEqual(await overflows(page), [], 'overflowing text with a practice move made');
+    await page.close();
+  });
+
   await t.test('team labels and area labels do not collide', async () => {
     const page = await fx.browser.newPage({ viewport: SIZES.desktop });
     await page.goto(`${fx.base}/#map=12/53.445/-2.33&teams=${encodeURIComponent("Trafford localities")}`);

@@ -108,6 +108,25 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
     await page.screenshot({ path: path.join(results, 'teams-team.png') });
   });
 
+  await t.test('the team’s neighbourhood profile is the API’s assessment of it', async () => {
+    const a = await api(`/api/teams/${enc(SET)}/neighbourhoods?threshold=1%25`);
+    const n = a.neighbourhoods.find((x) => x.name === team);
+    assert.ok(n, `no assessment of ${team}`);
+    const prof = `#teams .team-profile[data-team="${team}"]`;
+    await page.waitForSelector(prof);
+    assert.equal(await page.locator(`${prof} .profile-band`).getAttribute('data-in-band'), String(n.in_band));
+    assert.ok((await page.locator(`${prof} .profile-las`).innerText()).startsWith(`${n.las[0].name} `), 'the largest local authority first');
+    if (n.urban >= 0) assert.equal(Number(await page.locator(`${prof} .profile-urban`).getAttribute('data-value')), n.urban);
+    if (n.deprivation) {
+      const bars = await page.locator(`${prof} [data-testid=deciles] > li`).evaluateAll((els) => els.map((e) => Number(e.dataset.share)));
+      assert.deepEqual(bars, n.deprivation.deciles);
+      assert.equal(Number(await page.locator(`${prof} .profile-core20`).getAttribute('data-value')), n.deprivation.core20);
+    } else {
+      assert.ok(a.missing?.length, 'neither a deprivation profile nor a note that it is missing');
+    }
+    await page.locator(prof).screenshot({ path: path.join(results, 'teams-profile.png') });
+  });
+
   await t.test('a new threshold updates the team’s PCNs', async () => {
     await page.locator('#threshold-presets button', { hasText: /^5%$/ }).click();
     const tm = (await alignment(SET, '5%25')).teams.find((x) => x.name === team);

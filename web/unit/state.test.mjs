@@ -28,6 +28,15 @@ test('bad or hostile values fall back to the defaults', () => {
   for (const [hash, want] of Object.entries(cases)) assert.deepEqual(readHash(hash), want, hash);
 });
 
+test('practice moves ride with the set: read and written back, codes only, none without the set', () => {
+  const hash = '#t=1&m=pcns&teams=Trafford%20localities&moves=E02001259:North:Central&pmoves=P91603:U42898:U66368,P91007:U42898:U95344';
+  const s = readHash(hash);
+  assert.equal(s.pmoves, 'P91603:U42898:U66368,P91007:U42898:U95344');
+  assert.equal(writeHash(s), hash);
+  assert.equal(readHash('#pmoves=P91603:U42898:U66368').pmoves, undefined); // no set
+  assert.equal(readHash('#teams=T&pmoves=P91603:U4<b>:U6').pmoves, undefined);
+});
+
 test('a PCN wins over an area, and the shade is written only with a PCN', () => {
   assert.equal(readHash('#area=E02001259&pcn=U1').area, undefined);
   assert.equal(writeHash({ ...defaults(), area: 'E02001259', shade: 'share' }), '#t=1&m=pcns&area=E02001259');

@@ -1,0 +1,385 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"pcnmap/nhs"
+	"pcnmap/overlap"
+)
+
+// AroundRings is how many steps of neighbours (areas whose bounds meet) LoadAround gives geometry
+// beyond the areas it is asked for. A map draws an area from its shared arcs, and an arc's ends, its
+// simplification and the refinement of the rings that use it are settled by the areas on either side
+// and, through their other arcs, by the areas beyond: two steps make a unit's map the same as one
+// prepared from all of England (app's tests compare them byte for byte, on every unit of the fixture
+// and on units of every kind of the national release). One step already gave the same bytes for
+// every national local authority and CCG; the second is a margin for the refinement of a ring that
+// simplification turned inside out, which boosts arcs its neighbours share, round after round.
+const AroundRings = 2
+
+// aroundMargin widens each bound, in degrees, before neighbours are looked for: ten times the
+// tiles' snap distance, so that an area whose vertices are snapped onto another's counts as meeting
+// it even when their bounds are a hair apart.
+const aroundMargin = 1e-6
+
+// LoadAround reads release name ("" for the newest) for a document about some of its areas (those
+// keep selects, given each area with its row and units but without geometry): every figure is the
+// one Load gives, because every area, PCN, practice and registration row is read, but it decodes
+// the geometry of only the areas keep selects and of those within AroundRings steps of neighbours of
+// them. So it reads a fraction of what Load decodes (a local authority's report: a few hundred of
+// England's 6,791 polygons). The Dataset differs from Load's in three ways, which the callers of a
+// document need not see: an area outside that neighbourhood has no Geom and an empty Bound; LSOAs
+// carry their area only (no code, units or point); and Boundaries is empty.
+func (w *Workspace) LoadAround(ctx context.Context, name string, keep func(*overlap.Area) bool) (_ *overlap.Dataset, err error) {
+	defer markBusy(&err)
+	name, err = w.resolve(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := w.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: begin: %w", w.path, err)
+	}
+	defer tx.Rollback()
+	d, err := loadAround(ctx, tx, name, keep)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: release %s: %w", w.path, name, err)
+	}
+	return d, nil
+}
+
+func loadAround(ctx context.Context, db querier, name string, keep func(*overlap.Area) bool) (*overlap.Dataset, error) {
+	d := &overlap.Dataset{Release: name}
+	var extract, asOf, coverage, sources, notes string
+	if err := db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(sources, &d.Sources); err != nil {
+		return nil, fmt.Errorf("%w: sources: %v", ErrCorrupt, err)
+	}
+	if err := unmarshal(notes, &d.Notes); err != nil {
+		return nil, fmt.Errorf("%w: notes: %v", ErrCorrupt, err)
+	}
+	var err error
+	if d.ExtractDate, err = parseDate(extract); err != nil {
+		return nil, err
+	}
+	if d.AsOf, err = parseDate(asOf); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(coverage, &d.Coverage); err != nil {
+		return nil, fmt.Errorf("%w: coverage: %v", ErrCorrupt, err)
+	}
+	kinds := make(map[string]nhs.Kind, overlap.KindCount)
+	for k := range overlap.KindCount {
+		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
+		d.Units[k] = make(map[string]string)
+		d.Aliases[k] = make(map[string]string)
+	}
+	if err := query(ctx, db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
+		var kind, code, unitName string
+		if err := s.Scan(&kind, &code, &unitName); err != nil {
+			return err
+		}
+		d.Units[kinds[kind]][code] = unitName
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("units: %w", err)
+	}
+	if err := query(ctx, db, `SELECT kind, alias, code FROM unit_aliases WHERE release = ?`, name, func(s scanner) error {
+		var kind, alias, code string
+		if err := s.Scan(&kind, &alias, &code); err != nil {
+			return err
+		}
+		if k, ok := kinds[kind]; ok {
+			d.Aliases[k][alias] = code
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("unit aliases: %w", err)
+	}
+
+	// The registration rows are unpacked on another core while the other tables are read.
+	var packed []byte
+	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
+		return nil, fmt.Errorf("registrations: %w", err)
+	}
+	var rows []overlap.Row
+	var rowsErr error
+	unpacked := make(chan struct{})
+	go func() {
+		defer close(unpacked)
+		rows, rowsErr = unpackRows(packed)
+	}()
+	defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
+
+	// The areas' rows, their bounds read from the WKB without decoding it, and which keep selects.
+	var nAreas int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	d.Areas = make([]overlap.Area, 0, nAreas)
+	bounds := make([]orb.Bound, 0, nAreas)
+	var kept []int32
+	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var a overlap.Area
+		var units string
+		var g sql.RawBytes // the driver's copy, not copied again: most areas are only looked at
+		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &g); err != nil {
+			return err
+		}
+		if err := parseUnitsFast(units, kinds, &a.Units); err != nil {
+			return fmt.Errorf("area %s: %w", a.Code, err)
+		}
+		b, ok := wkbBound(g)
+		if !ok {
+			geom, err := multiPolygon(g)
+			if err != nil {
+				return fmt.Errorf("area %s: %w", a.Code, err)
+			}
+			b = geom.Bound()
+		}
+		if keep(&a) {
+			kept = append(kept, int32(len(d.Areas)))
+		}
+		bounds = append(bounds, b)
+		d.Areas = append(d.Areas, a)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	near := around(bounds, kept, AroundRings)
+	if len(near) > 0 {
+		list := make([]string, len(near))
+		for i, a := range near {
+			list[i] = strconv.Itoa(int(a))
+		}
+		if err := query(ctx, db, `SELECT idx, geom FROM areas WHERE release = ? AND idx IN (`+strings.Join(list, ",")+`)`, name, func(s scanner) error {
+			var i int
+			var g sql.RawBytes
+			if err := s.Scan(&i, &g); err != nil {
+				return err
+			}
+			if i < 0 || i >= len(d.Areas) {
+				return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, len(d.Areas))
+			}
+			geom, err := multiPolygon(g)
+			if err != nil {
+				return fmt.Errorf("area %s: %w", d.Areas[i].Code, err)
+			}
+			d.Areas[i].Geom, d.Areas[i].Bound = geom, geom.Bound()
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("areas: %w", err)
+		}
+	}
+
+	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var p overlap.PCN
+		if err := s.Scan(&p.Code, &p.Name); err != nil {
+			return err
+		}
+		d.PCNs = append(d.PCNs, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("pcns: %w", err)
+	}
+	if err := query(ctx, db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var p overlap.Practice
+		if err := s.Scan(&p.Code, &p.Name, &p.PCN, &p.ListSize); err != nil {
+			return err
+		}
+		d.Practices = append(d.Practices, p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	// The LSOAs' areas, in one row: 33k rows through database/sql cost several times what SQLite
+	// takes to join them into one string. The scan of the table's key gives them in index order,
+	// which the indexes joined alongside prove; should they come otherwise, SQLite sorts them.
+	var n int
+	var idxs, areas sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT count(*), group_concat(idx), group_concat(area) FROM lsoas WHERE release = ?`, name).Scan(&n, &idxs, &areas); err != nil {
+		return nil, fmt.Errorf("lsoas: %w", err)
+	}
+	if !inOrder(n, idxs.String) {
+		if err := db.QueryRowContext(ctx, `SELECT group_concat(area, ',' ORDER BY idx) FROM lsoas WHERE release = ?`, name).Scan(&areas); err != nil {
+			return nil, fmt.Errorf("lsoas: %w", err)
+		}
+	}
+	if d.LSOAs, err = lsoaAreas(n, areas.String); err != nil {
+		return nil, err
+	}
+	<-unpacked
+	if rowsErr != nil {
+		return nil, rowsErr
+	}
+	d.Rows = rows
+	if err := d.Aggregate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return d, nil
+}
+
+// around returns, ascending, the areas of from and those within rings steps of neighbours of them,
+// an area's neighbours being those whose bounds (widened by aroundMargin) meet its own.
+func around(bounds []orb.Bound, from []int32, rings int) []int32 {
+	in := make([]bool, len(bounds))
+	frontier := make([]int32, 0, len(from))
+	for _, a := range from {
+		if !in[a] {
+			in[a] = true
+			frontier = append(frontier, a)
+		}
+	}
+	for range rings {
+		var next []int32
+		for i := range bounds {
+			if in[i] {
+				continue
+			}
+			b := widen(bounds[i])
+			for _, a := range frontier {
+				if b.Intersects(bounds[a]) {
+					in[i] = true
+					next = append(next, int32(i))
+					break
+				}
+			}
+		}
+		frontier = next
+	}
+	var out []int32
+	for i, ok := range in {
+		if ok {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
+
+func widen(b orb.Bound) orb.Bound {
+	return orb.Bound{Min: orb.Point{b.Min[0] - aroundMargin, b.Min[1] - aroundMargin}, Max: orb.Point{b.Max[0] + aroundMargin, b.Max[1] + aroundMargin}}
+}
+
+// inOrder reports whether s is "0,1,…,n-1".
+func inOrder(n int, s string) bool {
+	for i := range n {
+		if i > 0 {
+			if len(s) == 0 || s[0] != ',' {
+				return false
+			}
+			s = s[1:]
+		}
+		v, rest, ok := leadingInt(s)
+		if !ok || v != int64(i) {
+			return false
+		}
+		s = rest
+	}
+	return s == ""
+}
+
+// leadingInt reads the non-negative decimal at the start of s (at most 18 digits, no sign).
+func leadingInt(s string) (v int64, rest string, ok bool) {
+	i := 0
+	for i < len(s) && i < 18 && '0' <= s[i] && s[i] <= '9' {
+		v = 10*v + int64(s[i]-'0')
+		i++
+	}
+	if i == 0 || (i < len(s) && '0' <= s[i] && s[i] <= '9') {
+		return 0, s, false
+	}
+	return v, s[i:], true
+}
+
+// lsoaAreas makes n LSOAs from their areas, comma-separated in index order.
+func lsoaAreas(n int, s string) ([]overlap.LSOA, error) {
+	out := make([]overlap.LSOA, n)
+	for i := range out {
+		if i > 0 {
+			if len(s) == 0 || s[0] != ',' {
+				return nil, fmt.Errorf("%w: lsoas: %d areas for %d LSOAs", ErrCorrupt, i, n)
+			}
+			s = s[1:]
+		}
+		a, rest, ok := leadingInt(s)
+		if !ok || a > 1<<31-1 {
+			return nil, fmt.Errorf("%w: lsoas: the area of LSOA %d of %d does not read", ErrCorrupt, i, n)
+		}
+		out[i].Area = int32(a)
+		s = rest
+	}
+	if s != "" {
+		return nil, fmt.Errorf("%w: lsoas: more areas than the %d LSOAs", ErrCorrupt, n)
+	}
+	return out, nil
+}
+
+// parseUnitsFast is parseUnits for the JSON the store writes, a flat object of plain strings
+// ({"icb":"E54000010","la":"E08000009"}), read without encoding/json, which took most of a partial
+// load's time. Anything else (escapes, other values, spaces, bytes outside printable ASCII) goes to
+// parseUnits, so the result never depends on which of the two read it.
+func parseUnitsFast(s string, kinds map[string]nhs.Kind, dst *[overlap.KindCount]string) error {
+	type pair struct {
+		k nhs.Kind
+		v string
+	}
+	var pairs [overlap.KindCount]pair
+	n := 0
+	slow := func() error { return parseUnits(s, kinds, dst) }
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return slow()
+	}
+	rest := s[1 : len(s)-1]
+	str := func() (string, bool) {
+		if len(rest) == 0 || rest[0] != '"' {
+			return "", false
+		}
+		for i := 1; i < len(rest); i++ {
+			c := rest[i]
+			switch {
+			case c == '"':
+				v := rest[1:i]
+				rest = rest[i+1:]
+				return v, true
+			case c == '\\' || c < 0x20 || c >= 0x7f:
+				return "", false
+			}
+		}
+		return "", false
+	}
+	for len(rest) > 0 {
+		key, ok := str()
+		if !ok || len(rest) == 0 || rest[0] != ':' {
+			return slow()
+		}
+		rest = rest[1:]
+		v, ok := str()
+		if !ok {
+			return slow()
+		}
+		k, known := kinds[key]
+		if !known || n == len(pairs) {
+			return slow() // the error, or a repeated key, as parseUnits has it
+		}
+		pairs[n] = pair{k, v}
+		n++
+		if len(rest) > 0 {
+			if rest[0] != ',' || len(rest) == 1 {
+				return slow()
+			}
+			rest = rest[1:]
+		}
+	}
+	for _, p := range pairs[:n] {
+		dst[p.k] = p.v
+	}
+	return nil
+}
