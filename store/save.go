@@ -159,13 +159,18 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
-	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom"}, len(d.Areas), func(i int, v []any) error {
+	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom", "minx", "miny", "maxx", "maxy"}, len(d.Areas), func(i int, v []any) error {
 		a := &d.Areas[i]
 		g, err := wkb.Marshal(a.Geom)
 		if err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
 		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, i, a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
+		v[8], v[9], v[10], v[11] = nil, nil, nil, nil
+		if hasPoint(a.Geom) {
+			b := a.Geom.Bound()
+			v[8], v[9], v[10], v[11] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+		}
 		return nil
 	}); err != nil {
 		return err
