@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"math"
 	"reflect"
 	"testing"
