@@ -59,12 +59,56 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt tim
 // or killed first ingest leaves no workspace; the temporary files of an ingest whose process has died
 // are removed when the next one starts.
 func Ingest(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {
+	_, err := ingestWith(ctx, path, func(context.Context) (*overlap.Dataset, error) { return d, nil }, func() time.Time { return ingestedAt })
+	return err
+}
+
+// IngestPrepared is Ingest of the release prepare reads and joins, stamped with the time it returned
+// it. For a new workspace the file is created meanwhile (its tables written) beside the reading, so
+// that the save begins at once when the dataset is ready; an existing workspace is opened only then,
+// so that a failed prepare leaves it untouched (opening may migrate it). When prepare fails, nothing
+// is written and its error is returned.
+func IngestPrepared(ctx context.Context, path string, prepare func(context.Context) (*overlap.Dataset, error)) (*overlap.Dataset, error) {
+	return ingestWith(ctx, path, prepare, time.Now)
+}
+
+func ingestWith(ctx context.Context, path string, prepare func(context.Context) (*overlap.Dataset, error), stamp func() time.Time) (*overlap.Dataset, error) {
 	removeStale(path)
 	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return save(ctx, path, d, ingestedAt)
+		d, err := prepare(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return d, save(ctx, path, d, stamp())
 	}
 	tmp := tempName(path, os.Getpid())
-	err := save(ctx, tmp, d, ingestedAt)
+	type opened struct {
+		w   *Workspace
+		err error
+	}
+	ready := make(chan opened, 1)
+	octx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		w, err := Open(octx, tmp, true)
+		ready <- opened{w, err}
+	}()
+	d, err := prepare(ctx)
+	if err != nil {
+		cancel()
+	}
+	o := <-ready
+	if err == nil {
+		err = o.err
+	}
+	if err == nil {
+		err = o.w.Save(ctx, d, stamp())
+	}
+	if o.w != nil {
+		if cerr := o.w.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("store: %s: close: %w", tmp, cerr)
+		}
+	}
 	if err == nil {
 		// Link, not rename: a workspace created at path meanwhile is not replaced.
 		if err = os.Link(tmp, path); err != nil {
@@ -72,7 +116,10 @@ func Ingest(ctx context.Context, path string, d *overlap.Dataset, ingestedAt tim
 		}
 	}
 	removeFiles(tmp)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 func save(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {

@@ -206,11 +206,21 @@ func (w *Workspace) init(ctx context.Context) error {
 	case !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table"):
 		return fmt.Errorf("store: %s: %w", w.path, err)
 	}
-	if _, err := w.db.ExecContext(ctx, schema); err != nil {
+	// One transaction for every table: each statement on its own would be a transaction of its own,
+	// with its own journal and syncs (a new workspace took 0.1 s to open under load).
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
 		return fmt.Errorf("store: %s: create tables: %w", w.path, err)
 	}
-	if _, err := w.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)`, schemaVersion); err != nil {
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schema+teamSchema); err != nil {
+		return fmt.Errorf("store: %s: create tables: %w", w.path, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)`, schemaVersion); err != nil {
 		return fmt.Errorf("store: %s: %w", w.path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: create tables: %w", w.path, err)
 	}
 	return nil
 }

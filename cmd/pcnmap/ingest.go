@@ -10,6 +10,7 @@ import (
 
 	"pcnmap/app"
 	"pcnmap/ingest"
+	"pcnmap/overlap"
 	"pcnmap/store"
 )
 
@@ -70,17 +71,27 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	bar := e.newProgress(int64(o.Steps()), "reading inputs")
 	o.Progress = func() { bar.add(1) }
-	d, err := ingest.Prepare(ctx, o)
-	bar.finish()
-	if errors.Is(err, ingest.ErrOptions) {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err != nil {
-		return inputFlagError(err)
-	}
-	joined := time.Since(start)
-	replacing := app.Replacing(ctx, db, d)
-	if err := store.Ingest(ctx, db, d, time.Now()); err != nil {
+	var joined time.Duration
+	var replacing string
+	var prepErr error
+	// A new workspace file is created while the inputs are read; the save starts when they are joined.
+	d, err := store.IngestPrepared(ctx, db, func(ctx context.Context) (*overlap.Dataset, error) {
+		d, err := ingest.Prepare(ctx, o)
+		bar.finish()
+		joined = time.Since(start)
+		if err != nil {
+			prepErr = err
+			return nil, err
+		}
+		replacing = app.Replacing(ctx, db, d)
+		return d, nil
+	})
+	switch {
+	case errors.Is(prepErr, ingest.ErrOptions):
+		return fmt.Errorf("%w: %v", errUsage, prepErr)
+	case prepErr != nil:
+		return inputFlagError(prepErr)
+	case err != nil:
 		return err
 	}
 	c := d.Coverage
