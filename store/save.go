@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"pcnmap/internal/scratch"
@@ -206,9 +207,10 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
+	var geoms wkbArena
 	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom", "minx", "miny", "maxx", "maxy"}, len(d.Areas), func(i int, v []any) error {
 		a := &d.Areas[i]
-		g, err := wkb.Marshal(a.Geom)
+		g, err := geoms.marshal(i, a.Geom)
 		if err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
@@ -259,7 +261,7 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}
 	if err := insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
 		b := &d.Boundaries[i]
-		g, err := wkb.Marshal(b.Geom)
+		g, err := geoms.marshal(i, b.Geom)
 		if err != nil {
 			return fmt.Errorf("boundary %s %s: %w", b.Kind, b.Code, err)
 		}
@@ -268,17 +270,17 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
-	return saveLSOAPolygons(ctx, tx, d)
+	return saveLSOAPolygons(ctx, tx, d, &geoms)
 }
 
 // saveLSOAPolygons writes d.LSOAPolygons and their bounds.
-func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error {
+func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, geoms *wkbArena) error {
 	return insert(ctx, tx, "lsoa_polygons", []string{"release", "code", "minx", "miny", "maxx", "maxy", "geom"}, len(d.LSOAPolygons), func(i int, v []any) error {
 		f := &d.LSOAPolygons[i]
 		if len(f.Geom) == 0 {
 			return fmt.Errorf("LSOA %s: empty polygon", f.Code)
 		}
-		g, err := wkb.Marshal(f.Geom)
+		g, err := geoms.marshal(i, f.Geom)
 		if err != nil {
 			return fmt.Errorf("LSOA %s: %w", f.Code, err)
 		}
@@ -288,11 +290,44 @@ func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error
 	})
 }
 
+// wkbArena encodes the geometries of a table's rows one after another into one buffer, reused for
+// each batch of insert: the national LSOA polygons' 31 MB of WKB would otherwise be as much garbage.
+type wkbArena struct {
+	b   []byte
+	enc *wkb.Encoder
+}
+
+func (a *wkbArena) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
+
+// marshal returns the WKB of g (the bytes wkb.Marshal writes) for row i of insert, valid until its
+// batch has been executed.
+func (a *wkbArena) marshal(i int, g orb.Geometry) ([]byte, error) {
+	if i%insertBatch == 0 {
+		a.b = a.b[:0] // the previous batch is written
+	}
+	if a.enc == nil {
+		a.enc = wkb.NewEncoder(a)
+	}
+	start := len(a.b)
+	if err := a.enc.Encode(g); err != nil {
+		return nil, err
+	}
+	if len(a.b) == start {
+		return nil, nil
+	}
+	return a.b[start:len(a.b):len(a.b)], nil
+}
+
 // insertBatch is how many rows one INSERT statement carries: multi-row statements are several
 // times faster than one statement a row in SQLite.
 const insertBatch = 256
 
-// insert writes n rows into table; row fills the values of row i. When the first column is the
+// insert writes n rows into table; row fills the values of row i. It is called for each i in turn,
+// insertBatch rows at a time, and each batch is executed before row is called for the next (so a
+// row's values may be reused from the next batch on: SQLite copies what is bound). When the first column is the
 // release, the same in every row, it is written into the statement as a literal instead of being
 // bound in every row: text binds are copied into SQLite's memory one by one.
 func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int, v []any) error) error {
