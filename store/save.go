@@ -91,7 +91,7 @@ func ingestWith(ctx context.Context, path string, prepare func(context.Context) 
 	octx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		w, err := OpenWith(octx, tmp, Options{Create: true, scratch: true})
+		w, err := Open(octx, tmp, true)
 		ready <- opened{w, err}
 	}()
 	d, err := prepare(ctx)

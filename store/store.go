@@ -148,10 +148,6 @@ type Options struct {
 	// LockWait is how long a statement waits behind another process's lock before failing with
 	// ErrBusy; zero means 3 s. A server answering requests wants it shorter than its clients' patience.
 	LockWait time.Duration
-	// scratch says the file is a first ingest's temporary file, which no other process opens and
-	// which is removed, not linked into place, on any failure: its rollback journal is kept in memory
-	// (a transaction still rolls back in the process), sparing the journal's writes and sync.
-	scratch bool
 }
 
 // OpenWith is Open with options.
@@ -171,11 +167,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (w *Workspace, err 
 	// log and once at the checkpoint), and readers only read at start-up, so WAL's concurrency buys
 	// nothing. Large pages keep area geometries (a few KB each) on few overflow pages.
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", wait.Milliseconds())
-	journal := "DELETE"
-	if opt.scratch {
-		journal = "MEMORY"
-	}
-	dsn := "file:" + path + "?" + busy + "&_pragma=page_size(32768)&_pragma=journal_mode(" + journal + ")&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + path + "?" + busy + "&_pragma=page_size(32768)&_pragma=journal_mode(DELETE)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
