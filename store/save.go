@@ -214,7 +214,7 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 		if err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
-		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, i, a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, int64(i), a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
 		v[8], v[9], v[10], v[11] = nil, nil, nil, nil
 		if hasPoint(a.Geom) {
 			b := a.Geom.Bound()
@@ -226,21 +226,21 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}
 	if err := insert(ctx, tx, "pcns", []string{"release", "idx", "code", "name", "list_size", "resident"}, len(d.PCNs), func(i int, v []any) error {
 		p := &d.PCNs[i]
-		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, p.Code, p.Name, p.ListSize, p.Resident
+		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, int64(i), p.Code, p.Name, p.ListSize, p.Resident
 		return nil
 	}); err != nil {
 		return err
 	}
 	if err := insert(ctx, tx, "practices", []string{"release", "idx", "code", "name", "pcn", "list_size"}, len(d.Practices), func(i int, v []any) error {
 		p := &d.Practices[i]
-		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, p.Code, p.Name, p.PCN, p.ListSize
+		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, int64(i), p.Code, p.Name, int64(p.PCN), p.ListSize
 		return nil
 	}); err != nil {
 		return err
 	}
 	if err := insert(ctx, tx, "lsoas", []string{"release", "idx", "code", "area", "registered", "units", "lon", "lat"}, len(d.LSOAs), func(i int, v []any) error {
 		l := &d.LSOAs[i]
-		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, i, l.Code, l.Area, l.Registered, unitsJSON(&l.Units)
+		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, int64(i), l.Code, int64(l.Area), l.Registered, unitsJSON(&l.Units)
 		v[6], v[7] = nil, nil
 		if l.HasPoint {
 			v[6], v[7] = l.Point[0], l.Point[1]
@@ -251,7 +251,7 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}
 	if err := insert(ctx, tx, "area_pcn", []string{"release", "area", "pcn", "patients"}, len(d.Cells), func(i int, v []any) error {
 		c := d.Cells[i]
-		v[0], v[1], v[2], v[3] = d.Release, c.Area, c.PCN, c.Patients
+		v[0], v[1], v[2], v[3] = d.Release, int64(c.Area), int64(c.PCN), int64(c.Patients)
 		return nil
 	}); err != nil {
 		return err
@@ -329,7 +329,9 @@ const insertBatch = 256
 // insertBatch rows at a time, and each batch is executed before row is called for the next (so a
 // row's values may be reused from the next batch on: SQLite copies what is bound). When the first column is the
 // release, the same in every row, it is written into the statement as a literal instead of being
-// bound in every row: text binds are copied into SQLite's memory one by one.
+// bound in every row: text binds are copied into SQLite's memory one by one. Rows give integers as
+// int64, the type database/sql passes on as it is: any other goes through reflection and is boxed
+// again (half the save's allocations, for the 140k area × PCN cells).
 func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int, v []any) error) error {
 	if n == 0 {
 		return nil
