@@ -293,32 +293,35 @@ func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, geoms
 // wkbArena encodes the geometries of a table's rows one after another into one buffer, reused for
 // each batch of insert: the national LSOA polygons' 31 MB of WKB would otherwise be as much garbage.
 type wkbArena struct {
-	b   []byte
-	enc *wkb.Encoder
+	bufs [2][]byte // by batch, in turn, as insert's argument buffers
+	cur  int
+	enc  *wkb.Encoder
 }
 
 func (a *wkbArena) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
+	a.bufs[a.cur] = append(a.bufs[a.cur], p...)
 	return len(p), nil
 }
 
 // marshal returns the WKB of g (the bytes wkb.Marshal writes) for row i of insert, valid until its
-// batch has been executed.
+// batch has been executed: the buffer of a batch is reused two batches on, when insert has written it.
 func (a *wkbArena) marshal(i int, g orb.Geometry) ([]byte, error) {
+	a.cur = (i / insertBatch) % len(a.bufs)
 	if i%insertBatch == 0 {
-		a.b = a.b[:0] // the previous batch is written
+		a.bufs[a.cur] = a.bufs[a.cur][:0]
 	}
 	if a.enc == nil {
 		a.enc = wkb.NewEncoder(a)
 	}
-	start := len(a.b)
+	b := &a.bufs[a.cur]
+	start := len(*b)
 	if err := a.enc.Encode(g); err != nil {
 		return nil, err
 	}
-	if len(a.b) == start {
+	if len(*b) == start {
 		return nil, nil
 	}
-	return a.b[start:len(a.b):len(a.b)], nil
+	return (*b)[start:len(*b):len(*b)], nil
 }
 
 // insertBatch is how many rows one INSERT statement carries: multi-row statements are several
@@ -326,8 +329,9 @@ func (a *wkbArena) marshal(i int, g orb.Geometry) ([]byte, error) {
 const insertBatch = 256
 
 // insert writes n rows into table; row fills the values of row i. It is called for each i in turn,
-// insertBatch rows at a time, and each batch is executed before row is called for the next (so a
-// row's values may be reused from the next batch on: SQLite copies what is bound). When the first column is the
+// insertBatch rows at a time, on another goroutine than the caller's but for row 0, while the
+// previous batch is written; a batch is written before row is called for the batch two on (so a
+// row's values may be reused from then: SQLite copies what is bound). When the first column is the
 // release, the same in every row, it is written into the statement as a literal instead of being
 // bound in every row: text binds are copied into SQLite's memory one by one. Rows give integers as
 // int64, the type database/sql passes on as it is: any other goes through reflection and is boxed
@@ -355,37 +359,84 @@ func insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int,
 			full.Close()
 		}
 	}()
-	args := make([]any, insertBatch*per)
-	for start := 0; start < n; start += insertBatch {
+	// The rows of the next batch are made (geometry encoded, values boxed) on a goroutine of their
+	// own while SQLite writes this one: two argument buffers take turns.
+	type batch struct {
+		k, m int // buffer, rows
+		err  error
+	}
+	var bufs [2][]any
+	for k := range bufs {
+		bufs[k] = make([]any, insertBatch*per)
+	}
+	free := make(chan int, len(bufs))
+	for k := range bufs {
+		free <- k
+	}
+	filled := make(chan batch, 1)
+	stop, done := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(stop)
+		<-done // no row is made once insert has returned
+	}()
+	go func() {
+		defer close(done)
+		defer close(filled)
+		for start := 0; start < n; start += insertBatch {
+			var k int
+			select {
+			case k = <-free:
+			case <-stop:
+				return
+			}
+			b := batch{k: k, m: min(insertBatch, n-start)}
+			args := bufs[k]
+			for i := 0; i < b.m && b.err == nil; i++ {
+				if start+i > 0 {
+					if err := row(start+i, vals); err != nil {
+						b.err = fmt.Errorf("%s: %w", table, err)
+						break
+					}
+				}
+				if skip > 0 && vals[0] != any(release) {
+					b.err = fmt.Errorf("%s: row %d is of release %v, not %s", table, start+i, vals[0], release)
+					break
+				}
+				copy(args[i*per:(i+1)*per], vals[skip:])
+			}
+			select {
+			case filled <- b:
+			case <-stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	for b := range filled {
+		if b.err != nil {
+			return b.err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m := min(insertBatch, n-start)
-		for i := 0; i < m; i++ {
-			if start+i > 0 {
-				if err := row(start+i, vals); err != nil {
-					return fmt.Errorf("%s: %w", table, err)
-				}
-			}
-			if skip > 0 && vals[0] != any(release) {
-				return fmt.Errorf("%s: row %d is of release %v, not %s", table, start+i, vals[0], release)
-			}
-			copy(args[i*per:(i+1)*per], vals[skip:])
-		}
+		args := bufs[b.k][:b.m*per]
 		var err error
-		if m == insertBatch {
+		if b.m == insertBatch {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", m), ",")); err != nil {
+				if full, err = tx.PrepareContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", b.m), ",")); err != nil {
 					return fmt.Errorf("%s: %w", table, err)
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", m), ","), args[:m*per]...)
+			_, err = tx.ExecContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", b.m), ","), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
+		free <- b.k
 	}
 	return nil
 }
