@@ -976,7 +976,7 @@ func (s *scanner) fill() {
 // compact drops the bytes before b[i] once they are over a chunk, when reading a stream. The
 // parser calls it between features, where nothing it holds points before i.
 func (s *scanner) compact() {
-	if s.stream == nil || s.i < streamChunk {
+	if s.stream == nil || s.i < s.stream.chunk {
 		return
 	}
 	k := copy(s.b, s.b[s.i:s.n])
@@ -993,6 +993,7 @@ const (
 
 // stream reads a source (inflating it if gzipped) on its own goroutine, in chunks.
 type stream struct {
+	chunk  int // bytes a chunk
 	ch     chan []byte
 	free   chan []byte // chunks the parser has copied, for reuse
 	stop   chan struct{}
@@ -1000,8 +1001,8 @@ type stream struct {
 	err    error // the source's error, set before ch is closed
 }
 
-func startStream(r io.Reader) *stream {
-	st := &stream{ch: make(chan []byte, streamAhead), free: make(chan []byte, streamAhead+2),
+func startStream(r io.Reader, chunk int) *stream {
+	st := &stream{chunk: chunk, ch: make(chan []byte, streamAhead), free: make(chan []byte, streamAhead+2),
 		stop: make(chan struct{}), exited: make(chan struct{})}
 	go st.run(r)
 	return st
@@ -1015,7 +1016,7 @@ func (st *stream) run(r io.Reader) {
 		select {
 		case buf = <-st.free:
 		default:
-			buf = make([]byte, streamChunk)
+			buf = make([]byte, st.chunk)
 		}
 		// Not io.ReadFull, which reports a short last chunk as io.ErrUnexpectedEOF: a truncated gzip
 		// stream says that too, and must not pass for the end.
@@ -1055,6 +1056,18 @@ func (st *stream) close() error {
 // from the start, which a stream no longer holds.
 var errReparse = errors.New("geo: crs member after the features")
 
+// readGeoJSONStream parses the GeoJSON text r gives, read in chunks of chunk bytes; errReparse
+// when its crs member comes after its features.
+func readGeoJSONStream(r io.Reader, name string, opt ReadOptions, chunk int) (*Layer, error) {
+	st := startStream(r, chunk)
+	l, err := parseGeoJSON(name, scanner{stream: st}, opt)
+	if serr := st.close(); serr != nil && err != nil {
+		// A broken gzip stream is the file's fault, not the feature's it was cut in.
+		return nil, fileErr(name, archiveErr("gzip", serr))
+	}
+	return l, err
+}
+
 // readGeoJSONFile reads the GeoJSON (plain or gzipped) at path as a stream, holding a window of its
 // text rather than all of it: what ReadGeoJSON returns, with a fraction of its memory for a big
 // file (the national LSOA polygons are 78 MB of text). A crs member after the features makes it
@@ -1073,12 +1086,7 @@ func readGeoJSONFile(path, name string, gzipped bool, opt ReadOptions) (*Layer, 
 		}
 		r = zr
 	}
-	st := startStream(r)
-	l, err := parseGeoJSON(name, scanner{stream: st}, opt)
-	if serr := st.close(); serr != nil && err != nil {
-		// A broken gzip stream is the file's fault, not the feature's it was cut in.
-		return nil, fileErr(name, archiveErr("gzip", serr))
-	}
+	l, err := readGeoJSONStream(r, name, opt, streamChunk)
 	if !errors.Is(err, errReparse) {
 		return l, err
 	}
