@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -71,6 +72,35 @@ func FuzzReadGeoJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := ReadGeoJSON(bytes.NewReader(data), "fuzz.geojson", ReadOptions{})
 		checkAccepted(t, l, err)
+	})
+}
+
+// FuzzReadGeoJSONStream: GeoJSON text read as a stream in small chunks (1 to 13 bytes, so that every
+// token meets a chunk's end somewhere and what has been read is dropped between features) gives what
+// reading it whole gives: the same layer, or the same error.
+func FuzzReadGeoJSONStream(f *testing.F) {
+	b, err := os.ReadFile("testdata/tiny.geojson")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, uint8(1))
+	f.Add(b, uint8(7))
+	f.Add([]byte(fc(feat("E02000001"), feat("E02000002"), feat("E02000003"))), uint8(3))
+	f.Add([]byte(fc(feat("E02000001"), feat("E02000001"))), uint8(5))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[`+feat("A")+`],"crs":{"type":"name","properties":{"name":"EPSG:27700"}}}`), uint8(2))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[`+feat("A")+`,{"type":"Feature","properties":{"code":"B\u00e9"},"geometry":null}]}`), uint8(4))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		want, wantErr := readGeoJSONBytes("fuzz.geojson", data, ReadOptions{})
+		got, err := readGeoJSONStream(bytes.NewReader(data), "fuzz.geojson", ReadOptions{}, 1+int(chunk)%13)
+		if errors.Is(err, errReparse) {
+			return // the file reader reads such a file again whole
+		}
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Fatalf("streamed: %v; whole: %v", err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("streamed: %d features; whole: %d; different", len(got.Features), len(want.Features))
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,6 +74,9 @@ func parseGeoJSON(name string, s scanner, opt ReadOptions) (*Layer, error) {
 	if p.out.crs != crs {
 		// A crs member after the features, which were cleaned as WGS84 meanwhile: parse them again.
 		p.out.wait()
+		if s.stream != nil {
+			return nil, errReparse
+		}
 		q := &gjParser{s: scanner{b: p.s.b[:p.s.n], n: p.s.n}, name: name, opt: opt, forceCRS: crs}
 		err := q.parse()
 		if q.out != nil {
@@ -251,6 +256,7 @@ func (p *gjParser) features() error {
 	for {
 		idx := p.nfeat
 		p.code = ""
+		s.compact()
 		if err := p.feature(); err != nil {
 			return featureErr(p.name, idx, p.code, err)
 		}
@@ -611,7 +617,7 @@ func (p *gjParser) number() (float64, error) {
 		if msg != "" {
 			s.i += n
 			if msg == errRange {
-				return 0, fmt.Errorf("%w: number at byte %d is out of range", ErrMalformed, s.i)
+				return 0, fmt.Errorf("%w: number at byte %d is out of range", ErrMalformed, s.pos())
 			}
 			return 0, p.syntax(msg)
 		}
@@ -768,7 +774,7 @@ func (p *gjParser) str() ([]byte, bool, error) {
 				return nil, false, p.syntax("an escape")
 			}
 		case c < 0x20:
-			return nil, false, fmt.Errorf("%w: JSON syntax: control character %q in a string at byte %d", ErrMalformed, c, s.i)
+			return nil, false, fmt.Errorf("%w: JSON syntax: control character %q in a string at byte %d", ErrMalformed, c, s.pos())
 		default:
 			s.i++
 		}
@@ -823,7 +829,7 @@ func (p *gjParser) literal(word string) error {
 func (p *gjParser) skip(depth int) error {
 	s := &p.s
 	if depth > maxDepth {
-		return fmt.Errorf("%w: JSON nested over %d deep at byte %d", ErrMalformed, maxDepth, s.i)
+		return fmt.Errorf("%w: JSON nested over %d deep at byte %d", ErrMalformed, maxDepth, s.pos())
 	}
 	c, ok := s.ws()
 	if !ok {
@@ -908,32 +914,187 @@ func (p *gjParser) syntax(want string) error {
 		return archiveErr("gzip", s.err)
 	}
 	if !s.avail(s.i) {
-		return fmt.Errorf("%w: the JSON ends at byte %d where %s was expected (truncated?)", ErrMalformed, s.i, want)
+		return fmt.Errorf("%w: the JSON ends at byte %d where %s was expected (truncated?)", ErrMalformed, s.pos(), want)
 	}
 	r, _ := utf8.DecodeRune(s.b[s.i:s.n])
-	return fmt.Errorf("%w: JSON syntax: %s expected at byte %d, found %q", ErrMalformed, want, s.i, r)
+	return fmt.Errorf("%w: JSON syntax: %s expected at byte %d, found %q", ErrMalformed, want, s.pos(), r)
 }
 
 // scanner walks bytes b[:n]. When src is set the bytes arrive while it works: another goroutine inflates
 // a gzip stream into b, which never moves, so slices of it stay valid, and avail waits for more.
+// When stream is set instead, the bytes arrive in chunks appended to b (slices of it stay valid, as
+// the old array is kept while they are held), and compact drops those already read between
+// features, so that b holds a window of the text rather than all of it; base is how many bytes it
+// has dropped.
 type scanner struct {
-	b    []byte
-	n    int
-	i    int
-	src  *inflater
-	done bool
-	err  error // the source's error once it has ended
+	b      []byte
+	n      int
+	i      int
+	src    *inflater
+	stream *stream
+	base   int
+	done   bool
+	err    error // the source's error once it has ended
 }
 
 // avail reports whether b[j] can be read, waiting for the source if need be.
 func (s *scanner) avail(j int) bool {
 	for j >= s.n {
-		if s.src == nil || s.done {
+		if s.done {
 			return false
 		}
-		s.n, s.done, s.err = s.src.wait(s.n)
+		switch {
+		case s.stream != nil:
+			s.fill()
+		case s.src != nil:
+			s.n, s.done, s.err = s.src.wait(s.n)
+		default:
+			return false
+		}
 	}
 	return true
+}
+
+// pos is the offset of b[i] in the whole text, for messages.
+func (s *scanner) pos() int { return s.base + s.i }
+
+// fill appends the stream's next chunk to b, or marks the end.
+func (s *scanner) fill() {
+	chunk, ok := <-s.stream.ch
+	if !ok {
+		s.done, s.err = true, s.stream.err
+		return
+	}
+	s.b = append(s.b[:s.n], chunk...)
+	s.n = len(s.b)
+	select {
+	case s.stream.free <- chunk[:cap(chunk)]:
+	default:
+	}
+}
+
+// compact drops the bytes before b[i] once they are over a chunk, when reading a stream. The
+// parser calls it between features, where nothing it holds points before i.
+func (s *scanner) compact() {
+	if s.stream == nil || s.i < s.stream.chunk {
+		return
+	}
+	k := copy(s.b, s.b[s.i:s.n])
+	s.base += s.i
+	s.b, s.n, s.i = s.b[:k], k, 0
+}
+
+// streamChunk is how many bytes of text a stream hands the parser at a time, and streamAhead how
+// many chunks its reading goroutine may be ahead of the parser.
+const (
+	streamChunk = 1 << 20
+	streamAhead = 4
+)
+
+// stream reads a source (inflating it if gzipped) on its own goroutine, in chunks.
+type stream struct {
+	chunk  int // bytes a chunk
+	ch     chan []byte
+	free   chan []byte // chunks the parser has copied, for reuse
+	stop   chan struct{}
+	exited chan struct{}
+	err    error // the source's error, set before ch is closed
+}
+
+func startStream(r io.Reader, chunk int) *stream {
+	st := &stream{chunk: chunk, ch: make(chan []byte, streamAhead), free: make(chan []byte, streamAhead+2),
+		stop: make(chan struct{}), exited: make(chan struct{})}
+	go st.run(r)
+	return st
+}
+
+func (st *stream) run(r io.Reader) {
+	defer close(st.exited)
+	defer close(st.ch)
+	for {
+		var buf []byte
+		select {
+		case buf = <-st.free:
+		default:
+			buf = make([]byte, st.chunk)
+		}
+		// Not io.ReadFull, which reports a short last chunk as io.ErrUnexpectedEOF: a truncated gzip
+		// stream says that too, and must not pass for the end.
+		n := 0
+		var err error
+		for n < len(buf) && err == nil {
+			var k int
+			k, err = r.Read(buf[n:])
+			n += k
+		}
+		if n > 0 {
+			select {
+			case st.ch <- buf[:n]:
+			case <-st.stop:
+				return
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			st.err = err
+			return
+		}
+	}
+}
+
+// close ends the reading goroutine, when the parser has finished or given up, and returns the
+// error the source had met by then.
+func (st *stream) close() error {
+	close(st.stop)
+	<-st.exited
+	return st.err
+}
+
+// errReparse says a streamed GeoJSON declared its CRS after its features: they must be read again
+// from the start, which a stream no longer holds.
+var errReparse = errors.New("geo: crs member after the features")
+
+// readGeoJSONStream parses the GeoJSON text r gives, read in chunks of chunk bytes; errReparse
+// when its crs member comes after its features.
+func readGeoJSONStream(r io.Reader, name string, opt ReadOptions, chunk int) (*Layer, error) {
+	st := startStream(r, chunk)
+	l, err := parseGeoJSON(name, scanner{stream: st}, opt)
+	if serr := st.close(); serr != nil && err != nil {
+		// A broken gzip stream is the file's fault, not the feature's it was cut in.
+		return nil, fileErr(name, archiveErr("gzip", serr))
+	}
+	return l, err
+}
+
+// readGeoJSONFile reads the GeoJSON (plain or gzipped) at path as a stream, holding a window of its
+// text rather than all of it: what ReadGeoJSON returns, with a fraction of its memory for a big
+// file (the national LSOA polygons are 78 MB of text). A crs member after the features makes it
+// read the file again whole.
+func readGeoJSONFile(path, name string, gzipped bool, opt ReadOptions) (*Layer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReaderSize(f, 256<<10)
+	if gzipped {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fileErr(name, archiveErr("gzip", err))
+		}
+		r = zr
+	}
+	l, err := readGeoJSONStream(r, name, opt, streamChunk)
+	if !errors.Is(err, errReparse) {
+		return l, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	return readGeoJSONBytes(name, data, opt)
 }
 
 // ws skips white space and returns the next byte, unconsumed; false at the end of the data.

@@ -118,7 +118,15 @@ const (
 )
 
 func newShape(mp orb.MultiPolygon, b orb.Bound) shape {
-	var edges []edge
+	// At most one edge a vertex: sized once, as the national MSOAs' 886k edges grown by append
+	// left twice their size in garbage.
+	vertices := 0
+	for _, poly := range mp {
+		for _, ring := range poly {
+			vertices += len(ring)
+		}
+	}
+	edges := make([]edge, 0, vertices)
 	for _, poly := range mp {
 		for _, ring := range poly {
 			for j := 1; j < len(ring); j++ {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
 )
 
@@ -96,6 +97,15 @@ func ReadFileContext(ctx context.Context, path, name string, opt ReadOptions) (*
 	}
 	if isSQLite(head[:n]) {
 		return readGeoPackage(path, name, opt, false)
+	}
+	// GeoJSON is parsed as it is read (and inflated), holding a window of its text, not all of it.
+	switch {
+	case looksLikeJSON(head[:n]):
+		return readGeoJSONFile(path, name, false, opt)
+	case isGzip(head[:n]) && !hasSuffixFold(name, ".gpkg.gz"):
+		if inner, err := gzipFileHead(path); err == nil && looksLikeJSON(inner) {
+			return readGeoJSONFile(path, name, true, opt)
+		}
 	}
 	if isZip(head[:n]) {
 		// Read through the file: a zip is read by its directory at the end, member by member.
@@ -498,4 +508,23 @@ func (a *sliceArena[T]) take(items []T) []T {
 	s := len(a.buf)
 	a.buf = append(a.buf, items...)
 	return a.buf[s:len(a.buf):len(a.buf)]
+}
+
+// gzipFileHead returns the first inflated bytes of the gzip file at path, to sniff what it holds.
+func gzipFileHead(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, 16)
+	n, err := io.ReadFull(zr, head)
+	if n == 0 {
+		return nil, err
+	}
+	return head[:n], nil
 }

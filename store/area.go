@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -20,9 +21,9 @@ import (
 var ErrAmbiguous = errors.New("store: more than one area contains the point")
 
 // AreaAt reads, of release name ("" for the newest), only the area containing p and what answering
-// for it takes: its row, its cells (area_pcn) and the PCNs' codes and names. It scans the areas'
-// stored geometry for bounds without decoding it, and decodes only the areas whose bound holds p:
-// a point lookup on the national workspace reads a tenth of what Load reads and decodes one polygon.
+// for it takes: its row, its cells (area_pcn) and the PCNs' codes and names. It finds the areas
+// whose bound holds p in the index of the areas' bounds, and reads and decodes only their
+// geometry: a point lookup on the national workspace reads a few polygons, not the 14 MB of them.
 // The Dataset holds that one area (index 0) and every PCN's code and name, indexed as in the release
 // (not the PCNs' list sizes, which Load derives from every registration row); ok is false when no
 // area contains p.
@@ -39,29 +40,47 @@ func (w *Workspace) AreaAt(ctx context.Context, name string, p orb.Point) (d *ov
 }
 
 func (w *Workspace) areaAt(ctx context.Context, name string, p orb.Point) (*overlap.Dataset, bool, error) {
-	var cands []geo.Feature
+	// The candidates are the areas whose stored bound holds p, read from the index of the bounds,
+	// and any area without a bound (one whose geometry the migration to schema 5 could not read):
+	// those are decoded, so that a corrupt geometry is reported as before.
 	var idxs []int
-	if err := query(ctx, w.ro, `SELECT idx, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var i int
-		var g sql.RawBytes // the driver's copy, not copied again: most areas are only looked at
-		if err := s.Scan(&i, &g); err != nil {
-			return err
-		}
-		if b, ok := wkbBound(g); ok && !b.Contains(p) {
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`SELECT idx FROM areas INDEXED BY areas_bound WHERE release = ? AND minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?`, []any{p[0], p[0], p[1], p[1]}},
+		{`SELECT idx FROM areas INDEXED BY areas_bound WHERE release = ? AND minx IS NULL`, nil},
+	} {
+		if err := query(ctx, w.ro, q.sql, name, func(s scanner) error {
+			var i int
+			if err := s.Scan(&i); err != nil {
+				return err
+			}
+			idxs = append(idxs, i)
 			return nil
+		}, q.args...); err != nil {
+			return nil, false, fmt.Errorf("areas: %w", err)
+		}
+	}
+	slices.Sort(idxs)
+	idxs = slices.Compact(idxs)
+	var cands []geo.Feature
+	kept := idxs[:0]
+	for _, i := range idxs {
+		var g []byte
+		if err := w.ro.QueryRowContext(ctx, `SELECT geom FROM areas WHERE release = ? AND idx = ?`, name, i).Scan(&g); err != nil {
+			return nil, false, fmt.Errorf("areas: %w", err)
 		}
 		geom, err := multiPolygon(g)
 		if err != nil {
-			return fmt.Errorf("area %d: %w", i, err)
+			return nil, false, fmt.Errorf("area %d: %w", i, err)
 		}
 		if b := geom.Bound(); b.Contains(p) {
 			cands = append(cands, geo.Feature{Geom: geom, Bound: b})
-			idxs = append(idxs, i)
+			kept = append(kept, i)
 		}
-		return nil
-	}); err != nil {
-		return nil, false, fmt.Errorf("areas: %w", err)
 	}
+	idxs = kept
 	found := -1
 	idx := geo.NewIndex(cands)
 	for i := range cands {
@@ -230,4 +249,91 @@ func wkbBound(b []byte) (orb.Bound, bool) {
 		return bound, false
 	}
 	return bound, len(b) == 0 && bound.Min[0] <= bound.Max[0] && bound.Min[1] <= bound.Max[1]
+}
+
+// addAreaBounds is the migration from schema 4 to 5: it adds the areas' bound columns and their
+// index, and fills the bounds of the areas already stored from their geometry. A geometry it cannot
+// read keeps a NULL bound, and AreaAt decodes it (and reports it) as a candidate for any point.
+func addAreaBounds(ctx context.Context, tx *sql.Tx) error {
+	has := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('areas')`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		has[c] = true
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, c := range []string{"minx", "miny", "maxx", "maxy"} {
+		if !has[c] {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE areas ADD COLUMN `+c+` REAL`); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, areaBoundIndex); err != nil {
+		return err
+	}
+	type bound struct {
+		rowid int64
+		b     orb.Bound
+	}
+	var bounds []bound
+	rows, err = tx.QueryContext(ctx, `SELECT rowid, geom FROM areas WHERE minx IS NULL`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var g sql.RawBytes
+		if err := rows.Scan(&id, &g); err != nil {
+			rows.Close()
+			return err
+		}
+		if b, ok := areaBound(g); ok {
+			bounds = append(bounds, bound{id, b})
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, b := range bounds {
+		if _, err := tx.ExecContext(ctx, `UPDATE areas SET minx = ?, miny = ?, maxx = ?, maxy = ? WHERE rowid = ?`,
+			b.b.Min[0], b.b.Min[1], b.b.Max[0], b.b.Max[1], b.rowid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// areaBound is the bound of a stored area geometry, as the save writes it; ok is false for a
+// geometry that does not decode or has no point.
+func areaBound(g []byte) (orb.Bound, bool) {
+	if b, ok := wkbBound(g); ok {
+		return b, true
+	}
+	geom, err := multiPolygon(g)
+	if err != nil || !hasPoint(geom) {
+		return orb.Bound{}, false
+	}
+	return geom.Bound(), true
+}
+
+// hasPoint reports whether mp has at least one point, so that its Bound is one.
+func hasPoint(mp orb.MultiPolygon) bool {
+	for _, p := range mp {
+		for _, r := range p {
+			if len(r) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"math"
 	"reflect"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"pcnmap/fixtures"
 	"pcnmap/geo"
 )
 
@@ -142,5 +144,123 @@ func TestWKBBound(t *testing.T) {
 	pt, _ := wkb.Marshal(orb.Point{1, 2})
 	if _, ok := wkbBound(pt); ok {
 		t.Error("a point read as a polygon")
+	}
+}
+
+// TestAreaBoundsMigration: a workspace of schema 4 (no bound columns) gets every area's bound from
+// its geometry on opening, and a point lookup through them finds what the whole release's index
+// finds; an area whose bound is NULL (a geometry the migration could not read) is still a
+// candidate, and a corrupt one is still reported.
+func TestAreaBoundsMigration(t *testing.T) {
+	ctx := context.Background()
+	d := fixture(t)
+	path := saved(t, d)
+	w := reopenedAfter(t, path, `DROP INDEX areas_bound`,
+		`ALTER TABLE areas DROP COLUMN minx`, `ALTER TABLE areas DROP COLUMN miny`,
+		`ALTER TABLE areas DROP COLUMN maxx`, `ALTER TABLE areas DROP COLUMN maxy`,
+		`UPDATE meta SET value = '4' WHERE key = 'schema'`)
+	full, err := w.Load(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := w.db.Query(`SELECT idx, minx, miny, maxx, maxy FROM areas WHERE release = ? ORDER BY idx`, full.Release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var i int
+		var b orb.Bound
+		if err := rows.Scan(&i, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1]); err != nil {
+			t.Fatal(err)
+		}
+		if want := full.Areas[i].Geom.Bound(); b != want {
+			t.Errorf("area %s: migrated bound %v, want %v", full.Areas[i].Code, b, want)
+		}
+		n++
+	}
+	if err := rows.Close(); err != nil || n != len(full.Areas) {
+		t.Fatalf("%d migrated bounds (%v), want %d", n, err, len(full.Areas))
+	}
+
+	features := make([]geo.Feature, len(full.Areas))
+	for i := range full.Areas {
+		features[i] = full.Areas[i].Feature
+	}
+	idx := geo.NewIndex(features)
+	// The first LSOA point of each area, to look up again once its bound is gone.
+	points := map[int]orb.Point{}
+	for _, l := range full.LSOAs {
+		if a, ok := idx.Locate(l.Point); ok && l.HasPoint {
+			if _, seen := points[a]; !seen {
+				points[a] = l.Point
+			}
+		}
+	}
+	if len(points) < len(full.Areas)/2 {
+		t.Fatalf("points in only %d of %d areas", len(points), len(full.Areas))
+	}
+	check := func(when string) {
+		t.Helper()
+		for a, p := range points {
+			got, ok, err := w.AreaAt(ctx, "", p)
+			if err != nil || !ok || got.Areas[0].Code != full.Areas[a].Code {
+				t.Fatalf("%s: AreaAt(%v) = %v, %v; want %s", when, p, ok, err, full.Areas[a].Code)
+			}
+		}
+	}
+	check("migrated")
+	if _, err := w.db.Exec(`UPDATE areas SET minx = NULL, miny = NULL, maxx = NULL, maxy = NULL WHERE idx % 2 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	check("half the bounds NULL")
+	if _, err := w.db.Exec(`UPDATE areas SET geom = x'0102' WHERE idx = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.AreaAt(ctx, "", points[1]); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("AreaAt with a corrupt geometry without a bound = %v, want ErrCorrupt", err)
+	}
+}
+
+// TestAreaAtNational: on the national workspace, AreaAt through the stored bounds finds, for every
+// 20th LSOA centroid and for points off England, the area the whole release's index finds.
+func TestAreaAtNational(t *testing.T) {
+	d := fixtures.NationalDataset(t)
+	ctx := context.Background()
+	bare := *d
+	bare.LSOAPolygons = nil
+	w, err := Open(ctx, saved(t, &bare), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	features := make([]geo.Feature, len(d.Areas))
+	for i := range d.Areas {
+		features[i] = d.Areas[i].Feature
+	}
+	idx := geo.NewIndex(features)
+	points := []orb.Point{{-2.24, 53.48}, {-1.5, 52.5}, {0, 0}, {-4.0, 52.4}, {1.75, 52.47}}
+	for i := 0; i < len(d.LSOAs); i += 20 {
+		if d.LSOAs[i].HasPoint {
+			points = append(points, d.LSOAs[i].Point)
+		}
+	}
+	found := 0
+	for _, p := range points {
+		want, ok := idx.Locate(p)
+		got, gotOK, err := w.AreaAt(ctx, "", p)
+		if err != nil || gotOK != ok {
+			t.Fatalf("AreaAt(%v) = %v, %v; the index found %v", p, gotOK, err, ok)
+		}
+		if !ok {
+			continue
+		}
+		found++
+		if a := got.Areas[0]; a.Code != d.Areas[want].Code || a.Registered != d.Areas[want].Registered {
+			t.Fatalf("AreaAt(%v) = %s (%d registered), want %s (%d)", p, a.Code, a.Registered, d.Areas[want].Code, d.Areas[want].Registered)
+		}
+	}
+	if found < len(points)*9/10 {
+		t.Fatalf("only %d of %d points in an area", found, len(points))
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"pcnmap/fixtures"
+	"pcnmap/overlap"
 )
 
 // TestBusy: a save behind another process's write lock fails with ErrBusy (the server answers 503)
@@ -146,7 +147,8 @@ func childIngest(path string) int {
 		}
 	}
 	d.Release = "second"
-	if err := Ingest(context.Background(), path, d, time.Now()); err != nil {
+	// The command's route: the inputs prepared while a new workspace is created.
+	if _, err := IngestPrepared(context.Background(), path, func(context.Context) (*overlap.Dataset, error) { return d, nil }); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
