@@ -119,7 +119,8 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	}()
 	defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
 
-	// The areas' rows, their bounds read from the WKB without decoding it, and which keep selects.
+	// The areas' rows, their bounds as stored beside the geometry (read from the geometry itself only
+	// where none is stored: an area without vertices), and which keep selects.
 	var nAreas int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
@@ -127,18 +128,20 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	d.Areas = make([]overlap.Area, 0, nAreas)
 	bounds := make([]orb.Bound, 0, nAreas)
 	var kept []int32
-	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, minx, miny, maxx, maxy, CASE WHEN minx IS NULL THEN geom END
+		FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area
 		var units string
-		var g sql.RawBytes // the driver's copy, not copied again: most areas are only looked at
-		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &g); err != nil {
+		var minx, miny, maxx, maxy sql.NullFloat64
+		var g sql.RawBytes
+		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &minx, &miny, &maxx, &maxy, &g); err != nil {
 			return err
 		}
 		if err := parseUnitsFast(units, kinds, &a.Units); err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
-		b, ok := wkbBound(g)
-		if !ok {
+		b := orb.Bound{Min: orb.Point{minx.Float64, miny.Float64}, Max: orb.Point{maxx.Float64, maxy.Float64}}
+		if ok := minx.Valid && miny.Valid && maxx.Valid && maxy.Valid; !ok {
 			geom, err := multiPolygon(g)
 			if err != nil {
 				return fmt.Errorf("area %s: %w", a.Code, err)
