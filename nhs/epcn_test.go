@@ -7,9 +7,10 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -401,55 +402,69 @@ func TestEPCNClosedPCN(t *testing.T) {
 func TestWorkbookCaps(t *testing.T) {
 	zeros := make([]byte, 16<<20)
 	bomb := func() []byte { // a workbook's [Content_Types].xml and 17 parts of 16 MiB of zeros, deflated
+		var deflated bytes.Buffer // once: each part is the same honest stream, written raw
+		fw, _ := flate.NewWriter(&deflated, flate.BestSpeed)
+		fw.Write(zeros)
+		fw.Close()
 		var b bytes.Buffer
 		zw := zip.NewWriter(&b)
-		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
-		for i := range 18 {
-			name := fmt.Sprintf("xl/media/pad%d.xml", i)
-			if i == 0 {
-				name = "[Content_Types].xml"
-			}
-			w, err := zw.Create(name)
+		if _, err := zw.Create("[Content_Types].xml"); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < 18; i++ {
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprintf("xl/media/pad%d.xml", i), Method: zip.Deflate,
+				CRC32: crc32.ChecksumIEEE(zeros), CompressedSize64: uint64(deflated.Len()), UncompressedSize64: uint64(len(zeros))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if i > 0 {
-				w.Write(zeros)
-			}
+			w.Write(deflated.Bytes())
 		}
 		if err := zw.Close(); err != nil {
 			t.Fatal(err)
 		}
 		return b.Bytes()
 	}
-	big := func() []byte { // a valid workbook padded past 64 MiB with a stored member
+	big := func() []byte { // a workbook padded past 64 MiB with a stored member, its checksum computed once
+		const n = 5
+		pad := zeros[:13<<20]
+		var crc uint32
+		for range n {
+			crc = crc32.Update(crc, crc32.IEEETable, pad)
+		}
 		var b bytes.Buffer
+		b.Grow(n*len(pad) + 1<<10)
 		zw := zip.NewWriter(&b)
-		for _, name := range []string{"[Content_Types].xml", "xl/media/pad.bin"} {
-			w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if name != "[Content_Types].xml" {
-				for range 5 {
-					w.Write(zeros[:13<<20])
-				}
-			}
+		if _, err := zw.Create("[Content_Types].xml"); err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/media/pad.bin", Method: zip.Store, CRC32: crc,
+			CompressedSize64: n * uint64(len(pad)), UncompressedSize64: n * uint64(len(pad))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range n {
+			w.Write(pad)
 		}
 		if err := zw.Close(); err != nil {
 			t.Fatal(err)
 		}
 		return b.Bytes()
 	}
-	gzipped := func() []byte { // 65 MiB once gunzipped
-		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-		zw.Write([]byte("PK\x03\x04"))
-		for range 65 {
-			zw.Write(zeros[:1<<20])
+	gzipped := func() []byte { // 65 MiB once gunzipped: 65 gzip members of 1 MiB (one stream, as gunzip reads it)
+		member := func(b []byte) []byte {
+			var z bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+			zw.Write(b)
+			zw.Close()
+			return z.Bytes()
 		}
-		zw.Close()
-		return b.Bytes()
+		first := member(append([]byte("PK\x03\x04"), zeros[:1<<20]...))
+		rest := member(zeros[:1<<20])
+		out := slices.Clone(first)
+		for range 64 {
+			out = append(out, rest...)
+		}
+		return out
 	}
 	for name, tc := range map[string]struct {
 		file string

@@ -22,11 +22,11 @@ import (
 )
 
 // TestBusy: a save behind another process's write lock fails with ErrBusy (the server answers 503)
-// once busyTimeout has passed, and reads go on meanwhile through the read-only connections.
+// once the lock wait has passed, and reads go on meanwhile through the read-only connections.
 func TestBusy(t *testing.T) {
 	d := fixture(t)
 	path := saved(t, d)
-	w, err := Open(context.Background(), path, false)
+	w, err := OpenWith(context.Background(), path, Options{LockWait: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

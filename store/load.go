@@ -49,57 +49,12 @@ func (w *Workspace) LoadAreasFirst(ctx context.Context, name string, areas func(
 }
 
 func (w *Workspace) load(ctx context.Context, db querier, name string, areasRead func([]overlap.Area)) (*overlap.Dataset, error) {
-	d := &overlap.Dataset{Release: name}
-	var extract, asOf, coverage, sources, notes string
-	if err := db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
+	d, kinds, err := loadRelease(ctx, db, name)
+	if err != nil {
 		return nil, err
 	}
-	if err := unmarshal(sources, &d.Sources); err != nil {
-		return nil, fmt.Errorf("%w: sources: %v", ErrCorrupt, err)
-	}
-	if err := unmarshal(notes, &d.Notes); err != nil {
-		return nil, fmt.Errorf("%w: notes: %v", ErrCorrupt, err)
-	}
-	var err error
-	if d.ExtractDate, err = parseDate(extract); err != nil {
-		return nil, err
-	}
-	if d.AsOf, err = parseDate(asOf); err != nil {
-		return nil, err
-	}
-	if err := unmarshal(coverage, &d.Coverage); err != nil {
-		return nil, fmt.Errorf("%w: coverage: %v", ErrCorrupt, err)
-	}
-	kinds := make(map[string]nhs.Kind, overlap.KindCount)
 	// The LSOAs of a local authority mostly share one units object: each distinct text is parsed once.
 	units := unitsParser{kinds: kinds, seen: map[string][overlap.KindCount]string{}}
-	for k := range overlap.KindCount {
-		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
-		d.Units[k] = make(map[string]string)
-		d.Aliases[k] = make(map[string]string)
-	}
-	if err := query(ctx, db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
-		var kind, code, unitName string
-		if err := s.Scan(&kind, &code, &unitName); err != nil {
-			return err
-		}
-		d.Units[kinds[kind]][code] = unitName
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("units: %w", err)
-	}
-	if err := query(ctx, db, `SELECT kind, alias, code FROM unit_aliases WHERE release = ?`, name, func(s scanner) error {
-		var kind, alias, code string
-		if err := s.Scan(&kind, &alias, &code); err != nil {
-			return err
-		}
-		if k, ok := kinds[kind]; ok {
-			d.Aliases[k][alias] = code
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("unit aliases: %w", err)
-	}
 	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, geom FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area
 		var text string
@@ -314,4 +269,59 @@ func unpackRows(b []byte) ([]overlap.Row, error) {
 		return nil, fmt.Errorf("%w: registrations blob has %d trailing bytes", ErrCorrupt, len(b))
 	}
 	return rows, nil
+}
+
+// loadRelease reads what every load of release name begins with: its row of releases (dates,
+// coverage, sources, notes) and its units with their names and aliases. kinds maps the stored kind
+// names to their nhs.Kind.
+func loadRelease(ctx context.Context, db querier, name string) (d *overlap.Dataset, kinds map[string]nhs.Kind, err error) {
+	d = &overlap.Dataset{Release: name}
+	var extract, asOf, coverage, sources, notes string
+	if err := db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
+		return nil, nil, err
+	}
+	if err := unmarshal(sources, &d.Sources); err != nil {
+		return nil, nil, fmt.Errorf("%w: sources: %v", ErrCorrupt, err)
+	}
+	if err := unmarshal(notes, &d.Notes); err != nil {
+		return nil, nil, fmt.Errorf("%w: notes: %v", ErrCorrupt, err)
+	}
+	if d.ExtractDate, err = parseDate(extract); err != nil {
+		return nil, nil, err
+	}
+	if d.AsOf, err = parseDate(asOf); err != nil {
+		return nil, nil, err
+	}
+	if err := unmarshal(coverage, &d.Coverage); err != nil {
+		return nil, nil, fmt.Errorf("%w: coverage: %v", ErrCorrupt, err)
+	}
+	kinds = make(map[string]nhs.Kind, overlap.KindCount)
+	for k := range overlap.KindCount {
+		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
+		d.Units[k] = make(map[string]string)
+		d.Aliases[k] = make(map[string]string)
+	}
+	if err := query(ctx, db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
+		var kind, code, unitName string
+		if err := s.Scan(&kind, &code, &unitName); err != nil {
+			return err
+		}
+		d.Units[kinds[kind]][code] = unitName
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("units: %w", err)
+	}
+	if err := query(ctx, db, `SELECT kind, alias, code FROM unit_aliases WHERE release = ?`, name, func(s scanner) error {
+		var kind, alias, code string
+		if err := s.Scan(&kind, &alias, &code); err != nil {
+			return err
+		}
+		if k, ok := kinds[kind]; ok {
+			d.Aliases[k][alias] = code
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("unit aliases: %w", err)
+	}
+	return d, kinds, nil
 }

@@ -55,54 +55,9 @@ func (w *Workspace) LoadAround(ctx context.Context, name string, keep func(*over
 }
 
 func loadAround(ctx context.Context, db querier, name string, keep func(*overlap.Area) bool) (*overlap.Dataset, error) {
-	d := &overlap.Dataset{Release: name}
-	var extract, asOf, coverage, sources, notes string
-	if err := db.QueryRowContext(ctx, `SELECT extract_date, as_of, coverage, sources, notes FROM releases WHERE name = ?`, name).Scan(&extract, &asOf, &coverage, &sources, &notes); err != nil {
+	d, kinds, err := loadRelease(ctx, db, name)
+	if err != nil {
 		return nil, err
-	}
-	if err := unmarshal(sources, &d.Sources); err != nil {
-		return nil, fmt.Errorf("%w: sources: %v", ErrCorrupt, err)
-	}
-	if err := unmarshal(notes, &d.Notes); err != nil {
-		return nil, fmt.Errorf("%w: notes: %v", ErrCorrupt, err)
-	}
-	var err error
-	if d.ExtractDate, err = parseDate(extract); err != nil {
-		return nil, err
-	}
-	if d.AsOf, err = parseDate(asOf); err != nil {
-		return nil, err
-	}
-	if err := unmarshal(coverage, &d.Coverage); err != nil {
-		return nil, fmt.Errorf("%w: coverage: %v", ErrCorrupt, err)
-	}
-	kinds := make(map[string]nhs.Kind, overlap.KindCount)
-	for k := range overlap.KindCount {
-		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
-		d.Units[k] = make(map[string]string)
-		d.Aliases[k] = make(map[string]string)
-	}
-	if err := query(ctx, db, `SELECT kind, code, name FROM units WHERE release = ?`, name, func(s scanner) error {
-		var kind, code, unitName string
-		if err := s.Scan(&kind, &code, &unitName); err != nil {
-			return err
-		}
-		d.Units[kinds[kind]][code] = unitName
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("units: %w", err)
-	}
-	if err := query(ctx, db, `SELECT kind, alias, code FROM unit_aliases WHERE release = ?`, name, func(s scanner) error {
-		var kind, alias, code string
-		if err := s.Scan(&kind, &alias, &code); err != nil {
-			return err
-		}
-		if k, ok := kinds[kind]; ok {
-			d.Aliases[k][alias] = code
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("unit aliases: %w", err)
 	}
 
 	// The registration rows are unpacked on another core while the other tables are read.
