@@ -13,7 +13,7 @@ RACE_PKGS := ./app/ ./geo/ ./ingest/ ./internal/gzpool/ ./layers/ ./nhs/ ./repor
 WEB     := web
 WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $(WEB)/package.json
 
-.PHONY: help build web run serve test test-go unit fuzz hostile e2e bench fmt fixtures clean pmtilescheck qgischeck
+.PHONY: help build web run serve test test-go race unit fuzz hostile e2e bench fmt fixtures clean pmtilescheck qgischeck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -47,11 +47,11 @@ run: build ## ingest the bundled fixture into out/fixture.db, write its report t
 	@echo "map: http://127.0.0.1:8080/ (Ctrl-C to stop)"
 	$(BIN) serve --db $(DB) --addr 127.0.0.1:8080
 
-test: test-go unit hostile ## gofmt gate, go vet, every Go test once (the national-data tests included), the concurrent packages again with the race detector, the page's unit tests, the hostile-input suite, then the map in headless chromium beside a short fuzz pass and the PMTiles export read back by go-pmtiles
-	@# The browser tests mostly wait on chromium, the fuzz pass keeps one core busy and the go-pmtiles check
-	@# is a compile (cached after the first run): run them side by
-	@# side, each target's output printed whole when it ends (-O).
-	@$(MAKE) --no-print-directory -j3 -O fuzz e2e pmtilescheck
+test: test-go unit hostile ## gofmt gate, go vet, every Go test once (the national-data tests included), the page's unit tests, the hostile-input suite, then side by side the concurrent packages again with the race detector, the map in headless chromium, a short fuzz pass and the PMTiles export read back by go-pmtiles
+	@# The browser tests mostly wait on chromium, the fuzz pass keeps one core busy, the race pass the
+	@# rest and the go-pmtiles check is a compile (cached after the first run): run them side by side,
+	@# each target's output printed whole when it ends (-O).
+	@$(MAKE) --no-print-directory -j4 -O race fuzz e2e pmtilescheck
 
 # The map page is bundled first: the docs examples (docs/docs_test.go) export the static site, which embeds it.
 test-go: web
@@ -59,6 +59,8 @@ test-go: web
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -timeout 12m ./...
+
+race: ## the packages that run goroutines of their own, again under the race detector (-short: the national tests ran in test-go)
 	$(GO) test -race -short -timeout 12m $(RACE_PKGS)
 
 unit: $(WEB)/node_modules/.package-lock.json ## the map page's pure modules (URL state, moves, the store) with node --test
