@@ -53,7 +53,11 @@ http {
       types { } default_type application/vnd.mapbox-vector-tile;
       add_header Content-Encoding gzip;
       add_header Cache-Control "public, max-age=3600";
-      add_header Vary Accept-Encoding;
+      add_header Vary "Origin, Accept-Encoding";
+      add_header Content-Security-Policy "default-src 'self'; script-src 'self' 'sha256-xXeCmAKYnqZQXmQtPIAh2V706BSUjLWodhfeye3tLJo='; style-src 'self'; img-src 'self' data: blob:; worker-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+      add_header Referrer-Policy no-referrer;
+      add_header X-Content-Type-Options nosniff;
+      add_header X-Frame-Options DENY;
     }
   }
 }

@@ -42,15 +42,12 @@ func contentSecurityPolicy(page []byte, publicURL string) string {
 	}, "; ")
 }
 
-// secure sets the headers every answer carries: the policy, no MIME sniffing, no framing (for browsers
+// setSecurityHeaders sets the headers every answer carries: the policy, no MIME sniffing, no framing (for browsers
 // without frame-ancestors), no referrer.
-func (s *Server) secure(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h["Content-Security-Policy"] = s.hdr.csp
-		h["X-Content-Type-Options"] = s.hdr.nosniff
-		h["X-Frame-Options"] = s.hdr.deny
-		h["Referrer-Policy"] = s.hdr.noReferrer
-		return next(c)
-	}
+func (s *Server) setSecurityHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h["Content-Security-Policy"] = s.hdr.csp
+	h["X-Content-Type-Options"] = s.hdr.nosniff
+	h["X-Frame-Options"] = s.hdr.deny
+	h["Referrer-Policy"] = s.hdr.noReferrer
 }

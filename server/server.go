@@ -346,7 +346,7 @@ func (s *Server) routes() (*echo.Echo, error) {
 	// Pre middleware runs before routing, so what it catches covers unknown routes too.
 	s.hdr.nosniff, s.hdr.deny, s.hdr.noReferrer = []string{"nosniff"}, []string{"DENY"}, []string{"no-referrer"}
 	s.hdr.csp = []string{contentSecurityPolicy(nil, s.cfg.PublicURL)} // until webRoutes reads the page
-	e.Pre(s.observe, s.recover, s.secure, s.limitQuery)
+	e.Pre(s.front)
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  s.cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
