@@ -66,7 +66,7 @@ race: ## the packages that run goroutines of their own, again under the race det
 unit: $(WEB)/node_modules/.package-lock.json ## the map page's pure modules (URL state, moves, the store) with node --test
 	cd $(WEB) && node --test unit/*.test.mjs
 
-fuzz: ## every fuzz target for FUZZTIME (default 1s) each
+fuzz: ## every fuzz target for FUZZTIME (default 100x: a hundred new inputs) each
 	GO=$(GO) bash .ci/fuzz.sh
 
 hostile: build ## generated hostile uploads and requests against bin/pcnmap serve: 4xx/503 within 2 s, under --mem-limit

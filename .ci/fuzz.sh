@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# A short pass of every fuzz target: FUZZTIME (default 1s) each, one worker, with minimisation capped
+# A short pass of every fuzz target: FUZZTIME (default 100x: a hundred new inputs, counted rather than
+# timed, so that a busy machine slows the pass but cannot cut a target off while it is still running its
+# seed corpus) each, one worker, with minimisation capped
 # at a few runs so that the time goes to executing new inputs rather than minimising one. Each package's
 # test binary is built once with the fuzzing instrumentation and run once per target, from the package's
 # directory (the targets read their seeds from testdata/ and ../fixtures/). A failure prints the crasher's input, which
 # the binary writes under the package's testdata/fuzz/ so that `go test` replays it from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzztime=${FUZZTIME:-1s}
+fuzztime=${FUZZTIME:-100x}
 go=${GO:-go}
 cache="$($go env GOCACHE)/fuzz"
 bin=$(mktemp -d)

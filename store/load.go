@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -212,12 +213,20 @@ func parseUnits(s string, kinds map[string]nhs.Kind, dst *[overlap.KindCount]str
 	if err := unmarshal(s, &m); err != nil {
 		return fmt.Errorf("%w: units: %v", ErrCorrupt, err)
 	}
-	for kind, code := range m {
-		k, ok := kinds[kind]
-		if !ok {
-			return fmt.Errorf("%w: unknown unit kind %q", ErrCorrupt, kind)
+	// dst is written only when every kind is known, and the unknown kind named is the first by name,
+	// so that the result does not depend on the map's order.
+	var unknown []string
+	for kind := range m {
+		if _, ok := kinds[kind]; !ok {
+			unknown = append(unknown, kind)
 		}
-		dst[k] = code
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("%w: unknown unit kind %q", ErrCorrupt, unknown[0])
+	}
+	for kind, code := range m {
+		dst[kinds[kind]] = code
 	}
 	return nil
 }
