@@ -79,25 +79,8 @@ func (w *Workspace) load(ctx context.Context, db querier, name string, areasRead
 	if areasRead != nil {
 		areasRead(d.Areas)
 	}
-	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var p overlap.PCN
-		if err := s.Scan(&p.Code, &p.Name); err != nil {
-			return err
-		}
-		d.PCNs = append(d.PCNs, p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("pcns: %w", err)
-	}
-	if err := query(ctx, db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var p overlap.Practice
-		if err := s.Scan(&p.Code, &p.Name, &p.PCN, &p.ListSize); err != nil {
-			return err
-		}
-		d.Practices = append(d.Practices, p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("practices: %w", err)
+	if err := loadMembership(ctx, db, name, d); err != nil {
+		return nil, err
 	}
 	if err := query(ctx, db, `SELECT code, area, units, lon, lat FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var l overlap.LSOA
@@ -117,9 +100,9 @@ func (w *Workspace) load(ctx context.Context, db querier, name string, areasRead
 	}); err != nil {
 		return nil, fmt.Errorf("lsoas: %w", err)
 	}
-	var packed []byte
-	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
-		return nil, fmt.Errorf("registrations: %w", err)
+	packed, err := packedRows(ctx, db, name)
+	if err != nil {
+		return nil, err
 	}
 	if d.Rows, err = unpackRows(packed); err != nil {
 		return nil, err
@@ -333,4 +316,38 @@ func loadRelease(ctx context.Context, db querier, name string) (d *overlap.Datas
 		return nil, nil, fmt.Errorf("unit aliases: %w", err)
 	}
 	return d, kinds, nil
+}
+
+// loadMembership reads the release's PCNs and its practices with their PCN, in index order, into d.
+func loadMembership(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
+	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var p overlap.PCN
+		if err := s.Scan(&p.Code, &p.Name); err != nil {
+			return err
+		}
+		d.PCNs = append(d.PCNs, p)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("pcns: %w", err)
+	}
+	if err := query(ctx, db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var p overlap.Practice
+		if err := s.Scan(&p.Code, &p.Name, &p.PCN, &p.ListSize); err != nil {
+			return err
+		}
+		d.Practices = append(d.Practices, p)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("practices: %w", err)
+	}
+	return nil
+}
+
+// packedRows reads the release's registration rows as stored (unpackRows decodes them).
+func packedRows(ctx context.Context, db querier, name string) ([]byte, error) {
+	var packed []byte
+	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
+		return nil, fmt.Errorf("registrations: %w", err)
+	}
+	return packed, nil
 }

@@ -61,9 +61,9 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	}
 
 	// The registration rows are unpacked on another core while the other tables are read.
-	var packed []byte
-	if err := db.QueryRowContext(ctx, `SELECT rows FROM registrations WHERE release = ?`, name).Scan(&packed); err != nil {
-		return nil, fmt.Errorf("registrations: %w", err)
+	packed, err := packedRows(ctx, db, name)
+	if err != nil {
+		return nil, err
 	}
 	var rows []overlap.Row
 	var rowsErr error
@@ -138,25 +138,8 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		}
 	}
 
-	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var p overlap.PCN
-		if err := s.Scan(&p.Code, &p.Name); err != nil {
-			return err
-		}
-		d.PCNs = append(d.PCNs, p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("pcns: %w", err)
-	}
-	if err := query(ctx, db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var p overlap.Practice
-		if err := s.Scan(&p.Code, &p.Name, &p.PCN, &p.ListSize); err != nil {
-			return err
-		}
-		d.Practices = append(d.Practices, p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("practices: %w", err)
+	if err := loadMembership(ctx, db, name, d); err != nil {
+		return nil, err
 	}
 	// The LSOAs' areas, in one row: 33k rows through database/sql cost several times what SQLite
 	// takes to join them into one string. The scan of the table's key gives them in index order,
