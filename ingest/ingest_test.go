@@ -286,19 +286,7 @@ func TestDenominatorsPCNTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(zr).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readGzipCSV(t, table)
 	col := slices.Index(rows[0], "LSOA_Population")
 	pop := map[string]int64{}
 	for _, r := range rows[1:] {
@@ -321,4 +309,23 @@ func TestDenominatorsPCNTable(t *testing.T) {
 	if other < 0 || d.Practices[other].PCN != overlap.NoPCN || d.Coverage.NoPCN.Patients == 0 {
 		t.Errorf("other practices: index %d, no-PCN patients %d", other, d.Coverage.NoPCN.Patients)
 	}
+}
+
+// readGzipCSV reads every record of the gzipped CSV at path.
+func readGzipCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(zr).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

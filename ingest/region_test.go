@@ -107,19 +107,7 @@ func TestSuggestRegion(t *testing.T) {
 // writeWithout copies the gzipped CSV src to dst without its column col.
 func writeWithout(t *testing.T, src, dst, col string) {
 	t.Helper()
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(zr).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readGzipCSV(t, src)
 	k := slices.Index(rows[0], col)
 	if k < 0 {
 		t.Fatalf("%s has no column %s", src, col)
