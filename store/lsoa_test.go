@@ -173,13 +173,7 @@ func TestMigrateSchema2(t *testing.T) {
 // BenchmarkSaveNational is the save of the national release into a new workspace, with and without
 // its LSOA polygons (32,844 of them, 31 MB of WKB): what --lsoa-polygons adds to an ingest's save.
 func BenchmarkSaveNational(b *testing.B) {
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := fixtures.NationalDataset(b)
 	bare := *d
 	bare.LSOAPolygons = nil
 	for name, d := range map[string]*overlap.Dataset{"without": &bare, "lsoa-polygons": d} {
@@ -201,13 +195,7 @@ func BenchmarkSaveNational(b *testing.B) {
 // BenchmarkLSOAPolygonsNational reads the LSOA polygons over Greater Manchester (the bound of its
 // ten local authorities' areas) from a national workspace.
 func BenchmarkLSOAPolygonsNational(b *testing.B) {
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := fixtures.NationalDataset(b)
 	path := filepath.Join(b.TempDir(), "w.db")
 	if err := Ingest(context.Background(), path, d, time.Now()); err != nil {
 		b.Fatal(err)

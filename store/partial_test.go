@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -208,13 +207,7 @@ func TestLSOAAreas(t *testing.T) {
 // BenchmarkLoadNational reads the national release whole (Load) and for Trafford's document
 // (LoadAround: every row, the polygons of Trafford's 28 areas and their surroundings only).
 func BenchmarkLoadNational(b *testing.B) {
-	d, err := fixtures.National()
-	if errors.Is(err, os.ErrNotExist) {
-		b.Skip("national data absent:", err)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := fixtures.NationalDataset(b)
 	bare := *d
 	bare.LSOAPolygons = nil
 	path := filepath.Join(b.TempDir(), "w.db")
