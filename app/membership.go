@@ -69,48 +69,15 @@ func MembershipKey(moves []overlap.Membership) string {
 }
 
 // NewMembership moves practices between PCNs in a copy of d (left as it was). Codes are trimmed and
-// upper-cased here, for every front door. A move naming an unknown practice or PCN, a practice not in
-// its FROM PCN (after the moves before it), or the same PCN twice is refused with
-// overlap.ErrMembership, naming the move.
+// upper-cased here, for every front door; overlap.Dataset.WithMembership refuses a move that does not
+// fit the release, naming it.
 func NewMembership(d *overlap.Dataset, moves []overlap.Membership) (*Membership, error) {
 	if len(moves) == 0 {
 		return nil, fmt.Errorf("%w: no practice moves", overlap.ErrMembership)
 	}
-	practice := make(map[string]int, len(d.Practices))
-	for i, p := range d.Practices {
-		practice[p.Code] = i
-	}
-	in := map[int]int32{} // practice → PCN after the moves checked so far
 	mvs := make([]overlap.Membership, len(moves))
 	for i, mv := range moves {
-		mv = overlap.Membership{Practice: canon(mv.Practice), From: canon(mv.From), To: canon(mv.To)}
-		fail := func(format string, a ...any) error {
-			return fmt.Errorf("%w: practice move %d (%s:%s:%s): %s", overlap.ErrMembership, i+1, mv.Practice, mv.From, mv.To, fmt.Sprintf(format, a...))
-		}
-		p, ok := practice[mv.Practice]
-		if !ok {
-			return nil, fail("practice %q is not in release %s", mv.Practice, d.Release)
-		}
-		from, ok := d.PCN(mv.From)
-		if !ok {
-			return nil, fail("PCN %q is not in release %s", mv.From, d.Release)
-		}
-		to, ok := d.PCN(mv.To)
-		if !ok {
-			return nil, fail("PCN %q is not in release %s", mv.To, d.Release)
-		}
-		if from == to {
-			return nil, fail("from and to are both %s", mv.From)
-		}
-		cur, moved := in[p]
-		if !moved {
-			cur = d.Practices[p].PCN
-		}
-		if cur != int32(from) {
-			return nil, fail("practice %s is not in PCN %s", mv.Practice, mv.From)
-		}
-		in[p] = int32(to)
-		mvs[i] = mv
+		mvs[i] = overlap.Membership{Practice: canon(mv.Practice), From: canon(mv.From), To: canon(mv.To)}
 	}
 	after, err := d.WithMembership(mvs)
 	if err != nil {
@@ -118,6 +85,10 @@ func NewMembership(d *overlap.Dataset, moves []overlap.Membership) (*Membership,
 	}
 	ms := &Membership{Dataset: after, Changes: make([]PracticeChange, len(mvs)),
 		index: sync.OnceValue(func() *teams.Index { return teams.NewIndex(after) })}
+	practice := make(map[string]int, len(d.Practices))
+	for i, p := range d.Practices {
+		practice[p.Code] = i
+	}
 	for i, mv := range mvs {
 		p := d.Practices[practice[mv.Practice]]
 		from, _ := d.PCN(mv.From)

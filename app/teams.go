@@ -135,7 +135,7 @@ func ParseMove(s string) (Move, error) {
 func WhatIf(base *teams.Model, moves []Move) (*teams.Model, error) {
 	m := base.Clone()
 	for i, mv := range moves {
-		if err := m.Move(strings.ToUpper(strings.TrimSpace(mv.Code)), mv.From, mv.To); err != nil {
+		if err := m.Move(canon(mv.Code), mv.From, mv.To); err != nil {
 			return nil, fmt.Errorf("move %d: %w", i+1, err)
 		}
 	}
