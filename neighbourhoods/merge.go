@@ -77,17 +77,11 @@ func (pr *Problem) mergeStart(of, unit []int32, names []string, order []int) ([]
 		alive[i], into[i] = true, int32(i)
 	}
 	mx := make([]float64, len(pr.PCNs)) // per PCN its largest patients(N, p) over the live ones
-	rescan := func() {
-		clear(mx)
-		for i := range pat {
-			if alive[i] {
-				for p, v := range pat[i] {
-					mx[p] = max(mx[p], v)
-				}
-			}
+	for i := range pat { // every neighbourhood is alive yet
+		for p, v := range pat[i] {
+			mx[p] = max(mx[p], v)
 		}
 	}
-	rescan()
 	stuck := make([]bool, n)
 	for {
 		small := int32(-1)
@@ -140,8 +134,7 @@ func (pr *Problem) mergeStart(of, unit []int32, names []string, order []int) ([]
 		alive[gone], into[gone] = false, keep
 		count[unit[keep]]--
 	}
-	startPop := slices.Clone(pop) // overwritten below: recomputed from the blocks for the names' order
-	clear(startPop)
+	startPop := make([]float64, n) // each starting team's residents, to order a join's teams by
 	for b, nb := range of {
 		startPop[nb] += pr.Blocks[b].Registered
 	}
@@ -162,12 +155,12 @@ func (pr *Problem) mergeStart(of, unit []int32, names []string, order []int) ([]
 		if k := len(members[i]); k > 1 {
 			ms := slices.Clone(members[i])
 			slices.SortStableFunc(ms, func(a, b int) int { return cmp.Compare(startPop[b], startPop[a]) })
-			of := make([]string, len(ms))
+			joined := make([]string, len(ms))
 			for j, m := range ms {
-				of[j] = names[m]
+				joined[j] = names[m]
 			}
 			name = fmt.Sprintf("%s and %d more", names[ms[0]], k-1)
-			merges = append(merges, Merge{Name: name, Of: of})
+			merges = append(merges, Merge{Name: name, Of: joined})
 		}
 		newNames = append(newNames, name)
 	}
