@@ -61,7 +61,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, terminal: isTerminal(os.Stderr)}
-	scratch.Sweep() // what killed runs left in the temp folder
+	go scratch.Sweep() // what killed runs left in the temp folder, off the command's own path
 	err := run(ctx, e, os.Args[1:])
 	stop()
 	if code := exit(os.Stderr, err); code != 0 {
