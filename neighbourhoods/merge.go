@@ -77,7 +77,7 @@ func (pr *Problem) mergeStart(of, unit []int32, names []string, order []int) ([]
 		alive[i], into[i] = true, int32(i)
 	}
 	mx := make([]float64, len(pr.PCNs)) // per PCN its largest patients(N, p) over the live ones
-	for i := range pat { // every neighbourhood is alive yet
+	for i := range pat {                // every neighbourhood is alive yet
 		for p, v := range pat[i] {
 			mx[p] = max(mx[p], v)
 		}
