@@ -76,8 +76,9 @@ func (pr *Problem) mergeStart(of, unit []int32, names []string, order []int) ([]
 	for i := range alive {
 		alive[i], into[i] = true, int32(i)
 	}
-	mx := make([]float64, len(pr.PCNs)) // per PCN its largest patients(N, p) over the live ones
-	for i := range pat {                // every neighbourhood is alive yet
+	// Per PCN its largest patients(N, p) over the live neighbourhoods: every one is alive yet.
+	mx := make([]float64, len(pr.PCNs))
+	for i := range pat {
 		for p, v := range pat[i] {
 			mx[p] = max(mx[p], v)
 		}
