@@ -5,7 +5,7 @@ go 1.26.8
 require (
 	github.com/getkin/kin-openapi v0.133.0
 	github.com/klauspost/compress v1.20.4
-	github.com/labstack/echo/v4 v4.16.0
+	github.com/labstack/echo/v4 v4.16.6
 	github.com/paulmach/orb v0.14.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/schollz/progressbar/v3 v3.19.1
