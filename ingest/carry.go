@@ -149,7 +149,7 @@ func carryProfiles(contexts []*nhs.Context, cw *nhs.Crosswalk) carried {
 					vintage(cl.Kind, cl.Column), filepath.Base(c.Source), cl.Column, filepath.Base(cw.Source))
 			}
 		}
-		out.notes = append(out.notes, fmt.Sprintf("%s: %s on 2011 LSOAs carried to 2021 LSOAs through %s: up to %d from their one 2011 LSOA (unchanged or split), %d from several (merged or complex) (deciles: the lower median of the parts'; classes: the most common part's)",
+		out.notes = append(out.notes, fmt.Sprintf("%s: %s on 2011 LSOAs carried to 2021 LSOAs through %s: %d 2021 LSOAs take the classes of their one 2011 LSOA (unchanged or split), %d those of several (merged or complex: the lower median of the parts' deciles, the class most parts have)",
 			filepath.Base(c.Source), strings.Join(kinds, ", "), filepath.Base(cw.Source), one, several))
 	}
 	return out
