@@ -149,7 +149,7 @@ func carryProfiles(contexts []*nhs.Context, cw *nhs.Crosswalk) carried {
 					vintage(cl.Kind, cl.Column), filepath.Base(c.Source), cl.Column, filepath.Base(cw.Source))
 			}
 		}
-		out.notes = append(out.notes, fmt.Sprintf("%s: %s on 2011 LSOAs carried to 2021 LSOAs through %s: %d 2021 LSOAs take the classes of their one 2011 LSOA (unchanged or split), %d those of several (merged or complex: the lower median of the parts' deciles, the class most parts have)",
+		out.notes = append(out.notes, fmt.Sprintf("%s: %s on 2011 LSOAs carried to 2021 LSOAs through %s: of the lookup's 2021 LSOAs, %d take the classes of their one 2011 LSOA (unchanged or split), %d those of several (merged or complex: the lower median of the parts' deciles, the class most parts have)",
 			filepath.Base(c.Source), strings.Join(kinds, ", "), filepath.Base(cw.Source), one, several))
 	}
 	return out
