@@ -257,7 +257,15 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		return nil, err
 	}
 	notes = append(notes, dateNotes...)
+	onto21 := false // registrations already on 2021 LSOAs: the crosswalk only carries profiles
 	if crosswalk != nil {
+		if g, why := regsGeography(regs); g == "2021" {
+			onto21 = true
+			notes = append(notes, fmt.Sprintf("--registrations %s is on 2021 LSOAs (%s): --crosswalk %s moves none of them and carries the profile classes of 2011 LSOAs onto 2021 LSOAs",
+				filepath.Base(o.Registrations), why, filepath.Base(o.Crosswalk)))
+		}
+	}
+	if crosswalk != nil && !onto21 {
 		var weights map[string]float64
 		if cwWeights != nil {
 			weights = make(map[string]float64, len(cwWeights.Count))
@@ -315,6 +323,11 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	}
 	// Context files in a stable order, whatever order the goroutines finished in.
 	slices.SortFunc(contexts, func(a, b *nhs.Context) int { return strings.Compare(a.Source, b.Source) })
+	var carry carried
+	if geography == "2021" {
+		carry = carryProfiles(contexts, crosswalk)
+		notes = append(notes, carry.notes...)
+	}
 
 	if len(layer.Repaired) > 0 {
 		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.Areas), len(layer.Repaired), abbreviate(layer.Repaired, 20)))
@@ -400,6 +413,12 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	}
 	d.Notes = notes
 	d.Coverage.Denominators = denomSource
+	for k, label := range carry.labels {
+		if d.Coverage.Carried == nil {
+			d.Coverage.Carried = map[string]string{}
+		}
+		d.Coverage.Carried[k] = label
+	}
 	for _, s := range []struct{ role, path string }{
 		{"areas", o.Areas}, {"registrations", o.Registrations}, {"membership", o.Membership},
 		{"lookup", o.Lookup}, {"centroids", o.Centroids}, {"lsoa-polygons", o.LSOAPolygons},

@@ -65,25 +65,7 @@ func releaseDates(o Options, regs *nhs.Registrations, membership *nhs.Membership
 // (LSOA11CD, LSOA21CD, MSOA21CD); NO2011 rows (2011 files only); an English code of 2021 only
 // (E01033769 and later). It returns the release's geography, "" when nothing tells.
 func checkGeography(o Options, regs *nhs.Registrations, lookup *nhs.Lookup, points map[string]orb.Point, layer *geo.Layer) (string, error) {
-	regGeo, regWhy := "", ""
-	switch census(regs.LSOAColumn) {
-	case "2021":
-		regGeo, regWhy = "2021", "its column "+strings.Fields(regs.LSOAColumn)[0]
-	case "2011":
-		regGeo, regWhy = "2011", "its column "+regs.LSOAColumn
-	}
-	if regGeo == "" {
-		for _, c := range regs.LSOAs {
-			if c == "NO2011" {
-				regGeo, regWhy = "2011", "its NO2011 rows"
-				break
-			}
-			if nhs.Geography21(c) {
-				regGeo, regWhy = "2021", "LSOA "+c+", which only 2021 has"
-				break
-			}
-		}
-	}
+	regGeo, regWhy := regsGeography(regs)
 	placeGeo, placeWhy := "", ""
 	if lookup != nil {
 		if g := census(lookup.LSOAField); g != "" {
@@ -121,6 +103,26 @@ func checkGeography(o Options, regs *nhs.Registrations, lookup *nhs.Lookup, poin
 		return placeGeo, nil
 	}
 	return regGeo, nil
+}
+
+// regsGeography tells the census geography of the registrations and why: a column named for its
+// census, NO2011 rows (2011 files only) or an English code of 2021 only; "" when nothing tells.
+func regsGeography(regs *nhs.Registrations) (geo, why string) {
+	switch census(regs.LSOAColumn) {
+	case "2021":
+		return "2021", "its column " + strings.Fields(regs.LSOAColumn)[0]
+	case "2011":
+		return "2011", "its column " + regs.LSOAColumn
+	}
+	for _, c := range regs.LSOAs {
+		if c == "NO2011" {
+			return "2011", "its NO2011 rows"
+		}
+		if nhs.Geography21(c) {
+			return "2021", "LSOA " + c + ", which only 2021 has"
+		}
+	}
+	return "", ""
 }
 
 // census reads the census year a column is named for: LSOA11CD, lsoa11_code, MSOA21CD.

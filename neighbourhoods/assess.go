@@ -26,7 +26,11 @@ type Assessment struct {
 	Neighbourhoods []NeighbourhoodFigures `json:"neighbourhoods"`
 	// Missing says which of the neighbourhoods' profiles the release cannot give, and why: one
 	// line each for the deprivation profile and the rural-urban classes; nil when it has both.
-	Missing   []string     `json:"missing,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+	// Carried says, one line per profile, which profiles are of 2011 LSOAs carried onto the
+	// release's 2021 LSOAs ("deprivation: IMD 2019 on 2011 LSOAs carried to 2021 (…)"); nil when
+	// none is.
+	Carried   []string     `json:"carried,omitempty"`
 	PCNs      []PCNFigures `json:"pcns"`
 	Practices []Straddle   `json:"practices"`
 }
@@ -52,6 +56,12 @@ type NeighbourhoodFigures struct {
 	// Deprivation is its residents by the IMD decile of their LSOA; nil when the release has no
 	// IMD context (Assessment.Missing says so).
 	Deprivation *Deprivation `json:"deprivation,omitempty"`
+	// Income and Employment are its residents by the decile of their LSOA on the IMD's income and
+	// employment domains, in the same form; nil when the release has no such decile (no line in
+	// Missing: the domains are read where a context file gives them, IMD_INCOME of the LSOA 2011 →
+	// MSOA lookup or MHCLG's "Income Decile" and "Employment Decile").
+	Income     *Deprivation `json:"income,omitempty"`
+	Employment *Deprivation `json:"employment,omitempty"`
 	// RuralUrban are its residents by the rural-urban class of their LSOA (code A1 … E2 for RUC11,
 	// name, share of its residents), in class-code order; residents of LSOAs with no class are left
 	// out. Nil when the release has no rural-urban class context.
@@ -69,6 +79,19 @@ type Deprivation struct {
 	// Unknown is the share living in LSOAs the release's IMD context gives no decile (an LSOA new
 	// in 2021 when the deciles are of 2011 LSOAs); the deciles and Unknown add up to 1.
 	Unknown float64 `json:"unknown"`
+}
+
+// profile is the Deprivation of residents counted by decile ([0]: no decile) out of total.
+func profile(deciles *[11]float64, total float64) *Deprivation {
+	p := &Deprivation{Unknown: 1}
+	if total > 0 {
+		// min: sums of fractional residents may pass the total by a rounding error.
+		for i := range p.Deciles {
+			p.Deciles[i] = min(1, deciles[i+1]/total)
+		}
+		p.Core20, p.Unknown = min(1, (deciles[1]+deciles[2])/total), min(1, deciles[0]/total)
+	}
+	return p
 }
 
 // What Assessment.Missing says when the release lacks a profile's context.
@@ -162,6 +185,20 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 	if !hasRUC {
 		a.Missing = append(a.Missing, MissingRUC)
 	}
+	// The decile kinds profiled: the overall IMD and the domains the release has.
+	decileKinds := []nhs.Kind{nhs.KindIMD, nhs.KindIMDIncome, nhs.KindIMDEmployment}
+	var hasDecile [3]bool
+	for i, k := range decileKinds {
+		hasDecile[i] = len(d.Units[k]) > 0
+	}
+	for _, c := range []struct {
+		kind nhs.Kind
+		what string
+	}{{nhs.KindIMD, "deprivation"}, {nhs.KindIMDIncome, "income deprivation"}, {nhs.KindIMDEmployment, "employment deprivation"}, {nhs.KindRUC, "rural-urban class"}} {
+		if label := d.Coverage.Carried[c.kind.String()]; label != "" && len(d.Units[c.kind]) > 0 {
+			a.Carried = append(a.Carried, c.what+": "+label)
+		}
+	}
 	for ti, tm := range al.Teams {
 		nf := NeighbourhoodFigures{Name: tm.Name, Registered: tm.Registered, Urban: -1, DominantShare: tm.DominantShare}
 		nf.InBand = tm.Registered >= band.Min && tm.Registered <= band.Max
@@ -173,7 +210,7 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 		}
 		la, ward, ruc := map[string]float64{}, map[string]float64{}, map[string]float64{}
 		var urban, total float64
-		var deciles [11]float64 // [0]: no decile
+		var deciles [3][11]float64 // by decileKinds; [0]: no decile
 		for _, w := range set.Teams[ti].LSOAs {
 			l, ok := lsoa[w.LSOA]
 			if !ok {
@@ -188,27 +225,24 @@ func Assess(d *overlap.Dataset, set *teams.Set, t float64, band Band) (*Assessme
 			if d.LSOAs[l].Units[nhs.KindRurality] == "Urban" {
 				urban += r
 			}
-			if hasIMD {
-				dec, _ := strconv.Atoi(d.LSOAs[l].Units[nhs.KindIMD]) // "1" … "10" as nhs reads them, or ""
+			for i, k := range decileKinds {
+				if !hasDecile[i] {
+					continue
+				}
+				dec, _ := strconv.Atoi(d.LSOAs[l].Units[k]) // "1" … "10" as nhs reads them, or ""
 				if dec < 1 || dec > 10 {
 					dec = 0
 				}
-				deciles[dec] += r
+				deciles[i][dec] += r
 			}
 			if hasRUC {
 				ruc[d.LSOAs[l].Units[nhs.KindRUC]] += r
 			}
 		}
-		if hasIMD {
-			p := &Deprivation{Unknown: 1}
-			if total > 0 {
-				// min: sums of fractional residents may pass the total by a rounding error.
-				for i := range p.Deciles {
-					p.Deciles[i] = min(1, deciles[i+1]/total)
-				}
-				p.Core20, p.Unknown = min(1, (deciles[1]+deciles[2])/total), min(1, deciles[0]/total)
+		for i, dst := range []**Deprivation{&nf.Deprivation, &nf.Income, &nf.Employment} {
+			if hasDecile[i] {
+				*dst = profile(&deciles[i], total)
 			}
-			nf.Deprivation = p
 		}
 		if hasRUC {
 			nf.RuralUrban = unitShares(d, nhs.KindRUC, ruc, total)

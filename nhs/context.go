@@ -70,7 +70,7 @@ type resolved struct {
 	alts []int
 	// rucCode derives Urban/Rural from an RUC11 class code (A1 … E2) when there is no urban_rural.
 	rucCode bool
-	// imd reads the code as an IMD decile, 1 … 10 (KindIMD); ruc as a rural-urban class code (KindRUC).
+	// imd reads the code as an IMD decile, 1 … 10 (KindIMD and its domains); ruc as a rural-urban class code (KindRUC).
 	imd, ruc bool
 }
 
@@ -145,7 +145,7 @@ func matchFamilies(c *columns) *matchedLayout {
 		cols := fc.units[to]
 		r := resolved{contextUnit: contextUnit{from: from, to: to}, key: key, code: -1, name: -1}
 		codes := append(append([]int(nil), cols[roleCode]...), cols[roleNHS]...)
-		if to == KindIMD {
+		if to.Decile() {
 			// Of several IMD deciles (2015 and 2019), the latest by the digits in its name.
 			r.code, r.imd = latestCensus(c, cols[roleCode]), true
 			r.name = r.code
@@ -275,7 +275,15 @@ func readContext(r io.Reader, name string, hint int) (*Context, error) {
 	for i, u := range m.units {
 		maps[i], lines[i] = make(map[string]Unit, hint), make(map[string]int, hint)
 		if u.from == KindUnset {
-			ctx.Classifications = append(ctx.Classifications, Classification{Kind: u.to, LSOA: maps[i]})
+			col := u.code
+			if col < 0 {
+				col = u.name
+			}
+			cl := Classification{Kind: u.to, LSOA: maps[i]}
+			if col >= 0 {
+				cl.Column = header[col]
+			}
+			ctx.Classifications = append(ctx.Classifications, cl)
 		} else {
 			ctx.Hierarchies = append(ctx.Hierarchies, Hierarchy{From: u.from, To: u.to, Parent: maps[i]})
 		}

@@ -56,7 +56,7 @@ func TestReadContextExtracts(t *testing.T) {
 		want         string
 	}{
 		"LSOA → MSOA lookup": {"lsoa-msoa-lookup.csv", "E01006187", nil,
-			"la 443/3 {E08000009 Trafford}; region 443/2 {North West North West}; imd 443/10 {4 4}; skipped 0"},
+			"la 443/3 {E08000009 Trafford}; region 443/2 {North West North West}; imd-income 443/10 {4 4}; imd 443/10 {4 4}; skipped 0"},
 		"LSOA → CCG → LA": {"lsoa-ccg-lad.csv", "E01006187", nil,
 			"ccg 443/3 {E38000187 NHS Trafford CCG}; la 443/3 {E08000009 Trafford}; skipped 0"},
 		"LSOA → Sub-ICB": {"lsoa-sub-icb.csv", "E01006187", nil,
@@ -68,7 +68,7 @@ func TestReadContextExtracts(t *testing.T) {
 		"CCG → STP": {"ccg-stp.csv", "E38000187", nil,
 			"ccg→stp 135/42 {E54000007 Greater Manchester Health and Social Care Partnership}; skipped 0"},
 		"LSOA → MSOA lookup with a Welsh row (IMD \"Wales\")": {"lsoa-msoa-lookup.csv", "W01000456", welshLookup,
-			"la 444/4 {W06000023 Powys}; region 444/3 {Wales Wales}; imd 443/10 { }; skipped 0"},
+			"la 444/4 {W06000023 Powys}; region 444/3 {Wales Wales}; imd-income 443/10 { }; imd 443/10 { }; skipped 0"},
 		"rural-urban": {"lsoa-ruc.csv", "E01006187", nil,
 			"rurality 443/4 {Urban Urban major conurbation}; ruc 443/4 {A1 Urban major conurbation}; skipped 0"},
 		"rural-urban, CRLF as published": {"lsoa-ruc.csv", "E01006187", crlf,
@@ -121,9 +121,21 @@ func TestReadContextVariants(t *testing.T) {
 				"Index of Multiple Deprivation (IMD) Score,Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)," +
 				"Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs),Income Score (rate)," +
 				"Income Rank (where 1 is most deprived),Income Decile (where 1 is most deprived 10% of LSOAs)\n" +
-				"E01006187,Trafford 017C,E08000009,Trafford,,,4,,,\n",
+				"E01006187,Trafford 017C,E08000009,Trafford,,,4,,,4\n",
 			sample: "E01006187",
-			want:   "imd 1/1 {4 4}; skipped 0",
+			want:   "imd 1/1 {4 4}; imd-income 1/1 {4 4}; skipped 0",
+		},
+		"IMD domains, MHCLG's columns: income and employment read, the IDACI and ranks not": {
+			in: "LSOA code (2011),Income Rank (where 1 is most deprived),Income Decile (where 1 is most deprived 10% of LSOAs)," +
+				"Employment Score (rate),Employment Decile (where 1 is most deprived 10% of LSOAs)," +
+				"Income Deprivation Affecting Children Index (IDACI) Decile (where 1 is most deprived 10% of LSOAs)\n" +
+				"E01006187,1234,5,0.1,06,2\n",
+			sample: "E01006187",
+			want:   "imd-income 1/1 {5 5}; imd-employment 1/1 {6 6}; skipped 0",
+		},
+		"IMD employment decile not a decile": {
+			in:  "lsoa11cd,employment_decile\nE01006187,11\n",
+			err: ErrInvalidValue, fragments: []string{"line 2", `column "employment_decile": "11" is not an IMD decile`},
 		},
 		"IMD decile, R copy with two vintages (the latest is read)": {
 			in:     "lsoa11cd,imd15_decile,imd19_decile\nE01006187,3,04\n",
@@ -143,9 +155,14 @@ func TestReadContextVariants(t *testing.T) {
 			in:  "LSOA_CODE,IMD_OVERALL\nE01006187,Wales\n",
 			err: ErrInvalidValue, fragments: []string{"line 2", `"Wales" is not an IMD decile`},
 		},
-		"IMD income decile alone is not the IMD": {
-			in:  "LSOA_CODE,IMD_INCOME\nE01006187,4\n",
-			err: ErrUnknownLayout, fragments: []string{`unrecognised columns "LSOA_CODE", "IMD_INCOME"`, "IMD_OVERALL"},
+		"IMD income decile alone is the income domain, not the IMD": {
+			in:     "LSOA_CODE,IMD_INCOME\nE01006187,4\n",
+			sample: "E01006187",
+			want:   "imd-income 1/1 {4 4}; skipped 0",
+		},
+		"IMD income rank alone is nothing": {
+			in:  "LSOA_CODE,IMD_INCOME_RANK\nE01006187,4\n",
+			err: ErrUnknownLayout, fragments: []string{`unrecognised columns "LSOA_CODE", "IMD_INCOME_RANK"`, "IMD_OVERALL", "IMD_INCOME"},
 		},
 		"rural-urban class unknown": {
 			in:  "LSOA11CD,RUC11CD,RUC11,urban_rural\nE01000001,Z9,Urban major conurbation,Urban\n",
@@ -200,7 +217,7 @@ func TestReadContextVariants(t *testing.T) {
 }
 
 func TestKindString(t *testing.T) {
-	want := "unset region la ccg stp sub-icb icb nhs-region rurality ward imd ruc unset"
+	want := "unset region la ccg stp sub-icb icb nhs-region rurality ward imd ruc imd-income imd-employment unset"
 	var got []string
 	for k := KindUnset; k <= kindEnd; k++ {
 		got = append(got, k.String())

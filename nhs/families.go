@@ -131,10 +131,11 @@ func sortColumns(c *columns) *familyColumns {
 	for i, n := range c.norm {
 		p, ok := columnFamily(n)
 		if !ok {
-			if !imdDecile(n) {
+			k := imdKind(n)
+			if k == KindUnset {
 				continue
 			}
-			p = familyPattern{fam: famUnit, kind: KindIMD, role: roleCode}
+			p = familyPattern{fam: famUnit, kind: k, role: roleCode}
 		}
 		switch p.fam {
 		case famLSOA:
@@ -179,6 +180,42 @@ func imdDecile(norm string) bool {
 	return imd && decile
 }
 
+// imdKind says which IMD decile a normalised column name holds: KindIMD for the overall decile
+// (imdDecile), KindIMDIncome or KindIMDEmployment for a domain's, else KindUnset. A domain's
+// column has the domain's word ("income", "employment"), "decile" or an IMD word, and no word of
+// another domain, a sub-domain, a rank or a score: the House of Commons Library's IMD_INCOME and
+// MHCLG's "Income Decile (where 1 is most deprived 10% of LSOAs)" and "Employment Decile (…)"
+// match; "Income Rank", "Income Score (rate)" and the IDACI's "Income Deprivation Affecting
+// Children Index (IDACI) Decile" do not.
+func imdKind(norm string) Kind {
+	if imdDecile(norm) {
+		return KindIMD
+	}
+	words := strings.FieldsFunc(norm, func(r rune) bool { return r == '_' || r == '(' || r == ')' })
+	kind, marked := KindUnset, false
+	for _, w := range words {
+		switch {
+		case w == "income" || w == "employment":
+			k := KindIMDIncome
+			if w == "employment" {
+				k = KindIMDEmployment
+			}
+			if kind != KindUnset && kind != k {
+				return KindUnset
+			}
+			kind = k
+		case w == "decile" || w == "imd" || matchDigits("imd##", w) || matchDigits("imd####", w):
+			marked = true
+		case imdNotOverall[w]:
+			return KindUnset
+		}
+	}
+	if !marked {
+		return KindUnset
+	}
+	return kind
+}
+
 // imdNotOverall are words of IMD columns other than the overall decile: its domains and
 // sub-domains, ranks, scores.
 var imdNotOverall = map[string]bool{
@@ -204,7 +241,8 @@ const acceptedFamilies = "an LSOA code of either census (LSOA11CD, LSOA21CD, lso
 	"electoral ward (WD24CD, ward24_code), CCG (CCG20CD, CCG20CDH), Sub-ICB location (SICBL24CD, sicbl24_code, LOC22CD; " +
 	"NHS codes SICBL24CDH, sicbl24_code_nhs), ICB (ICB24CD, icb24_code; NHS codes ICB24CDH, icb24_code_nhs, ICB_CODE), " +
 	"STP (STP20CD), NHS region (NHSER22CD, COMM_REGION_CODE), region (RGN22CD, REGION), rural-urban class (RUC11CD, RUC11, urban_rural), " +
-	"and, with an LSOA code, the IMD decile (IMD_OVERALL, imd_decile, \"Index of Multiple Deprivation (IMD) Decile\")"
+	"and, with an LSOA code, the IMD decile (IMD_OVERALL, imd_decile, \"Index of Multiple Deprivation (IMD) Decile\") " +
+	"and its income and employment domains' (IMD_INCOME, \"Income Decile\", \"Employment Decile\")"
 
 // rank orders unit kinds from fine to coarse, to tell a child column from its parent in a file
 // without LSOAs (Sub-ICB → ICB → NHS region).

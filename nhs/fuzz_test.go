@@ -208,8 +208,8 @@ func FuzzReadContext(f *testing.F) {
 				if cl.Kind == KindRurality && u.Code != "Urban" && u.Code != "Rural" {
 					t.Fatalf("rurality %q", u.Code)
 				}
-				if n, err := strconv.Atoi(u.Code); cl.Kind == KindIMD && (err != nil || n < 1 || n > 10 || strconv.Itoa(n) != u.Code) {
-					t.Fatalf("IMD decile %q", u.Code)
+				if n, err := strconv.Atoi(u.Code); cl.Kind.Decile() && (err != nil || n < 1 || n > 10 || strconv.Itoa(n) != u.Code) {
+					t.Fatalf("%s decile %q", cl.Kind, u.Code)
 				}
 				if r := rucUrban(u.Code); cl.Kind == KindRUC && r != "Urban" && r != "Rural" {
 					t.Fatalf("rural-urban class %q", u.Code)

@@ -117,7 +117,7 @@ func TestNationalOthers(t *testing.T) {
 		t.Errorf("ReadCentroids(national) = %d points, want 34753", len(c.Points))
 	}
 	contexts := map[string]string{
-		"lsoa11-msoa11-lookup.csv":           "la 34753/336 {E08000009 Trafford}; region 34753/10 {North West North West}; imd 32844/10 {4 4}; skipped 0",
+		"lsoa11-msoa11-lookup.csv":           "la 34753/336 {E08000009 Trafford}; region 34753/10 {North West North West}; imd-income 32844/10 {4 4}; imd 32844/10 {4 4}; skipped 0",
 		"lsoa11-ccg20-lad20-lookup.csv":      "ccg 32844/135 {E38000187 NHS Trafford CCG}; la 32844/314 {E08000009 Trafford}; skipped 0",
 		"lsoa11-sub-icb-2022-lookup.csv":     "sub-icb 32844/106 {E38000187 NHS Greater Manchester ICB - 02A}; skipped 1909",
 		"lsoa11-ruc11-england.csv":           "rurality 32844/8 {Urban Urban major conurbation}; ruc 32844/8 {A1 Urban major conurbation}; skipped 0",

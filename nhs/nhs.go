@@ -137,6 +137,10 @@ const (
 	// KindRUC holds the LSOA's rural-urban class: Unit.Code the class code (RUC11 A1 … E2, or a
 	// RUC21 code), Unit.Name its name ("Urban major conurbation").
 	KindRUC
+	// KindIMDIncome and KindIMDEmployment hold the LSOA's decile of the IMD's income and employment
+	// domains, "1" (the most deprived 10% of LSOAs) to "10", like KindIMD.
+	KindIMDIncome
+	KindIMDEmployment
 	// kindEnd is one past the last kind.
 	kindEnd
 )
@@ -147,12 +151,18 @@ const KindCount = int(kindEnd)
 // Profile reports whether k is a class of LSOAs rather than a geography (the IMD decile, the
 // rural-urban class): LSOAs keep it, to profile a footprint's residents, but it groups no areas, so
 // an area is given no unit of it and no file's child → parent hierarchy uses it.
-func (k Kind) Profile() bool { return k == KindIMD || k == KindRUC }
+func (k Kind) Profile() bool { return k.Decile() || k == KindRUC }
+
+// Decile reports whether k is an IMD decile kind: the overall IMD or one of its domains.
+func (k Kind) Decile() bool { return k == KindIMD || k == KindIMDIncome || k == KindIMDEmployment }
 
 // Classification assigns LSOAs to units of one kind.
 type Classification struct {
 	Kind Kind
 	LSOA map[string]Unit
+	// Column is the header of the column giving the unit's code (IMD_OVERALL, RUC11CD), for saying
+	// where a profile came from.
+	Column string
 }
 
 // Hierarchy assigns units of one kind to units of a parent kind (Sub-ICB → ICB, CCG → STP).
@@ -199,6 +209,10 @@ func (k Kind) String() string {
 		return "imd"
 	case KindRUC:
 		return "ruc"
+	case KindIMDIncome:
+		return "imd-income"
+	case KindIMDEmployment:
+		return "imd-employment"
 	}
 	return "unset"
 }

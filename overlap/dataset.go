@@ -147,6 +147,10 @@ type Coverage struct {
 	MembershipConflicts int `json:"membership_conflicts"`
 	// LookupOutside counts LSOAs that the lookup maps to an area code absent from the polygons.
 	LookupOutside int `json:"lookup_outside"`
+	// Carried names, per profile kind ("imd", "imd-income", "ruc"), the classes of 2011 LSOAs the
+	// ingest carried onto the release's 2021 LSOAs through the LSOA 2011 → 2021 lookup, as the
+	// assessment labels them ("IMD 2019 on 2011 LSOAs carried to 2021 (…)"); nil when none was.
+	Carried map[string]string `json:"carried,omitempty"`
 }
 
 // Category is one line of the coverage accounting.

@@ -150,6 +150,18 @@ type nbhdRow struct {
 	Classes          string
 }
 
+// nbhdDomain is the table of one IMD domain's deciles (income, employment): per neighbourhood shown,
+// the same columns as the IMD's.
+type nbhdDomain struct {
+	Title, Note string
+	Rows        []nbhdDecileRow
+}
+
+type nbhdDecileRow struct {
+	Key, Name, Core20, NoDecile string
+	Deciles                     []string
+}
+
 type nbhdPCNRow struct {
 	Code, Name, ListSize, InPlan, Main, MainShare, Others string
 }
@@ -174,6 +186,8 @@ type nbhdSection struct {
 	Rows                []nbhdRow
 	HasUrban, HasWards  bool
 	HasIMD, HasRUC      bool
+	Domains             []nbhdDomain
+	Carried             []string
 	Missing             []string
 	PCNs                []nbhdPCNRow
 	Practices           []nbhdPracticeRow
@@ -197,7 +211,7 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 </tbody>
 </table>
 <p class="note">Residents: registered patients living in the neighbourhood, practices in no PCN included (fractional when LSOAs are shared between neighbourhoods). PCNs ≥ t: the PCNs whose patients are at least t = {{.Threshold}} of them, largest first. Local authorities{{if .HasWards}} and wards{{end}}: where its residents live, by share.{{if .HasUrban}} Urban: the share living in LSOAs the ONS rural-urban classification calls urban.{{end}}</p>
-{{- if or .HasIMD .HasRUC}}
+{{- if or .HasIMD .HasRUC .Domains}}
 <h3>Deprivation and rural-urban mix</h3>
 {{- end}}
 {{- if .HasIMD}}
@@ -212,6 +226,18 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 </table>
 <p class="note">Shares of each neighbourhood's residents by the decile of the English Index of Multiple Deprivation of the LSOA they live in: 1 is the most deprived 10% of England's LSOAs, 10 the least deprived; the most deprived 20% (deciles 1 and 2) is NHS England's Core20; No decile: LSOAs the release's IMD file does not rank.</p>
 {{- end}}
+{{- range .Domains}}
+<table>
+<thead><tr><th class="n" rowspan="2">#</th><th rowspan="2">Neighbourhood</th><th rowspan="2">Most deprived 20%</th><th colspan="10">{{.Title}}</th><th rowspan="2">No decile</th></tr>
+<tr><th class="n">1</th><th class="n">2</th><th class="n">3</th><th class="n">4</th><th class="n">5</th><th class="n">6</th><th class="n">7</th><th class="n">8</th><th class="n">9</th><th class="n">10</th></tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td class="n">{{.Core20}}</td>{{range .Deciles}}<td class="n">{{.}}</td>{{end}}<td class="n">{{.NoDecile}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+<p class="note">{{.Note}}</p>
+{{- end}}
 {{- if .HasRUC}}
 <table>
 <thead><tr><th class="n">#</th><th>Neighbourhood</th><th>Residents by rural-urban class</th></tr></thead>
@@ -222,6 +248,9 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 </tbody>
 </table>
 <p class="note">Shares of each neighbourhood's residents by the ONS rural-urban class of the LSOA they live in.</p>
+{{- end}}
+{{- range .Carried}}
+<p class="note">Carried: {{.}}.</p>
 {{- end}}
 {{- range .Missing}}
 <p class="note">Not given: {{.}}.</p>
@@ -292,7 +321,27 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		sec.HasIMD = sec.HasIMD || n.Deprivation != nil
 		sec.HasRUC = sec.HasRUC || n.RuralUrban != nil
 	}
-	sec.Missing = a.Missing
+	sec.Missing, sec.Carried = a.Missing, a.Carried
+	domains := []struct {
+		of          func(*neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation
+		title, note string
+	}{
+		{func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Income }, "Residents by IMD income domain decile (1: the most deprived 10%)",
+			"Shares of each neighbourhood's residents by the decile of their LSOA on the income domain of the English Index of Multiple Deprivation (the share of people on low incomes: out-of-work and in-work benefits, tax credits); Most deprived 20%: deciles 1 and 2; No decile: LSOAs the release's file does not rank."},
+		{func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Employment }, "Residents by IMD employment domain decile (1: the most deprived 10%)",
+			"Shares of each neighbourhood's residents by the decile of their LSOA on the employment domain of the English Index of Multiple Deprivation (the share of working-age people involuntarily out of work); Most deprived 20%: deciles 1 and 2; No decile: LSOAs the release's file does not rank."},
+	}
+	domainOf := make([]int, len(domains)) // the position in sec.Domains, -1 when not given
+	for i, dm := range domains {
+		domainOf[i] = -1
+		for n := range a.Neighbourhoods {
+			if dm.of(&a.Neighbourhoods[n]) != nil {
+				domainOf[i] = len(sec.Domains)
+				sec.Domains = append(sec.Domains, nbhdDomain{Title: dm.title, Note: dm.note})
+				break
+			}
+		}
+	}
 	if len(a.Neighbourhoods) > 0 {
 		sec.Smallest, sec.Largest = commas(round(lo)), commas(round(hi))
 	}
@@ -334,6 +383,15 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 			row.Core20, row.NoDecile = percent(p.Core20), percent(p.Unknown)
 			for _, v := range p.Deciles {
 				row.Deciles = append(row.Deciles, percent(v))
+			}
+		}
+		for i, dm := range domains {
+			if p := dm.of(nf); p != nil && domainOf[i] >= 0 {
+				dr := nbhdDecileRow{Key: row.Key, Name: row.Name, Core20: percent(p.Core20), NoDecile: percent(p.Unknown)}
+				for _, v := range p.Deciles {
+					dr.Deciles = append(dr.Deciles, percent(v))
+				}
+				sec.Domains[domainOf[i]].Rows = append(sec.Domains[domainOf[i]].Rows, dr)
 			}
 		}
 		row.Classes = cmp.Or(unitList(nf.RuralUrban), "–")

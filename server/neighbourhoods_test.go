@@ -67,6 +67,11 @@ func TestDesignJob(t *testing.T) {
 				Core20  float64   `json:"core20"`
 				Unknown float64   `json:"unknown"`
 			} `json:"deprivation"`
+			Income *struct {
+				Deciles []float64 `json:"deciles"`
+				Unknown float64   `json:"unknown"`
+			} `json:"income"`
+			Employment any `json:"employment"`
 			RuralUrban []struct {
 				Code  string  `json:"code"`
 				Share float64 `json:"share"`
@@ -83,6 +88,18 @@ func TestDesignJob(t *testing.T) {
 		if n.Deprivation == nil || len(n.Deprivation.Deciles) != 10 || len(n.RuralUrban) == 0 {
 			t.Errorf("%s: deprivation %+v, rural-urban %+v", n.Name, n.Deprivation, n.RuralUrban)
 			continue
+		}
+		// The fixture's lookup gives IMD_INCOME too, and no employment decile.
+		if n.Income == nil || len(n.Income.Deciles) != 10 || n.Employment != nil {
+			t.Errorf("%s: income %+v, employment %+v", n.Name, n.Income, n.Employment)
+		} else {
+			sum := n.Income.Unknown
+			for _, v := range n.Income.Deciles {
+				sum += v
+			}
+			if math.Abs(sum-1) > 1e-9 {
+				t.Errorf("%s: income deciles and unknown add up to %v", n.Name, sum)
+			}
 		}
 		sum, classes := n.Deprivation.Unknown, 0.0
 		for _, v := range n.Deprivation.Deciles {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestLoadAround(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Release != full.Release || !d.ExtractDate.Equal(full.ExtractDate) || d.Coverage != full.Coverage ||
+		if d.Release != full.Release || !d.ExtractDate.Equal(full.ExtractDate) || !reflect.DeepEqual(d.Coverage, full.Coverage) ||
 			!slices.Equal(d.Notes, full.Notes) || !slices.Equal(d.Sources, full.Sources) || !sameUnits(d, full) {
 			t.Errorf("LoadAround(%v): the release's facts differ from Load's", u)
 		}

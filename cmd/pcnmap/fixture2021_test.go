@@ -15,6 +15,7 @@ import (
 	"pcnmap/app"
 	fx "pcnmap/fixtures"
 	"pcnmap/neighbourhoods"
+	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/store"
 )
@@ -223,6 +224,94 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 	} else if strings.Contains(sec, "Deprivation and rural-urban mix") || !strings.Contains(sec, "Not given: deprivation: the release has no IMD decile") ||
 		!strings.Contains(sec, "Not given: rural-urban class: the release has no rural-urban class") {
 		t.Errorf("report section on a release without IMD or rural-urban classes does not say so:\n%s", sec)
+	}
+}
+
+// TestNeighbourhoodsCarried2021: the 2021 fixture ingested with the LSOA 2011 → 2021 lookup
+// (--crosswalk) and 2011-LSOA context files (the LSOA 2011 → MSOA lookup's IMD_OVERALL and
+// IMD_INCOME, the RUC 2011 classes) carries the classes onto the 2021 LSOAs: the registrations, on
+// 2021 LSOAs already, are not moved; each 2021 LSOA has the classes of its one 2011 LSOA (the
+// fixture's are unchanged or split), and assess profiles the neighbourhood Centre (MSOAs
+// E02002959 and E02002966, with six parts of three split 2011 LSOAs) as
+// testdata/neighbourhoods-2021/carried.py counts it without pcnmap: 22652 residents, by IMD decile
+// 9723, 6939, 4339, 1651 in deciles 1–4 (core20 74%), by income decile 7125, 8041, 1496, 0, 5990
+// (core20 67%), all in C1; and it says the profile is of 2011 LSOAs carried to 2021.
+func TestNeighbourhoodsCarried2021(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.db")
+	d := fixtureDir + "2021/"
+	out := ingest2021(t, db, "lsoa21-centroids.csv", "--crosswalk", d+"lsoa11-lsoa21.csv",
+		"--context", d+"lsoa11-msoa11.csv", "--context", d+"lsoa11-ruc11.csv")
+	for _, want := range []string{"is on 2021 LSOAs", "moves none of them", "IMD_OVERALL (imd)", "IMD_INCOME (imd-income)", "RUC11CD (ruc)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, out)
+		}
+	}
+	w, ds, err := app.Open(t.Context(), db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// carried.py's LSOAs: E01014212 unchanged, the others parts of split 2011 LSOAs.
+	want := map[string][3]string{"E01014212": {"1", "1", "C1"}, "E01034052": {"1", "1", "C1"}, "E01034053": {"1", "1", "C1"},
+		"E01034054": {"1", "2", "C1"}, "E01034056": {"2", "2", "C1"}, "E01034058": {"3", "2", "C1"}}
+	seen := 0
+	for _, l := range ds.LSOAs {
+		if l.Area < 0 {
+			continue
+		}
+		if l.Units[nhs.KindIMD] == "" || l.Units[nhs.KindRUC] == "" {
+			t.Errorf("LSOA %s has no carried class: %v", l.Code, l.Units)
+		}
+		if w, ok := want[l.Code]; ok {
+			seen++
+			if got := [3]string{l.Units[nhs.KindIMD], l.Units[nhs.KindIMDIncome], l.Units[nhs.KindRUC]}; got != w {
+				t.Errorf("LSOA %s: imd, income, ruc = %v, want %v", l.Code, got, w)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of the %d LSOAs checked are in the release", seen, len(want))
+	}
+	if !strings.HasPrefix(ds.Coverage.Carried["imd"], "IMD 2019 on 2011 LSOAs carried to 2021 (lsoa11-msoa11.csv, IMD_OVERALL, through lsoa11-lsoa21.csv)") {
+		t.Errorf("coverage.carried = %q", ds.Coverage.Carried)
+	}
+	codes := filepath.Join(dir, "codes.csv")
+	if err := os.WriteFile(codes, []byte("team,msoa21cd\nCentre,E02002959\nCentre,E02002966\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := pcnmap(t, "teams", "import", "--db", db, "--name", "codes", codes); err != nil {
+		t.Fatalf("teams import: %v\n%s", err, out)
+	}
+	out, err = pcnmap(t, "neighbourhoods", "assess", "--db", db, "--set", "codes")
+	if err != nil {
+		t.Fatalf("assess: %v\n%s", err, out)
+	}
+	for _, want := range []string{`(?m)^Centre +22652 `,
+		`(?m)^Centre +74% +43% +31% +19% +7% +0% +0% +0% +0% +0% +0% +0%$`,
+		`(?m)^Centre +67% +31% +35% +7% +0% +26% +0% +0% +0% +0% +0% +0%$`,
+		`(?m)^Centre +C1 Urban city and town 100%$`,
+		`(?m)^carried: deprivation: IMD 2019 on 2011 LSOAs carried to 2021 \(lsoa11-msoa11\.csv, IMD_OVERALL, through lsoa11-lsoa21\.csv\)$`,
+		`(?m)^carried: income deprivation: IMD 2019 income domain on 2011 LSOAs carried to 2021 `,
+		`(?m)^carried: rural-urban class: RUC 2011 on 2011 LSOAs carried to 2021 `} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("assess lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "not given") {
+		t.Errorf("assess says a profile is not given:\n%s", out)
+	}
+	html := filepath.Join(dir, "html")
+	if out, err := pcnmap(t, "report", "--db", db, "--neighbourhoods", "codes", "--format", "html", "--out", html); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(html, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "Carried: deprivation: IMD 2019 on 2011 LSOAs carried to 2021") ||
+		!strings.Contains(sec, "Residents by IMD income domain decile") || strings.Contains(sec, "Not given") {
+		t.Errorf("report section does not carry the profile:\n%s", sec)
 	}
 }
 

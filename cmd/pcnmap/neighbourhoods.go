@@ -153,7 +153,8 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 		"Per neighbourhood: registered residents and the band check, the PCNs holding at least the threshold\n"+
 		"with their shares, the dominant PCN's share, the local authorities, the urban share and, when the\n"+
 		"release has a ward lookup, the wards; the shares of its residents by IMD decile (1 = most deprived;\n"+
-		"core20 = deciles 1-2) and by rural-urban class when the release has them; per PCN the neighbourhoods its patients live in and its main\n"+
+		"core20 = deciles 1-2), by the income and employment domains' deciles and by rural-urban class when\n"+
+		"the release has them (carried from 2011 LSOAs when ingested with --crosswalk, and said so); per PCN the neighbourhoods its patients live in and its main\n"+
 		"share; per practice its straddle (the share of its patients living outside its PCN's main\n"+
 		"neighbourhood), largest first.")
 	db, release, set := setFlags(fs)
@@ -255,19 +256,42 @@ func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {
 }
 
 // writeProfiles writes the neighbourhoods' deprivation profile (the shares of their residents by
-// IMD decile, 1 the most deprived; core20 is deciles 1-2) and rural-urban classes, each table when
-// the release has it, then what the release lacks of them.
+// IMD decile, 1 the most deprived; core20 is deciles 1-2), the same by the income and employment
+// domains' deciles and their rural-urban classes, each table when the release has it, then which
+// profiles are carried from 2011 LSOAs and what the release lacks of them.
 func writeProfiles(out io.Writer, a *neighbourhoods.Assessment) {
-	imd, ruc := false, false
+	ruc := false
 	for _, n := range a.Neighbourhoods {
-		imd, ruc = imd || n.Deprivation != nil, ruc || n.RuralUrban != nil
+		ruc = ruc || n.RuralUrban != nil
 	}
 	pct := func(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
-	if imd {
+	for _, k := range []struct {
+		col string
+		of  func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation
+	}{
+		{"imd", func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Deprivation }},
+		{"income", func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Income }},
+		{"employment", func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Employment }},
+	} {
+		given := false
+		for i := range a.Neighbourhoods {
+			given = given || k.of(&a.Neighbourhoods[i]) != nil
+		}
+		if !given {
+			continue
+		}
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "neighbourhood\tcore20\timd1\timd2\timd3\timd4\timd5\timd6\timd7\timd8\timd9\timd10\tno_decile")
-		for _, n := range a.Neighbourhoods {
-			if p := n.Deprivation; p != nil {
+		head := []string{"neighbourhood", "core20"}
+		if k.col != "imd" {
+			head[1] = k.col + "_core20"
+		}
+		for d := 1; d <= 10; d++ {
+			head = append(head, fmt.Sprintf("%s%d", k.col, d))
+		}
+		fmt.Fprintln(tw, strings.Join(append(head, "no_decile"), "\t"))
+		for i := range a.Neighbourhoods {
+			n := &a.Neighbourhoods[i]
+			if p := k.of(n); p != nil {
 				row := []string{n.Name, pct(p.Core20)}
 				for _, v := range p.Deciles {
 					row = append(row, pct(v))
@@ -291,10 +315,13 @@ func writeProfiles(out io.Writer, a *neighbourhoods.Assessment) {
 		tw.Flush()
 		fmt.Fprintln(out)
 	}
+	for _, c := range a.Carried {
+		fmt.Fprintf(out, "carried: %s\n", c)
+	}
 	for _, m := range a.Missing {
 		fmt.Fprintf(out, "not given: %s\n", m)
 	}
-	if len(a.Missing) > 0 {
+	if len(a.Missing)+len(a.Carried) > 0 {
 		fmt.Fprintln(out)
 	}
 }

@@ -43,12 +43,15 @@ func TestReportNeighbourhoods(t *testing.T) {
 	// assess's profiles, as testdata/report-neighbourhoods/profile.py counts them from the fixture's
 	// files (the residents of each locality's LSOAs by IMD_OVERALL and by RUC11CD): North 54358
 	// residents, of whom 2958, 7384, 11868, 17401, 5583, 5564, 3600, 0, 0, 0 in deciles 1 … 10
-	// (core20 19%); South 84001, of whom 79032 in A1, 3405 in C1, 1564 in E1.
+	// (core20 19%), and by IMD_INCOME 7367, 15347, 12157, 8336, 3956, 7195, 0, 0, 0, 0 (income
+	// core20 42%); South 84001, of whom 79032 in A1, 3405 in C1, 1564 in E1.
 	out, err := pcnmap(t, "neighbourhoods", "assess", "--db", db, "--set", set)
 	if err != nil {
 		t.Fatalf("assess: %v\n%s", err, out)
 	}
 	for _, want := range []string{`(?m)^North +19% +5% +14% +22% +32% +10% +10% +7% +0% +0% +0% +0%$`,
+		`(?m)^neighbourhood +income_core20 +income1 .* income10 +no_decile$`,
+		`(?m)^North +42% +14% +28% +22% +15% +7% +13% +0% +0% +0% +0% +0%$`,
 		`(?m)^South +A1 Urban major conurbation 94%, C1 Urban city and town 4%, E1 Rural village and dispersed 2%$`} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("assess lacks %s:\n%s", want, out)

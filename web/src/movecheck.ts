@@ -60,3 +60,10 @@ export async function checkMoves(moves: Move[], det: SetDetail, names: Map<strin
   }
   return out;
 }
+
+/** The note on a link's moves left out: the entries that are not CODE:FROM:TO (bad, as written) and
+ * the area and practice moves that do not fit (dropped); "" when none was. */
+export function leftOut(bad: string[], dropped: string[]): string {
+  const all = [...bad.map((b) => `“${b.length > 40 ? b.slice(0, 40) + '…' : b}” is not CODE:FROM:TO`), ...dropped];
+  return all.length ? `${all.length} move${all.length === 1 ? '' : 's'} of the link left out: ${all.slice(0, 5).join('; ')}${all.length > 5 ? `; and ${all.length - 5} more` : ''}.` : '';
+}

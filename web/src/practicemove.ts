@@ -1,10 +1,14 @@
 // The membership what-if on the map, loaded on first use: "Move a practice to another PCN…" in a
 // team's panel picks a practice of the team's PCNs (GET /api/pcns/{code} lists a PCN's practices) and
-// a PCN of the set, and adds the move to the what-if (whatif.ts), which POSTs it as practice_moves;
-// the panel then shows the score and both PCNs' list sizes before → after. Nothing is stored: while a
-// practice move is in the what-if, saving is disabled with the reason.
+// a PCN to join: the team's PCNs first, then the PCNs around the team (those sharing areas with its
+// PCNs at the threshold, GET /api/pcns/{code}/overlaps), then the set's other PCNs; and adds the move
+// to the what-if (whatif.ts), which POSTs it as practice_moves; the panel then shows the score and
+// both PCNs' list sizes before → after. Nothing is stored: while a practice move is in the what-if,
+// saving is disabled with the reason. A link's practice moves are checked here before the what-if
+// asks for them (check): the practice must be in FROM (after the link's moves before it), FROM and
+// TO PCNs of the workspace, TO another PCN; the others are left out, each with its reason.
 
-import { api, type PCN } from './api';
+import { api, type APIError, type Overlaps, type PCN } from './api';
 import { h } from './dom';
 import { displayName, fmtInt } from './format';
 import type { TeamPCN, WhatIf as Result } from './teamsapi';
@@ -34,6 +38,44 @@ function need(code: string, t: string, redraw: () => void): void {
     });
 }
 
+/** Each PCN's overlapping PCNs (at the threshold they were asked at), or null when they could not be had. */
+const near = new Map<string, Overlaps | null>();
+const nearPending = new Set<string>();
+
+function needNear(code: string, t: string, redraw: () => void): void {
+  const key = `${code}@${t}`;
+  if (near.has(key) || nearPending.has(key)) return;
+  nearPending.add(key);
+  api
+    .overlaps(code, t)
+    .then(
+      (o) => void near.set(key, o),
+      () => void near.set(key, null), // the choice falls back to the team's and the set's PCNs
+    )
+    .finally(() => {
+      nearPending.delete(key);
+      redraw();
+    });
+}
+
+export interface Choice {
+  label: string;
+  pcns: { code: string; name: string }[];
+}
+
+/** The PCNs a practice can join, in groups: the team's PCNs, those around the team (sharing areas
+ * with its PCNs), and the set's others; each PCN once, by name within a group. */
+export function choices(team: { code: string; name: string }[], around: { code: string; name: string }[], set: { code: string; name: string }[]): Choice[] {
+  const seen = new Set<string>();
+  const group = (label: string, ps: { code: string; name: string }[]): Choice => ({
+    label,
+    pcns: ps
+      .filter((p) => !seen.has(p.code) && (seen.add(p.code), true))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.code.localeCompare(b.code)),
+  });
+  return [group('In this team', team), group('Around this team', around), group('Elsewhere in the set', set)].filter((g) => g.pcns.length);
+}
+
 export interface FormDeps {
   /** The selected team's PCNs: their practices are offered. */
   team: TeamPCN[];
@@ -55,7 +97,10 @@ function current(w: WhatIf, practice: string, listed: string): string {
 /** The form: a practice of the team's PCNs, a PCN, and "Move". */
 export function practiceForm(d: FormDeps): HTMLElement {
   for (const p of d.team) need(p.code, d.threshold, d.redraw);
-  const names = new Map(d.all.map((p) => [p.code, p.name]));
+  for (const p of d.team) needNear(p.code, d.threshold, d.redraw);
+  const around = d.team.flatMap((p) => near.get(`${p.code}@${d.threshold}`)?.overlaps ?? []);
+  const groups2 = choices(d.team, around, d.all);
+  const names = new Map([...d.all, ...around, ...d.team].map((p) => [p.code, p.name]));
   const practices: { code: string; name: string; pcn: string }[] = [];
   const groups = d.team.map((p) => {
     const got = known.get(p.code);
@@ -93,7 +138,13 @@ export function practiceForm(d: FormDeps): HTMLElement {
         'select',
         { id: 'practice-move-to', name: 'to', required: true },
         h('option', { value: '', disabled: true, selected: !chosen.to }, 'Choose a PCN…'),
-        [...d.all].sort((a, b) => a.name.localeCompare(b.name)).map((p) => h('option', { value: p.code, selected: p.code === chosen.to }, `${displayName(p.name)} (${p.code})`)),
+        groups2.map((g) =>
+          h(
+            'optgroup',
+            { label: g.label },
+            g.pcns.map((p) => h('option', { value: p.code, selected: p.code === chosen.to }, `${displayName(p.name)} (${p.code})`)),
+          ),
+        ),
       ),
     ),
     failed.length ? h('p', { class: 'error small', role: 'alert' }, `Practices not loaded: ${failed.join('; ')}`) : null,
@@ -164,8 +215,7 @@ export function render(ps: PlannedPractice[], r?: Result): HTMLElement {
 }
 
 /** The practice moves of a URL's pmoves (PRACTICE:FROM_PCN:TO_PCN, comma-separated), with the names
- * known from the moves made before; the server checks them (a link's bad move is refused, with the
- * link's other moves, and said so). */
+ * known from the moves made before; check tells which the page can ask for. */
 export function decode(raw: string, known: PlannedPractice[]): PlannedPractice[] {
   const names = new Map(known.map((m) => [m.practice, m.name]));
   return raw
@@ -182,4 +232,56 @@ export function saveNote(): HTMLElement {
     { id: 'whatif-save-disabled', class: 'muted small' },
     'Saving is disabled while a practice is moved: the release keeps the membership of its ePCN file, so a membership what-if is never stored. Undo the practice moves to save the area moves as a new set.',
   );
+}
+
+export interface CheckedPractices {
+  kept: PlannedPractice[];
+  /** Why each left-out move was left out, one line each. */
+  dropped: string[];
+}
+
+/** A link's practice moves as the page can ask for them: each practice must be in its FROM PCN (the
+ * PCN it is in after the link's moves before it), FROM and TO must be PCNs of the workspace and TO
+ * another than FROM. pcn answers GET /api/pcns/{code} (a 404 is no such PCN). */
+export async function checkPractices(ps: PlannedPractice[], pcn: (code: string) => Promise<PCN>): Promise<CheckedPractices> {
+  const out: CheckedPractices = { kept: [], dropped: [] };
+  const got = new Map<string, Promise<PCN | null>>();
+  const load = (code: string) => {
+    let p = got.get(code);
+    if (!p) {
+      p = pcn(code).catch((e: Error) => {
+        if ((e as APIError).status === 404) return null; // an APIError; by its status, as the unit tests build their own
+        throw e;
+      });
+      got.set(code, p);
+    }
+    return p;
+  };
+  const at = new Map<string, string>(); // practice → its PCN after the kept moves before
+  const names = new Map<string, string>();
+  for (const m of ps) {
+    let why = '';
+    const from = await load(m.from);
+    const to = m.to === m.from ? null : await load(m.to);
+    const listed = from?.practices.find((x) => x.code === m.practice);
+    if (listed) names.set(m.practice, listed.name);
+    const cur = at.get(m.practice) ?? (listed ? m.from : undefined);
+    if (m.to === m.from) why = `moves nowhere (${m.from})`;
+    else if (!from) why = `no PCN ${m.from} in this workspace`;
+    else if (!to) why = `no PCN ${m.to} in this workspace`;
+    else if (cur === undefined) why = `not a practice of ${displayName(from.name)} (${m.from})`;
+    else if (cur !== m.from) why = `it is in ${cur} by then, not ${m.from}`;
+    if (why) {
+      out.dropped.push(`${m.practice}: ${why}`);
+      continue;
+    }
+    at.set(m.practice, m.to);
+    out.kept.push({ ...m, name: m.name || names.get(m.practice) || '' });
+  }
+  return out;
+}
+
+/** The practice moves of a link's pmoves, decoded and checked (see checkPractices). */
+export function check(raw: string, known: PlannedPractice[], t: string, signal?: AbortSignal): Promise<CheckedPractices> {
+  return checkPractices(decode(raw, known), (code) => api.pcn(code, t, signal));
 }

@@ -197,20 +197,18 @@ export class TeamsUI {
     const seq = ++this.movesSeq;
     const { moves, bad } = decodeMoves(raw);
     const names = new Map(this.whatif.moves.filter((m) => m.name).map((m) => [m.code, m.name]));
-    let c, ps;
+    let c, ps, mc;
     try {
-      ps = praw ? (this.whatif.pm ??= await import('./practicemove')).decode(praw, this.whatif.practices) : [];
+      ps = praw ? await (this.whatif.pm ??= await import('./practicemove')).check(praw, this.whatif.practices, apiThreshold(this.d.state().threshold), this.ctrl?.signal) : { kept: [], dropped: [] };
       // Loaded when a link carries moves: not needed to draw the map.
-      c = await (await import('./movecheck')).checkMoves(moves, det, names, this.ctrl?.signal);
+      mc = await import('./movecheck');
+      c = await mc.checkMoves(moves, det, names, this.ctrl?.signal);
     } catch {
       return; // another set was chosen
     }
     if (seq !== this.movesSeq || det !== this.detail) return;
-    const dropped = [...bad.map((b) => `“${b.length > 40 ? b.slice(0, 40) + '…' : b}” is not CODE:FROM:TO`), ...c.dropped];
-    this.note = dropped.length
-      ? `${dropped.length} move${dropped.length === 1 ? '' : 's'} of the link left out: ${dropped.slice(0, 5).join('; ')}${dropped.length > 5 ? `; and ${dropped.length - 5} more` : ''}.`
-      : '';
-    await this.whatif.load(c.kept, ps);
+    this.note = mc.leftOut(bad, [...c.dropped, ...ps.dropped]);
+    await this.whatif.load(c.kept, ps.kept);
     if (seq !== this.movesSeq || det !== this.detail) return;
     this.d.setState({ moves: encodeMoves(this.whatif.moves) || undefined, pmoves: this.pmURL() });
     if (this.note) announce(this.note);

@@ -3,7 +3,9 @@
 // panel of the team holding South Trafford PCN, "Move a practice to another PCN…" moves Barrington
 // Medical Centre (P91603) to North Trafford PCN; the panel shows the score and both PCNs' list sizes
 // the API gives for the same practice move, saving is disabled with the reason, the move lives in the
-// URL (&pmoves=P91603:U42898:U66368, restored by a reload), and undo takes it back.
+// URL (&pmoves=P91603:U42898:U66368, restored by a reload), and undo takes it back. The PCNs to join
+// are the team's, then those around it (the overlaps of its PCNs), then the set's others; a link's
+// bad practice moves are left out by the page, each with what is wrong.
 //
 //   make e2e   (or, from web after make build: node --test test/practicemove.test.mjs)
 import { test } from 'node:test';
@@ -43,11 +45,24 @@ test('a practice moved to another PCN in the team panel', { skip, timeout: 18000
   await waitReady(page);
   await page.waitForSelector(`#teams .team-details[data-team="${team}"]`);
 
-  await t.test('the form offers the team’s practices and the set’s PCNs', async () => {
+  await t.test('the form offers the team’s practices and PCNs to join: the team’s first, those around it, the set’s others', async () => {
     await page.locator('#practice-move-open').click();
     await page.waitForSelector(`#practice-move-practice option[value="${MOVE.practice}"]`, { state: 'attached' });
-    const pcns = await page.locator('#practice-move-to option:not([disabled])').evaluateAll((os) => os.map((o) => o.value).sort());
-    assert.deepEqual(pcns, al.pcns.map((p) => p.code).sort());
+    await page.waitForSelector('#practice-move-to optgroup[label="Around this team"]', { state: 'attached' });
+    const groups = await page
+      .locator('#practice-move-to optgroup')
+      .evaluateAll((gs) => gs.map((g) => ({ label: g.label, pcns: [...g.querySelectorAll('option')].map((o) => o.value) })));
+    const teamPCNs = al.teams.find((x) => x.name === team).pcns.map((p) => p.code);
+    assert.equal(groups[0].label, 'In this team');
+    assert.deepEqual([...groups[0].pcns].sort(), [...teamPCNs].sort());
+    // Around the team: the PCNs sharing areas at 1% with the team's PCNs, as the API lists them.
+    const around = new Set();
+    for (const p of teamPCNs) for (const o of (await api(`/api/pcns/${p}/overlaps?threshold=1%25`)).body.overlaps) if (!teamPCNs.includes(o.code)) around.add(o.code);
+    assert.equal(groups[1].label, 'Around this team');
+    assert.deepEqual([...groups[1].pcns].sort(), [...around].sort());
+    const offered = groups.flatMap((g) => g.pcns);
+    assert.equal(new Set(offered).size, offered.length, 'each PCN once');
+    for (const p of al.pcns) assert.ok(offered.includes(p.code), `the set's PCN ${p.code} is offered`);
   });
 
   await t.test('a practice move shows the API’s after-score and both PCNs’ list sizes', async () => {
@@ -94,6 +109,32 @@ test('a practice moved to another PCN in the team panel', { skip, timeout: 18000
     assert.match(await row.locator('th').innerText(), /Barrington Medical Centre/i);
     assert.equal(await again.locator('#whatif-save-name').count(), 0);
     await again.close();
+  });
+
+  await t.test('a link’s practice moves are checked on the page: the bad ones left out, each with what is wrong', async () => {
+    const bad = `P99999:${MOVE.from}:${MOVE.to},${MOVE.practice}:${MOVE.to}:${MOVE.from},${MOVE.practice}:${MOVE.from}:${MOVE.from},${MOVE.practice}:${MOVE.from}:U00404`;
+    const again = await ctx.newPage();
+    // Its own watcher: the browser logs the answer of the PCN the link names that is none, a 404,
+    // as a console error; that one is expected, nothing else.
+    const own = watcher(base);
+    own.watch(again, 'bad link');
+    await again.goto(`${base}/#t=1&teams=${enc(SET)}&team=${enc(team)}&pmoves=${bad},${MOVE.practice}:${MOVE.from}:${MOVE.to}`);
+    await waitReady(again);
+    await again.waitForFunction((s) => document.querySelector('#teams .score-after')?.dataset.score === String(s), want.body.after.score);
+    const note = await again.locator('#teams', { hasText: 'of the link left out' }).innerText();
+    assert.match(note, /4 moves of the link left out/);
+    assert.match(note, /P99999: not a practice of/);
+    assert.match(note, new RegExp(`${MOVE.practice}: not a practice of .*\\(${MOVE.to}\\)`));
+    assert.match(note, new RegExp(`${MOVE.practice}: moves nowhere`));
+    assert.match(note, /no PCN U00404 in this workspace/);
+    assert.equal(await again.locator('#teams .practice-changes tbody tr').count(), 1, 'the good move is kept');
+    await again.waitForFunction((m) => location.hash.includes(`&pmoves=${m}`) && !location.hash.includes('P99999'), `${MOVE.practice}:${MOVE.from}:${MOVE.to}`);
+    await again.close();
+    assert.deepEqual(
+      own.problems.filter((p) => !/status of 404 .*\/api\/pcns\/U00404\?/.test(p)),
+      [],
+    );
+    assert.ok(own.problems.length <= 1, own.problems.join('\n'));
   });
 
   await t.test('undo takes the practice move back, and out of the URL', async () => {
