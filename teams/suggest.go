@@ -270,9 +270,8 @@ func (m *Model) suggestedSet(s *Set, ls []int32, cover map[int32]float64, teamOf
 }
 
 // lsoaGraph is the adjacency of the LSOAs ls drawn from polys (contig.Shared), linked into one
-// connected graph (contig.Graph.Link) by the LSOAs' points (the stored point where the LSOA has
-// registered residents, else its polygon's bound centre), as the neighbourhood designer draws it for
-// a region without nesting.
+// connected graph (contig.Graph.Link) by the LSOAs' points (the stored point, else its polygon's
+// bound centre), as the neighbourhood designer draws it for a region without nesting.
 func (m *Model) lsoaGraph(ls []int32, polys []geo.Feature) *contig.Graph {
 	byCode := make(map[string]int, len(polys))
 	for i := range polys {
@@ -290,6 +289,8 @@ func (m *Model) lsoaGraph(ls []int32, polys []geo.Feature) *contig.Graph {
 			// weighted by its residents as the designer weights a block's LSOAs, to the last bit
 			w := float64(ld.Registered)
 			points[i] = orb.Point{ld.Point[0] * w / w, ld.Point[1] * w / w}
+		} else if ld.Point != (orb.Point{}) {
+			points[i] = ld.Point
 		} else if len(geoms[i]) > 0 {
 			points[i] = geoms[i].Bound().Center()
 		}
