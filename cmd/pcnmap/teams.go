@@ -481,12 +481,12 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 	current, suggested := m.Alignment(t), sm.Alignment(t)
 	fmt.Fprintf(e.stdout, "current %q: score %.4f\n", *set, current.Score)
 	fmt.Fprintf(e.stdout, "suggested teams: %v", sg.Contiguity)
-	if sg.Contiguity == teams.ContiguousLSOA {
+	if sg.Contiguity == teams.ContiguousLSOA && sg.Split > 0 {
 		mm, err := teams.NewModel(d, sg.Merged)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "; %d of %d teams fell apart after the merge, %d LSOAs joined a touching team (score per MSOA only %.4f)", sg.Split, len(s.Teams), sg.Moved, mm.Alignment(t).Score)
+		fmt.Fprintf(e.stdout, "; %d of %d teams fell apart after the merge, %d LSOAs joined a touching team (score before %.4f)", sg.Split, len(s.Teams), sg.Moved, mm.Alignment(t).Score)
 	}
 	fmt.Fprintln(e.stdout)
 	if err := printAlignment(e.stdout, s.Name, d, suggested, nil); err != nil {
