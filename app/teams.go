@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -155,6 +156,45 @@ func (t *Teams) SaveEdited(ctx context.Context, m *teams.Model, name, source str
 		return nil, err
 	}
 	return s, nil
+}
+
+// Suggest is teams suggest on m (see teams.Model.Suggest) with the LSOA polygons the release kept
+// near the set's LSOAs, so that its teams are contiguous over the LSOAs; on a release ingested
+// without them, contiguous per MSOA only (the suggestion's Contiguity says which).
+func (t *Teams) Suggest(ctx context.Context, m *teams.Model) (*teams.Suggestion, error) {
+	var opt teams.SuggestOptions
+	var b orb.Bound
+	first := true
+	seen := map[int32]bool{}
+	lsoa := make(map[string]int32, len(t.d.LSOAs))
+	for i := range t.d.LSOAs {
+		lsoa[t.d.LSOAs[i].Code] = int32(i)
+	}
+	for _, tm := range m.Set().Teams {
+		for _, w := range tm.LSOAs {
+			l, ok := lsoa[w.LSOA]
+			if !ok || seen[t.d.LSOAs[l].Area] {
+				continue
+			}
+			a := t.d.LSOAs[l].Area
+			seen[a] = true
+			if first {
+				b, first = t.d.Areas[a].Bound, false
+			} else {
+				b = b.Union(t.d.Areas[a].Bound)
+			}
+		}
+	}
+	if !first {
+		layer, err := t.ws.LSOAPolygons(ctx, t.d.Release, b)
+		switch {
+		case err == nil:
+			opt.LSOAPolygons = layer.Features
+		case !errors.Is(err, store.ErrNoLSOAPolygons):
+			return nil, err
+		}
+	}
+	return m.Suggest(ctx, opt)
 }
 
 // Save stores s (a suggestion, say) under name as it is, stamped now.

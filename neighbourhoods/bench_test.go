@@ -85,7 +85,9 @@ func BenchmarkICB(b *testing.B) {
 // the band and nesting (the defaults), and on teams suggest's own terms (the banded plan's count, or
 // half the PCN territories where there are fewer territories than that, as the greedy cannot make
 // more teams than territories; no nesting; its cap of 1.5 × the mean population, or its largest
-// team where it breaks that soft cap) against the greedy. It reports the wall time of the banded
+// team where it breaks that soft cap) against the greedy, teams suggest as it is on a workspace with
+// LSOA polygons: contiguous over the LSOAs. On those terms it designs twice, with the greedy among
+// its starts and without it (the designer's own construction and search). It reports the wall time of the banded
 // designs, the mean gap to the bound, how many banded plans break the band, and how many plans fall
 // below the greedy or below their construction.
 func BenchmarkEngland(b *testing.B) {
@@ -107,9 +109,11 @@ func BenchmarkEngland(b *testing.B) {
 		greedyCount                int
 		score, construction, bound float64
 		greedyTerms, greedy        float64
+		unseeded, perMSOA          float64 // the plan without the greedy start; the greedy's merge before contiguity
 		elapsed, greedyElapsed     time.Duration
 		timedOut, greedyOverCap    bool
-		greedySplit                int // greedy teams not contiguous over the blocks
+		greedySplit                int // greedy teams not contiguous over the blocks (must be 0)
+		perMSOASplit               int // teams of its merge that fell apart before they were made contiguous
 	}
 	for i := 0; i < b.N; i++ {
 		results := make([]result, len(codes))
@@ -164,7 +168,7 @@ func BenchmarkEngland(b *testing.B) {
 				r.greedy, r.greedyTerms = -1, -1
 				return
 			}
-			r.greedy = g.Score
+			r.greedy, r.perMSOA, r.perMSOASplit = g.Score, g.PerMSOA, g.Split
 			r.greedySplit = cp.discontiguous(g.Set)
 			var total float64
 			for _, blk := range pr.Blocks {
@@ -184,6 +188,13 @@ func BenchmarkEngland(b *testing.B) {
 			}
 			r.greedyTerms = gplan.Score
 			r.greedyElapsed = time.Since(t0)
+			// The designer's own construction and search, without the greedy among its starts.
+			uplan, err := gp.Design(context.Background(), Config{Seed: 1, TimeLimit: 30 * time.Second, noGreedyStart: true})
+			if err != nil {
+				b.Error(r.code, err)
+				return
+			}
+			r.unseeded = uplan.Score
 		}
 		b.ResetTimer()
 		parallel := func(fn func(int)) time.Duration {
@@ -209,10 +220,12 @@ func BenchmarkEngland(b *testing.B) {
 		b.StopTimer()
 		var gap float64
 		var broken, belowGreedy, belowConstruction, timedOut, compared, overCap, greedySplitICBs int
+		var unseededBelow, perMSOASplitICBs int
+		var unseededGap, contiguityCost float64
 		var slowest time.Duration
 		for _, r := range results {
-			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy's terms at %d: plan %.4f greedy %.4f (over its cap %v, %d teams not contiguous) %v",
-				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyCount, r.greedyTerms, r.greedy, r.greedyOverCap, r.greedySplit, r.greedyElapsed.Round(time.Millisecond))
+			b.Logf("%s %5d LSOAs %3d nbhds: score %.4f construction %.4f bound %.4f broken %d %v | greedy's terms at %d: plan %.4f (unseeded %.4f) greedy %.4f contiguous over the LSOAs, %d teams not (per MSOA only %.4f, %d teams fallen apart; over its cap %v) %v",
+				r.code, r.blocks, r.count, r.score, r.construction, r.bound, r.broken, r.elapsed.Round(time.Millisecond), r.greedyCount, r.greedyTerms, r.unseeded, r.greedy, r.greedySplit, r.perMSOA, r.perMSOASplit, r.greedyOverCap, r.greedyElapsed.Round(time.Millisecond))
 			gap += r.bound - r.score
 			broken += r.broken
 			if r.greedy >= 0 && r.greedyTerms < r.greedy-1e-9 {
@@ -220,6 +233,14 @@ func BenchmarkEngland(b *testing.B) {
 			}
 			if r.greedy >= 0 {
 				compared++
+				if r.unseeded < r.greedy-1e-9 {
+					unseededBelow++
+					unseededGap = max(unseededGap, r.greedy-r.unseeded)
+				}
+				contiguityCost += r.perMSOA - r.greedy
+				if r.perMSOASplit > 0 {
+					perMSOASplitICBs++
+				}
 			}
 			if r.greedyOverCap {
 				overCap++
@@ -241,6 +262,10 @@ func BenchmarkEngland(b *testing.B) {
 		b.ReportMetric(float64(broken), "neighbourhoods_off_band")
 		b.ReportMetric(float64(belowGreedy), "ICBs_below_greedy")
 		b.ReportMetric(float64(compared), "ICBs_with_greedy")
+		b.ReportMetric(float64(unseededBelow), "ICBs_unseeded_below_greedy")
+		b.ReportMetric(unseededGap, "max_gap_unseeded_below_greedy")
+		b.ReportMetric(float64(perMSOASplitICBs), "ICBs_greedy_merge_fell_apart")
+		b.ReportMetric(contiguityCost/float64(max(compared, 1)), "mean_cost_of_greedy_contiguity")
 		b.ReportMetric(float64(overCap), "ICBs_greedy_over_its_cap")
 		b.ReportMetric(float64(greedySplitICBs), "ICBs_greedy_not_contiguous")
 		b.ReportMetric(float64(belowConstruction), "ICBs_below_construction")

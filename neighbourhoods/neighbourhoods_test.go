@@ -768,3 +768,77 @@ func TestAssessProfiles(t *testing.T) {
 		}
 	}
 }
+
+// greedyTerms checks teams suggest against the designer on the greedy's own terms in the region of
+// opt (no nesting, count): the greedy's teams are contiguous over the LSOAs while its merge had
+// teams that fell apart, and a plan with the greedy's cap (1.5 × the mean, or its largest team)
+// scores at least the greedy's score.
+func greedyTerms(t *testing.T, d *overlap.Dataset, polys []geo.Feature, opt Options, effort int) {
+	t.Helper()
+	opt.NoNest = true
+	pr, err := Build(d, polys, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := pr.Design(context.Background(), Config{Seed: 1, Effort: 1, Restarts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := pr.Greedy(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Contiguity != teams.ContiguousLSOA || g.Split == 0 {
+		t.Errorf("%s: greedy %v with %d teams of its merge fallen apart; want some, made contiguous over the LSOAs", opt.Within, g.Contiguity, g.Split)
+	}
+	if n := pr.discontiguous(g.Set); n != 0 {
+		t.Errorf("%s: %d of the greedy's %d teams are not contiguous over the LSOAs", opt.Within, n, len(g.Set.Teams))
+	}
+	held := map[string]int{}
+	for _, tm := range g.Set.Teams {
+		if len(tm.LSOAs) == 0 {
+			t.Errorf("%s: greedy team %q is empty", opt.Within, tm.Name)
+		}
+		for _, w := range tm.LSOAs {
+			held[w.LSOA]++
+		}
+	}
+	for _, b := range pr.Blocks {
+		if held[b.Code] != 1 {
+			t.Errorf("%s: LSOA %s is in %d greedy teams", opt.Within, b.Code, held[b.Code])
+		}
+	}
+	var total float64
+	for _, b := range pr.Blocks {
+		total += b.Registered
+	}
+	opt.Band = Band{Max: max(1.5*total/float64(opt.Count), g.Largest)}
+	gp, err := Build(d, polys, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := gp.Design(context.Background(), Config{Seed: 1, Effort: effort})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Score < g.Score-1e-9 || plan.Outside > 0 {
+		t.Errorf("%s at %d: plan %.6f with %.0f residents outside the cap, below the contiguous greedy's %.6f", opt.Within, opt.Count, plan.Score, plan.Outside, g.Score)
+	}
+	t.Logf("%s at %d: plan %.4f, greedy contiguous over the LSOAs %.4f (per MSOA only %.4f, %d teams fallen apart)", opt.Within, opt.Count, plan.Score, g.Score, g.PerMSOA, g.Split)
+}
+
+// TestGreedyContiguous: on the fixture (Trafford, seven teams: one PCN territory falls apart over
+// the LSOAs) and on a national ICB.
+func TestGreedyContiguous(t *testing.T) {
+	d, err := fixtures.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	greedyTerms(t, d, d.LSOAPolygons, Options{WithinKind: nhs.KindLA, Within: "E08000009", Count: 7}, 100)
+	if testing.Short() {
+		return
+	}
+	nd := fixtures.NationalDataset(t)
+	// Black Country ICB: 11 of the greedy's 29 teams fall apart over the LSOAs in its merge.
+	greedyTerms(t, nd, nd.LSOAPolygons, Options{WithinKind: nhs.KindICB, Within: "E54000062", Count: 29}, 20)
+}

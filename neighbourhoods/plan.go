@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"pcnmap/internal/contig"
 	"pcnmap/teams"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	Start *teams.Set
 	// Name is the name of the set the plan is returned as.
 	Name string
+	// noGreedyStart leaves teams suggest's grouping out of the starts (to measure what the
+	// designer's own construction and search reach without it).
+	noGreedyStart bool
 }
 
 // Neighbourhood is one neighbourhood of a plan.
@@ -115,7 +119,7 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 	if cfg.Start != nil {
 		runs = 1
 	} else {
-		if g := pr.greedyStart(ctx, s.of, unit); g != nil {
+		if g := pr.greedyStart(ctx, s.of, unit); g != nil && !cfg.noGreedyStart {
 			starts = append(starts, newState(pr, g, unit))
 		}
 		if b := pr.balanced(unit); !slices.Contains(b, -1) {
@@ -139,6 +143,12 @@ func (pr *Problem) Design(ctx context.Context, cfg Config) (*Plan, error) {
 		}
 		if st.TimedOut {
 			break
+		}
+	}
+	// Never worse than a start: a run cut short by the time limit may not have reached them all.
+	for _, st := range starts {
+		if better(st.viol, st.sumMax(), st.cut, best.viol, best.sumMax(), best.cut) {
+			best = st
 		}
 	}
 	if best.viol > 1e-6 && !plan.TimedOut && cfg.Start == nil {
@@ -429,10 +439,13 @@ func (pr *Problem) asSet(of []int32, n int) *teams.Set {
 	return set
 }
 
-// greedyStart is teams suggest's grouping at the construction's count, cut by the units and made
-// contiguous: the parts of a team other than its most populous join, block by block, the
-// neighbouring neighbourhood they share most boundary with. It is nil when the greedy cannot run,
-// or when cutting it by the units does not give each unit its count.
+// greedyStart is teams suggest's grouping at the construction's count (contiguous over the LSOAs
+// when the problem has their polygons, as teams suggest makes it then), cut by the units and made
+// contiguous within them by the same rule (contig.Repair): the parts of a neighbourhood other than
+// its most populous join, block by block, the neighbouring neighbourhood of their unit they share
+// most boundary with. Without nesting, over LSOA blocks, it is exactly teams suggest's grouping (the
+// repair finds nothing to do), so a plan seeded from it is a plan of the greedy's own terms. It is
+// nil when the greedy cannot run, or when cutting it by the units does not give each unit its count.
 func (pr *Problem) greedyStart(ctx context.Context, of, unit []int32) []int32 {
 	if pr.territories() > maxGreedy {
 		return nil
@@ -441,10 +454,11 @@ func (pr *Problem) greedyStart(ctx context.Context, of, unit []int32) []int32 {
 	if err != nil {
 		return nil
 	}
-	gs, err := m.Suggest(ctx)
+	sg, err := m.Suggest(ctx, teams.SuggestOptions{LSOAPolygons: pr.polys})
 	if err != nil {
 		return nil
 	}
+	gs := sg.Set
 	teamOf := map[string]int{}
 	for t, tm := range gs.Teams {
 		for _, w := range tm.LSOAs {
@@ -483,63 +497,13 @@ func (pr *Problem) greedyStart(ctx context.Context, of, unit []int32) []int32 {
 			return nil
 		}
 	}
-	// Keep each neighbourhood's most populous connected part.
-	keep := make([]bool, len(pr.Blocks))
-	done := make([]bool, len(pr.Blocks))
-	bestPop := make([]float64, len(gunit))
-	var bestPart = make([][]int32, len(gunit))
-	for s := range pr.Blocks {
-		if done[s] {
-			continue
-		}
-		part := []int32{int32(s)}
-		done[s] = true
-		var pop float64
-		for q := 0; q < len(part); q++ {
-			pop += pr.Blocks[part[q]].Registered
-			for _, n := range pr.adj[part[q]] {
-				if !done[n.b] && g[n.b] == g[s] {
-					done[n.b] = true
-					part = append(part, n.b)
-				}
-			}
-		}
-		if pop > bestPop[g[s]] || bestPart[g[s]] == nil {
-			bestPop[g[s]], bestPart[g[s]] = pop, part
-		}
+	pop := make([]float64, len(pr.Blocks))
+	for b := range pr.Blocks {
+		pop[b] = pr.Blocks[b].Registered
 	}
-	for _, part := range bestPart {
-		for _, b := range part {
-			keep[b] = true
-		}
-	}
-	for moved := true; moved; {
-		moved = false
-		for b := range pr.Blocks {
-			if keep[b] {
-				continue
-			}
-			shared := map[int32]float64{}
-			for _, n := range pr.adj[b] {
-				if keep[n.b] && pr.Blocks[n.b].Unit == pr.Blocks[b].Unit {
-					shared[g[n.b]] += n.length + 1e-9
-				}
-			}
-			to, most := int32(-1), -1.0
-			for nb, l := range shared {
-				if l > most || (l == most && nb < to) {
-					to, most = nb, l
-				}
-			}
-			if to >= 0 {
-				g[b], keep[b], moved = to, true, true
-			}
-		}
-	}
-	for b := range keep {
-		if !keep[b] {
-			return nil
-		}
+	sameUnit := func(b, n int32) bool { return pr.Blocks[n].Unit == pr.Blocks[b].Unit }
+	if _, ok := contig.Repair(g, pop, pr.graph.Adj, sameUnit); !ok {
+		return nil
 	}
 	// The neighbourhoods are numbered as the construction's are: by unit, in the order of unit.
 	if !slices.Equal(sortedUnits(gunit), sortedUnits(unit)) {
@@ -581,10 +545,19 @@ type GreedyResult struct {
 	// is soft (when no touching pair fits under it, it merges the smallest pair), so Largest can
 	// exceed it.
 	Largest, Smallest float64
+	// Contiguity is over what its teams are contiguous: over the LSOAs for LSOA blocks, per MSOA
+	// only for MSOA blocks (no LSOA polygons there).
+	Contiguity teams.Contiguity
+	// PerMSOA is, with Contiguity over the LSOAs, the score of the greedy's merge before its teams
+	// were made contiguous over the LSOAs (what teams suggest gave before it did so; its teams may
+	// fall apart into pieces, which no plan may), and Split how many of its teams did.
+	PerMSOA float64
+	Split   int
 }
 
-// Greedy is teams suggest on the plan's own blocks and count: the grouping of whole PCN territories,
-// with its score, for comparison.
+// Greedy is teams suggest on the plan's own blocks and count, with the problem's LSOA polygons as
+// teams suggest is given them on a workspace that has them: the grouping of whole PCN territories
+// made contiguous over the LSOAs, with its score, for comparison.
 func (pr *Problem) Greedy(ctx context.Context, plan *Plan) (*GreedyResult, error) {
 	if n := pr.territories(); n > maxGreedy {
 		return nil, fmt.Errorf("%w: teams suggest skipped: %d PCN territories (its cost grows with the cube; the limit is %d)", ErrInput, n, maxGreedy)
@@ -593,19 +566,26 @@ func (pr *Problem) Greedy(ctx context.Context, plan *Plan) (*GreedyResult, error
 	if err != nil {
 		return nil, err
 	}
-	s, err := m.Suggest(ctx)
+	sg, err := m.Suggest(ctx, teams.SuggestOptions{LSOAPolygons: pr.polys})
 	if err != nil {
 		return nil, err
 	}
-	gm, err := teams.NewModel(pr.d, s)
+	gm, err := teams.NewModel(pr.d, sg.Set)
 	if err != nil {
 		return nil, err
 	}
 	al := gm.Alignment(0)
-	g := &GreedyResult{Set: s, Score: al.Score, Smallest: math.Inf(1)}
+	g := &GreedyResult{Set: sg.Set, Score: al.Score, Smallest: math.Inf(1), Contiguity: sg.Contiguity, PerMSOA: al.Score, Split: sg.Split}
 	for _, t := range al.Teams {
 		g.Largest = max(g.Largest, t.Registered)
 		g.Smallest = min(g.Smallest, t.Registered)
+	}
+	if sg.Merged != nil {
+		mm, err := teams.NewModel(pr.d, sg.Merged)
+		if err != nil {
+			return nil, err
+		}
+		g.PerMSOA = mm.Alignment(0).Score
 	}
 	return g, nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"pcnmap/geo"
+	"pcnmap/internal/contig"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -162,11 +163,7 @@ type cell struct {
 
 // Edge is an adjacency between blocks A < B with the length of boundary they share in metres; a link
 // added to join an island has Length 0 and Link true.
-type Edge struct {
-	A, B   int32
-	Length float64
-	Link   bool
-}
+type Edge = contig.Edge
 
 // Unit is one nesting unit with the neighbourhoods it gets.
 type Unit struct {
@@ -193,6 +190,8 @@ type Problem struct {
 	// Total is Σ PCN patients in the region, the score's denominator.
 	Total float64
 	adj   [][]nbr
+	graph *contig.Graph // the same adjacency, for the shared contiguity repair
+	polys []geo.Feature // the LSOA polygons the problem was built with (nil for MSOA blocks)
 }
 
 type nbr struct {
@@ -214,6 +213,9 @@ func Build(d *overlap.Dataset, polys []geo.Feature, opt Options) (*Problem, erro
 		opt.Nest = nhs.KindUnset
 	}
 	pr := &Problem{d: d, Opt: opt}
+	if opt.Blocks == BlocksLSOA {
+		pr.polys = polys
+	}
 	if err := pr.blocks(polys); err != nil {
 		return nil, err
 	}
@@ -358,12 +360,12 @@ func (pr *Problem) units() {
 	}
 }
 
-// adjacency: two blocks are adjacent when their outlines share a boundary segment (the same two
-// consecutive vertices, to 1e-6 degree, about 10 cm, so reprojected copies that differ in the last digits still match); blocks that meet only at a point are not. The ONS
-// generalised boundaries are drawn as one topology, so neighbours share their vertices. Within each
-// nesting unit, any part of the graph cut off from the rest (an island, or a block whose neighbours
-// are all in other units) is then linked to the nearest block of the rest by their points, smallest
-// part first, until the unit is connected: such links (Edge.Link) have no boundary length.
+// adjacency: two blocks are adjacent when their outlines share a boundary segment (contig.Shared:
+// the same two consecutive vertices, to about 10 cm); blocks that meet only at a point are not.
+// Within each nesting unit, any part of the graph cut off from the rest (an island, or a block whose
+// neighbours are all in other units) is then linked to the nearest block of the rest by their
+// points, smallest part first, until the unit is connected (contig.Graph.Link): such links
+// (Edge.Link) have no boundary length.
 func (pr *Problem) adjacency(polys []geo.Feature) {
 	geoms := make([]orb.MultiPolygon, len(pr.Blocks))
 	if pr.Opt.Blocks == BlocksMSOA {
@@ -382,116 +384,25 @@ func (pr *Problem) adjacency(polys []geo.Feature) {
 			}
 		}
 	}
-	type key [4]int64
-	first := make(map[key]int32)
-	shared := make(map[[2]int32]float64)
+	points := make([]orb.Point, len(pr.Blocks))
 	for i, g := range geoms {
 		if pr.Blocks[i].Point == (orb.Point{}) && len(g) > 0 {
 			pr.Blocks[i].Point = g.Bound().Center()
 		}
-		for _, poly := range g {
-			for _, ring := range poly {
-				for j := 1; j < len(ring); j++ {
-					p, q := round(ring[j-1]), round(ring[j])
-					if p == q {
-						continue
-					}
-					if p[0] > q[0] || (p[0] == q[0] && p[1] > q[1]) {
-						p, q = q, p
-					}
-					k := key{p[0], p[1], q[0], q[1]}
-					o, ok := first[k]
-					if !ok {
-						first[k] = int32(i)
-						continue
-					}
-					if o != int32(i) {
-						pair := [2]int32{min(o, int32(i)), max(o, int32(i))}
-						shared[pair] += metres(ring[j-1], ring[j])
-					}
-				}
-			}
-		}
+		points[i] = pr.Blocks[i].Point
 	}
-	for pair, l := range shared {
-		pr.Edges = append(pr.Edges, Edge{A: pair[0], B: pair[1], Length: l})
-	}
-	slices.SortFunc(pr.Edges, func(a, b Edge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
-	pr.adj = make([][]nbr, len(pr.Blocks))
-	for _, e := range pr.Edges {
-		pr.adj[e.A] = append(pr.adj[e.A], nbr{e.B, e.Length})
-		pr.adj[e.B] = append(pr.adj[e.B], nbr{e.A, e.Length})
-	}
+	pr.graph = contig.Shared(geoms)
 	for u := range pr.Units {
-		pr.link(pr.Units[u].Blocks)
+		pr.graph.Link(pr.Units[u].Blocks, points)
 	}
-	slices.SortFunc(pr.Edges, func(a, b Edge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
-}
-
-// link joins the parts of the graph induced by blocks (one unit) until it is connected.
-func (pr *Problem) link(blocks []int32) {
-	inUnit := make(map[int32]bool, len(blocks))
-	for _, b := range blocks {
-		inUnit[b] = true
+	pr.Edges = pr.graph.Edges
+	pr.adj = make([][]nbr, len(pr.Blocks))
+	for b, ns := range pr.graph.Adj {
+		pr.adj[b] = make([]nbr, len(ns))
+		for i, n := range ns {
+			pr.adj[b][i] = nbr{n.B, n.Length}
+		}
 	}
-	for {
-		comp := make(map[int32]int, len(blocks))
-		var parts [][]int32
-		for _, s := range blocks {
-			if _, ok := comp[s]; ok {
-				continue
-			}
-			c := len(parts)
-			part := []int32{s}
-			comp[s] = c
-			for q := 0; q < len(part); q++ {
-				for _, n := range pr.adj[part[q]] {
-					if _, ok := comp[n.b]; !ok && inUnit[n.b] {
-						comp[n.b] = c
-						part = append(part, n.b)
-					}
-				}
-			}
-			parts = append(parts, part)
-		}
-		if len(parts) <= 1 {
-			return
-		}
-		small := 0
-		for c := range parts {
-			if len(parts[c]) < len(parts[small]) {
-				small = c
-			}
-		}
-		bi, bj, best := int32(-1), int32(-1), math.Inf(1)
-		for _, i := range parts[small] {
-			for _, j := range blocks {
-				if comp[j] == small {
-					continue
-				}
-				if dd := metres(pr.Blocks[i].Point, pr.Blocks[j].Point); dd < best {
-					bi, bj, best = i, j, dd
-				}
-			}
-		}
-		a, b := min(bi, bj), max(bi, bj)
-		pr.Edges = append(pr.Edges, Edge{A: a, B: b, Link: true})
-		pr.adj[a] = append(pr.adj[a], nbr{b, 0})
-		pr.adj[b] = append(pr.adj[b], nbr{a, 0})
-	}
-}
-
-func round(p orb.Point) [2]int64 {
-	return [2]int64{int64(math.Round(p[0] * 1e6)), int64(math.Round(p[1] * 1e6))}
-}
-
-// metres is the distance between two WGS84 points, equirectangular (good to well under 1% at
-// neighbourhood scale).
-func metres(a, b orb.Point) float64 {
-	lat := (a[1] + b[1]) / 2 * math.Pi / 180
-	dx := (b[0] - a[0]) * math.Cos(lat) * 111320
-	dy := (b[1] - a[1]) * 110540
-	return math.Hypot(dx, dy)
 }
 
 // counts chooses the band and each unit's number of neighbourhoods, or refuses the combination.

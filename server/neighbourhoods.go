@@ -56,13 +56,16 @@ type DesignJob struct {
 
 // DesignResult is a finished plan: its figures beside the construction, the greedy and the bound.
 type DesignResult struct {
-	Description    string                 `json:"description"`
-	Score          float64                `json:"score"`
-	Construction   float64                `json:"construction"`
-	Bound          float64                `json:"bound"`
-	Greedy         *float64               `json:"greedy"` // null when teams suggest cannot run
-	GreedyNote     string                 `json:"greedy_note,omitempty"`
-	GreedyLargest  float64                `json:"greedy_largest,omitempty"`
+	Description   string   `json:"description"`
+	Score         float64  `json:"score"`
+	Construction  float64  `json:"construction"`
+	Bound         float64  `json:"bound"`
+	Greedy        *float64 `json:"greedy"` // null when teams suggest cannot run
+	GreedyNote    string   `json:"greedy_note,omitempty"`
+	GreedyLargest float64  `json:"greedy_largest,omitempty"`
+	// GreedyPerMSOA is the greedy's score before its teams were made contiguous over the LSOAs
+	// (present when some had fallen apart).
+	GreedyPerMSOA  *float64               `json:"greedy_per_msoa,omitempty"`
 	BoundaryKm     float64                `json:"boundary_km"`
 	TimedOut       bool                   `json:"timed_out"`
 	ElapsedS       float64                `json:"elapsed_s"`
@@ -284,6 +287,9 @@ func designResult(ds *app.Design, savedAs string) *DesignResult {
 	}
 	if ds.Greedy != nil {
 		r.Greedy, r.GreedyLargest = &ds.Greedy.Score, ds.Greedy.Largest
+		if ds.Greedy.Split > 0 {
+			r.GreedyPerMSOA = &ds.Greedy.PerMSOA
+		}
 	}
 	for _, n := range p.Neighbourhoods {
 		r.Neighbourhoods = append(r.Neighbourhoods, DesignNeighbourhood{Name: n.Name, Registered: n.Registered, Blocks: len(n.Blocks), Violation: n.Violation})

@@ -8,7 +8,48 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"pcnmap/geo"
+	"pcnmap/internal/contig"
 )
+
+// SuggestOptions are what Suggest may use beyond the model.
+type SuggestOptions struct {
+	// LSOAPolygons are the release's LSOA polygons (a workspace ingested with --lsoa-polygons; those
+	// of the set's LSOAs suffice). With them the teams are made contiguous over the LSOAs; without,
+	// contiguity is judged per MSOA only.
+	LSOAPolygons []geo.Feature
+}
+
+// Contiguity says over what a suggestion's teams are contiguous.
+type Contiguity uint8
+
+const (
+	// ContiguousMSOA: territories were merged only where their MSOAs touch, but a team's LSOAs may
+	// fall apart into pieces (no LSOA polygons to tell).
+	ContiguousMSOA Contiguity = iota
+	// ContiguousLSOA: every team is connected over the LSOAs (shared boundary, islands linked to the
+	// nearest LSOA as the neighbourhood designer links them).
+	ContiguousLSOA
+)
+
+func (c Contiguity) String() string {
+	if c == ContiguousLSOA {
+		return "contiguous over the LSOAs"
+	}
+	return "contiguous per MSOA only (no LSOA polygons: ingest with --lsoa-polygons for teams contiguous over the LSOAs)"
+}
+
+// Suggestion is a suggested set with how it was made.
+type Suggestion struct {
+	Set        *Set
+	Contiguity Contiguity
+	// Merged is, with ContiguousLSOA, the grouping before its pieces were joined to their neighbours
+	// (teams contiguous per MSOA only), kept to show what LSOA contiguity costs; Moved is how many
+	// LSOAs changed team there, Split how many teams had fallen apart.
+	Merged       *Set
+	Moved, Split int
+}
 
 // Suggest proposes a grouping of whole PCNs into as many teams as the model's set has, over the same
 // LSOAs (with the same weights), aiming at a high alignment score with teams that are contiguous.
@@ -19,14 +60,19 @@ import (
 // territory, both ways) are merged, among pairs that touch (two groups touch when LSOAs of theirs lie
 // in the same area or in areas whose outlines share a vertex) and whose merged population stays under
 // 1.5 × the mean team population; failing such a pair, the touching pair of smallest merged
-// population; failing any touching pair, the smallest pair at all (the only case a team is not
-// contiguous). It stops at the set's number of teams.
+// population; failing any touching pair, the smallest pair at all. It stops at the set's number of
+// teams. With opt.LSOAPolygons, a team whose LSOAs then fall apart into pieces keeps its most
+// populous piece and the LSOAs of its other pieces join the touching team they share most boundary
+// with (contig.Repair, the rule the neighbourhood designer uses; LSOAs cut off from all others, an
+// island, are linked to the nearest LSOA first), so that every team is contiguous over the LSOAs.
 //
-// Limits: greedy, so not guaranteed optimal; contiguity is judged at area (MSOA) level, not LSOA; the
-// population cap trades a little score for teams of workable size (without it, one huge team scores
-// best); LSOAs with no PCN patients join the group holding most of their area; the cost is O(n³) in
+// Limits: greedy, so not guaranteed optimal; without LSOA polygons contiguity is judged at area
+// (MSOA) level only, so a team may fall apart over its LSOAs; the joined pieces are LSOAs of a PCN's
+// territory given to another team, so a team is no longer strictly whole PCNs; the population cap
+// trades a little score for teams of workable size (without it, one huge team scores best) and is
+// soft; LSOAs with no PCN patients join the group holding most of their area; the cost is O(n³) in
 // the number of PCNs n, fine for a trust or ICB (n ≤ a few hundred), slow for all of England.
-func (m *Model) Suggest(ctx context.Context) (*Set, error) {
+func (m *Model) Suggest(ctx context.Context, opt SuggestOptions) (*Suggestion, error) {
 	if m.member == nil {
 		return nil, fmt.Errorf("%w: set %q is practice-based: suggestions need areas", ErrInput, m.set.Name)
 	}
@@ -175,7 +221,8 @@ func (m *Model) Suggest(ctx context.Context) (*Set, error) {
 			areaTeam[a][team[group[pos[dom[l]]]]]++
 		}
 	}
-	for _, l := range ls {
+	teamOf := make([]int32, len(ls))
+	for i, l := range ls {
 		t := 0
 		if dom[l] >= 0 {
 			t = team[group[pos[dom[l]]]]
@@ -187,12 +234,70 @@ func (m *Model) Suggest(ctx context.Context) (*Set, error) {
 				}
 			}
 		}
-		s.Teams[t].LSOAs = append(s.Teams[t].LSOAs, Weight{LSOA: m.d.LSOAs[l].Code, Weight: cover[l]})
+		teamOf[i] = int32(t)
 	}
-	for t := range s.Teams {
-		slices.SortFunc(s.Teams[t].LSOAs, func(a, b Weight) int { return cmp.Compare(a.LSOA, b.LSOA) })
+	out := &Suggestion{Set: s}
+	if len(opt.LSOAPolygons) > 0 {
+		out.Contiguity = ContiguousLSOA
+		out.Merged = m.suggestedSet(s, ls, cover, teamOf)
+		g := m.lsoaGraph(ls, opt.LSOAPolygons)
+		out.Split = contig.Parts(teamOf, g.Adj)
+		pop := make([]float64, len(ls))
+		for i, l := range ls {
+			pop[i] = float64(m.d.LSOAs[l].Registered) * cover[l]
+		}
+		out.Moved, _ = contig.Repair(teamOf, pop, g.Adj, nil)
 	}
-	return s, nil
+	out.Set = m.suggestedSet(s, ls, cover, teamOf)
+	return out, nil
+}
+
+// suggestedSet is s (its teams named) holding ls[i] in team teamOf[i] with weight cover.
+func (m *Model) suggestedSet(s *Set, ls []int32, cover map[int32]float64, teamOf []int32) *Set {
+	c := *s
+	c.Teams = make([]Team, len(s.Teams))
+	for t := range c.Teams {
+		c.Teams[t].Name = s.Teams[t].Name
+	}
+	for i, l := range ls {
+		t := teamOf[i]
+		c.Teams[t].LSOAs = append(c.Teams[t].LSOAs, Weight{LSOA: m.d.LSOAs[l].Code, Weight: cover[l]})
+	}
+	for t := range c.Teams {
+		slices.SortFunc(c.Teams[t].LSOAs, func(a, b Weight) int { return cmp.Compare(a.LSOA, b.LSOA) })
+	}
+	return &c
+}
+
+// lsoaGraph is the adjacency of the LSOAs ls drawn from polys (contig.Shared), linked into one
+// connected graph (contig.Graph.Link) by the LSOAs' points (the stored point, else its polygon's
+// bound centre), as the neighbourhood designer draws it for a region without nesting.
+func (m *Model) lsoaGraph(ls []int32, polys []geo.Feature) *contig.Graph {
+	byCode := make(map[string]int, len(polys))
+	for i := range polys {
+		byCode[polys[i].Code] = i
+	}
+	geoms := make([]orb.MultiPolygon, len(ls))
+	points := make([]orb.Point, len(ls))
+	nodes := make([]int32, len(ls))
+	for i, l := range ls {
+		nodes[i] = int32(i)
+		if j, ok := byCode[m.d.LSOAs[l].Code]; ok {
+			geoms[i] = polys[j].Geom
+		}
+		if ld := &m.d.LSOAs[l]; ld.HasPoint && ld.Registered > 0 {
+			// weighted by its residents as the designer weights a block's LSOAs, to the last bit
+			w := float64(ld.Registered)
+			points[i] = orb.Point{ld.Point[0] * w / w, ld.Point[1] * w / w}
+		} else if ld.Point != (orb.Point{}) {
+			points[i] = ld.Point
+		} else if len(geoms[i]) > 0 {
+			points[i] = geoms[i].Bound().Center()
+		}
+	}
+	g := contig.Shared(geoms)
+	g.Link(nodes, points)
+	return g
 }
 
 func joinCodes(codes []string) string {

@@ -18,6 +18,7 @@ import (
 
 	"pcnmap/fixtures"
 	"pcnmap/geo"
+	"pcnmap/internal/contig"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/teams"
@@ -464,9 +465,13 @@ func TestSuggest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := m.Suggest(context.Background())
+	sg, err := m.Suggest(context.Background(), teams.SuggestOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	s := sg.Set
+	if sg.Contiguity != teams.ContiguousMSOA || sg.Merged != nil {
+		t.Errorf("Suggest without LSOA polygons: %v, merged %v; want contiguity per MSOA only", sg.Contiguity, sg.Merged != nil)
 	}
 	sm, err := teams.NewModel(d, s)
 	if err != nil {
@@ -484,8 +489,15 @@ func TestSuggest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err = m.Suggest(context.Background()); err != nil {
+	if sg, err = m.Suggest(context.Background(), teams.SuggestOptions{LSOAPolygons: d2.LSOAPolygons}); err != nil {
 		t.Fatal(err)
+	}
+	s = sg.Set
+	if sg.Contiguity != teams.ContiguousLSOA || len(d2.LSOAPolygons) == 0 {
+		t.Fatalf("Suggest with %d LSOA polygons: %v", len(d2.LSOAPolygons), sg.Contiguity)
+	}
+	if split := splitTeams(d2, s); split != 0 || sg.Split != 0 {
+		t.Errorf("Suggest on Trafford with LSOA polygons: %d teams not contiguous over the LSOAs (%d before the repair)", split, sg.Split)
 	}
 	sm, err = teams.NewModel(d2, s)
 	if err != nil {
@@ -500,6 +512,113 @@ func TestSuggest(t *testing.T) {
 	if len(s.Teams) != 4 || after.Score < before.Score || math.Abs(after.Coverage-before.Coverage) > 1e-9 {
 		t.Errorf("Suggest on Trafford: %d teams, score %.4f (current %.4f), coverage %v (current %v)", len(s.Teams), after.Score, before.Score, after.Coverage, before.Coverage)
 	}
+
+	// Seven teams over Trafford's LSOAs, one per PCN territory: one territory falls apart over the
+	// LSOAs (contiguous per MSOA only); with the LSOA polygons every team is contiguous.
+	seven := &teams.Set{Name: "seven", Teams: make([]teams.Team, 7)}
+	i := 0
+	for _, tm := range traf.Set.Teams {
+		for _, w := range tm.LSOAs {
+			seven.Teams[i%7].LSOAs = append(seven.Teams[i%7].LSOAs, w)
+			i++
+		}
+	}
+	for i := range seven.Teams {
+		seven.Teams[i].Name = fmt.Sprint(i)
+	}
+	if m, err = teams.NewModel(d2, seven); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := m.Suggest(context.Background(), teams.SuggestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sg, err = m.Suggest(context.Background(), teams.SuggestOptions{LSOAPolygons: d2.LSOAPolygons}); err != nil {
+		t.Fatal(err)
+	}
+	if split := splitTeams(d2, plain.Set); split == 0 || !reflect.DeepEqual(plain.Set, sg.Merged) || sg.Split != split {
+		t.Errorf("seven teams per MSOA: %d split over the LSOAs (Suggest says %d of its merge); the fixture should have some", split, sg.Split)
+	}
+	if split := splitTeams(d2, sg.Set); split != 0 || sg.Moved == 0 {
+		t.Errorf("seven teams with LSOA polygons: %d not contiguous over the LSOAs, %d LSOAs moved", split, sg.Moved)
+	}
+	var n int
+	for _, tm := range sg.Set.Teams {
+		n += len(tm.LSOAs)
+		if len(tm.LSOAs) == 0 {
+			t.Errorf("seven teams with LSOA polygons: %q is empty", tm.Name)
+		}
+	}
+	if n != i {
+		t.Errorf("seven teams with LSOA polygons hold %d LSOAs, want %d", n, i)
+	}
+	t.Logf("seven teams: %d fell apart, %d LSOAs joined a neighbour", sg.Split, sg.Moved)
+}
+
+// splitTeams counts the teams of s whose LSOAs are not connected: adjacency by a shared boundary
+// segment of d's LSOA polygons (vertices to 1e-6 degree), LSOAs cut off from all others linked to
+// the nearest, as contig draws it.
+func splitTeams(d *overlap.Dataset, s *teams.Set) int {
+	lsoa := map[string]int{}
+	for i, l := range d.LSOAs {
+		lsoa[l.Code] = i
+	}
+	var geoms []orb.MultiPolygon
+	var points []orb.Point
+	var team []int
+	byCode := map[string]orb.MultiPolygon{}
+	for _, f := range d.LSOAPolygons {
+		byCode[f.Code] = f.Geom
+	}
+	for t, tm := range s.Teams {
+		for _, w := range tm.LSOAs {
+			geoms = append(geoms, byCode[w.LSOA])
+			team = append(team, t)
+			p := d.LSOAs[lsoa[w.LSOA]].Point
+			if p == (orb.Point{}) && len(byCode[w.LSOA]) > 0 {
+				p = byCode[w.LSOA].Bound().Center()
+			}
+			points = append(points, p)
+		}
+	}
+	g := contig.Shared(geoms)
+	nodes := make([]int32, len(geoms))
+	for i := range nodes {
+		nodes[i] = int32(i)
+	}
+	g.Link(nodes, points)
+	group := make([]int32, len(team))
+	for i, t := range team {
+		group[i] = int32(t)
+	}
+	// A breadth-first walk per team, independent of contig.Parts.
+	seen := make([]bool, len(group))
+	parts := map[int32]int{}
+	for s := range group {
+		if seen[s] {
+			continue
+		}
+		parts[group[s]]++
+		seen[s] = true
+		q := []int32{int32(s)}
+		for len(q) > 0 {
+			x := q[0]
+			q = q[1:]
+			for _, n := range g.Adj[x] {
+				if !seen[n.B] && group[n.B] == group[s] {
+					seen[n.B] = true
+					q = append(q, n.B)
+				}
+			}
+		}
+	}
+	split := 0
+	for _, n := range parts {
+		if n > 1 {
+			split++
+		}
+	}
+	return split
 }
 
 // TestNestedTeams imports the fixture's MSOAs (GeoPackage in EPSG:27700) as teams: by centroid,

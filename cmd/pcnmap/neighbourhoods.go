@@ -12,6 +12,7 @@ import (
 
 	"pcnmap/app"
 	"pcnmap/neighbourhoods"
+	"pcnmap/teams"
 )
 
 // neighbourhoodCommands are the subcommands of pcnmap neighbourhoods.
@@ -145,7 +146,17 @@ func greedyText(ds *app.Design) string {
 	if ds.GreedyNote != "" {
 		return "none, " + strings.TrimPrefix(ds.GreedyNote, "teams: invalid input: ")
 	}
-	return fmt.Sprintf("%.4f, teams of %.0f to %.0f residents", ds.Greedy.Score, ds.Greedy.Smallest, ds.Greedy.Largest)
+	g := ds.Greedy
+	out := fmt.Sprintf("%.4f, teams of %.0f to %.0f residents", g.Score, g.Smallest, g.Largest)
+	if g.Contiguity == teams.ContiguousLSOA {
+		out += ", contiguous over the LSOAs"
+		if g.Split > 0 {
+			out += fmt.Sprintf(" (%.4f before %d of its teams that fell apart were made so)", g.PerMSOA, g.Split)
+		}
+	} else {
+		out += ", contiguous per MSOA only"
+	}
+	return out
 }
 
 func runNeighbourhoodsAssess(ctx context.Context, e *env, args []string) error {

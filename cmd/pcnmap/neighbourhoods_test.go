@@ -27,7 +27,7 @@ func TestNeighbourhoodsCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("design: %v\n%s", err, out)
 	}
-	for _, want := range []string{"6 neighbourhoods", "upper bound", "teams suggest at 6", "Trafford 6", `saved as "plan"`} {
+	for _, want := range []string{"6 neighbourhoods", "upper bound", "teams suggest at 6", "contiguous over the LSOAs; upper bound", "Trafford 6", `saved as "plan"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("design output lacks %q:\n%s", want, out)
 		}

@@ -448,7 +448,10 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "teams suggest", "--db W.db --set NAME [--release R] [--threshold 1%] [--save-as NAME] [--out DIR]\n\n"+
 		"Proposes a grouping of whole PCNs into the set's number of teams over the same LSOAs: each LSOA goes to\n"+
 		"its dominant PCN, and PCN territories are merged greedily, the touching pair exchanging most patients\n"+
-		"first, keeping teams under 1.5 × the mean population. Prints the current and the suggested scores.")
+		"first, keeping teams under 1.5 × the mean population. On a workspace ingested with --lsoa-polygons,\n"+
+		"a team that then falls apart over the LSOAs keeps its most populous piece and the others join the\n"+
+		"touching team they share most boundary with, so every team is contiguous over the LSOAs; without\n"+
+		"them, contiguity is judged per MSOA only. Prints the current and the suggested scores, and which.")
 	db, release, set := setFlags(fs)
 	threshold := thresholdFlag(fs, "share of a team's registered population a PCN must hold to count")
 	saveAs := fs.String("save-as", "", "store the suggestion under this `name`")
@@ -466,16 +469,26 @@ func runTeamsSuggest(ctx context.Context, e *env, args []string) error {
 	}
 	defer ts.Workspace().Close()
 	d := ts.Dataset()
-	s, err := m.Suggest(ctx)
+	sg, err := ts.Suggest(ctx, m)
 	if err != nil {
 		return err
 	}
+	s := sg.Set
 	sm, err := teams.NewModel(d, s)
 	if err != nil {
 		return err
 	}
 	current, suggested := m.Alignment(t), sm.Alignment(t)
 	fmt.Fprintf(e.stdout, "current %q: score %.4f\n", *set, current.Score)
+	fmt.Fprintf(e.stdout, "suggested teams: %v", sg.Contiguity)
+	if sg.Contiguity == teams.ContiguousLSOA && sg.Split > 0 {
+		mm, err := teams.NewModel(d, sg.Merged)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "; %d of %d teams fell apart after the merge, %d LSOAs joined a touching team (score before %.4f)", sg.Split, len(s.Teams), sg.Moved, mm.Alignment(t).Score)
+	}
+	fmt.Fprintln(e.stdout)
 	if err := printAlignment(e.stdout, s.Name, d, suggested, nil); err != nil {
 		return err
 	}

@@ -83,7 +83,8 @@ func TestTeamsCommands(t *testing.T) {
 	}
 
 	out = run("teams", "suggest", "--db", db, "--set", "Trafford localities", "--save-as", "suggested")
-	if !strings.Contains(out, `current "Trafford localities": score 0.9312`) || !strings.Contains(out, "alignment score: 0.9468") {
+	if !strings.Contains(out, `current "Trafford localities": score 0.9312`) || !strings.Contains(out, "alignment score: 0.9468") ||
+		!strings.Contains(out, "contiguous per MSOA only (no LSOA polygons") { // ingested without --lsoa-polygons
 		t.Errorf("teams suggest output:\n%s", out)
 	}
 	run("teams", "delete", "--db", db, "--set", "suggested")

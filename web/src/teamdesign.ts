@@ -96,7 +96,7 @@ export function openDesign(a: DesignActions): void {
         'ul',
         { class: 'plain import-report' },
         h('li', null, `Construction: ${p.construction.toFixed(3)}`),
-        h('li', null, `Teams suggest at the same count: ${p.greedy === null ? 'none' : `${p.greedy.toFixed(3)} (no band: teams up to ${fmtInt(p.greedy_largest || 0)})`}`),
+        h('li', null, `Teams suggest at the same count: ${p.greedy === null ? 'none' : `${p.greedy.toFixed(3)} (no band: teams up to ${fmtInt(p.greedy_largest || 0)}${p.greedy_per_msoa === undefined ? '' : `; ${p.greedy_per_msoa.toFixed(3)} before its teams that fell apart over the LSOAs were made contiguous`})`}`),
         h('li', null, `Upper bound: ${p.bound.toFixed(3)}`),
         h('li', { 'data-off-band': off.length }, `Outside the band: ${off.length}`, off.length ? `: ${off.slice(0, 3).map((n) => n.violation).join('; ')}` : ''),
       ),

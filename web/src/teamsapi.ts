@@ -115,6 +115,7 @@ export interface DesignJob {
     greedy: number | null;
     greedy_note?: string;
     greedy_largest?: number;
+    greedy_per_msoa?: number; // the greedy's score before its teams were made contiguous over the LSOAs
     neighbourhoods: DesignNeighbourhood[];
   };
 }
