@@ -68,6 +68,7 @@ func (s *Server) serveCachedTile(w http.ResponseWriter, r *http.Request) (served
 	defer func() {
 		if p := recover(); p != nil {
 			s.fastPanic(w, r, p, code, size, start)
+			served = true // answered: echo must not answer again
 		}
 	}()
 	h := w.Header()
