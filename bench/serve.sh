@@ -2,7 +2,8 @@
 # Cached-tile serving against two baselines sending the same bytes with the same headers: a bare
 # Go net/http server (bench/bareserver) and nginx serving the tile as a static file. One z10 tile
 # over Manchester (10/505/331, 26 KB gzipped), wrk -t2 -c64 for SECS (default 5) seconds per run,
-# RUNS (default 5) rounds each running the three in turn; medians of requests/s and the ratios.
+# RUNS (default 5) rounds each running the three in turn; medians of requests/s and the ratios, and of
+# the CPU each Go server spent per request (steadier than requests/s when other work shares the machine).
 # The workspace is ingested first (outside the timing) unless DB names one. Needs wrk and nginx.
 # Run from the repository root: bash bench/serve.sh
 set -euo pipefail
@@ -65,19 +66,28 @@ NGINX
 nginx -c "$tmp/nginx.conf" -p "$tmp" 2>"$tmp/nginx.log" & pids+=($!)
 up http://127.0.0.1:18283/t/tile.mvt
 
-rate() { # rate URL: requests/s of one wrk run
-  wrk -t2 -c64 -d"${SECS}s" -H 'Accept-Encoding: gzip' "$1" | awk '/Requests\/sec/ {print $2}'
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system CPU of a process, in clock ticks
+hz=$(getconf CLK_TCK)
+rate() { # rate URL [PID]: requests/s of one wrk run; with PID, that process's CPU-µs per request into $tmp/cpu.NAME
+  local t0 out
+  [ -z "${2:-}" ] || t0=$(ticks "$2")
+  out=$(wrk -t2 -c64 -d"${SECS}s" -H 'Accept-Encoding: gzip' "$1")
+  [ -z "${2:-}" ] || echo "$out" | awk -v t0="$t0" -v t1="$(ticks "$2")" -v hz="$hz" \
+    '/requests in/ {printf "%.1f\n", (t1 - t0) * 1e6 / hz / $1}' >>"$tmp/cpu.$3"
+  echo "$out" | awk '/Requests\/sec/ {print $2}'
 }
 for i in $(seq "$RUNS"); do
-  rate "http://127.0.0.1:18281/tiles/areas/$TILE.mvt" >>"$tmp/pcnmap"
-  rate http://127.0.0.1:18282/t/tile.mvt >>"$tmp/bare"
+  rate "http://127.0.0.1:18281/tiles/areas/$TILE.mvt" "${pids[0]}" pcnmap >>"$tmp/pcnmap"
+  rate http://127.0.0.1:18282/t/tile.mvt "${pids[1]}" bare >>"$tmp/bare"
   rate http://127.0.0.1:18283/t/tile.mvt >>"$tmp/nginx"
 done
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 p=$(median <"$tmp/pcnmap") b=$(median <"$tmp/bare") n=$(median <"$tmp/nginx")
+pc=$(median <"$tmp/cpu.pcnmap") bc=$(median <"$tmp/cpu.bare")
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "cached tile $TILE ($(stat -c %s "$tmp/www/t/tile.mvt") bytes gzipped), wrk -t2 -c64 -d${SECS}s, median of $RUNS runs each, alternated:"
 echo "pcnmap serve:      $p req/s"
 echo "bare Go net/http:  $b req/s"
 echo "nginx:             $n req/s"
 awk -v p="$p" -v b="$b" -v n="$n" 'BEGIN {printf "ratio pcnmap/bare Go: %.2f; pcnmap/nginx: %.2f\n", p / b, p / n}'
+echo "server CPU per request (user + system, median): pcnmap $pc µs, bare Go $bc µs: $(awk -v p="$pc" -v b="$bc" 'BEGIN {printf "%.2f", p / b}')"

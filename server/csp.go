@@ -3,11 +3,10 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/labstack/echo/v4"
 )
 
 // inlineScript matches the inline scripts of the page (a <script> without src), whose hashes the
@@ -44,8 +43,7 @@ func contentSecurityPolicy(page []byte, publicURL string) string {
 
 // setSecurityHeaders sets the headers every answer carries: the policy, no MIME sniffing, no framing (for browsers
 // without frame-ancestors), no referrer.
-func (s *Server) setSecurityHeaders(c echo.Context) {
-	h := c.Response().Header()
+func (s *Server) setSecurityHeaders(h http.Header) {
 	h["Content-Security-Policy"] = s.hdr.csp
 	h["X-Content-Type-Options"] = s.hdr.nosniff
 	h["X-Frame-Options"] = s.hdr.deny

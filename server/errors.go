@@ -114,14 +114,20 @@ func tooLargeLimit(e *http.MaxBytesError) string {
 	return fmt.Sprintf(": at most %d bytes", e.Limit)
 }
 
-// errorHandler is echo's HTTPErrorHandler: it answers an error as JSON with the status from status,
-// and logs internal errors.
-func (s *Server) errorHandler(err error, c echo.Context) {
+// logInternal logs err when it is an internal error (a 5xx), and returns its status and message.
+func (s *Server) logInternal(r *http.Request, err error) (int, string) {
 	code, msg := status(err)
-	r := c.Request()
 	if code >= 500 {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	return code, msg
+}
+
+// errorHandler is echo's HTTPErrorHandler: it answers an error as JSON with the status from status,
+// and logs internal errors.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	code, msg := s.logInternal(c.Request(), err)
+	r := c.Request()
 	if c.Response().Committed {
 		return
 	}

@@ -28,7 +28,7 @@ func (s *Server) front(next echo.HandlerFunc) echo.HandlerFunc {
 // guarded runs next with the security headers set, the query's length checked and a panic recovered.
 func (s *Server) guarded(c echo.Context, next echo.HandlerFunc) (err error) {
 	defer s.recovered(&err)
-	s.setSecurityHeaders(c)
+	s.setSecurityHeaders(c.Response().Header())
 	if err := s.checkQuery(c); err != nil {
 		return err
 	}
@@ -43,14 +43,18 @@ func (s *Server) observed(c echo.Context, dur time.Duration) {
 		route = "unmatched"
 	}
 	s.metrics.observe(route, res.Status, res.Size, dur)
-	r := c.Request()
+	s.logRequest(c.Request(), route, res.Status, res.Size, dur)
+}
+
+// logRequest writes the access log line of an answered request.
+func (s *Server) logRequest(r *http.Request, route string, status int, size int64, dur time.Duration) {
 	if s.log.Enabled(r.Context(), slog.LevelInfo) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.String("route", route),
-			slog.Int("status", res.Status),
-			slog.Int64("bytes", res.Size),
+			slog.Int("status", status),
+			slog.Int64("bytes", size),
 			slog.Duration("dur", dur),
 			slog.String("remote", r.RemoteAddr),
 		)

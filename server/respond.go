@@ -117,8 +117,10 @@ func (s *Server) cacheHeaders(h http.Header) {
 // headers are header values built once and shared by every answer that sends them: assigning a
 // shared slice to a canonical key costs nothing per request, and net/http never modifies it.
 type headers struct {
-	cacheControl, noCache, mvt, gzip, varyEncoding []string
-	csp, nosniff, deny, noReferrer                 []string
+	cacheControl, noCache, mvt, gzip []string
+	varyOrigin, varyEncoding         []string
+	varyOriginEncoding               []string // Vary after the CORS middleware and a tile
+	csp, nosniff, deny, noReferrer   []string
 }
 
 func newHeaders(maxAge time.Duration) headers {
@@ -128,7 +130,8 @@ func newHeaders(maxAge time.Duration) headers {
 	}
 	return headers{
 		cacheControl: []string{cc}, noCache: []string{"no-cache"}, mvt: []string{mimeMVT}, gzip: []string{"gzip"},
-		varyEncoding: []string{echo.HeaderAcceptEncoding},
+		varyOrigin: []string{echo.HeaderOrigin}, varyEncoding: []string{echo.HeaderAcceptEncoding},
+		varyOriginEncoding: []string{echo.HeaderOrigin, echo.HeaderAcceptEncoding},
 	}
 }
 

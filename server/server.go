@@ -210,18 +210,21 @@ type Server struct {
 	search   []searchEntry
 	mb       *mbSource // nil when serving a workspace
 
-	teams     *teamSets // nil without a workspace
-	designs   designJobs
-	cache     *tiles.Cache
-	side      *tiles.Cache  // tiles at thresholds other than the default, an eighth of CacheBytes
-	imports   chan struct{} // a slot per import under way, MaxImports of them
-	counts    *memo[float64, []int32]
-	summaries *memo[float64, payload] // the default threshold's summary alone, so no client can evict it
-	sideSums  *memo[float64, payload] // summaries at other thresholds
-	metrics   *metrics
-	echo      *echo.Echo
-	docs      payload // the OpenAPI document
-	hdr       headers
+	teams       *teamSets // nil without a workspace
+	designs     designJobs
+	cache       *tiles.Cache
+	side        *tiles.Cache  // tiles at thresholds other than the default, an eighth of CacheBytes
+	imports     chan struct{} // a slot per import under way, MaxImports of them
+	counts      *memo[float64, []int32]
+	summaries   *memo[float64, payload] // the default threshold's summary alone, so no client can evict it
+	sideSums    *memo[float64, payload] // summaries at other thresholds
+	metrics     *metrics
+	echo        *echo.Echo
+	handler     http.Handler // serveHTTP: the fast path of cached tiles, then echo
+	heads       tileHeads    // the header values of cached tiles
+	tileMetrics tileMetrics
+	docs        payload // the OpenAPI document
+	hdr         headers
 }
 
 // New validates cfg and builds a server for data: with a Dataset it prepares the tile geometry of the
@@ -281,18 +284,19 @@ func New(ctx context.Context, cfg Config, data Data) (*Server, error) {
 	if s.echo, err = s.routes(); err != nil {
 		return nil, err
 	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
 }
 
 // Handler returns the server's HTTP handler, for tests and for embedding behind another mux.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve answers requests on ln until ctx ends, then stops accepting connections and waits up to
 // Config.ShutdownTimeout for the requests in flight. It returns nil after a graceful shutdown. With
 // Config.Warm it pre-renders the low zooms of the areas layer in the background meanwhile.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
-		Handler:           s.echo,
+		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,20 +163,26 @@ func (s *Server) layerList() []string {
 
 // tile returns the tile of tr from the cache, rendering it on a miss.
 func (s *Server) tile(ctx context.Context, tr tileRequest) (tiles.Entry, error) {
-	if s.mb != nil {
-		return s.cache.Tile(ctx, tiles.Key{Layer: "mbtiles", Tile: tr.tile}, func(ctx context.Context) ([]byte, error) {
+	c, k := s.tileKey(tr)
+	return c.Tile(ctx, k, func(ctx context.Context) ([]byte, error) {
+		if s.mb != nil {
 			return s.mb.tile(ctx, tr.tile)
-		})
+		}
+		return s.render(ctx, tr)
+	})
+}
+
+// tileKey is the cache that keeps the tile of tr and its key there.
+func (s *Server) tileKey(tr tileRequest) (*tiles.Cache, tiles.Key) {
+	if s.mb != nil {
+		return s.cache, tiles.Key{Layer: "mbtiles", Tile: tr.tile}
 	}
 	// Tiles at a threshold of the client's choosing go to the side cache, so that a stream of them
 	// (the slider moved, or random thresholds) cannot evict the tiles everyone shares.
-	c := s.cache
 	if tr.side {
-		c = s.side
+		return s.side, tiles.Key{Layer: tr.layer, Variant: tr.variant, Tile: tr.tile}
 	}
-	return c.Tile(ctx, tiles.Key{Layer: tr.layer, Variant: tr.variant, Tile: tr.tile}, func(ctx context.Context) ([]byte, error) {
-		return s.render(ctx, tr)
-	})
+	return s.cache, tiles.Key{Layer: tr.layer, Variant: tr.variant, Tile: tr.tile}
 }
 
 // render draws the tile of tr.
@@ -235,37 +240,54 @@ func (s *Server) handleTile(c echo.Context) error {
 // writeTile sends a cached tile with the given Cache-Control: 204 when empty, 304 when If-None-Match names it, the cached gzip
 // bytes when the client accepts gzip, and the bytes decompressed on the fly otherwise.
 func (s *Server) writeTile(c echo.Context, e tiles.Entry, cacheControl []string) error {
-	r, w := c.Request(), c.Response()
-	h := w.Header()
+	w := c.Response()
+	code, gz := s.tileAnswer(w.Header(), c.Request(), e, cacheControl)
+	if code != http.StatusOK {
+		return c.NoContent(code)
+	}
+	w.WriteHeader(http.StatusOK)
+	if gz {
+		_, err := w.Write(e.Gzip)
+		return err
+	}
+	return gunzipTo(w, e.Gzip)
+}
+
+// tileAnswer sets the headers of the answer to r with the cached tile e into h and says its status
+// (204 when empty, 304 when If-None-Match names it, else 200) and whether its body is the gzip bytes
+// (else the tile decompressed, of Content-Length e.Size). Both tile paths, echo's and the fast one,
+// answer through it. It allocates nothing once e's header values are made (tileHeads).
+func (s *Server) tileAnswer(h http.Header, r *http.Request, e tiles.Entry, cacheControl []string) (code int, gz bool) {
 	h[echo.HeaderCacheControl] = cacheControl
 	if e.Gzip == nil {
-		return c.NoContent(http.StatusNoContent)
+		return http.StatusNoContent, false
 	}
-	if v := h[echo.HeaderVary]; len(v) == 0 {
+	switch v := h[echo.HeaderVary]; {
+	case len(v) == 0:
 		h[echo.HeaderVary] = s.hdr.varyEncoding
-	} else {
+	case len(v) == 1 && v[0] == echo.HeaderOrigin: // what the CORS middleware sets
+		h[echo.HeaderVary] = s.hdr.varyOriginEncoding
+	default:
 		h[echo.HeaderVary] = append(v, echo.HeaderAcceptEncoding)
 	}
-	gz := acceptsGzip(r.Header.Get(echo.HeaderAcceptEncoding))
-	etag := e.ETag
+	th := s.heads.of(e)
+	gz = acceptsGzip(r.Header.Get(echo.HeaderAcceptEncoding))
+	etag := th.etag
 	if gz {
-		etag = gzETag(etag)
+		etag = th.gzETag
 	}
-	h[headerETag] = []string{etag}
-	if etagMatch(r.Header.Get("If-None-Match"), etag) {
-		return c.NoContent(http.StatusNotModified)
+	h[headerETag] = etag
+	if etagMatch(r.Header.Get("If-None-Match"), etag[0]) {
+		return http.StatusNotModified, gz
 	}
 	h[echo.HeaderContentType] = s.hdr.mvt
 	if gz {
 		h[echo.HeaderContentEncoding] = s.hdr.gzip
-		h[echo.HeaderContentLength] = []string{strconv.Itoa(len(e.Gzip))}
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write(e.Gzip)
-		return err
+		h[echo.HeaderContentLength] = th.gzLength
+	} else {
+		h[echo.HeaderContentLength] = th.length
 	}
-	h[echo.HeaderContentLength] = []string{strconv.Itoa(e.Size)}
-	w.WriteHeader(http.StatusOK)
-	return gunzipTo(w, e.Gzip)
+	return http.StatusOK, gz
 }
 
 // handleTileJSON serves /tiles/{layer}.json.

@@ -109,6 +109,16 @@ func (c *Cache) Tile(ctx context.Context, k Key, render func(context.Context) ([
 	}
 }
 
+// Cached returns the tile for k when the cache holds it, counting a hit, and never renders: a miss
+// is not counted, because the caller goes on to Tile, which counts it.
+func (c *Cache) Cached(k Key) (Entry, bool) {
+	e, ok := c.get(k, true)
+	if ok {
+		c.hits.Add(1)
+	}
+	return e, ok
+}
+
 func safeRender(ctx context.Context, render func(context.Context) ([]byte, error)) (data []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
