@@ -103,17 +103,8 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 		r.based = d.PCNUnits(opt.By)
 	}
 	r.noPCN = make([][]practiceCount, len(d.Areas))
-	for _, row := range d.Rows {
-		if d.Practices[row.Practice].PCN != overlap.NoPCN {
-			continue
-		}
-		a := d.LSOAs[row.LSOA].Area
-		list := r.noPCN[a]
-		if k := slices.IndexFunc(list, func(c practiceCount) bool { return c.practice == row.Practice }); k >= 0 {
-			list[k].patients += int64(row.Patients)
-		} else {
-			r.noPCN[a] = append(list, practiceCount{row.Practice, int64(row.Patients)})
-		}
+	for _, c := range d.NoPCNCells {
+		r.noPCN[c.Area] = append(r.noPCN[c.Area], practiceCount{c.Practice, c.Patients})
 	}
 	if icbs := d.Units[nhs.KindICB]; len(icbs) > 0 {
 		codes := make([]string, 0, len(icbs))

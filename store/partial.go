@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,12 +31,16 @@ const aroundMargin = 1e-6
 
 // LoadAround reads release name ("" for the newest) for a document about some of its areas (those
 // keep selects, given each area with its row and units but without geometry): every figure is the
-// one Load gives, because every area, PCN, practice and registration row is read, but it decodes
-// the geometry of only the areas keep selects and of those within AroundRings steps of neighbours of
-// them. So it reads a fraction of what Load decodes (a local authority's report: a few hundred of
-// England's 6,791 polygons). The Dataset differs from Load's in three ways, which the callers of a
-// document need not see: an area outside that neighbourhood has no Geom and an empty Bound; LSOAs
-// carry their area only (no code, units or point); and Boundaries is empty.
+// one Load gives, because every area, PCN and practice is read with the counts the registration rows
+// add up to (the cells and the no-PCN practices' residents per area, stored beside the rows at the
+// save), but it decodes the geometry of only the areas keep selects and of those within AroundRings
+// steps of neighbours of them. So it reads a fraction of what Load reads (a local authority's
+// report: a few hundred of England's 6,791 polygons, and none of its 840k registration rows). The
+// Dataset differs from Load's in ways the callers of a document need not see: an area outside that
+// neighbourhood has no Geom and an empty Bound; there are no Rows and no LSOAs (a release saved
+// without its counts, which the migration to schema 6 makes none, is read through its rows: then
+// the rows are there, and the LSOAs carry their area only, no code, units or point); and Boundaries
+// is empty.
 func (w *Workspace) LoadAround(ctx context.Context, name string, keep func(*overlap.Area) bool) (_ *overlap.Dataset, err error) {
 	defer markBusy(&err)
 	name, err = w.resolve(ctx, name)
@@ -59,58 +64,88 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	if err != nil {
 		return nil, err
 	}
-
-	// The registration rows are unpacked on another core while the other tables are read.
-	packed, err := packedRows(ctx, db, name)
-	if err != nil {
+	// The counts the rows add up to, as the save derived them; a release saved without them (none
+	// should be: the migration to schema 6 derives them) is read through its rows.
+	fromRows := false
+	switch err := readAreaCounts(ctx, db, name, d); {
+	case errors.Is(err, errNoCounts):
+		fromRows = true
+	case err != nil:
 		return nil, err
 	}
 	var rows []overlap.Row
 	var rowsErr error
 	unpacked := make(chan struct{})
-	go func() {
-		defer close(unpacked)
-		rows, rowsErr = unpackRows(packed)
-	}()
-	defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
+	if fromRows {
+		// The registration rows are unpacked on another core while the other tables are read.
+		packed, err := packedRows(ctx, db, name)
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			defer close(unpacked)
+			rows, rowsErr = unpackRows(packed)
+		}()
+		defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
+	}
 
-	// The areas' rows, their bounds as stored beside the geometry (read from the geometry itself only
-	// where none is stored: an area without vertices), and which keep selects.
+	// The areas' rows (their totals are the counts'), their bounds from the index of the bounds
+	// (read from the geometry itself only where none is stored: an area without vertices), and
+	// which keep selects.
 	var nAreas int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
 	}
 	d.Areas = make([]overlap.Area, 0, nAreas)
-	bounds := make([]orb.Bound, 0, nAreas)
+	bounds := make([]orb.Bound, nAreas)
+	hasBound := make([]bool, nAreas)
+	if err := query(ctx, db, `SELECT idx, minx, miny, maxx, maxy FROM areas INDEXED BY areas_bound WHERE release = ? AND minx IS NOT NULL AND miny IS NOT NULL AND maxx IS NOT NULL AND maxy IS NOT NULL`, name, func(s scanner) error {
+		var i int
+		var b orb.Bound
+		if err := s.Scan(&i, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1]); err != nil {
+			return err
+		}
+		if i < 0 || i >= nAreas {
+			return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, nAreas)
+		}
+		bounds[i], hasBound[i] = b, true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
 	var kept []int32
-	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, minx, miny, maxx, maxy, CASE WHEN minx IS NULL THEN geom END
+	if err := query(ctx, db, `SELECT code, name, units, CASE WHEN minx IS NULL OR miny IS NULL OR maxx IS NULL OR maxy IS NULL THEN geom END
 		FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var a overlap.Area
 		var units string
-		var minx, miny, maxx, maxy sql.NullFloat64
 		var g sql.RawBytes
-		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &minx, &miny, &maxx, &maxy, &g); err != nil {
+		if err := s.Scan(&a.Code, &a.Name, &units, &g); err != nil {
 			return err
 		}
 		if err := parseUnitsFast(units, kinds, &a.Units); err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
-		b := orb.Bound{Min: orb.Point{minx.Float64, miny.Float64}, Max: orb.Point{maxx.Float64, maxy.Float64}}
-		if ok := minx.Valid && miny.Valid && maxx.Valid && maxy.Valid; !ok {
+		i := len(d.Areas)
+		if i >= nAreas {
+			return fmt.Errorf("%w: more than %d areas", ErrCorrupt, nAreas)
+		}
+		if !hasBound[i] {
 			geom, err := multiPolygon(g)
 			if err != nil {
 				return fmt.Errorf("area %s: %w", a.Code, err)
 			}
-			b = geom.Bound()
+			bounds[i] = geom.Bound()
 		}
 		if keep(&a) {
-			kept = append(kept, int32(len(d.Areas)))
+			kept = append(kept, int32(i))
 		}
-		bounds = append(bounds, b)
 		d.Areas = append(d.Areas, a)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
+	}
+	if len(d.Areas) != nAreas {
+		return nil, fmt.Errorf("%w: %d areas of %d", ErrCorrupt, len(d.Areas), nAreas)
 	}
 	near := around(bounds, kept, AroundRings)
 	if len(near) > 0 {
@@ -140,6 +175,12 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 
 	if err := loadMembership(ctx, db, name, d); err != nil {
 		return nil, err
+	}
+	if !fromRows {
+		if err := d.AggregateCells(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return d, nil
 	}
 	// The LSOAs' areas, in one row: 33k rows through database/sql cost several times what SQLite
 	// takes to join them into one string. The scan of the table's key gives them in index order,
