@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"pcnmap/overlap"
 )
@@ -19,11 +20,11 @@ const areaCountSchema = `
 CREATE TABLE IF NOT EXISTS area_counts(release TEXT PRIMARY KEY, cells BLOB NOT NULL, no_pcn BLOB NOT NULL);
 `
 
-// addAreaCounts is the migration to schema 6: the table, and each release's counts derived from its
+// addAreaCounts is the migration to schema 6: the table and the index of the areas' units, and each release's counts derived from its
 // stored registration rows, LSOAs and practices (as Aggregate derives them on a load), for every
 // release that has none.
 func addAreaCounts(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, areaCountSchema); err != nil {
+	if _, err := tx.ExecContext(ctx, areaCountSchema+areaUnitIndex); err != nil {
 		return err
 	}
 	var names []string
@@ -201,4 +202,48 @@ func unpackPracticeCells(b []byte) (cells []overlap.PracticeCell, err error) {
 		cells[i] = overlap.PracticeCell{Area: a, Practice: p, Patients: int64(v)}
 	})
 	return cells, err
+}
+
+// areaUnitIndex covers what a document about one unit reads of every area (code, name, units), so
+// that LoadAround reads index entries and not the rows, whose pages are mostly geometry.
+const areaUnitIndex = `CREATE INDEX IF NOT EXISTS areas_units ON areas(release, idx, code, name, units);`
+
+// concatSep separates the values of one column that concatRows joins into one string.
+const concatSep = "\x1f"
+
+// concatRows reads columns cols of table's rows of release name, in index order, as one row of
+// joined strings (index, when not "", forces the index to read them from): n rows through
+// database/sql cost several times what SQLite takes to join them. ok is false when the rows cannot
+// be read so (a value holding the separator, or rows that did not come in index order): the caller
+// then reads them row by row.
+func concatRows(ctx context.Context, db querier, table, index string, cols []string, name string) (n int, values [][]string, ok bool, err error) {
+	q := `SELECT count(*), group_concat(idx)`
+	for _, c := range cols {
+		q += `, group_concat(` + c + `, char(31))`
+	}
+	q += ` FROM ` + table
+	if index != "" {
+		q += ` INDEXED BY ` + index
+	}
+	q += ` WHERE release = ?`
+	joined := make([]sql.NullString, len(cols))
+	var idxs sql.NullString
+	dest := []any{&n, &idxs}
+	for i := range joined {
+		dest = append(dest, &joined[i])
+	}
+	if err := db.QueryRowContext(ctx, q, name).Scan(dest...); err != nil {
+		return 0, nil, false, fmt.Errorf("%s: %w", table, err)
+	}
+	if n == 0 || !inOrder(n, idxs.String) {
+		return n, nil, n == 0, nil
+	}
+	values = make([][]string, len(cols))
+	for i, j := range joined {
+		values[i] = strings.Split(j.String, concatSep)
+		if len(values[i]) != n {
+			return n, nil, false, nil
+		}
+	}
+	return n, values, true, nil
 }

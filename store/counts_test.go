@@ -75,3 +75,28 @@ func TestPackCells(t *testing.T) {
 		t.Errorf("a negative area: %v, want ErrCorrupt", err)
 	}
 }
+
+// TestConcatRowsFallback: a value holding the separator concatRows joins with is read row by row,
+// as it is.
+func TestConcatRowsFallback(t *testing.T) {
+	ctx := context.Background()
+	d := fixture(t)
+	w := reopenedAfter(t, saved(t, d), `UPDATE practices SET name = name || char(31) || 'x' WHERE idx = 0`,
+		`UPDATE pcns SET name = char(31) WHERE idx = 1`, `UPDATE areas SET name = name || char(31) WHERE idx = 2`)
+	full, err := w.Load(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	around, err := w.LoadAround(ctx, "", func(a *overlap.Area) bool { return a.Code == d.Areas[2].Code })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []*overlap.Dataset{full, around} {
+		if got.Practices[0].Name != d.Practices[0].Name+"\x1fx" || got.PCNs[1].Name != "\x1f" || len(got.Practices) != len(d.Practices) || len(got.PCNs) != len(d.PCNs) {
+			t.Errorf("practice 0 %q, PCN 1 %q (%d practices, %d PCNs)", got.Practices[0].Name, got.PCNs[1].Name, len(got.Practices), len(got.PCNs))
+		}
+	}
+	if around.Areas[2].Name != d.Areas[2].Name+"\x1f" || around.Areas[2].Geom == nil || len(around.Areas) != len(d.Areas) {
+		t.Errorf("area 2 %q (%d areas)", around.Areas[2].Name, len(around.Areas))
+	}
+}

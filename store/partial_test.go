@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/fixtures"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
@@ -19,7 +21,7 @@ import (
 // the whole release's), the same geometry for the unit's areas and their surroundings, and no
 // geometry for the areas beyond (unless the unit is nearly everything). It does so on the workspace
 // as saved (the counts read from area_counts, no rows), and again with the counts gone (read
-// through the rows, as a workspace without them would be).
+// through the rows, as a workspace without them would be), and with some areas' bounds gone.
 func TestLoadAround(t *testing.T) {
 	ctx := context.Background()
 	path := saved(t, fixture(t))
@@ -29,6 +31,16 @@ func TestLoadAround(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := w.db.Exec(`DELETE FROM area_counts`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	checkLoadAround(t, path, true)
+	// Areas without a stored bound (as the migration to schema 5 leaves those whose geometry it
+	// could not read) take their geometry's.
+	if w, err = Open(ctx, path, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.Exec(`UPDATE areas SET minx = NULL, miny = NULL, maxx = NULL, maxy = NULL WHERE idx % 3 = 0`); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
@@ -49,6 +61,10 @@ func checkLoadAround(t *testing.T, path string, fromRows bool) {
 	}
 	if len(full.NoPCNCells) == 0 || len(full.Cells) == 0 {
 		t.Fatalf("the fixture has %d cells, %d no-PCN practice cells", len(full.Cells), len(full.NoPCNCells))
+	}
+	bounds := make([]orb.Bound, len(full.Areas))
+	for i := range full.Areas {
+		bounds[i] = full.Areas[i].Bound
 	}
 	type unit struct {
 		k    nhs.Kind
@@ -98,6 +114,20 @@ func checkLoadAround(t *testing.T, path string, fromRows bool) {
 		}
 		if !slices.Equal(d.Practices, full.Practices) {
 			t.Fatalf("LoadAround(%v): the practices differ", u)
+		}
+		// The areas drawn are around's on every area's bound: the stored bounds read near the unit
+		// only (aroundStored) miss none.
+		var from, withGeom []int32
+		for i := range full.Areas {
+			if full.Areas[i].Units[k] == la {
+				from = append(from, int32(i))
+			}
+			if d.Areas[i].Geom != nil {
+				withGeom = append(withGeom, int32(i))
+			}
+		}
+		if want := around(bounds, from, AroundRings); !slices.Equal(withGeom, want) {
+			t.Fatalf("LoadAround(%v): %d areas drawn, around gives %d", u, len(withGeom), len(want))
 		}
 		inLA, drawn := 0, 0
 		for i := range d.Areas {

@@ -125,7 +125,7 @@ CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS boundaries(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	geom BLOB NOT NULL, PRIMARY KEY(release, kind, code));
-` + lsoaPolygonSchema + unitAliasSchema + areaCountSchema
+` + lsoaPolygonSchema + unitAliasSchema + areaCountSchema + areaUnitIndex
 
 // releaseTables are the tables holding one release's rows, cleared when it is re-ingested.
 var releaseTables = []string{"units", "unit_aliases", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "area_counts", "boundaries", "lsoa_polygons", "releases"}
