@@ -93,12 +93,15 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 	for i := range d.Areas {
 		features[i] = d.Areas[i].Feature
 	}
-	// The options the map server uses, so that the documents' maps are the tiles' geometry.
-	shapes, err := tiles.Prepare(ctx, features, tiles.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	r.shapes = shapes
+	// The options the map server uses, so that the documents' maps are the tiles' geometry; prepared
+	// on another core while the rest of the run is derived.
+	var prepErr error
+	prepared := make(chan struct{})
+	go func() {
+		defer close(prepared)
+		r.shapes, prepErr = tiles.Prepare(ctx, features, tiles.Options{})
+	}()
+	defer func() { <-prepared }() // on an early return too, so that nothing outlives the run's making
 	if opt.By != nhs.KindUnset {
 		r.based = d.PCNUnits(opt.By)
 	}
@@ -123,6 +126,10 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 		all[i] = int32(i)
 	}
 	r.all = r.figures(all, len(d.PCNs))
+	<-prepared
+	if prepErr != nil {
+		return nil, fmt.Errorf("report: %w", prepErr)
+	}
 	return r, nil
 }
 

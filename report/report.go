@@ -67,16 +67,32 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	am := d.AreaMetrics(nil, opt.Threshold)
+	if opt.Format == FormatHTML || opt.Format == FormatPDF {
+		// The documents do not read the summary: it is made on another core meanwhile.
+		var summary *overlap.Summary
+		var serr error
+		summarised := make(chan struct{})
+		go func() {
+			defer close(summarised)
+			summary, serr = d.Summarise(ctx, opt.Threshold, am)
+		}()
+		err := writeDocuments(ctx, dir, d, opt, am, d.PCNMetrics(nil, opt.Threshold, opt.Core, am))
+		<-summarised
+		if serr != nil {
+			return nil, serr
+		}
+		if err != nil {
+			return nil, err
+		}
+		return summary, nil
+	}
 	pm := d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 	summary, err := d.Summarise(ctx, opt.Threshold, am)
 	if err != nil {
 		return nil, err
 	}
-	switch opt.Format {
-	case FormatJSON:
+	if opt.Format == FormatJSON {
 		return summary, writeJSON(ctx, dir, d, opt, am, pm, summary)
-	case FormatHTML, FormatPDF:
-		return summary, writeDocuments(ctx, dir, d, opt, am, pm)
 	}
 	writers := map[string]func(io.Writer) error{
 		"areas.csv":     func(w io.Writer) error { return Areas(w, d, am) },

@@ -204,9 +204,10 @@ func unpackPracticeCells(b []byte) (cells []overlap.PracticeCell, err error) {
 	return cells, err
 }
 
-// areaUnitIndex covers what a document about one unit reads of every area (code, name, units), so
-// that LoadAround reads index entries and not the rows, whose pages are mostly geometry.
-const areaUnitIndex = `CREATE INDEX IF NOT EXISTS areas_units ON areas(release, idx, code, name, units);`
+// areaUnitIndex covers what a document about one unit reads of every area (code, name, units) and
+// of the unit's own (their bounds), so that LoadAround reads index entries and not the rows, whose
+// pages are mostly geometry.
+const areaUnitIndex = `CREATE INDEX IF NOT EXISTS areas_units ON areas(release, idx, code, name, units, minx, miny, maxx, maxy);`
 
 // concatSep separates the values of one column that concatRows joins into one string.
 const concatSep = "\x1f"

@@ -204,8 +204,9 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 // bounds: those of from, then, for each ring, those meeting the box of the frontier (widened twice
 // by aroundMargin, so that the box holds every bound that meets a widened one whatever the
 // rounding), so that only the bounds near from cross into Go, not England's 6,791. The areas
-// without a stored bound (without vertices) take their geometry's, as Load's do, and are always
-// candidates. The result is around's on every area's bound.
+// without a stored bound (without vertices: the store writes the four columns together, NULL or
+// not) take their geometry's, as Load's do, and are always candidates. The result is around's on
+// every area's bound.
 func aroundStored(ctx context.Context, db querier, name string, areas []overlap.Area, from []int32, rings int) ([]int32, error) {
 	if len(from) == 0 {
 		return nil, nil
@@ -214,8 +215,8 @@ func aroundStored(ctx context.Context, db querier, name string, areas []overlap.
 	bounds := make([]orb.Bound, n)
 	known := make([]bool, n)
 	var candidates []int32
-	read := func(where string, args ...any) error {
-		return query(ctx, db, `SELECT idx, minx, miny, maxx, maxy FROM areas INDEXED BY areas_bound
+	read := func(index, where string, args ...any) error {
+		return query(ctx, db, `SELECT idx, minx, miny, maxx, maxy FROM areas INDEXED BY `+index+`
 			WHERE release = ? AND minx IS NOT NULL AND miny IS NOT NULL AND maxx IS NOT NULL AND maxy IS NOT NULL AND `+where, name, func(s scanner) error {
 			var i int
 			var b orb.Bound
@@ -234,7 +235,7 @@ func aroundStored(ctx context.Context, db querier, name string, areas []overlap.
 	}
 	var unbound []int
 	if err := query(ctx, db, `SELECT idx FROM areas INDEXED BY areas_bound
-		WHERE release = ? AND (minx IS NULL OR miny IS NULL OR maxx IS NULL OR maxy IS NULL)`, name, func(s scanner) error {
+		WHERE release = ? AND minx IS NULL`, name, func(s scanner) error {
 		var i int
 		if err := s.Scan(&i); err != nil {
 			return err
@@ -265,7 +266,7 @@ func aroundStored(ctx context.Context, db querier, name string, areas []overlap.
 	for i, a := range from {
 		list[i] = strconv.Itoa(int(a))
 	}
-	if err := read(`idx IN (` + strings.Join(list, ",") + `)`); err != nil {
+	if err := read("areas_units", `idx IN (`+strings.Join(list, ",")+`)`); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
 	}
 	for _, a := range from {
@@ -289,7 +290,7 @@ func aroundStored(ctx context.Context, db querier, name string, areas []overlap.
 		for _, a := range frontier[1:] {
 			box = box.Union(widen(widen(bounds[a])))
 		}
-		if err := read(`minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?`, box.Max[0], box.Min[0], box.Max[1], box.Min[1]); err != nil {
+		if err := read("areas_bound", `minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?`, box.Max[0], box.Min[0], box.Max[1], box.Min[1]); err != nil {
 			return nil, fmt.Errorf("areas: %w", err)
 		}
 		var next []int32
