@@ -105,10 +105,10 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		if len(d.Areas) >= nAreas {
 			return fmt.Errorf("%w: more than %d areas", ErrCorrupt, nAreas)
 		}
-		if keep(&a) {
-			kept = append(kept, int32(len(d.Areas)))
-		}
 		d.Areas = append(d.Areas, a)
+		if i := len(d.Areas) - 1; keep(&d.Areas[i]) {
+			kept = append(kept, int32(i))
+		}
 		return nil
 	}
 	// From the index of the areas' units in one row where it can, else row by row.
