@@ -134,8 +134,10 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 }
 
 // scopes lists the documents opt asks for, sorted by code.
-func (r *run) scopes() ([]scope, error) {
-	d, opt := r.d, r.opt
+func (r *run) scopes() ([]scope, error) { return scopes(r.d, r.opt) }
+
+// scopes lists the documents opt asks for of d, sorted by code.
+func scopes(d *overlap.Dataset, opt Options) ([]scope, error) {
 	kind := opt.By
 	if kind == nhs.KindUnset && opt.Unit != "" {
 		for _, k := range unitKinds {

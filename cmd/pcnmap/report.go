@@ -25,6 +25,8 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		"       [--by icb|sub-icb|ccg|la|region|stp|nhs-region] [--unit CODE] [--browser PATH]\n"+
 		"       [--teams SET] [--neighbourhoods SET [--band 30k-50k]] --out DIR\n\n"+
 		"csv writes areas.csv, pcns.csv, pcn_pairs.csv and summary.json into DIR; json the same as JSON.\n"+
+		"With --unit, csv writes that unit's rows: its areas, the PCNs with patients living in them and\n"+
+		"their pairs (each with the whole release's figures; summary.json is the release's).\n"+
 		"html writes report.html (or, with --by, one document per unit and index.html); pdf prints them\n"+
 		"with a headless Chromium, and falls back to HTML with a message when there is none.\n"+
 		"--teams adds the footprint set's teams.csv, team_pcn_matrix.csv and pcn_teams.csv to DIR (any\n"+
@@ -42,7 +44,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "output `directory`")
 	format := fs.String("format", "csv", "output `format`: csv, json, html, pdf, gpkg (one GeoPackage, "+GeoPackageName+") or geojson (a file per layer)")
 	by := fs.String("by", "", "write one document per unit of this `kind` (icb, sub-icb, ccg, la, ward, region, stp, nhs-region) and an index")
-	unit := fs.String("unit", "", "write the document of this unit `code` only")
+	unit := fs.String("unit", "", "write the document (or, with --format csv, the rows) of this unit `code` only")
 	browser := fs.String("browser", "", "Chromium `path` for PDF (default: chromium, chromium-browser or google-chrome on PATH)")
 	teamSet := fs.String("teams", "", "footprint `set` to measure against the PCNs (see pcnmap teams list)")
 	nbhdSet := fs.String("neighbourhoods", "", "footprint `set` to add to the documents as a neighbourhood plan (html and pdf)")
@@ -80,8 +82,8 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%w: report: --by: %v", errUsage, err)
 		}
 	}
-	if (*by != "" || *unit != "") && opt.Format != report.FormatHTML && opt.Format != report.FormatPDF {
-		return fmt.Errorf("%w: report: --by and --unit write documents: add --format html or pdf", errUsage)
+	if (*by != "" || *unit != "") && opt.Format != report.FormatHTML && opt.Format != report.FormatPDF && (opt.Format != report.FormatCSV || *unit == "") {
+		return fmt.Errorf("%w: report: --by and --unit write documents: add --format html or pdf (or csv with --unit: that unit's rows)", errUsage)
 	}
 	if *nbhdSet != "" && opt.Format != report.FormatHTML && opt.Format != report.FormatPDF {
 		return fmt.Errorf("%w: report: --neighbourhoods adds a section to the documents: add --format html or pdf (the LSOA → neighbourhood CSV is pcnmap neighbourhoods export)", errUsage)
