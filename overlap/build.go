@@ -368,6 +368,7 @@ func (d *Dataset) Aggregate() error {
 	areaReg := make([]int64, len(d.Areas))
 	lsoaReg := make([]int64, len(d.LSOAs))
 	byArea := make([]int32, len(d.Areas)+1)
+	var noPCN []PracticeCell
 	for _, r := range d.Rows {
 		if int(r.LSOA) >= len(d.LSOAs) || int(r.Practice) >= len(d.Practices) || r.LSOA < 0 || r.Practice < 0 || r.Patients < 0 {
 			return fmt.Errorf("overlap: registration row %+v out of range", r)
@@ -381,8 +382,11 @@ func (d *Dataset) Aggregate() error {
 		areaReg[a] += int64(r.Patients)
 		if pcnOf[r.Practice] != NoPCN {
 			byArea[a+1]++
+		} else {
+			noPCN = append(noPCN, PracticeCell{Area: a, Practice: r.Practice, Patients: int64(r.Patients)})
 		}
 	}
+	d.NoPCNCells = mergePracticeCells(noPCN)
 	for i := range d.LSOAs {
 		d.LSOAs[i].Registered = lsoaReg[i]
 	}
@@ -429,6 +433,76 @@ func (d *Dataset) Aggregate() error {
 			d.Areas[a].InPCN += v
 			d.PCNs[p].Resident += v
 		}
+	}
+	d.Index()
+	return nil
+}
+
+// mergePracticeCells sorts cs by area then practice and adds up the entries of one area and practice.
+func mergePracticeCells(cs []PracticeCell) []PracticeCell {
+	slices.SortFunc(cs, func(x, y PracticeCell) int {
+		return cmp.Or(cmp.Compare(x.Area, y.Area), cmp.Compare(x.Practice, y.Practice))
+	})
+	out := cs[:0]
+	for _, c := range cs {
+		if n := len(out); n > 0 && out[n-1].Area == c.Area && out[n-1].Practice == c.Practice {
+			out[n-1].Patients += c.Patients
+			continue
+		}
+		out = append(out, c)
+	}
+	return slices.Clip(out)
+}
+
+// AggregateCells is Aggregate for a Dataset whose Cells and NoPCNCells were read as they were
+// derived, without the Rows: it sets every total Aggregate sets but the LSOAs' (each area's
+// registered residents and those in a PCN, each PCN's list size, practices and resident patients)
+// from them and the practices' PCNs, and indexes the dataset. The cells must be sorted by area then
+// PCN and the practice cells by area then practice, each pair once, as Aggregate leaves them.
+func (d *Dataset) AggregateCells() error {
+	for i := range d.Areas {
+		d.Areas[i].Registered, d.Areas[i].InPCN = 0, 0
+	}
+	for i := range d.PCNs {
+		d.PCNs[i].ListSize, d.PCNs[i].Resident, d.PCNs[i].Practices = 0, 0, nil
+	}
+	for i, p := range d.Practices {
+		if p.PCN == NoPCN {
+			continue
+		}
+		if int(p.PCN) >= len(d.PCNs) || p.PCN < 0 {
+			return fmt.Errorf("overlap: practice %s: PCN index %d out of range", p.Code, p.PCN)
+		}
+		pcn := &d.PCNs[p.PCN]
+		pcn.ListSize += p.ListSize
+		pcn.Practices = append(pcn.Practices, int32(i))
+	}
+	for i, c := range d.Cells {
+		if c.Area < 0 || int(c.Area) >= len(d.Areas) || c.PCN < 0 || int(c.PCN) >= len(d.PCNs) || c.Patients < 0 {
+			return fmt.Errorf("overlap: cell %+v out of range", c)
+		}
+		if i > 0 {
+			if p := d.Cells[i-1]; p.Area > c.Area || (p.Area == c.Area && p.PCN >= c.PCN) {
+				return fmt.Errorf("overlap: cell %+v after %+v: not in order", c, p)
+			}
+		}
+		d.Areas[c.Area].InPCN += int64(c.Patients)
+		d.Areas[c.Area].Registered += int64(c.Patients)
+		d.PCNs[c.PCN].Resident += int64(c.Patients)
+	}
+	for i, c := range d.NoPCNCells {
+		if c.Area < 0 || int(c.Area) >= len(d.Areas) || c.Practice < 0 || int(c.Practice) >= len(d.Practices) || c.Patients < 0 {
+			return fmt.Errorf("overlap: practice cell %+v out of range", c)
+		}
+		if d.Practices[c.Practice].PCN != NoPCN {
+			return fmt.Errorf("overlap: practice cell %+v: practice %s is in a PCN", c, d.Practices[c.Practice].Code)
+		}
+		if i > 0 {
+			if p := d.NoPCNCells[i-1]; p.Area > c.Area || (p.Area == c.Area && p.Practice >= c.Practice) {
+				return fmt.Errorf("overlap: practice cell %+v after %+v: not in order", c, p)
+			}
+		}
+		d.Areas[c.Area].Registered += c.Patients
 	}
 	d.Index()
 	return nil

@@ -92,6 +92,13 @@ type Cell struct {
 	Patients int32
 }
 
+// PracticeCell is the patients of one practice living in one area.
+type PracticeCell struct {
+	Area     int32
+	Practice int32
+	Patients int64
+}
+
 // Count is a number of registration rows and the patients they hold.
 type Count struct {
 	Rows     int64 `json:"rows"`
@@ -195,8 +202,12 @@ type Dataset struct {
 	Practices   []Practice
 	LSOAs       []LSOA
 	// Rows are the registration rows whose LSOA is in an area; Cells and every total derive from them.
-	Rows       []Row
-	Cells      []Cell
+	Rows  []Row
+	Cells []Cell
+	// NoPCNCells are the residents of each area registered with practices in no PCN, by practice, sorted
+	// by area then practice: what Aggregate derives from Rows beside Cells (a row of such a practice
+	// makes an entry even with no patients), and what a partial load reads in the rows' stead.
+	NoPCNCells []PracticeCell
 	Boundaries []Boundary
 	// LSOAPolygons are the polygons of the release's LSOAs (sorted by code) when the ingest was given
 	// them, for apportioning LSOAs between team polygons by area. The store saves them with the

@@ -93,27 +93,21 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 	for i := range d.Areas {
 		features[i] = d.Areas[i].Feature
 	}
-	// The options the map server uses, so that the documents' maps are the tiles' geometry.
-	shapes, err := tiles.Prepare(ctx, features, tiles.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	r.shapes = shapes
+	// The options the map server uses, so that the documents' maps are the tiles' geometry; prepared
+	// on another core while the rest of the run is derived.
+	var prepErr error
+	prepared := make(chan struct{})
+	go func() {
+		defer close(prepared)
+		r.shapes, prepErr = tiles.Prepare(ctx, features, tiles.Options{})
+	}()
+	defer func() { <-prepared }() // on an early return too, so that nothing outlives the run's making
 	if opt.By != nhs.KindUnset {
 		r.based = d.PCNUnits(opt.By)
 	}
 	r.noPCN = make([][]practiceCount, len(d.Areas))
-	for _, row := range d.Rows {
-		if d.Practices[row.Practice].PCN != overlap.NoPCN {
-			continue
-		}
-		a := d.LSOAs[row.LSOA].Area
-		list := r.noPCN[a]
-		if k := slices.IndexFunc(list, func(c practiceCount) bool { return c.practice == row.Practice }); k >= 0 {
-			list[k].patients += int64(row.Patients)
-		} else {
-			r.noPCN[a] = append(list, practiceCount{row.Practice, int64(row.Patients)})
-		}
+	for _, c := range d.NoPCNCells {
+		r.noPCN[c.Area] = append(r.noPCN[c.Area], practiceCount{c.Practice, c.Patients})
 	}
 	if icbs := d.Units[nhs.KindICB]; len(icbs) > 0 {
 		codes := make([]string, 0, len(icbs))
@@ -132,12 +126,18 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 		all[i] = int32(i)
 	}
 	r.all = r.figures(all, len(d.PCNs))
+	<-prepared
+	if prepErr != nil {
+		return nil, fmt.Errorf("report: %w", prepErr)
+	}
 	return r, nil
 }
 
 // scopes lists the documents opt asks for, sorted by code.
-func (r *run) scopes() ([]scope, error) {
-	d, opt := r.d, r.opt
+func (r *run) scopes() ([]scope, error) { return scopes(r.d, r.opt) }
+
+// scopes lists the documents opt asks for of d, sorted by code.
+func scopes(d *overlap.Dataset, opt Options) ([]scope, error) {
 	kind := opt.By
 	if kind == nhs.KindUnset && opt.Unit != "" {
 		for _, k := range unitKinds {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/xml"
 	"errors"
 	"image/png"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"pcnmap/fixtures"
@@ -164,6 +166,8 @@ func TestOptions(t *testing.T) {
 		"unknown unit":      {Options{Threshold: 0.01, Format: FormatHTML, By: nhs.KindICB, Unit: "E99999999"}, ErrOptions},
 		"unknown bare unit": {Options{Threshold: 0.01, Format: FormatHTML, Unit: "nowhere"}, ErrOptions},
 		"by CCG":            {Options{Threshold: 0.01, Format: FormatHTML, By: nhs.KindCCG}, nil},
+		"csv of one unit":   {Options{Threshold: 0.01, Format: FormatCSV, By: nhs.KindLA, Unit: "E08000009"}, nil},
+		"csv, unknown unit": {Options{Threshold: 0.01, Format: FormatCSV, Unit: "nowhere"}, ErrOptions},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -276,5 +280,72 @@ func TestPDF(t *testing.T) {
 	}
 	if ink < total/100 || colour == 0 {
 		t.Errorf("page 1 has %d inked and %d coloured pixels of %d: blank?", ink, colour, total)
+	}
+}
+
+// TestCSVUnit: the CSV files of one unit are the lines of the whole release's about it: its areas,
+// the PCNs with patients living in them, the pairs of those PCNs; summary.json is the release's.
+func TestCSVUnit(t *testing.T) {
+	d := fixture(t)
+	all, one := t.TempDir(), t.TempDir()
+	if _, err := Write(context.Background(), all, d, Options{Threshold: 0.01}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(context.Background(), one, d, Options{Threshold: 0.01, By: nhs.KindLA, Unit: "E08000009"}); err != nil {
+		t.Fatal(err)
+	}
+	records := func(dir, name string) [][]string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return r
+	}
+	areas := map[string]bool{}
+	pcns := map[int32]bool{}
+	for i := range d.Areas {
+		if d.Areas[i].Units[nhs.KindLA] == "E08000009" {
+			areas[d.Areas[i].Code] = true
+			for _, c := range d.AreaCells(i) {
+				pcns[c.PCN] = true
+			}
+		}
+	}
+	pcnCodes := map[string]bool{}
+	for p := range pcns {
+		pcnCodes[d.PCNs[p].Code] = true
+	}
+	if len(areas) == 0 || len(pcns) == 0 || len(pcns) == len(d.PCNs) {
+		t.Fatalf("the fixture's Trafford has %d areas, %d of %d PCNs", len(areas), len(pcns), len(d.PCNs))
+	}
+	for _, f := range []struct {
+		name string
+		keep func(fields []string) bool
+	}{
+		{"areas.csv", func(f []string) bool { return areas[f[0]] }},
+		{"pcns.csv", func(f []string) bool { return pcnCodes[f[0]] }},
+		{"pcn_pairs.csv", func(f []string) bool { return pcnCodes[f[0]] && pcnCodes[f[2]] }},
+	} {
+		full := records(all, f.name)
+		want := full[:1]
+		for _, r := range full[1:] {
+			if f.keep(r) {
+				want = append(want, r)
+			}
+		}
+		if got := records(one, f.name); !slices.EqualFunc(got, want, slices.Equal) || len(want) < 2 {
+			t.Errorf("%s: %d lines, want %d of the release's %d", f.name, len(got), len(want), len(full))
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(one, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, err := os.ReadFile(filepath.Join(all, "summary.json")); err != nil || !bytes.Equal(got, want) {
+		t.Error("summary.json differs from the release's")
 	}
 }

@@ -77,8 +77,8 @@ func (o *Options) check() error {
 		return fmt.Errorf("%w: format %d", ErrOptions, o.Format)
 	case o.Threshold < 0 || o.Threshold > 1 || o.Core <= 0 || o.Core > 1:
 		return fmt.Errorf("%w: threshold %v or core share %v outside 0..1", ErrOptions, o.Threshold, o.Core)
-	case (o.By != nhs.KindUnset || o.Unit != "") && o.Format != FormatHTML && o.Format != FormatPDF:
-		return fmt.Errorf("%w: a report by unit is a document: use the html or pdf format (the csv and json files have a column per unit kind)", ErrOptions)
+	case (o.By != nhs.KindUnset || o.Unit != "") && o.Format != FormatHTML && o.Format != FormatPDF && (o.Format != FormatCSV || o.Unit == ""):
+		return fmt.Errorf("%w: a report by unit is a document: use the html or pdf format, or csv with one unit (the csv and json files have a column per unit kind)", ErrOptions)
 	case o.By == nhs.KindRurality:
 		return fmt.Errorf("%w: reports cannot be split by rurality", ErrOptions)
 	case o.Format == FormatPDF && o.Browser == "":

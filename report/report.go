@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,21 +68,56 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	am := d.AreaMetrics(nil, opt.Threshold)
+	if opt.Format == FormatHTML || opt.Format == FormatPDF {
+		// The documents do not read the summary: it is made on another core meanwhile.
+		var summary *overlap.Summary
+		var serr error
+		summarised := make(chan struct{})
+		go func() {
+			defer close(summarised)
+			summary, serr = d.Summarise(ctx, opt.Threshold, am)
+		}()
+		err := writeDocuments(ctx, dir, d, opt, am, d.PCNMetrics(nil, opt.Threshold, opt.Core, am))
+		<-summarised
+		if serr != nil {
+			return nil, serr
+		}
+		if err != nil {
+			return nil, err
+		}
+		return summary, nil
+	}
 	pm := d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 	summary, err := d.Summarise(ctx, opt.Threshold, am)
 	if err != nil {
 		return nil, err
 	}
-	switch opt.Format {
-	case FormatJSON:
+	if opt.Format == FormatJSON {
 		return summary, writeJSON(ctx, dir, d, opt, am, pm, summary)
-	case FormatHTML, FormatPDF:
-		return summary, writeDocuments(ctx, dir, d, opt, am, pm)
+	}
+	// With a unit, the CSV files hold its rows: its areas, the PCNs with patients living in them and
+	// the pairs of those PCNs, each with the whole release's figures (summary.json is the release's).
+	var areas []int32
+	var pcns []bool
+	pairs := d.Pairs(opt.Threshold)
+	if opt.Unit != "" {
+		sc, err := scopes(d, opt)
+		if err != nil {
+			return nil, err
+		}
+		areas = sc[0].areas
+		pcns = make([]bool, len(d.PCNs))
+		for _, a := range areas {
+			for _, c := range d.AreaCells(int(a)) {
+				pcns[c.PCN] = true
+			}
+		}
+		pairs = slices.DeleteFunc(pairs, func(p overlap.Pair) bool { return !pcns[p.P1] || !pcns[p.P2] })
 	}
 	writers := map[string]func(io.Writer) error{
-		"areas.csv":     func(w io.Writer) error { return Areas(w, d, am) },
-		"pcns.csv":      func(w io.Writer) error { return PCNs(w, d, pm) },
-		"pcn_pairs.csv": func(w io.Writer) error { return Pairs(w, d, d.Pairs(opt.Threshold)) },
+		"areas.csv":     func(w io.Writer) error { return areaRows(w, d, am, areas) },
+		"pcns.csv":      func(w io.Writer) error { return pcnRows(w, d, pm, pcns) },
+		"pcn_pairs.csv": func(w io.Writer) error { return Pairs(w, d, pairs) },
 		"summary.json": func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
@@ -138,6 +174,11 @@ func integer[T int | int32 | int64](v T) string { return strconv.FormatInt(int64
 // dominant_pcn_name,dominant_share,hhi,effective_pcns,entropy, a column per context kind, and
 // complete (overlap.Dataset.Complete).
 func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
+	return areaRows(w, d, am, nil)
+}
+
+// areaRows is Areas of the areas only (ascending), or of every area when only is nil.
+func areaRows(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics, only []int32) error {
 	cw := csvsafe.NewWriter(w)
 	kinds := usedKinds(d)
 	header := []string{"code", "name", "registered", "in_pcn", "pcns_any", "pcns", "dominant_pcn", "dominant_pcn_name", "dominant_share", "hhi", "effective_pcns", "entropy"}
@@ -150,7 +191,15 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 	}
 	complete := d.Complete()
 	rec := make([]string, len(header))
-	for i := range d.Areas {
+	n := len(d.Areas)
+	if only != nil {
+		n = len(only)
+	}
+	for k := range n {
+		i := k
+		if only != nil {
+			i = int(only[k])
+		}
 		a, m := &d.Areas[i], am[i]
 		dom, domName := "", ""
 		if m.Dominant != overlap.NoPCN {
@@ -173,6 +222,11 @@ func Areas(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics) error {
 // PCNs writes one row per PCN: code,name,list_size,resident,practices,areas_any,areas,core_areas,
 // containment,dominant_areas and the CCG, Sub-ICB and ICB holding most of its patients.
 func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
+	return pcnRows(w, d, pm, nil)
+}
+
+// pcnRows is PCNs of the PCNs only selects, or of every PCN when only is nil.
+func pcnRows(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics, only []bool) error {
 	cw := csvsafe.NewWriter(w)
 	kinds := pcnUnitKinds(d)
 	header := []string{"code", "name", "list_size", "resident", "practices", "areas_any", "areas", "core_areas", "containment", "dominant_areas"}
@@ -184,6 +238,9 @@ func PCNs(w io.Writer, d *overlap.Dataset, pm []overlap.PCNMetrics) error {
 	}
 	rec := make([]string, len(header))
 	for i := range d.PCNs {
+		if only != nil && !only[i] {
+			continue
+		}
 		p, m := &d.PCNs[i], pm[i]
 		rec = append(rec[:0], p.Code, p.Name, integer(p.ListSize), integer(p.Resident), integer(len(p.Practices)),
 			integer(m.AreasAny), integer(m.Areas), integer(m.Core), float(m.Containment), integer(m.Dominates))

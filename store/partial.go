@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
 
+	"pcnmap/geo"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
@@ -30,12 +32,16 @@ const aroundMargin = 1e-6
 
 // LoadAround reads release name ("" for the newest) for a document about some of its areas (those
 // keep selects, given each area with its row and units but without geometry): every figure is the
-// one Load gives, because every area, PCN, practice and registration row is read, but it decodes
-// the geometry of only the areas keep selects and of those within AroundRings steps of neighbours of
-// them. So it reads a fraction of what Load decodes (a local authority's report: a few hundred of
-// England's 6,791 polygons). The Dataset differs from Load's in three ways, which the callers of a
-// document need not see: an area outside that neighbourhood has no Geom and an empty Bound; LSOAs
-// carry their area only (no code, units or point); and Boundaries is empty.
+// one Load gives, because every area, PCN and practice is read with the counts the registration rows
+// add up to (the cells and the no-PCN practices' residents per area, stored beside the rows at the
+// save), but it decodes the geometry of only the areas keep selects and of those within AroundRings
+// steps of neighbours of them. So it reads a fraction of what Load reads (a local authority's
+// report: a few hundred of England's 6,791 polygons, and none of its 840k registration rows). The
+// Dataset differs from Load's in ways the callers of a document need not see: an area outside that
+// neighbourhood has no Geom and an empty Bound; there are no Rows and no LSOAs (a release saved
+// without its counts, which the migration to schema 6 makes none, is read through its rows: then
+// the rows are there, and the LSOAs carry their area only, no code, units or point); and Boundaries
+// is empty.
 func (w *Workspace) LoadAround(ctx context.Context, name string, keep func(*overlap.Area) bool) (_ *overlap.Dataset, err error) {
 	defer markBusy(&err)
 	name, err = w.resolve(ctx, name)
@@ -59,60 +65,80 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	if err != nil {
 		return nil, err
 	}
-
-	// The registration rows are unpacked on another core while the other tables are read.
-	packed, err := packedRows(ctx, db, name)
-	if err != nil {
+	// The counts the rows add up to, as the save derived them; a release saved without them (none
+	// should be: the migration to schema 6 derives them) is read through its rows.
+	fromRows := false
+	switch err := readAreaCounts(ctx, db, name, d); {
+	case errors.Is(err, errNoCounts):
+		fromRows = true
+	case err != nil:
 		return nil, err
 	}
 	var rows []overlap.Row
 	var rowsErr error
 	unpacked := make(chan struct{})
-	go func() {
-		defer close(unpacked)
-		rows, rowsErr = unpackRows(packed)
-	}()
-	defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
+	if fromRows {
+		// The registration rows are unpacked on another core while the other tables are read.
+		packed, err := packedRows(ctx, db, name)
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			defer close(unpacked)
+			rows, rowsErr = unpackRows(packed)
+		}()
+		defer func() { <-unpacked }() // on an early return too, so that nothing outlives the load
+	}
 
-	// The areas' rows, their bounds as stored beside the geometry (read from the geometry itself only
-	// where none is stored: an area without vertices), and which keep selects.
+	// The areas' rows (their totals are the counts') and which keep selects. The columns read come
+	// before the geometry in each row, so that SQLite need not walk the geometry's overflow pages.
 	var nAreas int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
 	}
 	d.Areas = make([]overlap.Area, 0, nAreas)
-	bounds := make([]orb.Bound, 0, nAreas)
 	var kept []int32
-	if err := query(ctx, db, `SELECT code, name, registered, in_pcn, units, minx, miny, maxx, maxy, CASE WHEN minx IS NULL THEN geom END
-		FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var a overlap.Area
-		var units string
-		var minx, miny, maxx, maxy sql.NullFloat64
-		var g sql.RawBytes
-		if err := s.Scan(&a.Code, &a.Name, &a.Registered, &a.InPCN, &units, &minx, &miny, &maxx, &maxy, &g); err != nil {
-			return err
-		}
+	add := func(a overlap.Area, units string) error {
 		if err := parseUnitsFast(units, kinds, &a.Units); err != nil {
 			return fmt.Errorf("area %s: %w", a.Code, err)
 		}
-		b := orb.Bound{Min: orb.Point{minx.Float64, miny.Float64}, Max: orb.Point{maxx.Float64, maxy.Float64}}
-		if ok := minx.Valid && miny.Valid && maxx.Valid && maxy.Valid; !ok {
-			geom, err := multiPolygon(g)
-			if err != nil {
-				return fmt.Errorf("area %s: %w", a.Code, err)
-			}
-			b = geom.Bound()
+		if len(d.Areas) >= nAreas {
+			return fmt.Errorf("%w: more than %d areas", ErrCorrupt, nAreas)
 		}
-		if keep(&a) {
-			kept = append(kept, int32(len(d.Areas)))
-		}
-		bounds = append(bounds, b)
 		d.Areas = append(d.Areas, a)
+		if i := len(d.Areas) - 1; keep(&d.Areas[i]) {
+			kept = append(kept, int32(i))
+		}
 		return nil
+	}
+	// From the index of the areas' units in one row where it can, else row by row.
+	nc, cols, ok, err := concatRows(ctx, db, "areas", "areas_units", []string{"code", "name", "units"}, name)
+	if err != nil {
+		return nil, err
+	}
+	if ok && nc == nAreas {
+		for i := range nc {
+			if err := add(overlap.Area{Feature: geo.Feature{Code: cols[0][i], Name: cols[1][i]}}, cols[2][i]); err != nil {
+				return nil, fmt.Errorf("areas: %w", err)
+			}
+		}
+	} else if err := query(ctx, db, `SELECT code, name, units FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var a overlap.Area
+		var units string
+		if err := s.Scan(&a.Code, &a.Name, &units); err != nil {
+			return err
+		}
+		return add(a, units)
 	}); err != nil {
 		return nil, fmt.Errorf("areas: %w", err)
 	}
-	near := around(bounds, kept, AroundRings)
+	if len(d.Areas) != nAreas {
+		return nil, fmt.Errorf("%w: %d areas of %d", ErrCorrupt, len(d.Areas), nAreas)
+	}
+	near, err := aroundStored(ctx, db, name, d.Areas, kept, AroundRings)
+	if err != nil {
+		return nil, err
+	}
 	if len(near) > 0 {
 		list := make([]string, len(near))
 		for i, a := range near {
@@ -141,6 +167,12 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	if err := loadMembership(ctx, db, name, d); err != nil {
 		return nil, err
 	}
+	if !fromRows {
+		if err := d.AggregateCells(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return d, nil
+	}
 	// The LSOAs' areas, in one row: 33k rows through database/sql cost several times what SQLite
 	// takes to join them into one string. The scan of the table's key gives them in index order,
 	// which the indexes joined alongside prove; should they come otherwise, SQLite sorts them.
@@ -168,8 +200,127 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	return d, nil
 }
 
+// aroundStored is around on the stored bounds of release name's areas, read from the index of the
+// bounds: those of from, then, for each ring, those meeting the box of the frontier (widened twice
+// by aroundMargin, so that the box holds every bound that meets a widened one whatever the
+// rounding), so that only the bounds near from cross into Go, not England's 6,791. The areas
+// without a stored bound (without vertices: the store writes the four columns together, NULL or
+// not) take their geometry's, as Load's do, and are always candidates. The result is around's on
+// every area's bound.
+func aroundStored(ctx context.Context, db querier, name string, areas []overlap.Area, from []int32, rings int) ([]int32, error) {
+	if len(from) == 0 {
+		return nil, nil
+	}
+	n := len(areas)
+	bounds := make([]orb.Bound, n)
+	known := make([]bool, n)
+	var candidates []int32
+	read := func(index, where string, args ...any) error {
+		return query(ctx, db, `SELECT idx, minx, miny, maxx, maxy FROM areas INDEXED BY `+index+`
+			WHERE release = ? AND minx IS NOT NULL AND miny IS NOT NULL AND maxx IS NOT NULL AND maxy IS NOT NULL AND `+where, name, func(s scanner) error {
+			var i int
+			var b orb.Bound
+			if err := s.Scan(&i, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1]); err != nil {
+				return err
+			}
+			if i < 0 || i >= n {
+				return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, n)
+			}
+			if !known[i] {
+				bounds[i], known[i] = b, true
+				candidates = append(candidates, int32(i))
+			}
+			return nil
+		}, args...)
+	}
+	var unbound []int
+	if err := query(ctx, db, `SELECT idx FROM areas INDEXED BY areas_bound
+		WHERE release = ? AND minx IS NULL`, name, func(s scanner) error {
+		var i int
+		if err := s.Scan(&i); err != nil {
+			return err
+		}
+		if i < 0 || i >= n {
+			return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, n)
+		}
+		unbound = append(unbound, i)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	for _, i := range unbound {
+		var g []byte
+		if err := db.QueryRowContext(ctx, `SELECT geom FROM areas WHERE release = ? AND idx = ?`, name, i).Scan(&g); err != nil {
+			return nil, fmt.Errorf("areas: %w", err)
+		}
+		geom, err := multiPolygon(g)
+		if err != nil {
+			return nil, fmt.Errorf("area %s: %w", areas[i].Code, err)
+		}
+		if !known[i] {
+			bounds[i], known[i] = geom.Bound(), true
+			candidates = append(candidates, int32(i))
+		}
+	}
+	list := make([]string, len(from))
+	for i, a := range from {
+		list[i] = strconv.Itoa(int(a))
+	}
+	if err := read("areas_units", `idx IN (`+strings.Join(list, ",")+`)`); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	for _, a := range from {
+		if !known[a] {
+			return nil, fmt.Errorf("%w: area %s has no bound", ErrCorrupt, areas[a].Code)
+		}
+	}
+	in := make([]bool, n)
+	frontier := make([]int32, 0, len(from))
+	for _, a := range from {
+		if !in[a] {
+			in[a] = true
+			frontier = append(frontier, a)
+		}
+	}
+	for range rings {
+		if len(frontier) == 0 {
+			break
+		}
+		box := widen(widen(bounds[frontier[0]]))
+		for _, a := range frontier[1:] {
+			box = box.Union(widen(widen(bounds[a])))
+		}
+		if err := read("areas_bound", `minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?`, box.Max[0], box.Min[0], box.Max[1], box.Min[1]); err != nil {
+			return nil, fmt.Errorf("areas: %w", err)
+		}
+		var next []int32
+		for _, i := range candidates {
+			if in[i] {
+				continue
+			}
+			b := widen(bounds[i])
+			for _, a := range frontier {
+				if b.Intersects(bounds[a]) {
+					in[i] = true
+					next = append(next, i)
+					break
+				}
+			}
+		}
+		frontier = next
+	}
+	var out []int32
+	for i, ok := range in {
+		if ok {
+			out = append(out, int32(i))
+		}
+	}
+	return out, nil
+}
+
 // around returns, ascending, the areas of from and those within rings steps of neighbours of them,
-// an area's neighbours being those whose bounds (widened by aroundMargin) meet its own.
+// an area's neighbours being those whose bounds (widened by aroundMargin) meet its own. (LoadAround
+// computes it from the stored bounds with aroundStored; the tests check the two agree.)
 func around(bounds []orb.Bound, from []int32, rings int) []int32 {
 	in := make([]bool, len(bounds))
 	frontier := make([]int32, 0, len(from))

@@ -10,18 +10,48 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/fixtures"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 )
 
 // TestLoadAround loads each unit of the fixture's workspace (of every kind) with LoadAround and checks
-// it against Load: the same rows, cells and totals everywhere (so every figure is the whole
-// release's), the same geometry for the unit's areas and their surroundings, and no geometry for
-// the areas beyond (unless the unit is nearly everything).
+// it against Load: the same cells, no-PCN practice counts and totals everywhere (so every figure is
+// the whole release's), the same geometry for the unit's areas and their surroundings, and no
+// geometry for the areas beyond (unless the unit is nearly everything). It does so on the workspace
+// as saved (the counts read from area_counts, no rows), and again with the counts gone (read
+// through the rows, as a workspace without them would be), and with some areas' bounds gone.
 func TestLoadAround(t *testing.T) {
 	ctx := context.Background()
-	w, err := Open(ctx, saved(t, fixture(t)), false)
+	path := saved(t, fixture(t))
+	checkLoadAround(t, path, false)
+	w, err := Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.Exec(`DELETE FROM area_counts`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	checkLoadAround(t, path, true)
+	// Areas without a stored bound (as the migration to schema 5 leaves those whose geometry it
+	// could not read) take their geometry's.
+	if w, err = Open(ctx, path, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.Exec(`UPDATE areas SET minx = NULL, miny = NULL, maxx = NULL, maxy = NULL WHERE idx % 3 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	checkLoadAround(t, path, true)
+}
+
+func checkLoadAround(t *testing.T, path string, fromRows bool) {
+	t.Helper()
+	ctx := context.Background()
+	w, err := Open(ctx, path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +59,13 @@ func TestLoadAround(t *testing.T) {
 	full, err := w.Load(ctx, "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(full.NoPCNCells) == 0 || len(full.Cells) == 0 {
+		t.Fatalf("the fixture has %d cells, %d no-PCN practice cells", len(full.Cells), len(full.NoPCNCells))
+	}
+	bounds := make([]orb.Bound, len(full.Areas))
+	for i := range full.Areas {
+		bounds[i] = full.Areas[i].Bound
 	}
 	type unit struct {
 		k    nhs.Kind
@@ -56,8 +93,14 @@ func TestLoadAround(t *testing.T) {
 			!slices.Equal(d.Notes, full.Notes) || !slices.Equal(d.Sources, full.Sources) || !sameUnits(d, full) {
 			t.Errorf("LoadAround(%v): the release's facts differ from Load's", u)
 		}
-		if !slices.Equal(d.Rows, full.Rows) || !slices.Equal(d.Cells, full.Cells) || len(d.LSOAs) != len(full.LSOAs) {
-			t.Fatalf("LoadAround(%v): %d rows, %d cells, %d LSOAs; Load: %d, %d, %d", u, len(d.Rows), len(d.Cells), len(d.LSOAs), len(full.Rows), len(full.Cells), len(full.LSOAs))
+		if !slices.Equal(d.Cells, full.Cells) || !slices.Equal(d.NoPCNCells, full.NoPCNCells) {
+			t.Fatalf("LoadAround(%v): %d cells, %d no-PCN practice cells; Load: %d, %d", u, len(d.Cells), len(d.NoPCNCells), len(full.Cells), len(full.NoPCNCells))
+		}
+		if !fromRows && (d.Rows != nil || d.LSOAs != nil) {
+			t.Fatalf("LoadAround(%v) read %d rows and %d LSOAs, want none", u, len(d.Rows), len(d.LSOAs))
+		}
+		if fromRows && (!slices.Equal(d.Rows, full.Rows) || len(d.LSOAs) != len(full.LSOAs)) {
+			t.Fatalf("LoadAround(%v) through the rows: %d rows, %d LSOAs; Load: %d, %d", u, len(d.Rows), len(d.LSOAs), len(full.Rows), len(full.LSOAs))
 		}
 		for i := range d.LSOAs {
 			if d.LSOAs[i].Area != full.LSOAs[i].Area || d.LSOAs[i].Registered != full.LSOAs[i].Registered {
@@ -72,6 +115,20 @@ func TestLoadAround(t *testing.T) {
 		}
 		if !slices.Equal(d.Practices, full.Practices) {
 			t.Fatalf("LoadAround(%v): the practices differ", u)
+		}
+		// The areas drawn are around's on every area's bound: the stored bounds read near the unit
+		// only (aroundStored) miss none.
+		var from, withGeom []int32
+		for i := range full.Areas {
+			if full.Areas[i].Units[k] == la {
+				from = append(from, int32(i))
+			}
+			if d.Areas[i].Geom != nil {
+				withGeom = append(withGeom, int32(i))
+			}
+		}
+		if want := around(bounds, from, AroundRings); !slices.Equal(withGeom, want) {
+			t.Fatalf("LoadAround(%v): %d areas drawn, around gives %d", u, len(withGeom), len(want))
 		}
 		inLA, drawn := 0, 0
 		for i := range d.Areas {

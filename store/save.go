@@ -259,6 +259,9 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations(release, rows) VALUES(?, ?)`, d.Release, packRows(d.Rows)); err != nil {
 		return fmt.Errorf("registrations: %w", err)
 	}
+	if err := saveAreaCounts(ctx, tx, d); err != nil {
+		return err
+	}
 	if err := insert(ctx, tx, "boundaries", []string{"release", "kind", "code", "name", "geom"}, len(d.Boundaries), func(i int, v []any) error {
 		b := &d.Boundaries[i]
 		g, err := geoms.marshal(i, b.Geom)

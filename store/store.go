@@ -51,7 +51,7 @@ func markBusy(err *error) {
 }
 
 // schemaVersion is bumped when the tables change; migrations lists how to bring an older file up.
-const schemaVersion = "5"
+const schemaVersion = "6"
 
 // A migration takes a workspace one schema version up, inside the transaction of the version bump.
 type migration func(ctx context.Context, tx *sql.Tx) error
@@ -75,6 +75,9 @@ var migrations = map[string]migration{
 	"3": sqlMigration(unitAliasSchema),
 	// 4 → 5: each area's bound, filled from its stored geometry (see fillAreaBounds).
 	"4": addAreaBounds,
+	// 5 → 6: each release's cells and no-PCN practice counts per area, derived from its rows (see
+	// addAreaCounts).
+	"5": addAreaCounts,
 }
 
 // areaBoundIndex lets a point lookup read the bounds of a release's areas, and the index of the
@@ -122,10 +125,10 @@ CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS boundaries(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	geom BLOB NOT NULL, PRIMARY KEY(release, kind, code));
-` + lsoaPolygonSchema + unitAliasSchema
+` + lsoaPolygonSchema + unitAliasSchema + areaCountSchema + areaUnitIndex
 
 // releaseTables are the tables holding one release's rows, cleared when it is re-ingested.
-var releaseTables = []string{"units", "unit_aliases", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "boundaries", "lsoa_polygons", "releases"}
+var releaseTables = []string{"units", "unit_aliases", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "area_counts", "boundaries", "lsoa_polygons", "releases"}
 
 // Workspace is an open workspace file.
 type Workspace struct {

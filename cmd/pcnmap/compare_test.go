@@ -76,7 +76,7 @@ func TestCompareGolden(t *testing.T) {
 }
 
 // TestReportFormats: --format html --by writes an index and one document per unit; json the JSON
-// files; --by with csv is a usage error.
+// files; csv with --unit that unit's CSV files; --by with csv, and --unit with json, are usage errors.
 func TestReportFormats(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "w.db")
 	ingestFixture(t, db, fixtureDir+"msoa.geojson", "--lookup", fixtureDir+"lsoa-msoa-lookup.csv")
@@ -88,6 +88,7 @@ func TestReportFormats(t *testing.T) {
 		"html unit":   {[]string{"--format", "html", "--unit", "E08000009"}, []string{"la-E08000009.html"}},
 		"html":        {[]string{"--format", "html"}, []string{"report.html"}},
 		"json":        {[]string{"--format", "json"}, []string{"areas.json", "pcns.json", "pcn_pairs.json", "summary.json"}},
+		"csv unit":    {[]string{"--unit", "E08000009"}, []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -108,7 +109,7 @@ func TestReportFormats(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{{"--by", "icb"}, {"--format", "html", "--by", "parish"}, {"--format", "docx"}} {
+	for _, args := range [][]string{{"--by", "icb"}, {"--format", "json", "--unit", "E08000009"}, {"--format", "html", "--by", "parish"}, {"--format", "docx"}} {
 		if _, err := pcnmap(t, append([]string{"report", "--db", db, "--out", t.TempDir()}, args...)...); !errors.Is(err, errUsage) {
 			t.Errorf("report %v = %v, want a usage error", args, err)
 		}

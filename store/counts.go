@@ -1,0 +1,250 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"pcnmap/overlap"
+)
+
+// areaCountSchema keeps, per release, what the registration rows add up to per area, packed like
+// the rows: the cells (patients(a,p), the rows of area_pcn) and the residents of each area registered
+// with practices in no PCN, by practice. They are derived data, written by the save beside the rows,
+// so that a document about one unit (LoadAround) reads two small blobs instead of unpacking and
+// adding up the 840k rows of England.
+const areaCountSchema = `
+CREATE TABLE IF NOT EXISTS area_counts(release TEXT PRIMARY KEY, cells BLOB NOT NULL, no_pcn BLOB NOT NULL);
+`
+
+// addAreaCounts is the migration to schema 6: the table and the index of the areas' units, and each release's counts derived from its
+// stored registration rows, LSOAs and practices (as Aggregate derives them on a load), for every
+// release that has none.
+func addAreaCounts(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, areaCountSchema+areaUnitIndex); err != nil {
+		return err
+	}
+	var names []string
+	rows, err := tx.QueryContext(ctx, `SELECT release FROM registrations WHERE release NOT IN (SELECT release FROM area_counts)`)
+	if err != nil {
+		return fmt.Errorf("registrations: %w", err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fmt.Errorf("registrations: %w", err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("registrations: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("registrations: %w", err)
+	}
+	for _, name := range names {
+		d, err := countsFromRows(ctx, tx, name)
+		if err != nil {
+			return fmt.Errorf("release %s: %w", name, err)
+		}
+		if err := saveAreaCounts(ctx, tx, d); err != nil {
+			return fmt.Errorf("release %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// countsFromRows reads what Aggregate needs of release name (the number of areas, the PCNs, the
+// practices with their PCN, the LSOAs' areas, the rows) and aggregates it.
+func countsFromRows(ctx context.Context, db querier, name string) (*overlap.Dataset, error) {
+	d := &overlap.Dataset{Release: name}
+	var nAreas int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
+		return nil, fmt.Errorf("areas: %w", err)
+	}
+	d.Areas = make([]overlap.Area, nAreas)
+	if err := loadMembership(ctx, db, name, d); err != nil {
+		return nil, err
+	}
+	if err := query(ctx, db, `SELECT area FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+		var l overlap.LSOA
+		if err := s.Scan(&l.Area); err != nil {
+			return err
+		}
+		d.LSOAs = append(d.LSOAs, l)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("lsoas: %w", err)
+	}
+	packed, err := packedRows(ctx, db, name)
+	if err != nil {
+		return nil, err
+	}
+	if d.Rows, err = unpackRows(packed); err != nil {
+		return nil, err
+	}
+	if err := d.Aggregate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return d, nil
+}
+
+// saveAreaCounts writes d's cells and no-PCN practice cells into area_counts.
+func saveAreaCounts(ctx context.Context, tx *sql.Tx, d *overlap.Dataset) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO area_counts(release, cells, no_pcn) VALUES(?, ?, ?)`,
+		d.Release, packCells(d.Cells), packPracticeCells(d.NoPCNCells)); err != nil {
+		return fmt.Errorf("area_counts: %w", err)
+	}
+	return nil
+}
+
+// errNoCounts is readAreaCounts' answer for a release without a row of area_counts.
+var errNoCounts = errors.New("store: no area counts")
+
+// readAreaCounts reads release name's cells and no-PCN practice cells into d (errNoCounts when the
+// release has none stored).
+func readAreaCounts(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
+	var cells, noPCN []byte
+	err := db.QueryRowContext(ctx, `SELECT cells, no_pcn FROM area_counts WHERE release = ?`, name).Scan(&cells, &noPCN)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNoCounts
+	}
+	if err != nil {
+		return fmt.Errorf("area_counts: %w", err)
+	}
+	if d.Cells, err = unpackCells(cells); err != nil {
+		return err
+	}
+	d.NoPCNCells, err = unpackPracticeCells(noPCN)
+	return err
+}
+
+// packCells writes cells (sorted by area) as their count, then per cell the step from the previous
+// cell's area, its PCN and its patients, each a varint.
+func packCells(cells []overlap.Cell) []byte {
+	b := make([]byte, 0, len(cells)*5+binary.MaxVarintLen64)
+	b = binary.AppendUvarint(b, uint64(len(cells)))
+	var prev int64
+	for _, c := range cells {
+		b = binary.AppendVarint(b, int64(c.Area)-prev)
+		prev = int64(c.Area)
+		b = binary.AppendUvarint(b, uint64(c.PCN))
+		b = binary.AppendUvarint(b, uint64(c.Patients))
+	}
+	return b
+}
+
+// packPracticeCells is packCells for the no-PCN practice cells.
+func packPracticeCells(cells []overlap.PracticeCell) []byte {
+	b := make([]byte, 0, len(cells)*6+binary.MaxVarintLen64)
+	b = binary.AppendUvarint(b, uint64(len(cells)))
+	var prev int64
+	for _, c := range cells {
+		b = binary.AppendVarint(b, int64(c.Area)-prev)
+		prev = int64(c.Area)
+		b = binary.AppendUvarint(b, uint64(c.Practice))
+		b = binary.AppendUvarint(b, uint64(c.Patients))
+	}
+	return b
+}
+
+// unpackTriples decodes what packCells and packPracticeCells write, calling add with each entry
+// (its area, second field and patients, each checked to fit its type: the first two an int32, the
+// patients below max).
+func unpackTriples(b []byte, what string, max uint64, alloc func(n int), add func(i int, area, second int32, patients uint64)) error {
+	bad := fmt.Errorf("%w: area_counts: the %s blob is truncated", ErrCorrupt, what)
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return bad
+	}
+	b = b[k:]
+	alloc(int(n))
+	var prev int64
+	for i := range int(n) {
+		delta, k1 := binary.Varint(b)
+		if k1 <= 0 {
+			return bad
+		}
+		second, k2 := binary.Uvarint(b[k1:])
+		if k2 <= 0 {
+			return bad
+		}
+		patients, k3 := binary.Uvarint(b[k1+k2:])
+		if k3 <= 0 || second > 1<<31-1 || patients > max {
+			return bad
+		}
+		b = b[k1+k2+k3:]
+		prev += delta
+		if prev < 0 || prev > 1<<31-1 {
+			return bad
+		}
+		add(i, int32(prev), int32(second), patients)
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("%w: area_counts: the %s blob has %d trailing bytes", ErrCorrupt, what, len(b))
+	}
+	return nil
+}
+
+func unpackCells(b []byte) (cells []overlap.Cell, err error) {
+	err = unpackTriples(b, "cells", 1<<31-1, func(n int) { cells = make([]overlap.Cell, n) }, func(i int, a, p int32, v uint64) {
+		cells[i] = overlap.Cell{Area: a, PCN: p, Patients: int32(v)}
+	})
+	return cells, err
+}
+
+func unpackPracticeCells(b []byte) (cells []overlap.PracticeCell, err error) {
+	err = unpackTriples(b, "no_pcn", 1<<62, func(n int) { cells = make([]overlap.PracticeCell, n) }, func(i int, a, p int32, v uint64) {
+		cells[i] = overlap.PracticeCell{Area: a, Practice: p, Patients: int64(v)}
+	})
+	return cells, err
+}
+
+// areaUnitIndex covers what a document about one unit reads of every area (code, name, units) and
+// of the unit's own (their bounds), so that LoadAround reads index entries and not the rows, whose
+// pages are mostly geometry.
+const areaUnitIndex = `CREATE INDEX IF NOT EXISTS areas_units ON areas(release, idx, code, name, units, minx, miny, maxx, maxy);`
+
+// concatSep separates the values of one column that concatRows joins into one string.
+const concatSep = "\x1f"
+
+// concatRows reads columns cols of table's rows of release name, in index order, as one row of
+// joined strings (index, when not "", forces the index to read them from): n rows through
+// database/sql cost several times what SQLite takes to join them. ok is false when the rows cannot
+// be read so (a value holding the separator, or rows that did not come in index order): the caller
+// then reads them row by row.
+func concatRows(ctx context.Context, db querier, table, index string, cols []string, name string) (n int, values [][]string, ok bool, err error) {
+	q := `SELECT count(*), group_concat(idx)`
+	for _, c := range cols {
+		q += `, group_concat(` + c + `, char(31))`
+	}
+	q += ` FROM ` + table
+	if index != "" {
+		q += ` INDEXED BY ` + index
+	}
+	q += ` WHERE release = ?`
+	joined := make([]sql.NullString, len(cols))
+	var idxs sql.NullString
+	dest := []any{&n, &idxs}
+	for i := range joined {
+		dest = append(dest, &joined[i])
+	}
+	if err := db.QueryRowContext(ctx, q, name).Scan(dest...); err != nil {
+		return 0, nil, false, fmt.Errorf("%s: %w", table, err)
+	}
+	if n == 0 || !inOrder(n, idxs.String) {
+		return n, nil, n == 0, nil
+	}
+	values = make([][]string, len(cols))
+	for i, j := range joined {
+		values[i] = strings.Split(j.String, concatSep)
+		if len(values[i]) != n {
+			return n, nil, false, nil
+		}
+	}
+	return n, values, true, nil
+}
