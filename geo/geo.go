@@ -51,4 +51,6 @@ type Layer struct {
 	Features  []Feature
 	// Repaired lists the codes of features whose geometry was invalid and was repaired on reading.
 	Repaired []string
+
+	pending *pending // the cleaning still to do of a layer read with ReadOptions.DeferClean
 }
