@@ -150,7 +150,11 @@ func prepare(ctx context.Context, o Options) (*overlap.Dataset, func() error, er
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField, DeferClean: true})
+		// Placed by the lookup alone, the LSOAs need only the areas' codes for the join: their
+		// geometry is cleaned after it. Placed by location, they need it at once, and the cleaning
+		// runs beside the other reads.
+		spatial := o.Centroids != "" || o.LSOAPolygons != ""
+		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField, DeferClean: !spatial})
 		progress()
 		return inputError(RoleAreas, o.Areas, err)
 	})
@@ -268,15 +272,9 @@ func prepare(ctx context.Context, o Options) (*overlap.Dataset, func() error, er
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
-	if o.Centroids != "" || o.LSOAPolygons != "" {
-		// The LSOAs are placed in the areas by location: their geometry is needed now.
-		if err := layer.Wait(); err != nil {
-			return nil, nil, inputError(RoleAreas, o.Areas, err)
-		}
-	} else {
-		// One goroutine, so that the join, and then the save of the other tables, keep a core.
-		layer.Clean(1)
-	}
+	// One goroutine, so that the join, and then the save of the other tables, keep a core (a
+	// layer read without DeferClean is clean already).
+	layer.Clean(1)
 
 	if lsoaLayer != nil && points == nil {
 		points = make(map[string]orb.Point, len(lsoaLayer.Features))
