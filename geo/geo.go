@@ -39,7 +39,7 @@ type Feature struct {
 	Code  string
 	Name  string
 	Geom  orb.MultiPolygon
-	Bound orb.Bound
+	Bound orb.Bound // Geom.Bound(), or zero where it has not been computed
 }
 
 // Layer is the content of one polygon source file.
