@@ -39,7 +39,7 @@ type Feature struct {
 	Code  string
 	Name  string
 	Geom  orb.MultiPolygon
-	Bound orb.Bound
+	Bound orb.Bound // Geom.Bound(), or zero where it has not been computed
 }
 
 // Layer is the content of one polygon source file.
@@ -51,4 +51,6 @@ type Layer struct {
 	Features  []Feature
 	// Repaired lists the codes of features whose geometry was invalid and was repaired on reading.
 	Repaired []string
+
+	pending *pending // the cleaning still to do of a layer read with ReadOptions.DeferClean
 }

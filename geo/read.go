@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/paulmach/orb"
@@ -36,6 +37,12 @@ type ReadOptions struct {
 	// MaxFeatures caps the features of a source, MaxVertices the vertices of one feature and MaxHoles
 	// the holes of one polygon; 0 means DefaultMaxFeatures, DefaultMaxVertices, DefaultMaxHoles.
 	MaxFeatures, MaxVertices, MaxHoles int
+	// DeferClean leaves the features' geometry as read: the read returns once the features are read
+	// and their codes checked, and their geometry is reprojected, normalised, validated and repaired
+	// only when Layer.Clean is called, on as many goroutines as it is given. Until Layer.Wait has
+	// returned, a feature's Geom is not to be read and its Bound is zero. An ingest uses it to clean
+	// the areas on a core that the join and the save leave free.
+	DeferClean bool
 
 	ctx context.Context // set by ReadContext and ReadFileContext; nil is context.Background
 }
@@ -307,6 +314,8 @@ type sink struct {
 	batches []*batch
 	cur     *batch
 	n       int
+	// deferred: no workers; the batches are cleaned when the layer's Clean is called.
+	deferred bool
 }
 
 // limits are the caps of ReadOptions with their defaults filled in.
@@ -317,6 +326,10 @@ func newSink(crs CRS, opt ReadOptions) *sink {
 	lim := limits{capOr(opt.MaxFeatures, DefaultMaxFeatures), capOr(opt.MaxVertices, DefaultMaxVertices), capOr(opt.MaxHoles, DefaultMaxHoles)}
 	ctx := opt.context()
 	k := &sink{ctx: ctx, lim: lim, crs: crs, work: make(chan *batch, 4*maxWorkers)}
+	if opt.DeferClean {
+		k.deferred = true
+		return k
+	}
 	for range maxWorkers {
 		k.wg.Add(1)
 		go func() {
@@ -360,7 +373,9 @@ func (k *sink) flush() {
 	k.cur = nil
 	b.errs, b.repaired = make([]error, len(b.feats)), make([]bool, len(b.feats))
 	k.batches = append(k.batches, b)
-	k.work <- b
+	if !k.deferred {
+		k.work <- b
+	}
 }
 
 // wait flushes the last batch and waits for the workers. It may be called more than once.
@@ -391,10 +406,7 @@ func (k *sink) layer(source, codeField, nameField string, positions []int) (*Lay
 		}
 		return positions[i]
 	}
-	feats := make([]Feature, 0, k.n)
-	for _, b := range k.batches {
-		feats = append(feats, b.feats...)
-	}
+	feats := k.features()
 	seen := make(map[string]int, len(feats))
 	for i := range feats {
 		c := feats[i].Code
@@ -407,11 +419,38 @@ func (k *sink) layer(source, codeField, nameField string, positions []int) (*Lay
 		seen[c] = i
 	}
 	l := &Layer{Source: source, CRS: k.crs, CodeField: codeField, NameField: nameField, Features: feats}
+	if k.deferred {
+		l.pending = &pending{k: k, source: source, positions: positions}
+		return l, nil
+	}
+	if err := k.check(l, source, positions); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// features are the features of the batches, in order.
+func (k *sink) features() []Feature {
+	feats := make([]Feature, 0, k.n)
+	for _, b := range k.batches {
+		feats = append(feats, b.feats...)
+	}
+	return feats
+}
+
+// check returns the first feature's cleaning error, and lists the repaired features in l.
+func (k *sink) check(l *Layer, source string, positions []int) error {
+	pos := func(i int) int {
+		if positions == nil {
+			return i
+		}
+		return positions[i]
+	}
 	i := 0
 	for _, b := range k.batches {
 		for j, err := range b.errs {
 			if err != nil {
-				return nil, featureErr(source, pos(i+j), b.feats[j].Code, err)
+				return featureErr(source, pos(i+j), b.feats[j].Code, err)
 			}
 			if b.repaired[j] {
 				l.Repaired = append(l.Repaired, b.feats[j].Code)
@@ -419,7 +458,71 @@ func (k *sink) layer(source, codeField, nameField string, positions []int) (*Lay
 		}
 		i += len(b.feats)
 	}
-	return l, nil
+	return nil
+}
+
+// pending is the cleaning of a layer read with ReadOptions.DeferClean.
+type pending struct {
+	k         *sink
+	source    string
+	positions []int
+	start     sync.Once
+	wg        sync.WaitGroup
+	done      sync.Once
+	err       error
+}
+
+// Clean starts cleaning the features of a layer read with ReadOptions.DeferClean on workers
+// goroutines (at most GOMAXPROCS; 0 means that many), unless it has started already. It does
+// nothing for a layer read without it.
+func (l *Layer) Clean(workers int) {
+	p := l.pending
+	if p == nil {
+		return
+	}
+	if workers <= 0 || workers > maxWorkers {
+		workers = maxWorkers
+	}
+	p.start.Do(func() {
+		var next atomic.Int64
+		for range workers {
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				var v validator
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(p.k.batches) {
+						return
+					}
+					p.k.batches[i].clean(p.k.ctx, p.k.crs, p.k.lim, &v)
+				}
+			}()
+		}
+	})
+}
+
+// Wait waits for the cleaning Clean started (starting it on every core if it has not been) and
+// returns the first feature's error, as a read without ReadOptions.DeferClean would have; the
+// layer's Features are then cleaned and Repaired lists the repaired ones. It may be called more
+// than once, and does nothing for a layer read without DeferClean.
+func (l *Layer) Wait() error {
+	p := l.pending
+	if p == nil {
+		return nil
+	}
+	l.Clean(0)
+	p.done.Do(func() {
+		p.wg.Wait()
+		if err := p.k.ctx.Err(); err != nil {
+			p.err = fileErr(p.source, err)
+			return
+		}
+		if p.err = p.k.check(l, p.source, p.positions); p.err == nil {
+			l.Features = p.k.features()
+		}
+	})
+	return p.err
 }
 
 // cleanFeature checks the range of g's coordinates in crs, converts them to WGS84 in place, normalises

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"testing"
@@ -648,5 +649,44 @@ func TestShapefileLatin1(t *testing.T) {
 	}
 	if got := l.Features[0].Name; got != "Lake é" {
 		t.Errorf("name %q, want %q", got, "Lake é")
+	}
+}
+
+// A layer read with DeferClean is the layer read without it once Wait has returned (the bow-tie
+// repaired, in BNG and as a shapefile); before Clean its codes are there and its bounds are not; a
+// geometry error found in the cleaning is Wait's, the same error.
+func TestReadDeferClean(t *testing.T) {
+	for _, path := range []string{"testdata/lake-bng.geojson", "testdata/lake-bng.shp"} {
+		t.Run(filepath.Ext(path), func(t *testing.T) {
+			want := mustRead(t, path, ReadOptions{})
+			l, err := ReadFile(path, ReadOptions{DeferClean: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Features) != len(want.Features) || l.Features[0].Code != want.Features[0].Code || l.Repaired != nil {
+				t.Fatalf("deferred read = %d features, first %q, repaired %v; want %d, %q, none yet", len(l.Features), l.Features[0].Code, l.Repaired, len(want.Features), want.Features[0].Code)
+			}
+			if l.Features[0].Bound != (orb.Bound{}) {
+				t.Errorf("bound before cleaning = %v, want zero", l.Features[0].Bound)
+			}
+			l.Clean(1)
+			for range 2 { // Wait may be called twice
+				if err := l.Wait(); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(l.Features, want.Features) || !slices.Equal(l.Repaired, want.Repaired) {
+					t.Errorf("after Wait: %v, repaired %v; want %v, %v", l.Features, l.Repaired, want.Features, want.Repaired)
+				}
+			}
+			// The shapefile reader counts vertices as it reads; the GeoJSON one leaves it to the cleaning.
+			_, werr := ReadFile(path, ReadOptions{MaxVertices: 4})
+			l, err = ReadFile(path, ReadOptions{MaxVertices: 4, DeferClean: true})
+			if err == nil {
+				err = l.Wait()
+			}
+			if werr == nil || err == nil || err.Error() != werr.Error() {
+				t.Errorf("with 4 vertices at most: deferred read and Wait = %v, want %v", err, werr)
+			}
+		})
 	}
 }

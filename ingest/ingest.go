@@ -88,18 +88,43 @@ func (o Options) Steps() int {
 // Prepare reads every input (in parallel where they are independent) and joins them into a Dataset.
 // It writes nothing: saving the result is the store's job.
 func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
+	d, finish, err := PrepareStaged(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := finish(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// PrepareStaged is Prepare returning before the areas' geometry is final: the join needs only the
+// areas' codes, so their cleaning (reprojection, validation, repair: a fifth of the national
+// ingest's reading) is left to one goroutine, which a save can run beside it by writing the other
+// tables first. finish waits for that cleaning and completes d (the areas' geometry, the note on
+// the repaired polygons); it must be called, and have returned nil, before d's areas' geometry or
+// its notes are read. Its error is the one Prepare would have returned for the areas file.
+func PrepareStaged(ctx context.Context, o Options) (d *overlap.Dataset, finish func() error, err error) {
 	switch {
 	case o.Areas == "" || o.Registrations == "":
-		return nil, fmt.Errorf("%w: areas and registrations are both needed", ErrOptions)
+		return nil, nil, fmt.Errorf("%w: areas and registrations are both needed", ErrOptions)
 	case o.Lookup == "" && o.Centroids == "" && o.LSOAPolygons == "":
-		return nil, fmt.Errorf("%w: a lookup, centroids or LSOA polygons are needed to place LSOAs in areas", ErrOptions)
+		return nil, nil, fmt.Errorf("%w: a lookup, centroids or LSOA polygons are needed to place LSOAs in areas", ErrOptions)
 	}
+	d, finish, err = prepare(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, finish, nil
+}
+
+func prepare(ctx context.Context, o Options) (*overlap.Dataset, func() error, error) {
 	asOf := o.AsOf
 	var region []RegionPart
 	if o.Within != "" {
 		var err error
 		if region, err = ParseRegion(o.Within); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	progress := func() {
@@ -125,7 +150,11 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField})
+		// Placed by the lookup alone, the LSOAs need only the areas' codes for the join: their
+		// geometry is cleaned after it. Placed by location, they need it at once, and the cleaning
+		// runs beside the other reads.
+		spatial := o.Centroids != "" || o.LSOAPolygons != ""
+		layer, err = geo.ReadFile(o.Areas, geo.ReadOptions{CodeField: o.CodeField, NameField: o.NameField, DeferClean: !spatial})
 		progress()
 		return inputError(RoleAreas, o.Areas, err)
 	})
@@ -241,8 +270,11 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	// One goroutine, so that the join, and then the save of the other tables, keep a core (a
+	// layer read without DeferClean is clean already).
+	layer.Clean(1)
 
 	if lsoaLayer != nil && points == nil {
 		points = make(map[string]orb.Point, len(lsoaLayer.Features))
@@ -254,7 +286,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	denomSource := ""
 	release, asOf, dateNotes, err := releaseDates(o, regs, membership)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	notes = append(notes, dateNotes...)
 	onto21 := false // registrations already on 2021 LSOAs: the crosswalk only carries profiles
@@ -279,7 +311,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	}
 	geography, err := checkGeography(o, regs, lookup, points, layer)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var (
 		members   map[string]string
@@ -307,7 +339,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		}
 		notes = append(notes, what)
 	default:
-		return nil, fmt.Errorf("%w: %s has no PCN columns, so --membership (the ePCN workbook or the practice mapping file) is needed", ErrOptions, o.Registrations)
+		return nil, nil, fmt.Errorf("%w: %s has no PCN columns, so --membership (the ePCN workbook or the practice mapping file) is needed", ErrOptions, o.Registrations)
 	}
 	if denoms != nil || regs.Denominators != nil {
 		src, counts := "", regs.Denominators
@@ -329,9 +361,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		notes = append(notes, carry.notes...)
 	}
 
-	if len(layer.Repaired) > 0 {
-		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.Areas), len(layer.Repaired), abbreviate(layer.Repaired, 20)))
-	}
+	repairedAt := len(notes) // where the note on the areas' repaired polygons goes, once they are known
 	if lsoaLayer != nil && len(lsoaLayer.Repaired) > 0 {
 		notes = append(notes, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(o.LSOAPolygons), len(lsoaLayer.Repaired), abbreviate(lsoaLayer.Repaired, 20)))
 	}
@@ -367,7 +397,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	if region != nil {
 		in, desc, err := regionAreas(region, contexts, assign)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		regionName = desc
 		areas = make([]geo.Feature, 0, len(in))
@@ -396,7 +426,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		Outside: outside, Geography: geography, Region: regionName,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
+		return nil, nil, fmt.Errorf("ingest: %w", err)
 	}
 	slices.SortFunc(boundaries, func(a, b overlap.Boundary) int {
 		return strings.Compare(a.Kind+"\x00"+a.Code, b.Kind+"\x00"+b.Code)
@@ -405,7 +435,7 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 	if lsoaLayer != nil {
 		d.LSOAPolygons = releasePolygons(d, lsoaLayer)
 		if len(d.LSOAPolygons) == 0 {
-			return nil, fmt.Errorf("ingest: --lsoa-polygons %s: none of its %d features (codes from field %q) is an LSOA of the registrations placed in an area", o.LSOAPolygons, len(lsoaLayer.Features), lsoaLayer.CodeField)
+			return nil, nil, fmt.Errorf("ingest: --lsoa-polygons %s: none of its %d features (codes from field %q) is an LSOA of the registrations placed in an area", o.LSOAPolygons, len(lsoaLayer.Features), lsoaLayer.CodeField)
 		}
 	}
 	if n := d.Coverage.LookupOutside; n > 0 {
@@ -432,7 +462,39 @@ func Prepare(ctx context.Context, o Options) (*overlap.Dataset, error) {
 		_, path := splitKind(spec)
 		d.Sources = append(d.Sources, source("context", path))
 	}
-	return d, nil
+	var (
+		once sync.Once
+		ferr error
+	)
+	finish := func() error {
+		once.Do(func() { ferr = finishAreas(d, layer, o.Areas, repairedAt) })
+		return ferr
+	}
+	return d, finish, nil
+}
+
+// finishAreas waits for the cleaning of the areas of layer (read with geo.ReadOptions.DeferClean),
+// puts their geometry into d's areas and the note on the repaired ones at position at of d.Notes.
+func finishAreas(d *overlap.Dataset, layer *geo.Layer, path string, at int) error {
+	if err := layer.Wait(); err != nil {
+		return inputError(RoleAreas, path, err)
+	}
+	byCode := make(map[string]int, len(layer.Features))
+	for i := range layer.Features {
+		byCode[layer.Features[i].Code] = i
+	}
+	for i := range d.Areas {
+		a := &d.Areas[i]
+		j, ok := byCode[a.Code]
+		if !ok {
+			return fmt.Errorf("ingest: --areas %s: area %s of the release is not in the file read", path, a.Code)
+		}
+		a.Feature = layer.Features[j]
+	}
+	if len(layer.Repaired) > 0 {
+		d.Notes = slices.Insert(d.Notes, at, fmt.Sprintf("%s: repaired %d invalid polygons: %s", filepath.Base(path), len(layer.Repaired), abbreviate(layer.Repaired, 20)))
+	}
+	return nil
 }
 
 // assignLSOAs places LSOAs in areas: by the lookup when there is one, else by locating each LSOA's

@@ -4,10 +4,12 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -328,4 +330,63 @@ func readGzipCSV(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestPrepareStaged: without centroids or LSOA polygons the areas are cleaned after the join, beside
+// the save; finish gives the dataset Prepare gives: every area's geometry as a plain read cleans it
+// (a bow-tie repaired), and the note on the repaired polygon where it always was, before the notes
+// made after it.
+func TestPrepareStaged(t *testing.T) {
+	b, err := os.ReadFile("../fixtures/msoa.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc map[string]any
+	if err := json.Unmarshal(b, &fc); err != nil {
+		t.Fatal(err)
+	}
+	f0 := fc["features"].([]any)[0].(map[string]any)
+	code := f0["properties"].(map[string]any)["MSOA11CD"].(string)
+	f0["geometry"] = map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{-0.7, 52.6}, {-0.5, 52.8}, {-0.5, 52.6}, {-0.7, 52.8}, {-0.7, 52.6}}}}
+	if b, err = json.Marshal(fc); err != nil {
+		t.Fatal(err)
+	}
+	areas := filepath.Join(t.TempDir(), "bowtie.geojson")
+	if err := os.WriteFile(areas, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Areas: areas, Registrations: "../fixtures/registrations-2021-01.csv.gz",
+		Membership: "../fixtures/epcn-2019-12.xlsx", Lookup: "../fixtures/lsoa-msoa-lookup.csv",
+		Contexts: []string{"../fixtures/lsoa-ccg-lad.csv"}}
+	d, finish, err := PrepareStaged(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(d.Notes)
+	if err := finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := finish(); err != nil { // a second call changes nothing
+		t.Fatal(err)
+	}
+	note := "bowtie.geojson: repaired 1 invalid polygons: " + code
+	if i := slices.Index(d.Notes, note); i < 0 || !slices.Equal(slices.Delete(slices.Clone(d.Notes), i, i+1), before) || slices.Contains(before, note) {
+		t.Errorf("notes before finish %q, after %q: want %q added once, before the notes made after it", before, d.Notes, note)
+	}
+	plain, err := geo.ReadFile(areas, geo.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]geo.Feature{}
+	for _, f := range plain.Features {
+		want[f.Code] = f
+	}
+	for _, a := range d.Areas {
+		if w := want[a.Code]; !reflect.DeepEqual(a.Feature, w) {
+			t.Errorf("area %s after finish = %v, want the cleaned %v", a.Code, a.Feature, w)
+		}
+	}
+	if a := d.Areas[slices.IndexFunc(d.Areas, func(a overlap.Area) bool { return a.Code == code })]; len(a.Geom) != 2 {
+		t.Errorf("bow-tie %s = %d polygons, want 2 once repaired", code, len(a.Geom))
+	}
 }

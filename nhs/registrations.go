@@ -148,6 +148,7 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 		pracIdx  = map[string]int32{}
 		lsoaIdx  = map[string]int32{}
 		onsIdx   = map[uint64]int32{} // LSOAs with ONS-style codes, by onsKey
+		dense    []int32              // index + 1 of the E010… and W010… LSOAs, by denseLSOA
 		rows     chunks[Row]
 		lines    chunks[int32] // line of each ALL row, for duplicate messages
 		sexRows  []sexRow
@@ -219,18 +220,29 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 		var l int32
 		var ok bool
 		key, ons := onsKey(lsoa)
-		if ons {
+		di := denseLSOA(key, ons)
+		switch {
+		case di >= 0:
+			if dense == nil {
+				dense = make([]int32, 2*denseSpan)
+			}
+			l = dense[di] - 1
+			ok = l >= 0
+		case ons:
 			l, ok = onsIdx[key]
-		} else {
+		default:
 			l, ok = lsoaIdx[string(lsoa)]
 		}
 		if !ok {
 			l = int32(len(reg.LSOAs))
 			s := string(lsoa)
 			reg.LSOAs = append(reg.LSOAs, s)
-			if ons {
+			switch {
+			case di >= 0:
+				dense[di] = l + 1
+			case ons:
 				onsIdx[key] = l
-			} else {
+			default:
 				lsoaIdx[s] = l
 			}
 			stamp = append(stamp, 0)
@@ -303,6 +315,29 @@ func readRegistrations(r io.Reader, name string) (*Registrations, error) {
 		}
 	}
 	return reg, nil
+}
+
+// denseSpan is how many codes of each of E01 and W01 denseLSOA numbers.
+const denseSpan = 100_000
+
+// denseLSOA numbers the LSOA codes of England and Wales, E01000000–E01099999 and W01000000–W01099999,
+// from their onsKey, for a slice to find them in instead of a map (one lookup for nearly every row
+// of a registrations file); -1 for any other code.
+func denseLSOA(key uint64, ons bool) int {
+	if !ons {
+		return -1
+	}
+	digits := key % 100_000_000
+	if digits < 1_000_000 || digits >= 1_000_000+denseSpan {
+		return -1
+	}
+	switch key / 100_000_000 {
+	case 'E':
+		return int(digits - 1_000_000)
+	case 'W':
+		return denseSpan + int(digits-1_000_000)
+	}
+	return -1
 }
 
 // onsKey packs a code of one capital letter and eight digits (E01011959) into a number; ok is false

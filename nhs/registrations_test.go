@@ -489,3 +489,16 @@ func TestFixtureKeepsPublishedForms(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseLSOA: the codes of English and Welsh LSOAs get distinct slots, any other code none.
+func TestDenseLSOA(t *testing.T) {
+	for code, want := range map[string]int{
+		"E01000000": 0, "E01000001": 1, "E01099999": denseSpan - 1, "W01000000": denseSpan, "W01001958": denseSpan + 1958,
+		"E01100000": -1, "E02000001": -1, "S01000001": -1, "W02000001": -1, "NO2011": -1, "E0100000X": -1,
+	} {
+		key, ons := onsKey([]byte(code))
+		if got := denseLSOA(key, ons); got != want {
+			t.Errorf("denseLSOA(%s) = %d, want %d", code, got, want)
+		}
+	}
+}

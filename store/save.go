@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"pcnmap/geo"
 	"pcnmap/internal/scratch"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
@@ -26,7 +27,13 @@ import (
 // Save writes release d into the workspace in one transaction, replacing a release of the same name,
 // and stamps it with the time ingestedAt. On any error, or when ctx is cancelled, the transaction is
 // rolled back and the file is as it was.
-func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt time.Time) (err error) {
+func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt time.Time) error {
+	return w.save(ctx, d, ingestedAt, nil)
+}
+
+// save is Save of a dataset that finish, when not nil, completes: it is called once the tables that
+// do not hold the areas' geometry or the release's notes are written, and its error rolls back.
+func (w *Workspace) save(ctx context.Context, d *overlap.Dataset, ingestedAt time.Time, finish func() error) (err error) {
 	defer markBusy(&err)
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -46,7 +53,11 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt tim
 			return fmt.Errorf("store: %s: clear %s: %w", w.path, t, err)
 		}
 	}
-	if err := saveRelease(ctx, tx, d, ingestedAt); err != nil {
+	if err := saveRelease(ctx, tx, d, ingestedAt, finish); err != nil {
+		var f finishError
+		if errors.As(err, &f) {
+			return f.err
+		}
 		return fmt.Errorf("store: %s: release %s: %w", w.path, d.Release, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -60,7 +71,7 @@ func (w *Workspace) Save(ctx context.Context, d *overlap.Dataset, ingestedAt tim
 // or killed first ingest leaves no workspace; the temporary files of an ingest whose process has died
 // are removed when the next one starts.
 func Ingest(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {
-	_, err := ingestWith(ctx, path, func(context.Context) (*overlap.Dataset, error) { return d, nil }, func() time.Time { return ingestedAt })
+	_, err := ingestWith(ctx, path, func(context.Context) (*overlap.Dataset, func() error, error) { return d, nil, nil }, func() time.Time { return ingestedAt })
 	return err
 }
 
@@ -70,17 +81,34 @@ func Ingest(ctx context.Context, path string, d *overlap.Dataset, ingestedAt tim
 // so that a failed prepare leaves it untouched (opening may migrate it). When prepare fails, nothing
 // is written and its error is returned.
 func IngestPrepared(ctx context.Context, path string, prepare func(context.Context) (*overlap.Dataset, error)) (*overlap.Dataset, error) {
+	return ingestWith(ctx, path, func(ctx context.Context) (*overlap.Dataset, func() error, error) {
+		d, err := prepare(ctx)
+		return d, nil, err
+	}, time.Now)
+}
+
+// IngestStaged is IngestPrepared of a prepare that returns its dataset before the areas' geometry
+// and the release's notes are final, with finish to complete them (ingest.PrepareStaged): the save
+// writes the other tables first and calls finish only before the areas and the release's row, so
+// that what finish waits for runs beside it. An error of finish is returned as it is, and nothing is
+// saved.
+func IngestStaged(ctx context.Context, path string, prepare func(context.Context) (*overlap.Dataset, func() error, error)) (*overlap.Dataset, error) {
 	return ingestWith(ctx, path, prepare, time.Now)
 }
 
-func ingestWith(ctx context.Context, path string, prepare func(context.Context) (*overlap.Dataset, error), stamp func() time.Time) (*overlap.Dataset, error) {
+// finishError carries the error of a save's finish through saveRelease unwrapped.
+type finishError struct{ err error }
+
+func (f finishError) Error() string { return f.err.Error() }
+
+func ingestWith(ctx context.Context, path string, prepare func(context.Context) (*overlap.Dataset, func() error, error), stamp func() time.Time) (*overlap.Dataset, error) {
 	removeStale(path)
 	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		d, err := prepare(ctx)
+		d, finish, err := prepare(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return d, save(ctx, path, d, stamp())
+		return d, save(ctx, path, d, stamp(), finish)
 	}
 	tmp := tempName(path, os.Getpid())
 	type opened struct {
@@ -94,7 +122,7 @@ func ingestWith(ctx context.Context, path string, prepare func(context.Context) 
 		w, err := Open(octx, tmp, true)
 		ready <- opened{w, err}
 	}()
-	d, err := prepare(ctx)
+	d, finish, err := prepare(ctx)
 	if err != nil {
 		cancel()
 	}
@@ -103,7 +131,7 @@ func ingestWith(ctx context.Context, path string, prepare func(context.Context) 
 		err = o.err
 	}
 	if err == nil {
-		err = o.w.Save(ctx, d, stamp())
+		err = o.w.save(ctx, d, stamp(), finish)
 	}
 	if o.w != nil {
 		if cerr := o.w.Close(); err == nil && cerr != nil {
@@ -123,12 +151,12 @@ func ingestWith(ctx context.Context, path string, prepare func(context.Context) 
 	return d, nil
 }
 
-func save(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time) error {
+func save(ctx context.Context, path string, d *overlap.Dataset, ingestedAt time.Time, finish func() error) error {
 	w, err := Open(ctx, path, true)
 	if err != nil {
 		return err
 	}
-	err = w.Save(ctx, d, ingestedAt)
+	err = w.save(ctx, d, ingestedAt, finish)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("store: %s: close: %w", path, cerr)
 	}
@@ -159,24 +187,9 @@ func removeStale(path string) {
 	}
 }
 
-func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt time.Time) error {
-	coverage, err := json.Marshal(d.Coverage)
-	if err != nil {
-		return err
-	}
-	sources, err := json.Marshal(d.Sources)
-	if err != nil {
-		return err
-	}
-	notes, err := json.Marshal(d.Notes)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO releases(name, extract_date, as_of, ingested_at, sources, coverage, notes) VALUES(?,?,?,?,?,?,?)`,
-		d.Release, date(d.ExtractDate), date(d.AsOf), ingestedAt.UTC().Format(time.RFC3339), string(sources), string(coverage), string(notes)); err != nil {
-		return fmt.Errorf("releases: %w", err)
-	}
-
+// saveRelease writes the rows of release d. The areas and the release's own row are written last, after
+// finish (when not nil) has completed them.
+func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt time.Time, finish func() error) error {
 	type unit struct {
 		kind, code, name string
 	}
@@ -208,22 +221,6 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 		return err
 	}
 	var geoms wkbArena
-	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom", "minx", "miny", "maxx", "maxy"}, len(d.Areas), func(i int, v []any) error {
-		a := &d.Areas[i]
-		g, err := geoms.marshal(i, a.Geom)
-		if err != nil {
-			return fmt.Errorf("area %s: %w", a.Code, err)
-		}
-		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, int64(i), a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
-		v[8], v[9], v[10], v[11] = nil, nil, nil, nil
-		if hasPoint(a.Geom) {
-			b := a.Geom.Bound()
-			v[8], v[9], v[10], v[11] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
 	if err := insert(ctx, tx, "pcns", []string{"release", "idx", "code", "name", "list_size", "resident"}, len(d.PCNs), func(i int, v []any) error {
 		p := &d.PCNs[i]
 		v[0], v[1], v[2], v[3], v[4], v[5] = d.Release, int64(i), p.Code, p.Name, p.ListSize, p.Resident
@@ -273,7 +270,48 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
-	return saveLSOAPolygons(ctx, tx, d, &geoms)
+	if err := saveLSOAPolygons(ctx, tx, d, &geoms); err != nil {
+		return err
+	}
+	// The areas' geometry and the release's notes last: finish may still be completing them.
+	if finish != nil {
+		if err := finish(); err != nil {
+			return finishError{err}
+		}
+	}
+	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom", "minx", "miny", "maxx", "maxy"}, len(d.Areas), func(i int, v []any) error {
+		a := &d.Areas[i]
+		g, err := geoms.marshal(i, a.Geom)
+		if err != nil {
+			return fmt.Errorf("area %s: %w", a.Code, err)
+		}
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, int64(i), a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
+		v[8], v[9], v[10], v[11] = nil, nil, nil, nil
+		if hasPoint(a.Geom) {
+			b := featureBound(&a.Feature)
+			v[8], v[9], v[10], v[11] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	coverage, err := json.Marshal(d.Coverage)
+	if err != nil {
+		return err
+	}
+	sources, err := json.Marshal(d.Sources)
+	if err != nil {
+		return err
+	}
+	notes, err := json.Marshal(d.Notes)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO releases(name, extract_date, as_of, ingested_at, sources, coverage, notes) VALUES(?,?,?,?,?,?,?)`,
+		d.Release, date(d.ExtractDate), date(d.AsOf), ingestedAt.UTC().Format(time.RFC3339), string(sources), string(coverage), string(notes)); err != nil {
+		return fmt.Errorf("releases: %w", err)
+	}
+	return nil
 }
 
 // saveLSOAPolygons writes d.LSOAPolygons and their bounds.
@@ -287,10 +325,19 @@ func saveLSOAPolygons(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, geoms
 		if err != nil {
 			return fmt.Errorf("LSOA %s: %w", f.Code, err)
 		}
-		b := f.Geom.Bound()
+		b := featureBound(f)
 		v[0], v[1], v[2], v[3], v[4], v[5], v[6] = d.Release, f.Code, b.Min[0], b.Min[1], b.Max[0], b.Max[1], g
 		return nil
 	})
+}
+
+// featureBound is f's bound: the one the cleaning computed when there is one, else computed here
+// (a pass over every vertex: a sixth of the national areas' save, for a bound already known).
+func featureBound(f *geo.Feature) orb.Bound {
+	if f.Bound != (orb.Bound{}) {
+		return f.Bound
+	}
+	return f.Geom.Bound()
 }
 
 // wkbArena encodes the geometries of a table's rows one after another into one buffer, reused for

@@ -79,17 +79,24 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	var joined time.Duration
 	var replacing string
 	var prepErr error
-	// A new workspace file is created while the inputs are read; the save starts when they are joined.
-	d, err := store.IngestPrepared(ctx, db, func(ctx context.Context) (*overlap.Dataset, error) {
-		d, err := ingest.Prepare(ctx, o)
+	// A new workspace file is created while the inputs are read; the save starts when they are joined,
+	// while the areas' geometry is still being cleaned (the save writes the areas last).
+	d, err := store.IngestStaged(ctx, db, func(ctx context.Context) (*overlap.Dataset, func() error, error) {
+		d, finish, err := ingest.PrepareStaged(ctx, o)
 		bar.finish()
 		joined = time.Since(start)
 		if err != nil {
 			prepErr = err
-			return nil, err
+			return nil, nil, err
 		}
 		replacing = app.Replacing(ctx, db, d)
-		return d, nil
+		return d, func() error {
+			if err := finish(); err != nil {
+				prepErr = err
+				return err
+			}
+			return nil
+		}, nil
 	})
 	switch {
 	case errors.Is(prepErr, ingest.ErrOptions):

@@ -288,17 +288,19 @@ func TestBadInput(t *testing.T) {
 		flag, path string
 		want       []string // substrings of the error
 	}{
-		"missing column":       {"--registrations", write("nocount.csv", "PRACTICE_CODE,LSOA_CODE\nA1,E01000001\n"), []string{"nocount.csv", "Number of Patients"}},
-		"non-numeric count":    {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
-		"negative count":       {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
-		"malformed line":       {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
-		"truncated gzip":       {"--registrations", write("cut.csv.gz", truncated(t, fixtureDir+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
-		"corrupt zip":          {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
-		"xlsx without sheet":   {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
-		"not a collection":     {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
-		"unknown CRS":          {"--areas", write("crs.geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`), []string{"crs.geojson", "3857"}},
-		"duplicate area code":  {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "duplicate"}},
-		"shapefile sans dbf":   {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
+		"missing column":      {"--registrations", write("nocount.csv", "PRACTICE_CODE,LSOA_CODE\nA1,E01000001\n"), []string{"nocount.csv", "Number of Patients"}},
+		"non-numeric count":   {"--registrations", write("text.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,seven\n"), []string{"text.csv", "line 2", "seven"}},
+		"negative count":      {"--registrations", write("neg.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,-3\n"), []string{"neg.csv", "line 2", "-3"}},
+		"malformed line":      {"--registrations", write("bad.csv", "PRACTICE_CODE,LSOA_CODE,Number of Patients\nA1,E01000001,3,9\n"), []string{"bad.csv", "line 2"}},
+		"truncated gzip":      {"--registrations", write("cut.csv.gz", truncated(t, fixtureDir+"registrations-2021-01.csv.gz")), []string{"cut.csv.gz"}},
+		"corrupt zip":         {"--registrations", write("broken.zip", "PK\x03\x04 this is not a zip"), []string{"broken.zip"}},
+		"xlsx without sheet":  {"--membership", write("empty.xlsx", emptyWorkbook(t)), []string{"empty.xlsx", "PCN Core Partner Details"}},
+		"not a collection":    {"--areas", write("point.geojson", `{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[0,51]}}`), []string{"point.geojson", "FeatureCollection"}},
+		"unknown CRS":         {"--areas", write("crs.geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}`), []string{"crs.geojson", "3857"}},
+		"duplicate area code": {"--areas", write("dup.geojson", duplicateAreas(t)), []string{"dup.geojson", "duplicate"}},
+		"shapefile sans dbf":  {"--areas", shapefileWithoutDBF(t, dir), []string{".dbf"}},
+		// Found by the cleaning, which runs beside the save (the areas are written last).
+		"area off the globe":   {"--areas", write("far.geojson", farArea(t)), []string{"far.geojson", "feature 0", "--areas"}},
 		"missing file":         {"--lookup", filepath.Join(dir, "absent.csv"), []string{"absent.csv"}},
 		"LSOA polygon a point": {"--lsoa-polygons", write("lsoa.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"LSOA11CD":"E01005000"},"geometry":{"type":"Point","coordinates":[-2.3,53.4]}}]}`), []string{"lsoa.geojson", "E01005000", "Point"}},
 		"no LSOA polygons":     {"--lsoa-polygons", fixtureDir + "msoa.geojson", []string{"msoa.geojson", "MSOA11CD", "LSOA"}},
@@ -407,6 +409,37 @@ func duplicateAreas(t testing.TB) string {
 	}
 	features := fc["features"].([]any)
 	fc["features"] = append(features, features[0])
+	out, err := json.Marshal(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// farArea is the fixture's areas with the first vertex of the first moved to longitude 500.
+func farArea(t testing.TB) string {
+	b, err := os.ReadFile(fixtureDir + "msoa.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Type       string         `json:"type"`
+			Properties map[string]any `json:"properties"`
+			Geometry   struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		t.Fatal(err)
+	}
+	c := fc.Features[0].Geometry.Coordinates
+	i := bytes.IndexFunc(c, func(r rune) bool { return r == '-' || r >= '0' && r <= '9' })
+	j := i + bytes.IndexByte(c[i:], ',')
+	fc.Features[0].Geometry.Coordinates = append(append(append(json.RawMessage{}, c[:i]...), "500"...), c[j:]...)
 	out, err := json.Marshal(fc)
 	if err != nil {
 		t.Fatal(err)
