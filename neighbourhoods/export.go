@@ -27,7 +27,8 @@ type column struct {
 // columns are the figures of a's neighbourhoods, in the GeoPackage's column order; wards only when
 // the release has a ward context, urban_share only when it has the rural-urban one, the
 // deprivation profile (imd_core20, imd_1 … imd_10, imd_unknown: shares of the residents) only when
-// it has IMD deciles, and ruc (the rural-urban classes with their shares, "A1:0.9408,C1:0.0405")
+// it has IMD deciles, the income and employment domains' profiles in the same form (income_core20,
+// income_1 … income_10, income_unknown; employment_…) only when it has that domain's deciles, and ruc (the rural-urban classes with their shares, "A1:0.9408,C1:0.0405")
 // only when it has the classes.
 func columns(a *Assessment) []column {
 	band := a.Band.String()
@@ -76,23 +77,16 @@ func columns(a *Assessment) []column {
 			break
 		}
 	}
-	for i := range a.Neighbourhoods {
-		if a.Neighbourhoods[i].Deprivation != nil {
-			share := func(name string, v func(p *Deprivation) float64) column {
-				return column{gpkg.Field{Name: name, Type: gpkg.FieldReal}, func(n *NeighbourhoodFigures) any {
-					if n.Deprivation == nil {
-						return nil
-					}
-					return round4(v(n.Deprivation))
-				}}
-			}
-			cols = append(cols, share("imd_core20", func(p *Deprivation) float64 { return p.Core20 }))
-			for d := range 10 {
-				cols = append(cols, share(fmt.Sprintf("imd_%d", d+1), func(p *Deprivation) float64 { return p.Deciles[d] }))
-			}
-			cols = append(cols, share("imd_unknown", func(p *Deprivation) float64 { return p.Unknown }))
-			break
-		}
+	// The deprivation profiles: the overall IMD's, then its income and employment domains'.
+	for _, p := range []struct {
+		prefix string
+		get    func(n *NeighbourhoodFigures) *Deprivation
+	}{
+		{"imd", func(n *NeighbourhoodFigures) *Deprivation { return n.Deprivation }},
+		{"income", func(n *NeighbourhoodFigures) *Deprivation { return n.Income }},
+		{"employment", func(n *NeighbourhoodFigures) *Deprivation { return n.Employment }},
+	} {
+		cols = append(cols, profileColumns(a, p.prefix, p.get)...)
 	}
 	for i := range a.Neighbourhoods {
 		if a.Neighbourhoods[i].RuralUrban != nil {
@@ -107,6 +101,31 @@ func columns(a *Assessment) []column {
 		}
 	}
 	return cols
+}
+
+// profileColumns are prefix_core20, prefix_1 … prefix_10 and prefix_unknown, the shares of the
+// Deprivation get gives; none when no neighbourhood of a has one (the release lacks those deciles).
+func profileColumns(a *Assessment, prefix string, get func(n *NeighbourhoodFigures) *Deprivation) []column {
+	for i := range a.Neighbourhoods {
+		if get(&a.Neighbourhoods[i]) == nil {
+			continue
+		}
+		share := func(name string, v func(p *Deprivation) float64) column {
+			return column{gpkg.Field{Name: prefix + "_" + name, Type: gpkg.FieldReal}, func(n *NeighbourhoodFigures) any {
+				p := get(n)
+				if p == nil {
+					return nil
+				}
+				return round4(v(p))
+			}}
+		}
+		cols := []column{share("core20", func(p *Deprivation) float64 { return p.Core20 })}
+		for d := range 10 {
+			cols = append(cols, share(strconv.Itoa(d+1), func(p *Deprivation) float64 { return p.Deciles[d] }))
+		}
+		return append(cols, share("unknown", func(p *Deprivation) float64 { return p.Unknown }))
+	}
+	return nil
 }
 
 // WriteGeoJSON writes one feature per neighbourhood of a (RFC 7946, WGS84): its outline from

@@ -156,10 +156,15 @@ func TestNeighbourhoodsExportGPKG(t *testing.T) {
 				"Geometry Column = geom", "Feature Count: " + strconv.Itoa(count) + "\n",
 				"name: String", "registered: Real", "in_band: Integer(Boolean)", "band: String", "dominant_pcn: String",
 				"dominant_share: Real", "pcns: String", "las: String", "urban_share: Real",
-				"imd_core20: Real", "imd_1: Real", "imd_10: Real", "imd_unknown: Real", "ruc: String"} {
+				"imd_core20: Real", "imd_1: Real", "imd_10: Real", "imd_unknown: Real",
+				"income_core20: Real", "income_1: Real", "income_10: Real", "income_unknown: Real", "ruc: String"} {
 				if !strings.Contains(info, want) {
 					t.Errorf("ogrinfo lacks %q:\n%s", want, info)
 				}
+			}
+			// The fixture's lookup has IMD_INCOME and no employment decile: no employment columns.
+			if strings.Contains(info, "employment_") {
+				t.Errorf("ogrinfo lists employment columns the fixture has no deciles for:\n%s", info)
 			}
 			checkIndexAndStyle(t, ogrinfo, gp, "neighbourhoods")
 			t.Run("validator", func(t *testing.T) { validateGPKG(t, gp) })
@@ -172,13 +177,15 @@ func TestNeighbourhoodsExportGPKG(t *testing.T) {
 				t.Fatalf("%d features from the GeoPackage, %d in the GeoJSON export; want %d", len(got), len(want), count)
 			}
 			// Profiles as testdata/report-neighbourhoods/profile.py counts them: North 17401 of 54358
-			// residents in IMD decile 4, (2958+7384)/54358 in deciles 1-2; South 79032, 3405, 1564 of
-			// 84001 in A1, C1, E1.
+			// residents in IMD decile 4, (2958+7384)/54358 in deciles 1-2, 15347 in income decile 2,
+			// (7367+15347)/54358 in income deciles 1-2; South 79032, 3405, 1564 of 84001 in A1, C1, E1.
 			for _, w := range want {
 				switch n := w.Properties["name"]; {
 				case set != "Trafford localities":
 				case n == "North" && (w.Properties["imd_4"] != 0.3201 || w.Properties["imd_core20"] != 0.1903 || w.Properties["imd_unknown"] != 0.0):
 					t.Errorf("North: imd_4 %v, imd_core20 %v, imd_unknown %v; want 0.3201, 0.1903, 0", w.Properties["imd_4"], w.Properties["imd_core20"], w.Properties["imd_unknown"])
+				case n == "North" && (w.Properties["income_2"] != 0.2823 || w.Properties["income_core20"] != 0.4179 || w.Properties["income_unknown"] != 0.0):
+					t.Errorf("North: income_2 %v, income_core20 %v, income_unknown %v; want 0.2823, 0.4179, 0", w.Properties["income_2"], w.Properties["income_core20"], w.Properties["income_unknown"])
 				case n == "South" && w.Properties["ruc"] != "A1:0.9408,C1:0.0405,E1:0.0186":
 					t.Errorf("South: ruc %v, want A1:0.9408,C1:0.0405,E1:0.0186", w.Properties["ruc"])
 				}

@@ -1,9 +1,11 @@
 // The neighbourhood profile of the selected team, from GET /api/teams/{set}/neighbourhoods (what
 // `pcnmap neighbourhoods assess` prints): its residents against the size band, the local authorities
-// and wards they live in, the urban share, the deprivation deciles and the rural-urban classes. It is
+// and wards they live in, the urban share, the deprivation deciles (the IMD's and its income and
+// employment domains' when the release has them) and the rural-urban classes. It is
 // loaded on first use, so it costs the first paint nothing.
 
 import { get } from './api';
+import { core20Class, decilesTestId, deprivationProfiles, type Deprivation } from './deprivation';
 import { h } from './dom';
 import { fmtInt, fmtShare } from './format';
 import { fig } from './selection';
@@ -22,7 +24,10 @@ export interface Profile {
   wards?: UnitShare[];
   /** -1 when the release has no rural-urban context. */
   urban: number;
-  deprivation?: { deciles: number[]; core20: number; unknown: number };
+  deprivation?: Deprivation;
+  /** The IMD's income and employment domains, in the same form; absent when the release lacks them. */
+  income?: Deprivation;
+  employment?: Deprivation;
   rural_urban?: UnitShare[];
 }
 
@@ -54,7 +59,7 @@ export const unitList = (us: UnitShare[], n: number): string => {
 export function renderProfile(a: Assessment, team: string): HTMLElement | null {
   const n = a.neighbourhoods.find((x) => x.name === team);
   if (!n) return null;
-  const dep = n.deprivation;
+  const deps = deprivationProfiles(n);
   const band = bandText(a.band);
   return h(
     'div',
@@ -69,26 +74,26 @@ export function renderProfile(a: Assessment, team: string): HTMLElement | null {
         'Registered residents against the neighbourhood size band (the 10 Year Plan’s 30–50k by default).',
       ),
       n.urban >= 0 ? fig('Urban', h('span', { class: 'profile-urban', 'data-value': n.urban }, fmtShare(n.urban)), 'Share of its residents in LSOAs the rural-urban classification calls urban.') : null,
-      dep ? fig('Core20', h('span', { class: 'profile-core20', 'data-value': dep.core20 }, fmtShare(dep.core20)), 'Share of its residents in the most deprived 20% of LSOAs in England (IMD deciles 1 and 2).') : null,
+      deps.map((d) => fig(d.label, h('span', { class: core20Class(d.key), 'data-value': d.profile.core20 }, fmtShare(d.profile.core20)), d.help)),
       fig('Local authorities', h('span', { class: 'profile-las' }, unitList(n.las, 3)), undefined, true),
       n.wards ? fig('Wards', h('span', { class: 'profile-wards' }, unitList(n.wards, 5)), undefined, true) : null,
       n.rural_urban ? fig('Rural-urban classes', h('span', { class: 'profile-ruc' }, unitList(n.rural_urban, 3)), undefined, true) : null,
     ),
-    dep ? decileBars(dep.deciles) : null,
+    deps.map((d) => decileBars(d.profile.deciles, d.caption, decilesTestId(d.key))),
     a.missing?.length ? h('p', { class: 'muted small' }, 'Not given: ', a.missing.map((m) => m.split(':')[0]).join(', '), ' (the release lacks the context file).') : null,
   );
 }
 
-/** Residents by IMD decile as a row of ten labelled bars, 1 the most deprived. */
-function decileBars(deciles: number[]): HTMLElement {
+/** Residents by decile (the IMD's or a domain's) as a row of ten labelled bars, 1 the most deprived. */
+function decileBars(deciles: number[], caption: string, testid: string): HTMLElement {
   const max = Math.max(0.0001, ...deciles);
   return h(
     'figure',
     { class: 'deciles' },
-    h('figcaption', { class: 'small' }, 'Residents by IMD decile (1 = most deprived 10% of LSOAs in England)'),
+    h('figcaption', { class: 'small' }, caption),
     h(
       'ol',
-      { class: 'decile-bars', 'data-testid': 'deciles' },
+      { class: 'decile-bars', 'data-testid': testid },
       deciles.map((s, i) =>
         h(
           'li',

@@ -124,6 +124,20 @@ test('team footprints on the map', { skip, timeout: 240000 }, async (t) => {
     } else {
       assert.ok(a.missing?.length, 'neither a deprivation profile nor a note that it is missing');
     }
+    // The IMD's income and employment domains beside it, when the release has them (the fixture's
+    // lookup has IMD_INCOME and no employment decile: income shown, employment not).
+    assert.ok(n.income, 'the fixture gives the income domain');
+    for (const key of ['income', 'employment']) {
+      const bars = await page.locator(`${prof} [data-testid=${key}-deciles] > li`).evaluateAll((els) => els.map((e) => Number(e.dataset.share)));
+      const core20 = page.locator(`${prof} .profile-${key}-core20`);
+      if (n[key]) {
+        assert.deepEqual(bars, n[key].deciles, `${key} deciles`);
+        assert.equal(Number(await core20.getAttribute('data-value')), n[key].core20, `${key} Core20`);
+      } else {
+        assert.deepEqual(bars, [], `${key} bars without ${key} deciles`);
+        assert.equal(await core20.count(), 0, `${key} Core20 without ${key} deciles`);
+      }
+    }
     await page.locator(prof).screenshot({ path: path.join(results, 'teams-profile.png') });
   });
 
