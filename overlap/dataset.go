@@ -226,8 +226,8 @@ type Dataset struct {
 	Aliases [KindCount]map[string]string
 
 	areaStart []int32 // Cells[areaStart[a]:areaStart[a+1]] are area a's cells
-	byPCN     []int32 // positions in Cells sorted by PCN then area
-	pcnStart  []int32 // byPCN[pcnStart[p]:pcnStart[p+1]] are PCN p's cells
+	pcnCells  []Cell  // Cells copied in PCN then area order, so that a PCN's walk is sequential
+	pcnStart  []int32 // pcnCells[pcnStart[p]:pcnStart[p+1]] are PCN p's cells
 	areaCode  map[string]int32
 	pcnCode   map[string]int32
 }
@@ -239,9 +239,14 @@ func (d *Dataset) AreaCells(a int) []Cell {
 
 // PCNCells calls fn with each cell of PCN p in area order.
 func (d *Dataset) PCNCells(p int, fn func(c Cell)) {
-	for _, i := range d.byPCN[d.pcnStart[p]:d.pcnStart[p+1]] {
-		fn(d.Cells[i])
+	for _, c := range d.pcnCellsOf(p) {
+		fn(c)
 	}
+}
+
+// pcnCellsOf returns PCN p's cells in area order (a copy of theirs in Cells; shared, not to be changed).
+func (d *Dataset) pcnCellsOf(p int) []Cell {
+	return d.pcnCells[d.pcnStart[p]:d.pcnStart[p+1]]
 }
 
 // Area returns the position of the area with the given code.
@@ -267,9 +272,9 @@ func (d *Dataset) Index() {
 	// The PCN-major order by a counting sort: stable, so each PCN's cells stay in area order.
 	d.pcnStart = offsets(len(d.PCNs), len(d.Cells), func(i int) int32 { return d.Cells[i].PCN })
 	next := append([]int32(nil), d.pcnStart[:len(d.PCNs)]...)
-	d.byPCN = make([]int32, len(d.Cells))
-	for i, c := range d.Cells {
-		d.byPCN[next[c.PCN]] = int32(i)
+	d.pcnCells = make([]Cell, len(d.Cells))
+	for _, c := range d.Cells {
+		d.pcnCells[next[c.PCN]] = c
 		next[c.PCN]++
 	}
 	d.areaCode = make(map[string]int32, len(d.Areas))

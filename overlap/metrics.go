@@ -177,9 +177,9 @@ func (d *Dataset) PCNMetrics(dst []PCNMetrics, t, core float64, am []AreaMetrics
 		var m PCNMetrics
 		var contained int64
 		buf = buf[:0]
-		d.PCNCells(p, func(c Cell) {
+		for _, c := range d.pcnCellsOf(p) {
 			if c.Patients <= 0 {
-				return
+				continue
 			}
 			m.AreasAny++
 			if d.Serves(c, t) {
@@ -190,7 +190,7 @@ func (d *Dataset) PCNMetrics(dst []PCNMetrics, t, core float64, am []AreaMetrics
 				contained += int64(c.Patients)
 			}
 			buf = append(buf, c.Patients)
-		})
+		}
 		m.Core = coreAreas(buf, d.PCNs[p].Resident, core)
 		if r := d.PCNs[p].Resident; r > 0 {
 			m.Containment = float64(contained) / float64(r)
@@ -220,10 +220,23 @@ func (d *Dataset) CoreAreas(p int, core float64) []int32 {
 	return out
 }
 
-// coreAreas sorts patients (largest first) and counts how many areas reach the core share of total.
+// coreAreas counts how many areas, largest first, reach the core share of total (coreCount of
+// patients sorted largest first). patients is reordered (sorted smallest first): the plain sort of
+// int32s, then a walk from the end, is quicker than sorting with a comparison.
 func coreAreas(patients []int32, total int64, core float64) int32 {
-	slices.SortFunc(patients, func(x, y int32) int { return cmp.Compare(y, x) })
-	return int32(coreCount(patients, total, core, func(v int32) int32 { return v }))
+	if total <= 0 {
+		return 0
+	}
+	slices.Sort(patients)
+	need := core * float64(total)
+	var sum int64
+	for i := len(patients) - 1; i >= 0; i-- {
+		sum += int64(patients[i])
+		if float64(sum) >= need {
+			return int32(len(patients) - i)
+		}
+	}
+	return int32(len(patients))
 }
 
 func coreCount[T any](sorted []T, total int64, core float64, patients func(T) int32) int {

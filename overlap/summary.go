@@ -31,7 +31,7 @@ func Describe(values []int64, histogram bool) Stats {
 	if len(values) == 0 {
 		return s
 	}
-	slices.Sort(values)
+	sortInts(values)
 	var sum float64
 	for _, v := range values {
 		sum += float64(v)
@@ -54,6 +54,35 @@ func Describe(values []int64, histogram bool) Stats {
 		}
 	}
 	return s
+}
+
+// sortInts sorts values in place: by counting when they span a small range (PCNs per area: a few
+// dozen values among thousands), else by slices.Sort. Either way the result is the same slice.
+func sortInts(values []int64) {
+	if len(values) < 64 {
+		slices.Sort(values)
+		return
+	}
+	lo, hi := values[0], values[0]
+	for _, v := range values[1:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	span := uint64(hi) - uint64(lo) // hi ≥ lo, so the difference fits even when hi - lo overflows
+	if span >= uint64(len(values)) || span >= 1<<16 {
+		slices.Sort(values)
+		return
+	}
+	counts := make([]int32, span+1)
+	for _, v := range values {
+		counts[v-lo]++
+	}
+	i := 0
+	for k, n := range counts {
+		for v := lo + int64(k); n > 0; n-- {
+			values[i] = v
+			i++
+		}
+	}
 }
 
 // quantile of sorted values, type 7.
@@ -267,17 +296,17 @@ func (d *Dataset) PCNUnits(k nhs.Kind) []string {
 	var touched []int32
 	for p := range d.PCNs {
 		touched = touched[:0]
-		d.PCNCells(p, func(c Cell) {
+		for _, c := range d.pcnCellsOf(p) {
 			u := areaUnit[c.Area]
 			if u < 0 {
-				return
+				continue
 			}
 			if !seen[u] {
 				seen[u] = true
 				touched = append(touched, u)
 			}
 			sum[u] += int64(c.Patients)
-		})
+		}
 		best, bn := "", int64(-1)
 		for _, u := range touched {
 			if n, name := sum[u], names[u]; n > bn || (n == bn && name < best) {
