@@ -174,30 +174,43 @@ func (d *Dataset) PCNMetrics(dst []PCNMetrics, t, core float64, am []AreaMetrics
 	dst = slices.Grow(dst[:0], len(d.PCNs))[:len(d.PCNs)]
 	var buf []int32
 	for p := range d.PCNs {
-		var m PCNMetrics
-		var contained int64
-		buf = buf[:0]
-		for _, c := range d.pcnCellsOf(p) {
-			if c.Patients <= 0 {
-				continue
-			}
-			m.AreasAny++
-			if d.Serves(c, t) {
-				m.Areas++
-			}
-			if am[c.Area].Dominant == int32(p) {
-				m.Dominates++
-				contained += int64(c.Patients)
-			}
-			buf = append(buf, c.Patients)
-		}
-		m.Core = coreAreas(buf, d.PCNs[p].Resident, core)
-		if r := d.PCNs[p].Resident; r > 0 {
-			m.Containment = float64(contained) / float64(r)
-		}
-		dst[p] = m
+		dst[p] = d.pcnMetrics(p, t, core, am, &buf)
 	}
 	return dst
+}
+
+// PCNAt computes one PCN's metrics, the entry p of PCNMetrics: what a document about a few PCNs
+// needs without the whole release's. am are the area metrics at t (not nil).
+func (d *Dataset) PCNAt(p int, t, core float64, am []AreaMetrics) PCNMetrics {
+	var buf []int32
+	return d.pcnMetrics(p, t, core, am, &buf)
+}
+
+// pcnMetrics computes PCN p's metrics, with *buf as scratch space.
+func (d *Dataset) pcnMetrics(p int, t, core float64, am []AreaMetrics, buf *[]int32) PCNMetrics {
+	var m PCNMetrics
+	var contained int64
+	patients := (*buf)[:0]
+	for _, c := range d.pcnCellsOf(p) {
+		if c.Patients <= 0 {
+			continue
+		}
+		m.AreasAny++
+		if d.Serves(c, t) {
+			m.Areas++
+		}
+		if am[c.Area].Dominant == int32(p) {
+			m.Dominates++
+			contained += int64(c.Patients)
+		}
+		patients = append(patients, c.Patients)
+	}
+	*buf = patients
+	m.Core = coreAreas(patients, d.PCNs[p].Resident, core)
+	if r := d.PCNs[p].Resident; r > 0 {
+		m.Containment = float64(contained) / float64(r)
+	}
+	return m
 }
 
 // CoreAreas returns the positions of PCN p's core footprint: its areas by patients, largest first,

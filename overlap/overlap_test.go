@@ -192,6 +192,9 @@ func TestPCNMetrics(t *testing.T) {
 			got.Dominates != want[p].Dominates || math.Abs(got.Containment-want[p].Containment) > eps {
 			t.Errorf("PCNMetrics[%s] = %+v, want %+v", d.PCNs[p].Code, got, want[p])
 		}
+		if at := d.PCNAt(p, 0.01, 0.8, am); at != got {
+			t.Errorf("PCNAt(%s) = %+v, PCNMetrics gave %+v", d.PCNs[p].Code, at, got)
+		}
 	}
 	if got := d.CoreAreas(1, 0.8); len(got) != 2 || d.Areas[got[0]].Code != "E02000003" || d.Areas[got[1]].Code != "E02000002" {
 		t.Errorf("CoreAreas(Y) = %v, want [C B]", got)

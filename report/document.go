@@ -72,9 +72,11 @@ type practiceCount struct {
 // run holds what every document of one Write shares. It is read-only once built, so documents are
 // made concurrently from it.
 type run struct {
-	d      *overlap.Dataset
-	opt    Options
-	am     []overlap.AreaMetrics
+	d   *overlap.Dataset
+	opt Options
+	am  []overlap.AreaMetrics
+	// pm are every PCN's metrics, or nil when the documents are about one unit: pcnMetrics then
+	// computes those of its few PCNs.
 	pm     []overlap.PCNMetrics
 	shapes *tiles.Shapes
 	// based is, per PCN, the unit of kind opt.By where most of its resident patients live.
@@ -569,6 +571,14 @@ func kindNoun(k nhs.Kind) string {
 	return kindTitle(k)
 }
 
+// pcnMetrics returns PCN p's metrics: r.pm's, else computed (the same figures).
+func (r *run) pcnMetrics(p int) overlap.PCNMetrics {
+	if r.pm != nil {
+		return r.pm[p]
+	}
+	return r.d.PCNAt(p, r.opt.Threshold, r.opt.Core, r.am)
+}
+
 func (r *run) pcnRows(sc scope, here map[int32]*pcnHere, basedIn []bool) []pcnRow {
 	d := r.d
 	type entry struct {
@@ -598,7 +608,7 @@ func (r *run) pcnRows(sc scope, here map[int32]*pcnHere, basedIn []bool) []pcnRo
 	}
 	rows := make([]pcnRow, len(es))
 	for i, e := range es {
-		p, m := &d.PCNs[e.p], r.pm[e.p]
+		p, m := &d.PCNs[e.p], r.pcnMetrics(int(e.p))
 		core := d.CoreAreas(int(e.p), r.opt.Core)
 		coreHere := 0
 		for _, a := range core {

@@ -77,7 +77,12 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 			defer close(summarised)
 			summary, serr = d.Summarise(ctx, opt.Threshold, am)
 		}()
-		err := writeDocuments(ctx, dir, d, opt, am, d.PCNMetrics(nil, opt.Threshold, opt.Core, am))
+		// A unit's document needs the metrics of its few PCNs only, computed as its rows are made.
+		var pm []overlap.PCNMetrics
+		if opt.Unit == "" {
+			pm = d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
+		}
+		err := writeDocuments(ctx, dir, d, opt, am, pm)
 		<-summarised
 		if serr != nil {
 			return nil, serr
