@@ -108,19 +108,38 @@ var errNoCounts = errors.New("store: no area counts")
 // readAreaCounts reads release name's cells and no-PCN practice cells into d (errNoCounts when the
 // release has none stored).
 func readAreaCounts(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
-	var cells, noPCN []byte
-	err := db.QueryRowContext(ctx, `SELECT cells, no_pcn FROM area_counts WHERE release = ?`, name).Scan(&cells, &noPCN)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNoCounts
-	}
+	cells, noPCN, err := readCountBlobs(ctx, db, name)
 	if err != nil {
-		return fmt.Errorf("area_counts: %w", err)
-	}
-	if d.Cells, err = unpackCells(cells); err != nil {
 		return err
 	}
-	d.NoPCNCells, err = unpackPracticeCells(noPCN)
+	d.Cells, d.NoPCNCells, err = unpackCounts(cells, noPCN)
 	return err
+}
+
+// readCountBlobs reads release name's two blobs of area_counts as stored (errNoCounts when the
+// release has no row there); unpackCounts decodes them.
+func readCountBlobs(ctx context.Context, db querier, name string) (cells, noPCN []byte, err error) {
+	err = db.QueryRowContext(ctx, `SELECT cells, no_pcn FROM area_counts WHERE release = ?`, name).Scan(&cells, &noPCN)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, errNoCounts
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("area_counts: %w", err)
+	}
+	return cells, noPCN, nil
+}
+
+// unpackCounts decodes the blobs readCountBlobs reads into the cells and the no-PCN practice cells.
+func unpackCounts(cells, noPCN []byte) ([]overlap.Cell, []overlap.PracticeCell, error) {
+	c, err := unpackCells(cells)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := unpackPracticeCells(noPCN)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, p, nil
 }
 
 // packCells writes cells (sorted by area) as their count, then per cell the step from the previous

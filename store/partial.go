@@ -66,13 +66,26 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		return nil, err
 	}
 	// The counts the rows add up to, as the save derived them; a release saved without them (none
-	// should be: the migration to schema 6 derives them) is read through its rows.
+	// should be: the migration to schema 6 derives them) is read through its rows. The workspace has
+	// one connection, so the queries run one after the other; the Go work on what they return (the
+	// blobs' decoding, the totals and the index) runs on another core beside the next ones.
 	fromRows := false
-	switch err := readAreaCounts(ctx, db, name, d); {
+	var cells []overlap.Cell
+	var noPCN []overlap.PracticeCell
+	var countsErr error
+	counted := make(chan struct{})
+	switch cellBlob, noPCNBlob, err := readCountBlobs(ctx, db, name); {
 	case errors.Is(err, errNoCounts):
 		fromRows = true
+		close(counted)
 	case err != nil:
 		return nil, err
+	default:
+		go func() {
+			defer close(counted)
+			cells, noPCN, countsErr = unpackCounts(cellBlob, noPCNBlob)
+		}()
+		defer func() { <-counted }() // on an early return too, so that nothing outlives the load
 	}
 	var rows []overlap.Row
 	var rowsErr error
@@ -92,9 +105,17 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 
 	// The areas' rows (their totals are the counts') and which keep selects. The columns read come
 	// before the geometry in each row, so that SQLite need not walk the geometry's overflow pages.
-	var nAreas int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
-		return nil, fmt.Errorf("areas: %w", err)
+	// From the index of the areas' units in one row where it can (its count is then the areas'),
+	// else row by row.
+	nc, cols, ok, err := concatRows(ctx, db, "areas", "areas_units", []string{"code", "name", "units"}, name)
+	if err != nil {
+		return nil, err
+	}
+	nAreas := nc
+	if !ok {
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM areas WHERE release = ?`, name).Scan(&nAreas); err != nil {
+			return nil, fmt.Errorf("areas: %w", err)
+		}
 	}
 	d.Areas = make([]overlap.Area, 0, nAreas)
 	var kept []int32
@@ -111,12 +132,7 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		}
 		return nil
 	}
-	// From the index of the areas' units in one row where it can, else row by row.
-	nc, cols, ok, err := concatRows(ctx, db, "areas", "areas_units", []string{"code", "name", "units"}, name)
-	if err != nil {
-		return nil, err
-	}
-	if ok && nc == nAreas {
+	if ok {
 		for i := range nc {
 			if err := add(overlap.Area{Feature: geo.Feature{Code: cols[0][i], Name: cols[1][i]}}, cols[2][i]); err != nil {
 				return nil, fmt.Errorf("areas: %w", err)
@@ -135,41 +151,33 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	if len(d.Areas) != nAreas {
 		return nil, fmt.Errorf("%w: %d areas of %d", ErrCorrupt, len(d.Areas), nAreas)
 	}
-	near, err := aroundStored(ctx, db, name, d.Areas, kept, AroundRings)
-	if err != nil {
-		return nil, err
-	}
-	if len(near) > 0 {
-		list := make([]string, len(near))
-		for i, a := range near {
-			list[i] = strconv.Itoa(int(a))
-		}
-		if err := query(ctx, db, `SELECT idx, geom FROM areas WHERE release = ? AND idx IN (`+strings.Join(list, ",")+`)`, name, func(s scanner) error {
-			var i int
-			var g sql.RawBytes
-			if err := s.Scan(&i, &g); err != nil {
-				return err
-			}
-			if i < 0 || i >= len(d.Areas) {
-				return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, len(d.Areas))
-			}
-			geom, err := multiPolygon(g)
-			if err != nil {
-				return fmt.Errorf("area %s: %w", d.Areas[i].Code, err)
-			}
-			d.Areas[i].Geom, d.Areas[i].Bound = geom, geom.Bound()
-			return nil
-		}); err != nil {
-			return nil, fmt.Errorf("areas: %w", err)
-		}
-	}
-
 	if err := loadMembership(ctx, db, name, d); err != nil {
 		return nil, err
 	}
+
+	// The totals and the index from the counts, on another core while the geometry near the kept
+	// areas is read: they write the areas' totals, the geometry their Geom and Bound, apart.
+	var aggErr error
+	aggregated := make(chan struct{})
 	if !fromRows {
-		if err := d.AggregateCells(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		<-counted
+		if countsErr != nil {
+			return nil, countsErr
+		}
+		d.Cells, d.NoPCNCells = cells, noPCN
+		go func() {
+			defer close(aggregated)
+			aggErr = d.AggregateCells()
+		}()
+		defer func() { <-aggregated }()
+	}
+	if err := readAroundGeometry(ctx, db, name, d.Areas, kept); err != nil {
+		return nil, err
+	}
+	if !fromRows {
+		<-aggregated
+		if aggErr != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, aggErr)
 		}
 		return d, nil
 	}
@@ -198,6 +206,38 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return d, nil
+}
+
+// readAroundGeometry reads the geometry (and bound) of the kept areas and of those within
+// AroundRings steps of neighbours of them into areas; it writes only their Geom and Bound.
+func readAroundGeometry(ctx context.Context, db querier, name string, areas []overlap.Area, kept []int32) error {
+	near, err := aroundStored(ctx, db, name, areas, kept, AroundRings)
+	if err != nil || len(near) == 0 {
+		return err
+	}
+	list := make([]string, len(near))
+	for i, a := range near {
+		list[i] = strconv.Itoa(int(a))
+	}
+	if err := query(ctx, db, `SELECT idx, geom FROM areas WHERE release = ? AND idx IN (`+strings.Join(list, ",")+`)`, name, func(s scanner) error {
+		var i int
+		var g sql.RawBytes
+		if err := s.Scan(&i, &g); err != nil {
+			return err
+		}
+		if i < 0 || i >= len(areas) {
+			return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, len(areas))
+		}
+		geom, err := multiPolygon(g)
+		if err != nil {
+			return fmt.Errorf("area %s: %w", areas[i].Code, err)
+		}
+		areas[i].Geom, areas[i].Bound = geom, geom.Bound()
+		return nil
+	}); err != nil {
+		return fmt.Errorf("areas: %w", err)
+	}
+	return nil
 }
 
 // aroundStored is around on the stored bounds of release name's areas, read from the index of the
