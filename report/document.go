@@ -78,7 +78,7 @@ type run struct {
 	// pm are every PCN's metrics, or nil when the documents are about one unit: pcnMetrics then
 	// computes those of its few PCNs.
 	pm     []overlap.PCNMetrics
-	shapes *tiles.Shapes
+	shapes *mapShapes
 	// based is, per PCN, the unit of kind opt.By where most of its resident patients live.
 	based []string
 	// noPCN is, per area, its residents registered with practices in no PCN, by practice.
@@ -89,21 +89,43 @@ type run struct {
 	all      figures
 }
 
-func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.AreaMetrics, pm []overlap.PCNMetrics) (*run, error) {
-	r := &run{d: d, opt: opt, am: am, pm: pm}
+// mapShapes are the areas' shapes for the documents' maps, prepared on another core (prepareShapes)
+// while the rest is derived: a document waits for them at its map only.
+type mapShapes struct {
+	done   chan struct{}
+	shapes *tiles.Shapes
+	err    error
+}
+
+// prepareShapes starts preparing d's areas with the options the map server uses, so that the
+// documents' maps are the tiles' geometry. Call wait before returning, on an error too, so that
+// nothing outlives the documents' making.
+func prepareShapes(ctx context.Context, d *overlap.Dataset) *mapShapes {
 	features := make([]geo.Feature, len(d.Areas))
 	for i := range d.Areas {
 		features[i] = d.Areas[i].Feature
 	}
-	// The options the map server uses, so that the documents' maps are the tiles' geometry; prepared
-	// on another core while the rest of the run is derived.
-	var prepErr error
-	prepared := make(chan struct{})
+	m := &mapShapes{done: make(chan struct{})}
 	go func() {
-		defer close(prepared)
-		r.shapes, prepErr = tiles.Prepare(ctx, features, tiles.Options{})
+		defer close(m.done)
+		m.shapes, m.err = tiles.Prepare(ctx, features, tiles.Options{})
 	}()
-	defer func() { <-prepared }() // on an early return too, so that nothing outlives the run's making
+	return m
+}
+
+// wait returns the prepared shapes once they are.
+func (m *mapShapes) wait() (*tiles.Shapes, error) {
+	<-m.done
+	if m.err != nil {
+		return nil, fmt.Errorf("report: %w", m.err)
+	}
+	return m.shapes, nil
+}
+
+// newRun derives what the documents share; shapes are the areas' (prepareShapes), waited for by
+// the maps.
+func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.AreaMetrics, pm []overlap.PCNMetrics, shapes *mapShapes) (*run, error) {
+	r := &run{d: d, opt: opt, am: am, pm: pm, shapes: shapes}
 	if opt.By != nhs.KindUnset {
 		r.based = d.PCNUnits(opt.By)
 	}
@@ -128,10 +150,6 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 		all[i] = int32(i)
 	}
 	r.all = r.figures(all, len(d.PCNs))
-	<-prepared
-	if prepErr != nil {
-		return nil, fmt.Errorf("report: %w", prepErr)
-	}
 	return r, nil
 }
 
@@ -520,9 +538,13 @@ func (r *run) unitMap(ctx context.Context, sc scope, ts string) (template.HTML, 
 			bound = bound.Union(d.Areas[a].Bound)
 		}
 	}
+	shapes, err := r.shapes.wait()
+	if err != nil {
+		return "", "", err
+	}
 	classes := pcnClasses()
 	m := svg.Map{
-		Title: "PCNs per area, " + sc.name, Shapes: r.shapes, Features: features, Bound: bound,
+		Title: "PCNs per area, " + sc.name, Shapes: shapes, Features: features, Bound: bound,
 		Class: func(i int) int { return min(int(r.am[i].PCNs), len(classes)-1) },
 		Code:  func(i int) string { return d.Areas[i].Code },
 		Label: func(i int) string {

@@ -47,8 +47,9 @@ type indexPage struct {
 
 // writeDocuments writes one document per scope (HTML, or PDF printed from it) and, for reports by
 // unit, the index page.
-func writeDocuments(ctx context.Context, dir string, d *overlap.Dataset, opt Options, am []overlap.AreaMetrics, pm []overlap.PCNMetrics) error {
-	r, err := newRun(ctx, d, opt, am, pm)
+// shapes are d's areas' (prepareShapes).
+func writeDocuments(ctx context.Context, dir string, d *overlap.Dataset, opt Options, am []overlap.AreaMetrics, pm []overlap.PCNMetrics, shapes *mapShapes) error {
+	r, err := newRun(ctx, d, opt, am, pm, shapes)
 	if err != nil {
 		return err
 	}

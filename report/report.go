@@ -67,8 +67,12 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	am := d.AreaMetrics(nil, opt.Threshold)
 	if opt.Format == FormatHTML || opt.Format == FormatPDF {
+		// The maps' shapes depend on the geometry alone: they are prepared on another core from the
+		// start, and the documents wait for them at their maps.
+		shapes := prepareShapes(ctx, d)
+		defer func() { _, _ = shapes.wait() }() // on an error too: the documents report its error
+		am := d.AreaMetrics(nil, opt.Threshold)
 		// The documents do not read the summary: it is made on another core meanwhile.
 		var summary *overlap.Summary
 		var serr error
@@ -82,7 +86,7 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		if opt.Unit == "" {
 			pm = d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 		}
-		err := writeDocuments(ctx, dir, d, opt, am, pm)
+		err := writeDocuments(ctx, dir, d, opt, am, pm, shapes)
 		<-summarised
 		if serr != nil {
 			return nil, serr
@@ -92,6 +96,7 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		}
 		return summary, nil
 	}
+	am := d.AreaMetrics(nil, opt.Threshold)
 	pm := d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 	summary, err := d.Summarise(ctx, opt.Threshold, am)
 	if err != nil {
