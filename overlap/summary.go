@@ -182,12 +182,7 @@ func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		groups := make(map[string][]int32)
-		for i := range d.Areas {
-			if u := d.Areas[i].Units[k]; u != "" {
-				groups[u] = append(groups[u], int32(i))
-			}
-		}
+		codes, groups := d.groupAreas(k)
 		if len(groups) == 0 {
 			continue
 		}
@@ -195,9 +190,9 @@ func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*
 			s.By = make(map[string][]AreaSummary)
 		}
 		rows := make([]AreaSummary, 0, len(groups))
-		for code, areas := range groups {
+		for g, areas := range groups {
 			r := d.areaSummary(areas, am)
-			r.Code, r.Name = code, d.Units[k][code]
+			r.Code, r.Name = codes[g], d.Units[k][codes[g]]
 			rows = append(rows, r)
 		}
 		slices.SortFunc(rows, func(x, y AreaSummary) int { return cmp.Compare(x.Code, y.Code) })
@@ -238,6 +233,32 @@ func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*
 	return s, nil
 }
 
+// groupAreas groups the areas by their unit of kind k (the areas without one left out): codes[g]
+// is group g's unit and groups[g] its areas, ascending, the groups in the order their first areas
+// come. Neighbouring areas mostly share their unit, so a unit is looked up only where it changes.
+func (d *Dataset) groupAreas(k nhs.Kind) (codes []string, groups [][]int32) {
+	ids := make(map[string]int)
+	last, id := "", -1
+	for i := range d.Areas {
+		u := d.Areas[i].Units[k]
+		if u == "" {
+			continue
+		}
+		if id < 0 || u != last {
+			g, ok := ids[u]
+			if !ok {
+				g = len(codes)
+				ids[u] = g
+				codes = append(codes, u)
+				groups = append(groups, nil)
+			}
+			last, id = u, g
+		}
+		groups[id] = append(groups[id], int32(i))
+	}
+	return codes, groups
+}
+
 func (d *Dataset) areaSummary(areas []int32, am []AreaMetrics) AreaSummary {
 	r := AreaSummary{Areas: len(areas)}
 	anyV := make([]int64, len(areas))
@@ -274,38 +295,40 @@ func (d *Dataset) PCNUnit(p int, k nhs.Kind) string {
 func (d *Dataset) PCNUnits(k nhs.Kind) []string {
 	out := make([]string, len(d.PCNs))
 	// Number the units of kind k the areas are in, so that the sums are kept in a slice.
-	ids := make(map[string]int32)
-	var names []string
+	names, groups := d.groupAreas(k)
 	areaUnit := make([]int32, len(d.Areas))
-	for a := range d.Areas {
-		u := d.Areas[a].Units[k]
-		if u == "" {
-			areaUnit[a] = -1
-			continue
+	for a := range areaUnit {
+		areaUnit[a] = -1
+	}
+	for g, areas := range groups {
+		for _, a := range areas {
+			areaUnit[a] = int32(g)
 		}
-		id, ok := ids[u]
-		if !ok {
-			id = int32(len(names))
-			ids[u] = id
-			names = append(names, u)
-		}
-		areaUnit[a] = id
 	}
 	sum := make([]int64, len(names))
 	seen := make([]bool, len(names))
 	var touched []int32
 	for p := range d.PCNs {
 		touched = touched[:0]
+		// A PCN's cells come in area order, and neighbouring areas mostly share their unit: the
+		// patients of a run of one unit are added up before they go to its sum.
+		cur, run := int32(-1), int64(0)
 		for _, c := range d.pcnCellsOf(p) {
 			u := areaUnit[c.Area]
-			if u < 0 {
-				continue
+			if u != cur {
+				if cur >= 0 {
+					sum[cur] += run
+				}
+				cur, run = u, 0
+				if u >= 0 && !seen[u] {
+					seen[u] = true
+					touched = append(touched, u)
+				}
 			}
-			if !seen[u] {
-				seen[u] = true
-				touched = append(touched, u)
-			}
-			sum[u] += int64(c.Patients)
+			run += int64(c.Patients)
+		}
+		if cur >= 0 {
+			sum[cur] += run
 		}
 		best, bn := "", int64(-1)
 		for _, u := range touched {
