@@ -132,27 +132,43 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		}
 		return nil
 	}
+	// The joined row is parsed on another core while the membership is read.
+	var areasErr error
+	parsed := make(chan struct{})
 	if ok {
-		for i := range nc {
-			if err := add(overlap.Area{Feature: geo.Feature{Code: cols[0][i], Name: cols[1][i]}}, cols[2][i]); err != nil {
-				return nil, fmt.Errorf("areas: %w", err)
+		go func() {
+			defer close(parsed)
+			for i := range nc {
+				if err := add(overlap.Area{Feature: geo.Feature{Code: cols[0][i], Name: cols[1][i]}}, cols[2][i]); err != nil {
+					areasErr = fmt.Errorf("areas: %w", err)
+					return
+				}
 			}
+		}()
+		defer func() { <-parsed }()
+	} else {
+		close(parsed)
+		if err := query(ctx, db, `SELECT code, name, units FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+			var a overlap.Area
+			var units string
+			if err := s.Scan(&a.Code, &a.Name, &units); err != nil {
+				return err
+			}
+			return add(a, units)
+		}); err != nil {
+			return nil, fmt.Errorf("areas: %w", err)
 		}
-	} else if err := query(ctx, db, `SELECT code, name, units FROM areas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
-		var a overlap.Area
-		var units string
-		if err := s.Scan(&a.Code, &a.Name, &units); err != nil {
-			return err
-		}
-		return add(a, units)
-	}); err != nil {
-		return nil, fmt.Errorf("areas: %w", err)
+	}
+	membershipErr := loadMembership(ctx, db, name, d)
+	<-parsed
+	if areasErr != nil {
+		return nil, areasErr
 	}
 	if len(d.Areas) != nAreas {
 		return nil, fmt.Errorf("%w: %d areas of %d", ErrCorrupt, len(d.Areas), nAreas)
 	}
-	if err := loadMembership(ctx, db, name, d); err != nil {
-		return nil, err
+	if membershipErr != nil {
+		return nil, membershipErr
 	}
 
 	// The totals and the index from the counts, on another core while the geometry near the kept
