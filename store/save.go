@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -574,16 +573,9 @@ func plainJSON(s string) bool {
 	return true
 }
 
-// packRows encodes rows as uvarints (practice delta, LSOA, patients): about 4 bytes a row.
+// packRows encodes rows as packTriples does (practice, LSOA, patients): about 4 bytes a row.
 func packRows(rows []overlap.Row) []byte {
-	b := make([]byte, 0, len(rows)*5+binary.MaxVarintLen64)
-	b = binary.AppendUvarint(b, uint64(len(rows)))
-	var prev int64
-	for _, r := range rows {
-		b = binary.AppendVarint(b, int64(r.Practice)-prev)
-		prev = int64(r.Practice)
-		b = binary.AppendUvarint(b, uint64(r.LSOA))
-		b = binary.AppendUvarint(b, uint64(r.Patients))
-	}
-	return b
+	return packTriples(rows, func(r overlap.Row) (int64, uint64, uint64) {
+		return int64(r.Practice), uint64(r.LSOA), uint64(r.Patients)
+	})
 }
