@@ -324,16 +324,9 @@ func (d *Dataset) classify(contexts []*nhs.Context) {
 	}
 }
 
-// Aggregate derives every total from Rows and the practices' PCNs: registered(a), the LSOAs'
-// registered, the cells patients(a,p), PCN list sizes and member lists, then indexes the cells.
-// Build calls it; a loader that fills Areas, PCNs, Practices, LSOAs and Rows calls it once.
-func (d *Dataset) Aggregate() error {
-	for i := range d.Areas {
-		d.Areas[i].Registered, d.Areas[i].InPCN = 0, 0
-	}
-	for i := range d.LSOAs {
-		d.LSOAs[i].Registered = 0
-	}
+// pcnLists sets each PCN's list size and member practices afresh from the practices, and clears its
+// resident count for the caller to add up.
+func (d *Dataset) pcnLists() error {
 	for i := range d.PCNs {
 		d.PCNs[i].ListSize, d.PCNs[i].Resident, d.PCNs[i].Practices = 0, 0, nil
 	}
@@ -347,6 +340,22 @@ func (d *Dataset) Aggregate() error {
 		pcn := &d.PCNs[p.PCN]
 		pcn.ListSize += p.ListSize
 		pcn.Practices = append(pcn.Practices, int32(i))
+	}
+	return nil
+}
+
+// Aggregate derives every total from Rows and the practices' PCNs: registered(a), the LSOAs'
+// registered, the cells patients(a,p), PCN list sizes and member lists, then indexes the cells.
+// Build calls it; a loader that fills Areas, PCNs, Practices, LSOAs and Rows calls it once.
+func (d *Dataset) Aggregate() error {
+	for i := range d.Areas {
+		d.Areas[i].Registered, d.Areas[i].InPCN = 0, 0
+	}
+	for i := range d.LSOAs {
+		d.LSOAs[i].Registered = 0
+	}
+	if err := d.pcnLists(); err != nil {
+		return err
 	}
 	// Bucket the PCN rows by area (a counting sort), then add up each area's rows in a dense
 	// per-PCN accumulator that is cleared through the list of PCNs it touched.
@@ -463,19 +472,8 @@ func (d *Dataset) AggregateCells() error {
 	for i := range d.Areas {
 		d.Areas[i].Registered, d.Areas[i].InPCN = 0, 0
 	}
-	for i := range d.PCNs {
-		d.PCNs[i].ListSize, d.PCNs[i].Resident, d.PCNs[i].Practices = 0, 0, nil
-	}
-	for i, p := range d.Practices {
-		if p.PCN == NoPCN {
-			continue
-		}
-		if int(p.PCN) >= len(d.PCNs) || p.PCN < 0 {
-			return fmt.Errorf("overlap: practice %s: PCN index %d out of range", p.Code, p.PCN)
-		}
-		pcn := &d.PCNs[p.PCN]
-		pcn.ListSize += p.ListSize
-		pcn.Practices = append(pcn.Practices, int32(i))
+	if err := d.pcnLists(); err != nil {
+		return err
 	}
 	for i, c := range d.Cells {
 		if c.Area < 0 || int(c.Area) >= len(d.Areas) || c.PCN < 0 || int(c.PCN) >= len(d.PCNs) || c.Patients < 0 {
