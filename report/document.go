@@ -98,9 +98,10 @@ type mapShapes struct {
 }
 
 // prepareShapes starts preparing d's areas with the options the map server uses, so that the
-// documents' maps are the tiles' geometry. Call wait before returning, on an error too, so that
-// nothing outlives the documents' making.
-func prepareShapes(ctx context.Context, d *overlap.Dataset) *mapShapes {
+// documents' maps are the tiles' geometry, at the zooms of the maps of the documents opt asks for
+// only (mapZooms). Call wait before returning, on an error too, so that nothing outlives the
+// documents' making.
+func prepareShapes(ctx context.Context, d *overlap.Dataset, opt Options) *mapShapes {
 	features := make([]geo.Feature, len(d.Areas))
 	for i := range d.Areas {
 		features[i] = d.Areas[i].Feature
@@ -108,9 +109,45 @@ func prepareShapes(ctx context.Context, d *overlap.Dataset) *mapShapes {
 	m := &mapShapes{done: make(chan struct{})}
 	go func() {
 		defer close(m.done)
-		m.shapes, m.err = tiles.Prepare(ctx, features, tiles.Options{})
+		m.shapes, m.err = tiles.Prepare(ctx, features, tiles.Options{Zooms: mapZooms(d, opt)})
 	}()
 	return m
+}
+
+// mapZooms lists the zooms the documents' maps are drawn at (unitMap), or nil (every zoom) when the
+// documents cannot be listed (their making reports why). A level is the same however many are
+// prepared, so the maps are byte for byte those of shapes prepared at every zoom.
+func mapZooms(d *overlap.Dataset, opt Options) []int {
+	scs, err := scopes(d, opt)
+	if err != nil {
+		return nil
+	}
+	var seen [tiles.MaxZoom + 1]bool
+	zooms := []int{}
+	for _, sc := range scs {
+		if len(sc.areas) == 0 {
+			continue
+		}
+		m := svg.Map{Bound: scopeBound(d, sc)}
+		if z := m.Zoom(); !seen[z] {
+			seen[z] = true
+			zooms = append(zooms, z)
+		}
+	}
+	return zooms
+}
+
+// scopeBound is the WGS84 bound of sc's areas (at least one).
+func scopeBound(d *overlap.Dataset, sc scope) orb.Bound {
+	var bound orb.Bound
+	for i, a := range sc.areas {
+		if i == 0 {
+			bound = d.Areas[a].Bound
+		} else {
+			bound = bound.Union(d.Areas[a].Bound)
+		}
+	}
+	return bound
 }
 
 // wait returns the prepared shapes once they are.
@@ -529,15 +566,10 @@ func (r *run) unitMap(ctx context.Context, sc scope, ts string) (template.HTML, 
 		return "", "No areas.", nil
 	}
 	features := make([]int, len(sc.areas))
-	var bound orb.Bound
 	for i, a := range sc.areas {
 		features[i] = int(a)
-		if i == 0 {
-			bound = d.Areas[a].Bound
-		} else {
-			bound = bound.Union(d.Areas[a].Bound)
-		}
 	}
+	bound := scopeBound(d, sc)
 	shapes, err := r.shapes.wait()
 	if err != nil {
 		return "", "", err

@@ -70,7 +70,7 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 	if opt.Format == FormatHTML || opt.Format == FormatPDF {
 		// The maps' shapes depend on the geometry alone: they are prepared on another core from the
 		// start, and the documents wait for them at their maps.
-		shapes := prepareShapes(ctx, d)
+		shapes := prepareShapes(ctx, d, opt)
 		defer func() { _, _ = shapes.wait() }() // on an error too: the documents report its error
 		am := d.AreaMetrics(nil, opt.Threshold)
 		// The documents do not read the summary: it is made on another core meanwhile.

@@ -52,6 +52,13 @@ func WriteMBTiles(ctx context.Context, path string, opt MBTilesOptions, layers .
 	if err := opt.Metadata.Zooms.check(); err != nil {
 		return MBTilesStats{}, fmt.Errorf("tiles: mbtiles: %w", err)
 	}
+	for _, l := range layers {
+		for z := int(opt.Metadata.Zooms.Min); z <= min(int(opt.Metadata.Zooms.Max), MaxZoom); z++ {
+			if l.Shapes.levels[z] == nil {
+				return MBTilesStats{}, fmt.Errorf("tiles: mbtiles: layer %q was not prepared at zoom %d (Options.Zooms)", l.Name, z)
+			}
+		}
+	}
 	md := opt.Metadata.resolve(layers)
 	dir, base := filepath.Split(path)
 	if dir == "" {

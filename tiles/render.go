@@ -135,6 +135,9 @@ func (e *encoder) layer(ctx context.Context, t maptile.Tile, l *Layer) error {
 	lz := min(int(t.Z), MaxZoom)
 	shift := uint(int(t.Z) - lz)
 	lev := s.levels[lz]
+	if lev == nil {
+		return fmt.Errorf("tiles: layer %q was not prepared at zoom %d (Options.Zooms)", l.Name, lz)
+	}
 
 	n := math.Ldexp(1, int(t.Z))
 	margin := float64(Buffer+(int64(1)<<shift)) / Extent

@@ -38,6 +38,11 @@ type Options struct {
 	// the members' shared-arc rings, so no gap opens. This is what keeps low-zoom tiles of thousands
 	// of areas with many attributes small. Zero means DefaultCoalesce; a negative value turns it off.
 	Coalesce float64
+	// Zooms, when not nil, lists the only zooms whose levels are built (each in 0..MaxZoom): a caller
+	// that draws one figure at a known zoom (the report's maps) skips the others' simplification. A
+	// level is built the same way whatever else is built with it, so its tiles are byte for byte a
+	// full preparation's. Render and the tile writers refuse a tile of a zoom not built.
+	Zooms []int
 }
 
 const (
@@ -192,6 +197,18 @@ func Prepare(ctx context.Context, features []geo.Feature, opt Options) (*Shapes,
 	if math.IsNaN(tol) || math.IsNaN(minArea) || math.IsNaN(snap) || math.IsInf(snap, 0) || math.IsNaN(coalesce) {
 		return nil, fmt.Errorf("tiles: prepare: tolerance, minimum area, snap or coalesce area is not a number")
 	}
+	var want [MaxZoom + 1]bool
+	if opt.Zooms == nil {
+		for z := range want {
+			want[z] = true
+		}
+	}
+	for _, z := range opt.Zooms {
+		if z < 0 || z > MaxZoom {
+			return nil, fmt.Errorf("tiles: prepare: zoom %d is outside 0..%d", z, MaxZoom)
+		}
+		want[z] = true
+	}
 	b := newBuilder(features, snap)
 	b.coalesce = coalesce
 	s := &Shapes{
@@ -217,7 +234,7 @@ func Prepare(ctx context.Context, features []geo.Feature, opt Options) (*Shapes,
 	if err := b.simplify(ctx, tol); err != nil {
 		return nil, err
 	}
-	if err := b.levels(ctx, s, minArea); err != nil {
+	if err := b.levels(ctx, s, minArea, &want); err != nil {
 		return nil, err
 	}
 	for i := range s.feats {
@@ -889,16 +906,21 @@ func segDist2(p, a, b orb.Point) float64 {
 	return px*px + py*py
 }
 
-// levels quantises the simplified arcs for every zoom and decides which rings survive there.
-func (b *builder) levels(ctx context.Context, s *Shapes, minArea float64) error {
+// levels quantises the simplified arcs for every zoom wanted and decides which rings survive there;
+// the levels of the other zooms stay nil.
+func (b *builder) levels(ctx context.Context, s *Shapes, minArea float64, want *[MaxZoom + 1]bool) error {
 	s.levels = make([]*level, MaxZoom+1)
 	var wg sync.WaitGroup
 	zs := make(chan int, MaxZoom+1)
+	n := 0
 	for z := MaxZoom; z >= 0; z-- { // biggest first
-		zs <- z
+		if want[z] {
+			zs <- z
+			n++
+		}
 	}
 	close(zs)
-	workers := min(runtime.GOMAXPROCS(0), MaxZoom+1)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n))
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -916,6 +938,9 @@ func (b *builder) levels(ctx context.Context, s *Shapes, minArea float64) error 
 		return err
 	}
 	for z, l := range s.levels {
+		if l == nil {
+			continue
+		}
 		s.stats.LevelVertices[z] = len(l.pts)
 		for _, r := range l.rings {
 			if r.n == 0 {

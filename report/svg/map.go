@@ -121,16 +121,30 @@ type drawing struct {
 	lines [3][]seg
 }
 
+// size is the figure's width and height in pixels: Width and Height, or the default when either is
+// not positive.
+func (m *Map) size() (float64, float64) {
+	if m.Width <= 0 || m.Height <= 0 {
+		return 680, 620
+	}
+	return m.Width, m.Height
+}
+
+// Zoom returns the zoom whose tiles Write draws the map from (Stats.Zoom): it depends on Bound,
+// Width and Height only, so a caller can prepare the shapes at that zoom alone
+// (tiles.Options.Zooms).
+func (m *Map) Zoom() int {
+	width, height := m.size()
+	return newFrame(m.Bound, width, height).z
+}
+
 // Write draws the map and its legend.
 func (m *Map) Write(ctx context.Context, w io.Writer) (Stats, error) {
 	var st Stats
 	if m.Shapes == nil || m.Class == nil {
 		return st, fmt.Errorf("%w: no shapes or no classes", ErrMap)
 	}
-	width, height := m.Width, m.Height
-	if width <= 0 || height <= 0 {
-		width, height = 680, 620
-	}
+	width, height := m.size()
 	f := newFrame(m.Bound, width, height)
 	st.Zoom = f.z
 	dr, n, err := m.collect(ctx, &f)
