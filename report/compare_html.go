@@ -201,7 +201,7 @@ func writeCompareHTML(ctx context.Context, dir string, c *Comparison) error {
 			PCNsFrom: strconv.Itoa(int(c.AmFrom[a.From].PCNs)), PCNsTo: strconv.Itoa(int(c.AmTo[a.To].PCNs)), Change: signed(a.Delta)})
 	}
 	return writeFile(filepath.Join(dir, ComparisonFiles(FormatHTML)[0]), func(w io.Writer) error {
-		return templates.ExecuteTemplate(w, "compare.html", doc)
+		return templates().ExecuteTemplate(w, "compare.html", doc)
 	})
 }
 

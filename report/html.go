@@ -25,10 +25,13 @@ var templateFS embed.FS
 //go:embed templates/style.css
 var style string
 
-// templates are parsed once; a failure here is a bug in the embedded files, caught by every test.
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"css": func() template.CSS { return template.CSS(style) }, // trusted: our own style sheet
-}).ParseFS(templateFS, "templates/*.html"))
+// templates are parsed once, on first use (not at the start of every command); a failure here is a
+// bug in the embedded files, caught by every test.
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"css": func() template.CSS { return template.CSS(style) }, // trusted: our own style sheet
+	}).ParseFS(templateFS, "templates/*.html"))
+})
 
 // indexRow is one unit in the index page.
 type indexRow struct {
@@ -86,7 +89,7 @@ func writeDocuments(ctx context.Context, dir string, d *overlap.Dataset, opt Opt
 			}
 			name := sc.file()
 			if err := writeFile(filepath.Join(htmlDir, name+".html"), func(w io.Writer) error {
-				return templates.ExecuteTemplate(w, "unit.html", doc)
+				return templates().ExecuteTemplate(w, "unit.html", doc)
 			}); err != nil {
 				return err
 			}
@@ -124,7 +127,7 @@ func writeDocuments(ctx context.Context, dir string, d *overlap.Dataset, opt Opt
 		All: r.indexRow(scope{}, r.all, ""), Low: percent(LowCoverage), Attribution: Attribution,
 	}
 	return writeFile(filepath.Join(dir, "index.html"), func(w io.Writer) error {
-		return templates.ExecuteTemplate(w, "index.html", page)
+		return templates().ExecuteTemplate(w, "index.html", page)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -194,7 +195,8 @@ type nbhdSection struct {
 	PracticeNote        string
 }
 
-var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footprint set <strong>{{.Set}}</strong>{{if .Source}} (<code>{{.Source}}</code>{{if .Method}}, method {{.Method}}{{end}}){{end}} read as a neighbourhood plan: {{.All}} neighbourhoods, {{.InBand}} of them within the band of {{.Band}} registered residents (from {{.Smallest}} to {{.Largest}}){{if .Unit}}; {{.Shown}} of them have residents here, and their figures are for each neighbourhood as a whole{{end}}. Alignment score of the plan: <strong>{{.Score}}</strong>; {{.Coverage}} of the resident patients of the {{.CoveragePCNs}} PCNs holding at least {{.Threshold}} of some neighbourhood live in one.</p>
+var nbhdTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("neighbourhoods").Parse(`<p>Footprint set <strong>{{.Set}}</strong>{{if .Source}} (<code>{{.Source}}</code>{{if .Method}}, method {{.Method}}{{end}}){{end}} read as a neighbourhood plan: {{.All}} neighbourhoods, {{.InBand}} of them within the band of {{.Band}} registered residents (from {{.Smallest}} to {{.Largest}}){{if .Unit}}; {{.Shown}} of them have residents here, and their figures are for each neighbourhood as a whole{{end}}. Alignment score of the plan: <strong>{{.Score}}</strong>; {{.Coverage}} of the resident patients of the {{.CoveragePCNs}} PCNs holding at least {{.Threshold}} of some neighbourhood live in one.</p>
 {{- if .Rows}}
 {{- if .Map}}
 <figure>
@@ -286,6 +288,7 @@ var nbhdTemplate = template.Must(template.New("neighbourhoods").Parse(`<p>Footpr
 {{- end}}
 <p class="note">{{.Definition}}</p>
 `))
+})
 
 // nbhdDefinition says what the plan's score is, as neighbourhoods design optimises it.
 const nbhdDefinition = "The alignment score of a plan is the share of the PCN patients living in its neighbourhoods who live in their PCN's main neighbourhood: 1 when no PCN's patients are split between neighbourhoods. A practice's straddle is the share of its patients living in the plan who live outside its PCN's main neighbourhood."
@@ -538,7 +541,7 @@ func bandText(b neighbourhoods.Band) string {
 
 func renderNeighbourhoods(sec nbhdSection) (template.HTML, error) {
 	var b strings.Builder
-	if err := nbhdTemplate.Execute(&b, sec); err != nil {
+	if err := nbhdTemplate().Execute(&b, sec); err != nil {
 		return "", fmt.Errorf("report: neighbourhood plan: %w", err)
 	}
 	return template.HTML(b.String()), nil

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"pcnmap/csvsafe"
 	"pcnmap/nhs"
@@ -175,10 +176,11 @@ func WriteSeries(dir string, s *Series) error {
 	return write("series.html", func(w io.Writer) error { return seriesHTML(w, s) })
 }
 
-var seriesTemplate = template.Must(template.New("series").Funcs(template.FuncMap{
-	"css": func() template.CSS { return template.CSS(style) },
-	"pct": func(v float64) float64 { return 100 * v },
-}).Parse(`<!DOCTYPE html>
+var seriesTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("series").Funcs(template.FuncMap{
+		"css": func() template.CSS { return template.CSS(style) },
+		"pct": func(v float64) float64 { return 100 * v },
+	}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>PCNs per area across releases</title>
 <style>{{css}}</style></head><body><main>
 <h1>PCNs per area across releases</h1>
@@ -190,6 +192,7 @@ var seriesTemplate = template.Must(template.New("series").Funcs(template.FuncMap
 <p class="attribution">{{.Attribution}}</p>
 </main></body></html>
 `))
+})
 
 func seriesHTML(w io.Writer, s *Series) error {
 	region := ""
@@ -198,7 +201,7 @@ func seriesHTML(w io.Writer, s *Series) error {
 			region = p.Region
 		}
 	}
-	return seriesTemplate.Execute(w, map[string]any{
+	return seriesTemplate().Execute(w, map[string]any{
 		"AreaCount": len(s.Areas), "Region": region, "Threshold": overlap.FormatThreshold(s.Threshold),
 		"Points": s.Points, "Chart": seriesChart(s), "Attribution": Attribution,
 	})

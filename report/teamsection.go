@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"pcnmap/nhs"
 	"pcnmap/overlap"
@@ -135,7 +136,8 @@ type teamSection struct {
 	Definition          string
 }
 
-var teamTemplate = template.Must(template.New("teams").Parse(`<p>Footprint set <strong>{{.Set}}</strong>{{if .Source}} (from <code>{{.Source}}</code>{{if .Method}}, method {{.Method}}{{end}}){{end}}: {{.AllTeams}} teams{{if and .Unit .Rows}}, {{.Teams}} of them with patients living here; the figures are for each team as a whole and for the whole set, not only the part here{{end}}.</p>
+var teamTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("teams").Parse(`<p>Footprint set <strong>{{.Set}}</strong>{{if .Source}} (from <code>{{.Source}}</code>{{if .Method}}, method {{.Method}}{{end}}){{end}}: {{.AllTeams}} teams{{if and .Unit .Rows}}, {{.Teams}} of them with patients living here; the figures are for each team as a whole and for the whole set, not only the part here{{end}}.</p>
 {{- if .Rows}}
 <table>
 <thead><tr><th>Team</th><th class="n">Registered</th><th class="n">PCNs ≥ t</th><th>PCNs ≥ t (share)</th><th>Dominant PCN</th><th class="n">Dominant share</th><th class="n">Effective PCNs</th></tr></thead>
@@ -161,6 +163,7 @@ var teamTemplate = template.Must(template.New("teams").Parse(`<p>Footprint set <
 {{- end}}
 <p>Alignment score of the set: <strong>{{.Score}}</strong>. {{.Definition}} Coverage of the set's PCNs: {{.Coverage}} of the patients of the {{.CoveragePCNs}} PCNs holding at least {{.Threshold}} of some team live in a team.</p>
 `))
+})
 
 // HTML writes the section for one document: the teams with patients in its areas (every team for
 // the whole release), their figures, the team × PCN matrix of the largest PCNs, and the set's score.
@@ -265,7 +268,7 @@ func (ta *TeamAlignment) HTML(ctx context.Context, s Scope) (template.HTML, erro
 
 func renderTeams(sec teamSection) (template.HTML, error) {
 	var b strings.Builder
-	if err := teamTemplate.Execute(&b, sec); err != nil {
+	if err := teamTemplate().Execute(&b, sec); err != nil {
 		return "", fmt.Errorf("report: team alignment: %w", err)
 	}
 	return template.HTML(b.String()), nil
