@@ -240,9 +240,11 @@ const concatSep = "\x1f"
 // be read so (a value holding the separator, or rows that did not come in index order): the caller
 // then reads them row by row.
 func concatRows(ctx context.Context, db querier, table, index string, cols []string, name string) (n int, values [][]string, ok bool, err error) {
+	// The separator is a literal in the statement: as char(31) it was a function call a row and
+	// value (SQLite does not factor it out), about a third of the statement's time.
 	q := `SELECT count(*), group_concat(idx)`
 	for _, c := range cols {
-		q += `, group_concat(` + c + `, char(31))`
+		q += `, group_concat(` + c + `, '` + concatSep + `')`
 	}
 	q += ` FROM ` + table
 	if index != "" {
