@@ -144,18 +144,16 @@ type nbhdRow struct {
 	Outside                    bool
 	Dominant, DominantShare    string
 	PCNs, LAs, Wards, Urban    string
-	// The profiles: Core20 (deciles 1 and 2), the ten deciles' shares, the share in no decile, and
-	// the rural-urban classes.
-	Core20, NoDecile string
-	Deciles          []string
-	Classes          string
+	// Classes: the rural-urban classes of its residents.
+	Classes string
 }
 
-// nbhdDomain is the table of one IMD domain's deciles (income, employment): per neighbourhood shown,
-// the same columns as the IMD's.
+// nbhdDomain is the table of one deprivation ranking's deciles (the IMD, its income and employment
+// domains): per neighbourhood shown, the share in the most deprived 20%, in each decile and in none.
 type nbhdDomain struct {
-	Title, Note string
-	Rows        []nbhdDecileRow
+	Title string
+	Note  template.HTML // a constant of this file, written as the template's own notes are
+	Rows  []nbhdDecileRow
 }
 
 type nbhdDecileRow struct {
@@ -186,8 +184,8 @@ type nbhdSection struct {
 	MapNote             string
 	Rows                []nbhdRow
 	HasUrban, HasWards  bool
-	HasIMD, HasRUC      bool
-	Domains             []nbhdDomain
+	HasRUC              bool
+	Domains             []nbhdDomain // the IMD's table first, then its domains'; those the release gives
 	Carried             []string
 	Missing             []string
 	PCNs                []nbhdPCNRow
@@ -213,20 +211,8 @@ var nbhdTemplate = sync.OnceValue(func() *template.Template {
 </tbody>
 </table>
 <p class="note">Residents: registered patients living in the neighbourhood, practices in no PCN included (fractional when LSOAs are shared between neighbourhoods). PCNs ≥ t: the PCNs whose patients are at least t = {{.Threshold}} of them, largest first. Local authorities{{if .HasWards}} and wards{{end}}: where its residents live, by share.{{if .HasUrban}} Urban: the share living in LSOAs the ONS rural-urban classification calls urban.{{end}}</p>
-{{- if or .HasIMD .HasRUC .Domains}}
+{{- if or .HasRUC .Domains}}
 <h3>Deprivation and rural-urban mix</h3>
-{{- end}}
-{{- if .HasIMD}}
-<table>
-<thead><tr><th class="n" rowspan="2">#</th><th rowspan="2">Neighbourhood</th><th rowspan="2">Most deprived 20%</th><th colspan="10">Residents by IMD decile (1: the most deprived 10%)</th><th rowspan="2">No decile</th></tr>
-<tr><th class="n">1</th><th class="n">2</th><th class="n">3</th><th class="n">4</th><th class="n">5</th><th class="n">6</th><th class="n">7</th><th class="n">8</th><th class="n">9</th><th class="n">10</th></tr></thead>
-<tbody>
-{{- range .Rows}}
-<tr><td class="n">{{.Key}}</td><td>{{.Name}}</td><td class="n">{{.Core20}}</td>{{range .Deciles}}<td class="n">{{.}}</td>{{end}}<td class="n">{{.NoDecile}}</td></tr>
-{{- end}}
-</tbody>
-</table>
-<p class="note">Shares of each neighbourhood's residents by the decile of the English Index of Multiple Deprivation of the LSOA they live in: 1 is the most deprived 10% of England's LSOAs, 10 the least deprived; the most deprived 20% (deciles 1 and 2) is NHS England's Core20; No decile: LSOAs the release's IMD file does not rank.</p>
 {{- end}}
 {{- range .Domains}}
 <table>
@@ -321,14 +307,16 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		lo, hi = min(lo, n.Registered), max(hi, n.Registered)
 		sec.HasUrban = sec.HasUrban || n.Urban >= 0
 		sec.HasWards = sec.HasWards || n.Wards != nil
-		sec.HasIMD = sec.HasIMD || n.Deprivation != nil
 		sec.HasRUC = sec.HasRUC || n.RuralUrban != nil
 	}
 	sec.Missing, sec.Carried = a.Missing, a.Carried
 	domains := []struct {
-		of          func(*neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation
-		title, note string
+		of    func(*neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation
+		title string
+		note  template.HTML
 	}{
+		{func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Deprivation }, "Residents by IMD decile (1: the most deprived 10%)",
+			"Shares of each neighbourhood's residents by the decile of the English Index of Multiple Deprivation of the LSOA they live in: 1 is the most deprived 10% of England's LSOAs, 10 the least deprived; the most deprived 20% (deciles 1 and 2) is NHS England's Core20; No decile: LSOAs the release's IMD file does not rank."},
 		{func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Income }, "Residents by IMD income domain decile (1: the most deprived 10%)",
 			"Shares of each neighbourhood's residents by the decile of their LSOA on the income domain of the English Index of Multiple Deprivation (the share of people on low incomes: out-of-work and in-work benefits, tax credits); Most deprived 20%: deciles 1 and 2; No decile: LSOAs the release's file does not rank."},
 		{func(n *neighbourhoods.NeighbourhoodFigures) *neighbourhoods.Deprivation { return n.Employment }, "Residents by IMD employment domain decile (1: the most deprived 10%)",
@@ -381,12 +369,6 @@ func (np *NeighbourhoodPlan) HTML(ctx context.Context, s Scope) (template.HTML, 
 		row.PCNs, row.LAs, row.Wards = strings.Join(pcns, ", "), unitList(nf.LAs), unitList(nf.Wards)
 		if nf.Urban >= 0 {
 			row.Urban = percent(nf.Urban)
-		}
-		if p := nf.Deprivation; p != nil {
-			row.Core20, row.NoDecile = percent(p.Core20), percent(p.Unknown)
-			for _, v := range p.Deciles {
-				row.Deciles = append(row.Deciles, percent(v))
-			}
 		}
 		for i, dm := range domains {
 			if p := dm.of(nf); p != nil && domainOf[i] >= 0 {
