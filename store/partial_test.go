@@ -294,3 +294,41 @@ func BenchmarkLoadNational(b *testing.B) {
 		}
 	})
 }
+
+// around returns, ascending, the areas of from and those within rings steps of neighbours of them,
+// an area's neighbours being those whose bounds (widened by aroundMargin) meet its own: the
+// reference TestLoadAround checks aroundStored (LoadAround's search of the stored bounds) against.
+func around(bounds []orb.Bound, from []int32, rings int) []int32 {
+	in := make([]bool, len(bounds))
+	frontier := make([]int32, 0, len(from))
+	for _, a := range from {
+		if !in[a] {
+			in[a] = true
+			frontier = append(frontier, a)
+		}
+	}
+	for range rings {
+		var next []int32
+		for i := range bounds {
+			if in[i] {
+				continue
+			}
+			b := widen(bounds[i])
+			for _, a := range frontier {
+				if b.Intersects(bounds[a]) {
+					in[i] = true
+					next = append(next, int32(i))
+					break
+				}
+			}
+		}
+		frontier = next
+	}
+	var out []int32
+	for i, ok := range in {
+		if ok {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
