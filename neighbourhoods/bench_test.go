@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pcnmap/fixtures"
+	"pcnmap/internal/contig"
 	"pcnmap/nhs"
 	"pcnmap/overlap"
 	"pcnmap/teams"
@@ -23,39 +24,11 @@ func (pr *Problem) discontiguous(set *teams.Set) int {
 			team[w.LSOA] = t
 		}
 	}
-	of := make([]int, len(pr.Blocks))
-	size := map[int]int{}
+	of := make([]int32, len(pr.Blocks))
 	for b, blk := range pr.Blocks {
-		of[b] = team[pr.d.LSOAs[blk.LSOAs[0]].Code]
-		size[of[b]]++
+		of[b] = int32(team[pr.d.LSOAs[blk.LSOAs[0]].Code])
 	}
-	seen := make([]bool, len(pr.Blocks))
-	parts := map[int]int{}
-	for s := range pr.Blocks {
-		if seen[s] {
-			continue
-		}
-		parts[of[s]]++
-		seen[s] = true
-		q := []int32{int32(s)}
-		for len(q) > 0 {
-			x := q[0]
-			q = q[1:]
-			for _, n := range pr.adj[x] {
-				if !seen[n.b] && of[n.b] == of[s] {
-					seen[n.b] = true
-					q = append(q, n.b)
-				}
-			}
-		}
-	}
-	split := 0
-	for _, n := range parts {
-		if n > 1 {
-			split++
-		}
-	}
-	return split
+	return contig.Parts(of, pr.adj)
 }
 
 // BenchmarkICB designs Greater Manchester ICB (E54000057, ~1,700 LSOAs) at the defaults: LSOA blocks,

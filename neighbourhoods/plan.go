@@ -224,8 +224,8 @@ func (pr *Problem) fromSet(set *teams.Set) (of, unit []int32, names []string, or
 				continue
 			}
 			for _, n := range pr.adj[b] {
-				if team[n.b] >= 0 && pr.Blocks[n.b].Unit == pr.Blocks[b].Unit {
-					team[b] = team[n.b]
+				if team[n.B] >= 0 && pr.Blocks[n.B].Unit == pr.Blocks[b].Unit {
+					team[b] = team[n.B]
 					moved = true
 					break
 				}

@@ -189,14 +189,9 @@ type Problem struct {
 	PCNs []int32
 	// Total is Σ PCN patients in the region, the score's denominator.
 	Total float64
-	adj   [][]nbr
-	graph *contig.Graph // the same adjacency, for the shared contiguity repair
-	polys []geo.Feature // the LSOA polygons the problem was built with (nil for MSOA blocks)
-}
-
-type nbr struct {
-	b      int32
-	length float64
+	adj   [][]contig.Nbr // graph.Adj: each block's neighbours and the boundary they share
+	graph *contig.Graph  // the blocks' adjacency, as contig draws it for teams suggest too
+	polys []geo.Feature  // the LSOA polygons the problem was built with (nil for MSOA blocks)
 }
 
 // Build prepares the problem: the region's blocks, the adjacency drawn from polys (the LSOA polygons,
@@ -396,13 +391,7 @@ func (pr *Problem) adjacency(polys []geo.Feature) {
 		pr.graph.Link(pr.Units[u].Blocks, points)
 	}
 	pr.Edges = pr.graph.Edges
-	pr.adj = make([][]nbr, len(pr.Blocks))
-	for b, ns := range pr.graph.Adj {
-		pr.adj[b] = make([]nbr, len(ns))
-		for i, n := range ns {
-			pr.adj[b][i] = nbr{n.B, n.Length}
-		}
-	}
+	pr.adj = pr.graph.Adj
 }
 
 // counts chooses the band and each unit's number of neighbourhoods, or refuses the combination.

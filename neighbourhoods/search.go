@@ -130,11 +130,11 @@ func (s *state) delta(b int32, to int32) (dv, ds, dc float64) {
 		ds += nm - old
 	}
 	for _, n := range pr.adj[b] {
-		switch s.of[n.b] {
+		switch s.of[n.B] {
 		case from:
-			dc += n.length
+			dc += n.Length
 		case to:
-			dc -= n.length
+			dc -= n.Length
 		}
 	}
 	return dv, ds, dc
@@ -174,9 +174,9 @@ func (s *state) removable(b int32) bool {
 	var start int32 = -1
 	inside := 0
 	for _, n := range pr.adj[b] {
-		if s.of[n.b] == from {
+		if s.of[n.B] == from {
 			inside++
-			start = n.b
+			start = n.B
 		}
 	}
 	if inside <= 1 {
@@ -193,10 +193,10 @@ func (s *state) removable(b int32) bool {
 	reached := int32(1)
 	for q := 0; q < len(s.queue); q++ {
 		for _, n := range pr.adj[s.queue[q]] {
-			if s.of[n.b] == from && s.seen[n.b] != s.epoch {
-				s.seen[n.b] = s.epoch
+			if s.of[n.B] == from && s.seen[n.B] != s.epoch {
+				s.seen[n.B] = s.epoch
 				reached++
-				s.queue = append(s.queue, n.b)
+				s.queue = append(s.queue, n.B)
 			}
 		}
 	}
@@ -281,7 +281,7 @@ func (s *state) anneal(ctx context.Context, rng *rand.Rand, budget int, deadline
 		if len(adj) == 0 {
 			continue
 		}
-		n := adj[rng.IntN(len(adj))].b
+		n := adj[rng.IntN(len(adj))].B
 		to := s.of[n]
 		if to == s.of[b] || s.unit[to] != s.unit[s.of[b]] {
 			continue
@@ -327,7 +327,7 @@ func (s *state) descend(ctx context.Context, keep bool, st *searchStats) int {
 			from := s.of[b]
 			bestTo, bdv, bds, bdc := int32(-1), 0.0, 0.0, 0.0
 			for _, n := range pr.adj[b] {
-				to := s.of[n.b]
+				to := s.of[n.B]
 				if to == from || s.unit[to] != s.unit[from] || to == bestTo {
 					continue
 				}
@@ -411,9 +411,9 @@ func (pr *Problem) constructUnit(u int) [][]int32 {
 		r.blocks = []int32{s}
 		for q := 0; q < len(r.blocks); q++ {
 			for _, n := range pr.adj[r.blocks[q]] {
-				if _, ok := piece[n.b]; !ok && pr.Blocks[n.b].Unit == int32(u) && label[n.b] == label[s] {
-					piece[n.b] = id
-					r.blocks = append(r.blocks, n.b)
+				if _, ok := piece[n.B]; !ok && pr.Blocks[n.B].Unit == int32(u) && label[n.B] == label[s] {
+					piece[n.B] = id
+					r.blocks = append(r.blocks, n.B)
 				}
 			}
 		}
@@ -430,7 +430,7 @@ func (pr *Problem) constructUnit(u int) [][]int32 {
 			}
 			left++
 			for _, n := range pr.adj[b] {
-				if id, ok := piece[n.b]; ok && pr.Blocks[n.b].Unit == int32(u) {
+				if id, ok := piece[n.B]; ok && pr.Blocks[n.B].Unit == int32(u) {
 					piece[b] = id
 					regs[id].blocks = append(regs[id].blocks, b)
 					moved = true
@@ -461,8 +461,8 @@ func (pr *Problem) constructUnit(u int) [][]int32 {
 	touch := map[[2]int32]bool{}
 	for _, b := range un.Blocks {
 		for _, n := range pr.adj[b] {
-			i, j := piece[b], piece[n.b]
-			if pr.Blocks[n.b].Unit == int32(u) && i != j {
+			i, j := piece[b], piece[n.B]
+			if pr.Blocks[n.B].Unit == int32(u) && i != j {
 				touch[[2]int32{min(i, j), max(i, j)}] = true
 			}
 		}
@@ -601,10 +601,10 @@ func (pr *Problem) split(blocks []int32) (a, b []int32) {
 	got := pr.Blocks[seed].Registered
 	for q := 0; q < len(grown) && got < half; q++ {
 		for _, n := range pr.adj[grown[q]] {
-			if in[n.b] == 1 && got < half {
-				in[n.b] = 2
-				grown = append(grown, n.b)
-				got += pr.Blocks[n.b].Registered
+			if in[n.B] == 1 && got < half {
+				in[n.B] = 2
+				grown = append(grown, n.B)
+				got += pr.Blocks[n.B].Registered
 			}
 		}
 	}
@@ -619,9 +619,9 @@ func (pr *Problem) split(blocks []int32) (a, b []int32) {
 		done[s] = true
 		for q := 0; q < len(part); q++ {
 			for _, n := range pr.adj[part[q]] {
-				if in[n.b] == 1 && !done[n.b] {
-					done[n.b] = true
-					part = append(part, n.b)
+				if in[n.B] == 1 && !done[n.B] {
+					done[n.B] = true
+					part = append(part, n.B)
 				}
 			}
 		}
@@ -691,8 +691,8 @@ func (pr *Problem) balanced(unit []int32) []int32 {
 			frontier := map[int32]bool{}
 			add := func(b int32) {
 				for _, n := range pr.adj[b] {
-					if of[n.b] < 0 && pr.Blocks[n.b].Unit == int32(u) {
-						frontier[n.b] = true
+					if of[n.B] < 0 && pr.Blocks[n.B].Unit == int32(u) {
+						frontier[n.B] = true
 					}
 				}
 			}
@@ -725,8 +725,8 @@ func (pr *Problem) balanced(unit []int32) []int32 {
 					continue
 				}
 				for _, n := range pr.adj[b] {
-					if of[n.b] >= 0 && pr.Blocks[n.b].Unit == int32(u) {
-						of[b], moved = of[n.b], true
+					if of[n.B] >= 0 && pr.Blocks[n.B].Unit == int32(u) {
+						of[b], moved = of[n.B], true
 						break
 					}
 				}
