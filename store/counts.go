@@ -80,11 +80,8 @@ func countsFromRows(ctx context.Context, db querier, name string) (*overlap.Data
 	}); err != nil {
 		return nil, fmt.Errorf("lsoas: %w", err)
 	}
-	packed, err := packedRows(ctx, db, name)
-	if err != nil {
-		return nil, err
-	}
-	if d.Rows, err = unpackRows(packed); err != nil {
+	var err error
+	if d.Rows, err = readRows(ctx, db, name); err != nil {
 		return nil, err
 	}
 	if err := d.Aggregate(); err != nil {

@@ -101,11 +101,7 @@ func (w *Workspace) load(ctx context.Context, db querier, name string, areasRead
 	}); err != nil {
 		return nil, fmt.Errorf("lsoas: %w", err)
 	}
-	packed, err := packedRows(ctx, db, name)
-	if err != nil {
-		return nil, err
-	}
-	if d.Rows, err = unpackRows(packed); err != nil {
+	if d.Rows, err = readRows(ctx, db, name); err != nil {
 		return nil, err
 	}
 	if err := query(ctx, db, `SELECT kind, code, name, geom FROM boundaries WHERE release = ? ORDER BY kind, code`, name, func(s scanner) error {
@@ -373,6 +369,15 @@ func loadMembership(ctx context.Context, db querier, name string, d *overlap.Dat
 		return fmt.Errorf("practices: %w", err)
 	}
 	return nil
+}
+
+// readRows reads and decodes the release's registration rows.
+func readRows(ctx context.Context, db querier, name string) ([]overlap.Row, error) {
+	packed, err := packedRows(ctx, db, name)
+	if err != nil {
+		return nil, err
+	}
+	return unpackRows(packed)
 }
 
 // packedRows reads the release's registration rows as stored (unpackRows decodes them).
