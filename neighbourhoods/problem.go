@@ -260,16 +260,14 @@ func (pr *Problem) blocks(polys []geo.Feature) error {
 	// Points: the LSOAs' points weighted by registered residents, else the polygon's bound centre.
 	for i := range pr.Blocks {
 		b := &pr.Blocks[i]
-		var x, y, w float64
+		var c contig.Centroid
 		for _, l := range b.LSOAs {
 			if ls := &d.LSOAs[l]; ls.HasPoint {
-				x += ls.Point[0] * float64(ls.Registered)
-				y += ls.Point[1] * float64(ls.Registered)
-				w += float64(ls.Registered)
+				c.Add(ls.Point, float64(ls.Registered))
 			}
 		}
-		if w > 0 {
-			b.Point = orb.Point{x / w, y / w}
+		if p, ok := c.Point(); ok {
+			b.Point = p
 		}
 	}
 	// PCN patients per block from the registration rows.

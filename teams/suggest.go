@@ -285,10 +285,14 @@ func (m *Model) lsoaGraph(ls []int32, polys []geo.Feature) *contig.Graph {
 		if j, ok := byCode[m.d.LSOAs[l].Code]; ok {
 			geoms[i] = polys[j].Geom
 		}
-		if ld := &m.d.LSOAs[l]; ld.HasPoint && ld.Registered > 0 {
-			// weighted by its residents as the designer weights a block's LSOAs, to the last bit
-			w := float64(ld.Registered)
-			points[i] = orb.Point{ld.Point[0] * w / w, ld.Point[1] * w / w}
+		// As the designer places a block of this one LSOA (contig.Centroid), to the last bit.
+		ld := &m.d.LSOAs[l]
+		var c contig.Centroid
+		if ld.HasPoint {
+			c.Add(ld.Point, float64(ld.Registered))
+		}
+		if p, ok := c.Point(); ok {
+			points[i] = p
 		} else if ld.Point != (orb.Point{}) {
 			points[i] = ld.Point
 		} else if len(geoms[i]) > 0 {

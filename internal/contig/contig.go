@@ -83,6 +83,25 @@ func (g *Graph) sort() {
 	slices.SortFunc(g.Edges, func(a, b Edge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
 }
 
+// Centroid adds up points weighted by residents: a block's point is its LSOAs' points so weighted.
+// The designer and teams suggest both place blocks by it, so that they link islands alike.
+type Centroid struct{ x, y, w float64 }
+
+// Add counts point p with weight w.
+func (c *Centroid) Add(p orb.Point, w float64) {
+	c.x += p[0] * w
+	c.y += p[1] * w
+	c.w += w
+}
+
+// Point is the weighted mean of the points added; ok is false when their weights add up to none.
+func (c Centroid) Point() (p orb.Point, ok bool) {
+	if c.w > 0 {
+		return orb.Point{c.x / c.w, c.y / c.w}, true
+	}
+	return orb.Point{}, false
+}
+
 // Link joins the parts of the graph induced by blocks (one nesting unit, or a whole region) until it
 // is connected: the smallest part first, to the nearest block of the rest by points, with a link
 // (Edge.Link, no boundary length). Edges stay sorted.
