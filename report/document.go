@@ -98,10 +98,10 @@ type mapShapes struct {
 }
 
 // prepareShapes starts preparing d's areas with the options the map server uses, so that the
-// documents' maps are the tiles' geometry, at the zooms of the maps of the documents opt asks for
-// only (mapZooms). Call wait before returning, on an error too, so that nothing outlives the
-// documents' making.
-func prepareShapes(ctx context.Context, d *overlap.Dataset, opt Options) *mapShapes {
+// documents' maps are the tiles' geometry, at the zooms of the maps of the documents scs only
+// (mapZooms). Call wait before returning, on an error too, so that nothing outlives the documents'
+// making.
+func prepareShapes(ctx context.Context, d *overlap.Dataset, scs []scope) *mapShapes {
 	features := make([]geo.Feature, len(d.Areas))
 	for i := range d.Areas {
 		features[i] = d.Areas[i].Feature
@@ -109,19 +109,14 @@ func prepareShapes(ctx context.Context, d *overlap.Dataset, opt Options) *mapSha
 	m := &mapShapes{done: make(chan struct{})}
 	go func() {
 		defer close(m.done)
-		m.shapes, m.err = tiles.Prepare(ctx, features, tiles.Options{Zooms: mapZooms(d, opt)})
+		m.shapes, m.err = tiles.Prepare(ctx, features, tiles.Options{Zooms: mapZooms(d, scs)})
 	}()
 	return m
 }
 
-// mapZooms lists the zooms the documents' maps are drawn at (unitMap), or nil (every zoom) when the
-// documents cannot be listed (their making reports why). A level is the same however many are
-// prepared, so the maps are byte for byte those of shapes prepared at every zoom.
-func mapZooms(d *overlap.Dataset, opt Options) []int {
-	scs, err := scopes(d, opt)
-	if err != nil {
-		return nil
-	}
+// mapZooms lists the zooms the maps of the documents scs are drawn at (unitMap). A level is the same
+// however many are prepared, so the maps are byte for byte those of shapes prepared at every zoom.
+func mapZooms(d *overlap.Dataset, scs []scope) []int {
 	var seen [tiles.MaxZoom + 1]bool
 	zooms := []int{}
 	for _, sc := range scs {
@@ -191,8 +186,6 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 }
 
 // scopes lists the documents opt asks for, sorted by code.
-func (r *run) scopes() ([]scope, error) { return scopes(r.d, r.opt) }
-
 // scopes lists the documents opt asks for of d, sorted by code.
 func scopes(d *overlap.Dataset, opt Options) ([]scope, error) {
 	kind := opt.By

@@ -50,13 +50,9 @@ type indexPage struct {
 
 // writeDocuments writes one document per scope (HTML, or PDF printed from it) and, for reports by
 // unit, the index page.
-// shapes are d's areas' (prepareShapes).
-func writeDocuments(ctx context.Context, dir string, d *overlap.Dataset, opt Options, am []overlap.AreaMetrics, pm []overlap.PCNMetrics, shapes *mapShapes) error {
+// scopes are the documents (scopes), shapes d's areas' (prepareShapes).
+func writeDocuments(ctx context.Context, dir string, d *overlap.Dataset, opt Options, scopes []scope, am []overlap.AreaMetrics, pm []overlap.PCNMetrics, shapes *mapShapes) error {
 	r, err := newRun(ctx, d, opt, am, pm, shapes)
-	if err != nil {
-		return err
-	}
-	scopes, err := r.scopes()
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,11 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 	if opt.Format == FormatHTML || opt.Format == FormatPDF {
 		// The maps' shapes depend on the geometry alone: they are prepared on another core from the
 		// start, and the documents wait for them at their maps.
-		shapes := prepareShapes(ctx, d, opt)
+		scs, err := scopes(d, opt)
+		if err != nil {
+			return nil, err
+		}
+		shapes := prepareShapes(ctx, d, scs)
 		defer func() { _, _ = shapes.wait() }() // on an error too: the documents report its error
 		am := d.AreaMetrics(nil, opt.Threshold)
 		// The documents do not read the summary: it is made on another core meanwhile.
@@ -86,7 +90,7 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		if opt.Unit == "" {
 			pm = d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 		}
-		err := writeDocuments(ctx, dir, d, opt, am, pm, shapes)
+		err = writeDocuments(ctx, dir, d, opt, scs, am, pm, shapes)
 		<-summarised
 		if serr != nil {
 			return nil, serr
