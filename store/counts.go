@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 
 	"pcnmap/overlap"
 )
@@ -27,24 +26,9 @@ func addAreaCounts(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, areaCountSchema+areaUnitIndex); err != nil {
 		return err
 	}
-	var names []string
-	rows, err := tx.QueryContext(ctx, `SELECT release FROM registrations WHERE release NOT IN (SELECT release FROM area_counts)`)
+	names, err := releasesWithout(ctx, tx, "registrations", "area_counts")
 	if err != nil {
-		return fmt.Errorf("registrations: %w", err)
-	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return fmt.Errorf("registrations: %w", err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("registrations: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("registrations: %w", err)
+		return err
 	}
 	for _, name := range names {
 		d, err := countsFromRows(ctx, tx, name)
@@ -67,7 +51,7 @@ func countsFromRows(ctx context.Context, db querier, name string) (*overlap.Data
 		return nil, fmt.Errorf("areas: %w", err)
 	}
 	d.Areas = make([]overlap.Area, nAreas)
-	if err := loadMembership(ctx, db, name, d); err != nil {
+	if err := membershipFromRows(ctx, db, name, d); err != nil {
 		return nil, err
 	}
 	if err := query(ctx, db, `SELECT area FROM lsoas WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
@@ -223,49 +207,28 @@ func unpackPracticeCells(b []byte) (cells []overlap.PracticeCell, err error) {
 	return cells, err
 }
 
-// areaUnitIndex covers what a document about one unit reads of every area (code, name, units) and
-// of the unit's own (their bounds), so that LoadAround reads index entries and not the rows, whose
-// pages are mostly geometry.
+// areaUnitIndex covered what a document about one unit read of every area (code, name, units) and
+// of the unit's own (their bounds); the migration to schema 7 replaces it with areaBoundByIndex.
 const areaUnitIndex = `CREATE INDEX IF NOT EXISTS areas_units ON areas(release, idx, code, name, units, minx, miny, maxx, maxy);`
 
-// concatSep separates the values of one column that concatRows joins into one string.
-const concatSep = "\x1f"
-
-// concatRows reads columns cols of table's rows of release name, in index order, as one row of
-// joined strings (index, when not "", forces the index to read them from): n rows through
-// database/sql cost several times what SQLite takes to join them. ok is false when the rows cannot
-// be read so (a value holding the separator, or rows that did not come in index order): the caller
-// then reads them row by row.
-func concatRows(ctx context.Context, db querier, table, index string, cols []string, name string) (n int, values [][]string, ok bool, err error) {
-	// The separator is a literal in the statement: as char(31) it was a function call a row and
-	// value (SQLite does not factor it out), about a third of the statement's time.
-	q := `SELECT count(*), group_concat(idx)`
-	for _, c := range cols {
-		q += `, group_concat(` + c + `, '` + concatSep + `')`
+// releasesWithout lists the releases with rows in table from and none in table to, for a migration
+// that derives to's rows.
+func releasesWithout(ctx context.Context, tx *sql.Tx, from, to string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT release FROM `+from+` WHERE release NOT IN (SELECT release FROM `+to+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
 	}
-	q += ` FROM ` + table
-	if index != "" {
-		q += ` INDEXED BY ` + index
-	}
-	q += ` WHERE release = ?`
-	joined := make([]sql.NullString, len(cols))
-	var idxs sql.NullString
-	dest := []any{&n, &idxs}
-	for i := range joined {
-		dest = append(dest, &joined[i])
-	}
-	if err := db.QueryRowContext(ctx, q, name).Scan(dest...); err != nil {
-		return 0, nil, false, fmt.Errorf("%s: %w", table, err)
-	}
-	if n == 0 || !inOrder(n, idxs.String) {
-		return n, nil, n == 0, nil
-	}
-	values = make([][]string, len(cols))
-	for i, j := range joined {
-		values[i] = strings.Split(j.String, concatSep)
-		if len(values[i]) != n {
-			return n, nil, false, nil
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: %w", from, err)
 		}
+		names = append(names, n)
 	}
-	return n, values, true, nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return names, nil
 }

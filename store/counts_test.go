@@ -9,7 +9,8 @@ import (
 	"pcnmap/overlap"
 )
 
-// TestAreaCountsMigration: a workspace of schema 5 (no area_counts, no areas_units index) gets each release's counts
+// TestAreaCountsMigration: a workspace of schema 5 (no area_counts, no release_names, no index of
+// the bounds by index) gets each release's counts
 // derived from its rows on opening, the ones the save writes (and Load derives), so that LoadAround
 // reads them and no rows.
 func TestAreaCountsMigration(t *testing.T) {
@@ -28,7 +29,7 @@ func TestAreaCountsMigration(t *testing.T) {
 	if len(want.Cells) == 0 || len(want.NoPCNCells) == 0 || !slices.Equal(want.Cells, d.Cells) || !slices.Equal(want.NoPCNCells, d.NoPCNCells) {
 		t.Fatalf("saved %d cells, %d no-PCN practice cells; the dataset has %d, %d", len(want.Cells), len(want.NoPCNCells), len(d.Cells), len(d.NoPCNCells))
 	}
-	w = reopenedAfter(t, path, `DROP TABLE area_counts`, `DROP INDEX areas_units`, `UPDATE meta SET value = '5' WHERE key = 'schema'`)
+	w = reopenedAfter(t, path, `DROP TABLE area_counts`, `DROP TABLE release_names`, `DROP INDEX areas_bound_idx`, `UPDATE meta SET value = '5' WHERE key = 'schema'`)
 	var got overlap.Dataset
 	if err := readAreaCounts(ctx, w.ro, d.Release, &got); err != nil {
 		t.Fatalf("after the migration: %v", err)
@@ -73,30 +74,5 @@ func TestPackCells(t *testing.T) {
 	}
 	if _, err := unpackPracticeCells(packCells([]overlap.Cell{{Area: -1}})); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("a negative area: %v, want ErrCorrupt", err)
-	}
-}
-
-// TestConcatRowsFallback: a value holding the separator concatRows joins with is read row by row,
-// as it is.
-func TestConcatRowsFallback(t *testing.T) {
-	ctx := context.Background()
-	d := fixture(t)
-	w := reopenedAfter(t, saved(t, d), `UPDATE practices SET name = name || char(31) || 'x' WHERE idx = 0`,
-		`UPDATE pcns SET name = char(31) WHERE idx = 1`, `UPDATE areas SET name = name || char(31) WHERE idx = 2`)
-	full, err := w.Load(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	around, err := w.LoadAround(ctx, "", func(a *overlap.Area) bool { return a.Code == d.Areas[2].Code })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, got := range []*overlap.Dataset{full, around} {
-		if got.Practices[0].Name != d.Practices[0].Name+"\x1fx" || got.PCNs[1].Name != "\x1f" || len(got.Practices) != len(d.Practices) || len(got.PCNs) != len(d.PCNs) {
-			t.Errorf("practice 0 %q, PCN 1 %q (%d practices, %d PCNs)", got.Practices[0].Name, got.PCNs[1].Name, len(got.Practices), len(got.PCNs))
-		}
-	}
-	if around.Areas[2].Name != d.Areas[2].Name+"\x1f" || around.Areas[2].Geom == nil || len(around.Areas) != len(d.Areas) {
-		t.Errorf("area 2 %q (%d areas)", around.Areas[2].Name, len(around.Areas))
 	}
 }

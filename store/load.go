@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -315,19 +314,20 @@ func loadRelease(ctx context.Context, db querier, name string) (d *overlap.Datas
 	return d, kinds, nil
 }
 
-// loadMembership reads the release's PCNs and its practices with their PCN, in index order, into d:
-// each table in one row of joined strings where it can (concatRows), else row by row.
+// loadMembership reads the release's PCNs and its practices with their PCN, in index order, into d,
+// from the release's names.
 func loadMembership(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
-	n, cols, ok, err := concatRows(ctx, db, "pcns", "", []string{"code", "name"}, name)
+	s, err := readNames(ctx, db, name)
 	if err != nil {
 		return err
 	}
-	if ok && n > 0 {
-		d.PCNs = make([]overlap.PCN, n)
-		for i := range n {
-			d.PCNs[i].Code, d.PCNs[i].Name = cols[0][i], cols[1][i]
-		}
-	} else if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
+	return (&nameReader{s: s}).membership(d)
+}
+
+// membershipFromRows is loadMembership from the tables' rows, for the migrations that derive what
+// the names (and the counts) hold.
+func membershipFromRows(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
+	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.PCN
 		if err := s.Scan(&p.Code, &p.Name); err != nil {
 			return err
@@ -336,27 +336,6 @@ func loadMembership(ctx context.Context, db querier, name string, d *overlap.Dat
 		return nil
 	}); err != nil {
 		return fmt.Errorf("pcns: %w", err)
-	}
-	if n, cols, ok, err = concatRows(ctx, db, "practices", "", []string{"code", "name", "pcn", "list_size"}, name); err != nil {
-		return err
-	}
-	if ok && n > 0 {
-		d.Practices = make([]overlap.Practice, n)
-		for i := range n {
-			p := &d.Practices[i]
-			p.Code, p.Name = cols[0][i], cols[1][i]
-			pcn, err := strconv.ParseInt(cols[2][i], 10, 32)
-			if err != nil {
-				return fmt.Errorf("%w: practices: practice %s: PCN %q", ErrCorrupt, p.Code, cols[2][i])
-			}
-			if p.ListSize, err = strconv.ParseInt(cols[3][i], 10, 64); err != nil {
-				return fmt.Errorf("%w: practices: practice %s: list size %q", ErrCorrupt, p.Code, cols[3][i])
-			}
-			p.PCN = int32(pcn)
-		}
-	}
-	if ok {
-		return nil
 	}
 	if err := query(ctx, db, `SELECT code, name, pcn, list_size FROM practices WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.Practice

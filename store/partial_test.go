@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,35 +21,33 @@ import (
 // TestLoadAround loads each unit of the fixture's workspace (of every kind) with LoadAround and checks
 // it against Load: the same cells, no-PCN practice counts and totals everywhere (so every figure is
 // the whole release's), the same geometry for the unit's areas and their surroundings, and no
-// geometry for the areas beyond (unless the unit is nearly everything). It does so on the workspace
-// as saved (the counts read from area_counts, no rows), and again with the counts gone (read
-// through the rows, as a workspace without them would be), and with some areas' bounds gone.
+// geometry for the areas beyond (unless the unit is nearly everything), and no rows or LSOAs. It
+// does so on the workspace as saved, and again with some areas' bounds gone; a release without its
+// counts or its names is corrupt.
 func TestLoadAround(t *testing.T) {
 	ctx := context.Background()
 	path := saved(t, fixture(t))
-	checkLoadAround(t, path, false)
-	w, err := Open(ctx, path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.db.Exec(`DELETE FROM area_counts`); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	checkLoadAround(t, path, true)
+	checkLoadAround(t, path)
 	// Areas without a stored bound (as the migration to schema 5 leaves those whose geometry it
 	// could not read) take their geometry's.
-	if w, err = Open(ctx, path, false); err != nil {
+	w, err := Open(ctx, path, false)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.db.Exec(`UPDATE areas SET minx = NULL, miny = NULL, maxx = NULL, maxy = NULL WHERE idx % 3 = 0`); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
-	checkLoadAround(t, path, true)
+	checkLoadAround(t, path)
+	for _, table := range []string{"area_counts", "release_names"} {
+		w := reopenedAfter(t, saved(t, fixture(t)), `DELETE FROM `+table)
+		if _, err := w.LoadAround(ctx, "", func(*overlap.Area) bool { return true }); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), table) {
+			t.Errorf("LoadAround without %s: %v, want ErrCorrupt naming it", table, err)
+		}
+	}
 }
 
-func checkLoadAround(t *testing.T, path string, fromRows bool) {
+func checkLoadAround(t *testing.T, path string) {
 	t.Helper()
 	ctx := context.Background()
 	w, err := Open(ctx, path, false)
@@ -96,16 +95,8 @@ func checkLoadAround(t *testing.T, path string, fromRows bool) {
 		if !slices.Equal(d.Cells, full.Cells) || !slices.Equal(d.NoPCNCells, full.NoPCNCells) {
 			t.Fatalf("LoadAround(%v): %d cells, %d no-PCN practice cells; Load: %d, %d", u, len(d.Cells), len(d.NoPCNCells), len(full.Cells), len(full.NoPCNCells))
 		}
-		if !fromRows && (d.Rows != nil || d.LSOAs != nil) {
+		if d.Rows != nil || d.LSOAs != nil {
 			t.Fatalf("LoadAround(%v) read %d rows and %d LSOAs, want none", u, len(d.Rows), len(d.LSOAs))
-		}
-		if fromRows && (!slices.Equal(d.Rows, full.Rows) || len(d.LSOAs) != len(full.LSOAs)) {
-			t.Fatalf("LoadAround(%v) through the rows: %d rows, %d LSOAs; Load: %d, %d", u, len(d.Rows), len(d.LSOAs), len(full.Rows), len(full.LSOAs))
-		}
-		for i := range d.LSOAs {
-			if d.LSOAs[i].Area != full.LSOAs[i].Area || d.LSOAs[i].Registered != full.LSOAs[i].Registered {
-				t.Fatalf("LoadAround(%v): LSOA %d in area %d (%d registered), Load: %d (%d)", u, i, d.LSOAs[i].Area, d.LSOAs[i].Registered, full.LSOAs[i].Area, full.LSOAs[i].Registered)
-			}
 		}
 		for i := range d.PCNs {
 			p, q := d.PCNs[i], full.PCNs[i]
@@ -171,95 +162,6 @@ func sameUnits(d, e *overlap.Dataset) bool {
 		}
 	}
 	return true
-}
-
-// TestParseUnitsFast: the quick reader of the units' JSON agrees with encoding/json's, errors
-// included, on what the store writes and on what it does not.
-func TestParseUnitsFast(t *testing.T) {
-	kinds := map[string]nhs.Kind{}
-	for k := range overlap.KindCount {
-		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
-	}
-	cases := map[string]string{
-		"empty object":     `{}`,
-		"empty string":     ``,
-		"null":             `null`,
-		"one":              `{"la":"E08000009"}`,
-		"several":          `{"icb":"E54000057","la":"E08000009","region":"E12000002"}`,
-		"repeated key":     `{"la":"E08000009","la":"E08000010"}`,
-		"empty value":      `{"la":""}`,
-		"escape":           `{"la":"E08\u0030"}`,
-		"quote escaped":    `{"la":"a\"b"}`,
-		"spaces":           `{ "la" : "E08000009" }`,
-		"number":           `{"la":9}`,
-		"unknown kind":     `{"parish":"E04000001"}`,
-		"trailing comma":   `{"la":"E08000009",}`,
-		"missing colon":    `{"la" "E08000009"}`,
-		"unterminated":     `{"la":"E08000009}`,
-		"not an object":    `["la"]`,
-		"non-ASCII":        `{"la":"é"}`,
-		"every kind":       `{"region":"a","nhs-region":"b","la":"c","ccg":"d","stp":"e","sub-icb":"f","icb":"g","rurality":"h","ward":"i"}`,
-		"too many, repeat": `{"la":"1","la":"2","la":"3","la":"4","la":"5","la":"6","la":"7","la":"8","la":"9","la":"10"}`,
-	}
-	for name, s := range cases {
-		t.Run(name, func(t *testing.T) {
-			var got, want [overlap.KindCount]string
-			gerr := parseUnitsFast(s, kinds, &got)
-			werr := parseUnits(s, kinds, &want)
-			if (gerr == nil) != (werr == nil) || got != want {
-				t.Errorf("parseUnitsFast(%s) = %q, %v; parseUnits: %q, %v", s, got, gerr, want, werr)
-			}
-			if gerr != nil && !errors.Is(gerr, ErrCorrupt) {
-				t.Errorf("parseUnitsFast(%s): error %v is not ErrCorrupt", s, gerr)
-			}
-		})
-	}
-}
-
-// FuzzParseUnitsFast: on any input the quick reader gives parseUnits' answer and never panics.
-func FuzzParseUnitsFast(f *testing.F) {
-	for _, s := range []string{`{}`, `{"la":"E08000009"}`, `{"icb":"x","la":"y"}`, `{"la":"a\"b"}`, `null`} {
-		f.Add(s)
-	}
-	kinds := map[string]nhs.Kind{}
-	for k := range overlap.KindCount {
-		kinds[nhs.Kind(k).String()] = nhs.Kind(k)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		var got, want [overlap.KindCount]string
-		gerr := parseUnitsFast(s, kinds, &got)
-		werr := parseUnits(s, kinds, &want)
-		if (gerr == nil) != (werr == nil) || got != want {
-			t.Errorf("parseUnitsFast(%q) = %q, %v; parseUnits: %q, %v", s, got, gerr, want, werr)
-		}
-	})
-}
-
-// TestLSOAAreas: the joined areas read back, and a list that is short, long or not numbers is
-// ErrCorrupt, not a panic; inOrder accepts only 0,1,…,n-1.
-func TestLSOAAreas(t *testing.T) {
-	if got, err := lsoaAreas(3, "4,0,17"); err != nil || len(got) != 3 || got[0].Area != 4 || got[1].Area != 0 || got[2].Area != 17 {
-		t.Errorf("lsoaAreas(3, 4,0,17) = %+v, %v", got, err)
-	}
-	if got, err := lsoaAreas(0, ""); err != nil || len(got) != 0 {
-		t.Errorf("lsoaAreas(0, \"\") = %+v, %v", got, err)
-	}
-	for _, c := range []struct {
-		n int
-		s string
-	}{{3, "4,0"}, {2, "4,0,17"}, {2, "4,x"}, {1, ""}, {2, "4,"}, {1, "99999999999"}} {
-		if _, err := lsoaAreas(c.n, c.s); !errors.Is(err, ErrCorrupt) {
-			t.Errorf("lsoaAreas(%d, %q): error %v, want ErrCorrupt", c.n, c.s, err)
-		}
-	}
-	for s, want := range map[string]bool{"0,1,2": true, "": false, "0,2,1": false, "0,1": false, "0,1,2,3": false, "0,1,23": false, "0,1,2,": false} {
-		if got := inOrder(3, s); got != want {
-			t.Errorf("inOrder(3, %q) = %v, want %v", s, got, want)
-		}
-	}
-	if !inOrder(0, "") {
-		t.Error(`inOrder(0, "") = false`)
-	}
 }
 
 // BenchmarkLoadNational reads the national release whole (Load) and for Trafford's document

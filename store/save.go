@@ -294,6 +294,9 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 	}); err != nil {
 		return err
 	}
+	if err := saveNames(ctx, tx, d); err != nil {
+		return err
+	}
 	coverage, err := json.Marshal(d.Coverage)
 	if err != nil {
 		return err
