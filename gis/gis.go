@@ -173,7 +173,7 @@ func areasLayer(d *overlap.Dataset, am []overlap.AreaMetrics, counts []int) gpkg
 			dom, domName = d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name
 		}
 		v := []any{a.Code, a.Name, a.Registered, a.InPCN, int64(m.PCNsAny), int64(m.PCNs), dom, domName,
-			m.DominantShare, m.HHI, m.EffectivePCNs, m.Entropy}
+			m.DominantShare, m.HHI, m.EffectivePCNs, d.Entropy(i)}
 		for _, k := range kinds {
 			v = append(v, null(a.Units[k]))
 		}

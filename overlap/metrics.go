@@ -78,9 +78,9 @@ type AreaMetrics struct {
 	Dominant int32
 	// DominantShare is patients(a, dominant) / registered(a).
 	DominantShare float64
-	// HHI is Σ q² over the shares among PCN patients only; EffectivePCNs = 1/HHI and
-	// Entropy = −Σ q ln q. All three are 0 for an area without PCN patients.
-	HHI, EffectivePCNs, Entropy float64
+	// HHI is Σ q² over the shares among PCN patients only, and EffectivePCNs = 1/HHI; both are 0
+	// for an area without PCN patients. (Dataset.Entropy is the third such figure.)
+	HHI, EffectivePCNs float64
 }
 
 // Share returns share(a,p) = patients(a,p) / registered(a), or 0 for an empty area.
@@ -127,13 +127,27 @@ func (d *Dataset) areaMetrics(a int, t float64) AreaMetrics {
 		}
 		q := float64(c.Patients) / inPCN
 		m.HHI += q * q
-		m.Entropy -= q * math.Log(q)
 	}
 	if m.Dominant != NoPCN {
 		m.DominantShare = d.Share(a, best)
 		m.EffectivePCNs = 1 / m.HHI
 	}
 	return m
+}
+
+// Entropy is −Σ q ln q over area a's shares q among its PCN patients (0 without any). Like HHI it
+// does not change with the threshold; unlike it, it costs a logarithm a cell (half of every area's
+// metrics), so it is computed where it is shown, not with the metrics of every area.
+func (d *Dataset) Entropy(a int) float64 {
+	inPCN := float64(d.Areas[a].InPCN)
+	var e float64
+	for _, c := range d.AreaCells(a) {
+		if c.Patients > 0 {
+			q := float64(c.Patients) / inPCN
+			e -= q * math.Log(q)
+		}
+	}
+	return e
 }
 
 // Counts writes the number of PCNs serving each area at threshold t into dst[:0]: the part of

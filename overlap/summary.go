@@ -151,11 +151,11 @@ var breakdownKinds = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, n
 // pcnUnitKinds are the kinds PCNs are grouped by for UnitPCNs.
 var pcnUnitKinds = []nhs.Kind{nhs.KindCCG, nhs.KindSubICB, nhs.KindICB}
 
-// Summarise computes the summary at threshold t from area metrics am (computed here when nil).
-func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*Summary, error) {
-	if am == nil {
-		am = d.AreaMetrics(nil, t)
-	}
+// Headline is the part of the summary at threshold t, from area metrics am, that a document and
+// the command's printed summary show: the release, its counts and coverage, and the PCNs per area
+// over all areas (and the complete ones). Summarise adds the breakdowns by unit, the list sizes and
+// the PCNs by unit, which only summary.json holds.
+func (d *Dataset) Headline(t float64, am []AreaMetrics) *Summary {
 	s := &Summary{Release: d.Release, Threshold: t, Practices: len(d.Practices), PCNs: len(d.PCNs), Coverage: d.Coverage}
 	if !d.ExtractDate.IsZero() {
 		s.ExtractDate = d.ExtractDate.Format("2006-01-02")
@@ -178,6 +178,15 @@ func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*
 		c := d.areaSummary(complete, am)
 		s.CompleteAreas = &c
 	}
+	return s
+}
+
+// Summarise computes the summary at threshold t from area metrics am (computed here when nil).
+func (d *Dataset) Summarise(ctx context.Context, t float64, am []AreaMetrics) (*Summary, error) {
+	if am == nil {
+		am = d.AreaMetrics(nil, t)
+	}
+	s := d.Headline(t, am)
 	for _, k := range breakdownKinds {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -64,7 +64,7 @@ func writeJSON(ctx context.Context, dir string, d *overlap.Dataset, opt Options,
 	for i := range d.Areas {
 		a, m := &d.Areas[i], am[i]
 		r := areaJSON{Code: a.Code, Name: a.Name, Registered: a.Registered, InPCN: a.InPCN, PCNsAny: m.PCNsAny, PCNs: m.PCNs,
-			DominantShare: round6(m.DominantShare), HHI: round6(m.HHI), EffectivePCNs: round6(m.EffectivePCNs), Entropy: round6(m.Entropy)}
+			DominantShare: round6(m.DominantShare), HHI: round6(m.HHI), EffectivePCNs: round6(m.EffectivePCNs), Entropy: round6(d.Entropy(i))}
 		if m.Dominant != overlap.NoPCN {
 			r.Dominant, r.DominantName = d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name
 		}

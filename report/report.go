@@ -56,7 +56,8 @@ var Files = []string{"areas.csv", "pcns.csv", "pcn_pairs.csv", "summary.json"}
 var unitColumns = []nhs.Kind{nhs.KindRegion, nhs.KindNHSRegion, nhs.KindLA, nhs.KindCCG, nhs.KindSTP, nhs.KindSubICB, nhs.KindICB, nhs.KindRurality, nhs.KindWard}
 
 // Write computes the metrics of d and writes the report in opt.Format into dir (created if needed).
-// It returns the summary for the caller to print.
+// It returns the summary for the caller to print: the documents (html, pdf) return its headline
+// only (Dataset.Headline), as they write no summary.json.
 func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*overlap.Summary, error) {
 	if opt.Core == 0 {
 		opt.Core = overlap.DefaultCore
@@ -77,28 +78,15 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		shapes := prepareShapes(ctx, d, scs)
 		defer func() { _, _ = shapes.wait() }() // on an error too: the documents report its error
 		am := d.AreaMetrics(nil, opt.Threshold)
-		// The documents do not read the summary: it is made on another core meanwhile.
-		var summary *overlap.Summary
-		var serr error
-		summarised := make(chan struct{})
-		go func() {
-			defer close(summarised)
-			summary, serr = d.Summarise(ctx, opt.Threshold, am)
-		}()
 		// A unit's document needs the metrics of its few PCNs only, computed as its rows are made.
 		var pm []overlap.PCNMetrics
 		if opt.Unit == "" {
 			pm = d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 		}
-		err = writeDocuments(ctx, dir, d, opt, scs, am, pm, shapes)
-		<-summarised
-		if serr != nil {
-			return nil, serr
-		}
-		if err != nil {
+		if err := writeDocuments(ctx, dir, d, opt, scs, am, pm, shapes); err != nil {
 			return nil, err
 		}
-		return summary, nil
+		return d.Headline(opt.Threshold, am), nil
 	}
 	am := d.AreaMetrics(nil, opt.Threshold)
 	pm := d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
@@ -220,7 +208,7 @@ func areaRows(w io.Writer, d *overlap.Dataset, am []overlap.AreaMetrics, only []
 			dom, domName = d.PCNs[m.Dominant].Code, d.PCNs[m.Dominant].Name
 		}
 		rec = append(rec[:0], a.Code, a.Name, integer(a.Registered), integer(a.InPCN), integer(m.PCNsAny), integer(m.PCNs),
-			dom, domName, float(m.DominantShare), float(m.HHI), float(m.EffectivePCNs), float(m.Entropy))
+			dom, domName, float(m.DominantShare), float(m.HHI), float(m.EffectivePCNs), float(d.Entropy(i)))
 		for _, k := range kinds {
 			rec = append(rec, a.Units[k])
 		}

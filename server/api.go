@@ -176,7 +176,7 @@ func (s *Server) area(a int, t float64) Area {
 	out := Area{
 		Code: ar.Code, Name: ar.Name, Threshold: t, Registered: ar.Registered, InPCN: ar.InPCN,
 		PCNs: m.PCNs, PCNsAny: m.PCNsAny, DominantShare: m.DominantShare, HHI: m.HHI,
-		EffectivePCNs: m.EffectivePCNs, Entropy: m.Entropy, Complete: s.complete[a], Units: s.units(&ar.Units),
+		EffectivePCNs: m.EffectivePCNs, Entropy: d.Entropy(a), Complete: s.complete[a], Units: s.units(&ar.Units),
 		BBox: (*BBox)(nil).extend(ar.Bound), ByPCN: []AreaPCN{},
 	}
 	if m.Dominant != overlap.NoPCN {
