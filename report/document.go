@@ -79,7 +79,8 @@ type run struct {
 	// computes those of its few PCNs.
 	pm     []overlap.PCNMetrics
 	shapes *mapShapes
-	// based is, per PCN, the unit of kind opt.By where most of its resident patients live.
+	// based is, per PCN, the unit of kind opt.By where most of its resident patients live; nil for
+	// one unit's document, which asks only of the PCNs with cells there (basedIn).
 	based []string
 	// noPCN is, per area, its residents registered with practices in no PCN, by practice.
 	noPCN [][]practiceCount
@@ -158,7 +159,7 @@ func (m *mapShapes) wait() (*tiles.Shapes, error) {
 // the maps.
 func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.AreaMetrics, pm []overlap.PCNMetrics, shapes *mapShapes) (*run, error) {
 	r := &run{d: d, opt: opt, am: am, pm: pm, shapes: shapes}
-	if opt.By != nhs.KindUnset {
+	if opt.By != nhs.KindUnset && opt.Unit == "" {
 		r.based = d.PCNUnits(opt.By)
 	}
 	r.noPCN = make([][]practiceCount, len(d.Areas))
@@ -185,7 +186,6 @@ func newRun(ctx context.Context, d *overlap.Dataset, opt Options, am []overlap.A
 	return r, nil
 }
 
-// scopes lists the documents opt asks for, sorted by code.
 // scopes lists the documents opt asks for of d, sorted by code.
 func scopes(d *overlap.Dataset, opt Options) ([]scope, error) {
 	kind := opt.By
@@ -442,12 +442,21 @@ func (r *run) basedIn(sc scope) []bool {
 		}
 		return out
 	}
-	based := r.based
-	if based == nil || sc.kind != r.opt.By {
-		based = r.d.PCNUnits(sc.kind)
+	if r.based != nil && sc.kind == r.opt.By {
+		for p := range out {
+			out[p] = r.based[p] == sc.code
+		}
+		return out
 	}
-	for p := range out {
-		out[p] = based[p] == sc.code
+	// One document: a PCN placed here has a cell here, so only those PCNs are asked, one by one.
+	asked := make([]bool, len(out))
+	for _, a := range sc.areas {
+		for _, c := range r.d.AreaCells(int(a)) {
+			if !asked[c.PCN] {
+				asked[c.PCN] = true
+				out[c.PCN] = r.d.PCNUnit(int(c.PCN), sc.kind) == sc.code
+			}
+		}
 	}
 	return out
 }

@@ -83,10 +83,19 @@ func Write(ctx context.Context, dir string, d *overlap.Dataset, opt Options) (*o
 		if opt.Unit == "" {
 			pm = d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
 		}
-		if err := writeDocuments(ctx, dir, d, opt, scs, am, pm, shapes); err != nil {
+		// The documents do not read the summary's headline: it is made on another core meanwhile.
+		var headline *overlap.Summary
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			headline = d.Headline(opt.Threshold, am)
+		}()
+		err = writeDocuments(ctx, dir, d, opt, scs, am, pm, shapes)
+		<-done
+		if err != nil {
 			return nil, err
 		}
-		return d.Headline(opt.Threshold, am), nil
+		return headline, nil
 	}
 	am := d.AreaMetrics(nil, opt.Threshold)
 	pm := d.PCNMetrics(nil, opt.Threshold, opt.Core, am)
