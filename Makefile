@@ -18,8 +18,10 @@ WEB_SRC := $(wildcard $(WEB)/src/*) $(wildcard $(WEB)/site/*) $(WEB)/build.mjs $
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: web ## bundle the map page and build bin/pcnmap (one file) with the version stamped in
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/pcnmap
+# Without cgo the binary is linked statically: one file that runs on any Linux of the architecture,
+# and it starts ~1 ms sooner than one loading libc (a short command takes ~8 ms in all).
+build: web ## bundle the map page and build bin/pcnmap (one static file) with the version stamped in
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/pcnmap
 
 web: $(WEB)/dist/index.html ## bundle the map page into web/dist (npm ci when the lock file changed)
 

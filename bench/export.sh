@@ -8,7 +8,7 @@ set -euo pipefail
 D=${DATA:-../shared/data}
 BIN=${BIN:-bin/pcnmap}
 RUNS=${RUNS:-5}
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
+[ -x "$BIN" ] || CGO_ENABLED=0 go build -o "$BIN" ./cmd/pcnmap
 [ -d bench/geojsonvt/node_modules ] || (cd bench/geojsonvt && npm ci --no-audit --no-fund >/dev/null)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

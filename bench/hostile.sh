@@ -6,7 +6,7 @@
 set -euo pipefail
 BIN=${BIN:-bin/pcnmap}
 MEMLIMIT=${MEMLIMIT:-256}
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
+[ -x "$BIN" ] || CGO_ENABLED=0 go build -o "$BIN" ./cmd/pcnmap
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -rf "$tmp"' EXIT

@@ -11,7 +11,7 @@ set -euo pipefail
 D=${DATA:-../shared/data}
 BIN=${BIN:-bin/pcnmap}
 RUNS=${RUNS:-5}
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
+[ -x "$BIN" ] || CGO_ENABLED=0 go build -o "$BIN" ./cmd/pcnmap
 [ -d bench/duckdb/node_modules ] || (cd bench/duckdb && npm ci --no-audit --no-fund >/dev/null)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

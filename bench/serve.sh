@@ -12,7 +12,7 @@ BIN=${BIN:-bin/pcnmap}
 RUNS=${RUNS:-5}
 SECS=${SECS:-5}
 TILE=${TILE:-10/505/331}
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
+[ -x "$BIN" ] || CGO_ENABLED=0 go build -o "$BIN" ./cmd/pcnmap
 tmp=$(mktemp -d)
 pids=()
 cleanup() {

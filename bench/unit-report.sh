@@ -13,7 +13,7 @@ D=${DATA:-../shared/data}
 RUNS=${RUNS:-7}
 KIND=${KIND:-la}
 CODE=${CODE:-E08000009}
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/pcnmap
+[ -x "$BIN" ] || CGO_ENABLED=0 go build -o "$BIN" ./cmd/pcnmap
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 DB=${DB:-}
