@@ -34,10 +34,15 @@ for i in "${!bins[@]}"; do
   cp "$DB" "$tmp/ws$i.db"
   "${bins[$i]}" report --db "$tmp/ws$i.db" --by "$KIND" --unit "$CODE" --format html --out "$tmp/warm$i" >/dev/null 2>&1
 done
+# Each round runs a build twice: bare, timed by the shell's microsecond clock (GNU time's wall clock
+# counts in hundredths), then under GNU time for its CPU time and peak RSS.
 one() { # build index
-  /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$1" report --db "$tmp/ws$2.db" --by "$KIND" --unit "$CODE" --format html \
-    --out "$tmp/out$2" >"$tmp/stdout$2" 2>/dev/null
-  awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$tmp/time" >>"$tmp/runs$2"
+  local start=$EPOCHREALTIME
+  "$1" report --db "$tmp/ws$2.db" --by "$KIND" --unit "$CODE" --format html --out "$tmp/out$2" >"$tmp/stdout$2" 2>/dev/null
+  local end=$EPOCHREALTIME
+  /usr/bin/time -f "%U %S %M" -o "$tmp/time" "$1" report --db "$tmp/ws$2.db" --by "$KIND" --unit "$CODE" --format html \
+    --out "$tmp/out$2" >/dev/null 2>/dev/null
+  awk -v s="$start" -v e="$end" '{printf "%.4f %.3f %s\n", e - s, $1 + $2, $3}' "$tmp/time" >>"$tmp/runs$2"
 }
 for _ in $(seq "$RUNS"); do
   for i in "${!bins[@]}"; do one "${bins[$i]}" "$i"; done

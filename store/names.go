@@ -185,11 +185,11 @@ func (r *nameReader) varint() int64 {
 	return v
 }
 
-// count reads a list's length: each entry takes at least one byte, so a length beyond what is left
-// is corrupt (and allocates nothing).
-func (r *nameReader) count() int {
+// count reads the length of a list whose entries take at least min bytes each: a length beyond what
+// is left is corrupt (and allocates nothing), so what a blob decodes to is bounded by its size.
+func (r *nameReader) count(min int) int {
 	n := r.uvarint()
-	if n > uint64(len(r.s)) {
+	if n > uint64(len(r.s)/min) {
 		r.err = errNames
 		return 0
 	}
@@ -209,11 +209,11 @@ func (r *nameReader) str() string {
 
 // membership decodes the PCNs and the practices into d.
 func (r *nameReader) membership(d *overlap.Dataset) error {
-	d.PCNs = make([]overlap.PCN, r.count())
+	d.PCNs = make([]overlap.PCN, r.count(2))
 	for i := range d.PCNs {
 		d.PCNs[i].Code, d.PCNs[i].Name = r.str(), r.str()
 	}
-	d.Practices = make([]overlap.Practice, r.count())
+	d.Practices = make([]overlap.Practice, r.count(4))
 	for i := range d.Practices {
 		p := &d.Practices[i]
 		p.Code, p.Name = r.str(), r.str()
@@ -233,7 +233,7 @@ func (r *nameReader) areas(d *overlap.Dataset, kinds map[string]nhs.Kind) error 
 		k     nhs.Kind
 		codes []string
 	}
-	ks := make([]kind, r.count())
+	ks := make([]kind, r.count(2))
 	for i := range ks {
 		name := r.str()
 		k, ok := kinds[name]
@@ -241,16 +241,16 @@ func (r *nameReader) areas(d *overlap.Dataset, kinds map[string]nhs.Kind) error 
 			return fmt.Errorf("%w: release_names: unknown unit kind %q", ErrCorrupt, name)
 		}
 		ks[i].k = k
-		ks[i].codes = make([]string, r.count())
+		ks[i].codes = make([]string, r.count(1))
 		for j := range ks[i].codes {
 			ks[i].codes[j] = r.str()
 		}
 	}
-	d.Areas = make([]overlap.Area, r.count())
+	d.Areas = make([]overlap.Area, r.count(3))
 	for i := range d.Areas {
 		a := &d.Areas[i]
 		a.Code, a.Name = r.str(), r.str()
-		for range r.count() {
+		for range r.count(2) {
 			k, c := r.uvarint(), r.uvarint()
 			if r.err != nil {
 				break
