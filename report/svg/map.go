@@ -402,10 +402,10 @@ func clipSegment(a, b [2]int64, lo, hi [2]float64) (p, q [2]float64, ok bool) {
 
 // writeRing writes a closed ring as an absolute move and relative lines.
 func writeRing(sw *writer, r [][2]int64) {
-	sw.printf("M%d %d", r[0][0], r[0][1])
+	sw.pair('M', r[0][0], r[0][1])
 	prev := r[0]
 	for _, p := range r[1:] {
-		sw.printf("l%d %d", p[0]-prev[0], p[1]-prev[1])
+		sw.pair('l', p[0]-prev[0], p[1]-prev[1])
 		prev = p
 	}
 	sw.str("z")
@@ -449,9 +449,9 @@ func writeChains(sw *writer, segs []seg) {
 		}
 		slices.Reverse(back)
 		chain := append(back, fwd...)
-		sw.printf("M%d %d", chain[0][0], chain[0][1])
+		sw.pair('M', chain[0][0], chain[0][1])
 		for k := 1; k < len(chain); k++ {
-			sw.printf("l%d %d", chain[k][0]-chain[k-1][0], chain[k][1]-chain[k-1][1])
+			sw.pair('l', chain[k][0]-chain[k-1][0], chain[k][1]-chain[k-1][1])
 		}
 		back = chain[:0]
 	}

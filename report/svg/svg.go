@@ -65,6 +65,20 @@ func (w *writer) printf(format string, args ...any) {
 	}
 }
 
+// pair writes a path command and its two integers ("l12 -3"): the path data of a map is most of its
+// bytes, and fmt took a third of drawing it.
+func (w *writer) pair(cmd byte, x, y int64) {
+	if w.err != nil {
+		return
+	}
+	b := w.bw.AvailableBuffer()
+	b = append(b, cmd)
+	b = strconv.AppendInt(b, x, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, y, 10)
+	_, w.err = w.bw.Write(b)
+}
+
 func (w *writer) str(s string) {
 	if w.err == nil {
 		_, w.err = w.bw.WriteString(s)
