@@ -24,15 +24,7 @@ func TestAreaAt(t *testing.T) {
 	}
 	ctx := context.Background()
 	d := fixture(t)
-	w, err := Open(ctx, saved(t, d), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	full, err := w.Load(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, full := loaded(t, saved(t, d))
 	features := make([]geo.Feature, len(full.Areas))
 	for i := range full.Areas {
 		features[i] = full.Areas[i].Feature
@@ -92,15 +84,7 @@ func TestAreaAt(t *testing.T) {
 // TestAreaFeatures: the features AreaFeatures reads are Load's areas' features.
 func TestAreaFeatures(t *testing.T) {
 	ctx := context.Background()
-	w, err := Open(ctx, saved(t, fixture(t)), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	full, err := w.Load(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, full := loaded(t, saved(t, fixture(t)))
 	name, fs, err := w.AreaFeatures(ctx, "")
 	if err != nil || name != full.Release {
 		t.Fatalf("AreaFeatures: release %q, %v; want %q", name, err, full.Release)

@@ -58,15 +58,7 @@ func oddNames(t *testing.T) *overlap.Dataset {
 func TestNames(t *testing.T) {
 	ctx := context.Background()
 	d := oddNames(t)
-	w, err := Open(ctx, saved(t, d), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	full, err := w.Load(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, full := loaded(t, saved(t, d))
 	around, err := w.LoadAround(ctx, "", func(a *overlap.Area) bool { return a.Code == d.Areas[2].Code })
 	if err != nil {
 		t.Fatal(err)

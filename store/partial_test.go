@@ -50,15 +50,7 @@ func TestLoadAround(t *testing.T) {
 func checkLoadAround(t *testing.T, path string) {
 	t.Helper()
 	ctx := context.Background()
-	w, err := Open(ctx, path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	full, err := w.Load(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, full := loaded(t, path)
 	if len(full.NoPCNCells) == 0 || len(full.Cells) == 0 {
 		t.Fatalf("the fixture has %d cells, %d no-PCN practice cells", len(full.Cells), len(full.NoPCNCells))
 	}

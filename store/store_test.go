@@ -223,6 +223,22 @@ func TestLSOAPoints(t *testing.T) {
 // reopenedAfter runs queries on the workspace at path, taking it back to an older schema, then opens
 // it again as the next command would and checks that it was migrated to schemaVersion. The test's
 // end closes it.
+// loaded opens the workspace at path (closed when the test ends) and loads its newest release.
+func loaded(t *testing.T, path string) (*Workspace, *overlap.Dataset) {
+	t.Helper()
+	ctx := context.Background()
+	w, err := Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	d, err := w.Load(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, d
+}
+
 func reopenedAfter(t *testing.T, path string, queries ...string) *Workspace {
 	t.Helper()
 	w, err := Open(context.Background(), path, false)
