@@ -139,7 +139,7 @@ func TestAreaBoundsMigration(t *testing.T) {
 	ctx := context.Background()
 	d := fixture(t)
 	path := saved(t, d)
-	w := reopenedAfter(t, path, `DROP INDEX areas_bound`, `DROP INDEX areas_bound_idx`, `DROP TABLE area_counts`, `DROP TABLE release_names`,
+	w := reopenedAfter(t, path, `DROP INDEX areas_bound`, `DROP TABLE area_counts`, `DROP TABLE release_directory`,
 		`ALTER TABLE areas DROP COLUMN minx`, `ALTER TABLE areas DROP COLUMN miny`,
 		`ALTER TABLE areas DROP COLUMN maxx`, `ALTER TABLE areas DROP COLUMN maxy`,
 		`UPDATE meta SET value = '4' WHERE key = 'schema'`)

@@ -9,8 +9,7 @@ import (
 	"pcnmap/overlap"
 )
 
-// TestAreaCountsMigration: a workspace of schema 5 (no area_counts, no release_names, no index of
-// the bounds by index) gets each release's counts
+// TestAreaCountsMigration: a workspace of schema 5 (no area_counts, no release_directory) gets each release's counts
 // derived from its rows on opening, the ones the save writes (and Load derives), so that LoadAround
 // reads them and no rows.
 func TestAreaCountsMigration(t *testing.T) {
@@ -29,7 +28,7 @@ func TestAreaCountsMigration(t *testing.T) {
 	if len(want.Cells) == 0 || len(want.NoPCNCells) == 0 || !slices.Equal(want.Cells, d.Cells) || !slices.Equal(want.NoPCNCells, d.NoPCNCells) {
 		t.Fatalf("saved %d cells, %d no-PCN practice cells; the dataset has %d, %d", len(want.Cells), len(want.NoPCNCells), len(d.Cells), len(d.NoPCNCells))
 	}
-	w = reopenedAfter(t, path, `DROP TABLE area_counts`, `DROP TABLE release_names`, `DROP INDEX areas_bound_idx`, `UPDATE meta SET value = '5' WHERE key = 'schema'`)
+	w = reopenedAfter(t, path, `DROP TABLE area_counts`, `DROP TABLE release_directory`, `UPDATE meta SET value = '5' WHERE key = 'schema'`)
 	var got overlap.Dataset
 	if err := readAreaCounts(ctx, w.ro, d.Release, &got); err != nil {
 		t.Fatalf("after the migration: %v", err)

@@ -315,17 +315,17 @@ func loadRelease(ctx context.Context, db querier, name string) (d *overlap.Datas
 }
 
 // loadMembership reads the release's PCNs and its practices with their PCN, in index order, into d,
-// from the release's names.
+// from the release's directory.
 func loadMembership(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
-	s, err := readNames(ctx, db, name)
+	s, err := readDirectory(ctx, db, name)
 	if err != nil {
 		return err
 	}
-	return (&nameReader{s: s}).membership(d)
+	return (&directoryReader{s: s}).membership(d)
 }
 
 // membershipFromRows is loadMembership from the tables' rows, for the migrations that derive what
-// the names (and the counts) hold.
+// the directory (and the counts) hold.
 func membershipFromRows(ctx context.Context, db querier, name string, d *overlap.Dataset) error {
 	if err := query(ctx, db, `SELECT code, name FROM pcns WHERE release = ? ORDER BY idx`, name, func(s scanner) error {
 		var p overlap.PCN

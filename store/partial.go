@@ -80,11 +80,12 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		cells, noPCN, countsErr = unpackCounts(cellBlob, noPCNBlob)
 	}()
 	defer func() { <-counted }() // on an early return too, so that nothing outlives the load
-	names, err := readNames(ctx, db, name)
+	dir, err := readDirectory(ctx, db, name)
 	if err != nil {
 		return nil, err
 	}
-	if err := unpackNames(names, d, kinds); err != nil {
+	bounds, bounded, err := unpackDirectory(dir, d, kinds)
+	if err != nil {
 		return nil, err
 	}
 	var kept []int32
@@ -107,7 +108,7 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 		aggErr = d.AggregateCells()
 	}()
 	defer func() { <-aggregated }()
-	if err := readAroundGeometry(ctx, db, name, d.Areas, kept); err != nil {
+	if err := readAroundGeometry(ctx, db, name, d.Areas, kept, bounds, bounded); err != nil {
 		return nil, err
 	}
 	<-aggregated
@@ -118,12 +119,28 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 }
 
 // readAroundGeometry reads the geometry (and bound) of the kept areas and of those within
-// AroundRings steps of neighbours of them into areas; it writes only their Geom and Bound.
-func readAroundGeometry(ctx context.Context, db querier, name string, areas []overlap.Area, kept []int32) error {
-	near, err := aroundStored(ctx, db, name, areas, kept, AroundRings)
-	if err != nil || len(near) == 0 {
-		return err
+// AroundRings steps of neighbours of them into areas; it writes only their Geom and Bound. The
+// neighbours are found from the areas' bounds in the directory (bounds[a] where bounded[a]); an
+// area without one (a geometry without vertices) takes its geometry's, as Load's does.
+func readAroundGeometry(ctx context.Context, db querier, name string, areas []overlap.Area, kept []int32, bounds []orb.Bound, bounded []bool) error {
+	if len(kept) == 0 {
+		return nil
 	}
+	for i, ok := range bounded {
+		if ok {
+			continue
+		}
+		var g []byte
+		if err := db.QueryRowContext(ctx, `SELECT geom FROM areas WHERE release = ? AND idx = ?`, name, i).Scan(&g); err != nil {
+			return fmt.Errorf("areas: area %s: %w", areas[i].Code, err)
+		}
+		geom, err := multiPolygon(g)
+		if err != nil {
+			return fmt.Errorf("area %s: %w", areas[i].Code, err)
+		}
+		bounds[i] = geom.Bound()
+	}
+	near := around(bounds, kept, AroundRings)
 	list := make([]string, len(near))
 	for i, a := range near {
 		list[i] = strconv.Itoa(int(a))
@@ -149,81 +166,11 @@ func readAroundGeometry(ctx context.Context, db querier, name string, areas []ov
 	return nil
 }
 
-// aroundStored is around on the stored bounds of release name's areas, read from the index of the
-// bounds: those of from, then, for each ring, those meeting the box of the frontier (widened twice
-// by aroundMargin, so that the box holds every bound that meets a widened one whatever the
-// rounding), so that only the bounds near from cross into Go, not England's 6,791. The areas
-// without a stored bound (without vertices: the store writes the four columns together, NULL or
-// not) take their geometry's, as Load's do, and are always candidates. The result is around's on
-// every area's bound.
-func aroundStored(ctx context.Context, db querier, name string, areas []overlap.Area, from []int32, rings int) ([]int32, error) {
-	if len(from) == 0 {
-		return nil, nil
-	}
-	n := len(areas)
-	bounds := make([]orb.Bound, n)
-	known := make([]bool, n)
-	var candidates []int32
-	read := func(index, where string, args ...any) error {
-		return query(ctx, db, `SELECT idx, minx, miny, maxx, maxy FROM areas INDEXED BY `+index+`
-			WHERE release = ? AND minx IS NOT NULL AND miny IS NOT NULL AND maxx IS NOT NULL AND maxy IS NOT NULL AND `+where, name, func(s scanner) error {
-			var i int
-			var b orb.Bound
-			if err := s.Scan(&i, &b.Min[0], &b.Min[1], &b.Max[0], &b.Max[1]); err != nil {
-				return err
-			}
-			if i < 0 || i >= n {
-				return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, n)
-			}
-			if !known[i] {
-				bounds[i], known[i] = b, true
-				candidates = append(candidates, int32(i))
-			}
-			return nil
-		}, args...)
-	}
-	var unbound []int
-	if err := query(ctx, db, `SELECT idx FROM areas INDEXED BY areas_bound
-		WHERE release = ? AND minx IS NULL`, name, func(s scanner) error {
-		var i int
-		if err := s.Scan(&i); err != nil {
-			return err
-		}
-		if i < 0 || i >= n {
-			return fmt.Errorf("%w: area index %d of %d", ErrCorrupt, i, n)
-		}
-		unbound = append(unbound, i)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("areas: %w", err)
-	}
-	for _, i := range unbound {
-		var g []byte
-		if err := db.QueryRowContext(ctx, `SELECT geom FROM areas WHERE release = ? AND idx = ?`, name, i).Scan(&g); err != nil {
-			return nil, fmt.Errorf("areas: %w", err)
-		}
-		geom, err := multiPolygon(g)
-		if err != nil {
-			return nil, fmt.Errorf("area %s: %w", areas[i].Code, err)
-		}
-		if !known[i] {
-			bounds[i], known[i] = geom.Bound(), true
-			candidates = append(candidates, int32(i))
-		}
-	}
-	list := make([]string, len(from))
-	for i, a := range from {
-		list[i] = strconv.Itoa(int(a))
-	}
-	if err := read("areas_bound_idx", `idx IN (`+strings.Join(list, ",")+`)`); err != nil {
-		return nil, fmt.Errorf("areas: %w", err)
-	}
-	for _, a := range from {
-		if !known[a] {
-			return nil, fmt.Errorf("%w: area %s has no bound", ErrCorrupt, areas[a].Code)
-		}
-	}
-	in := make([]bool, n)
+// around returns, ascending, the areas of from and those within rings steps of neighbours of them,
+// an area's neighbours being those whose bounds (widened by aroundMargin) meet its own. Each ring
+// first checks a candidate against the box of the frontier, which holds every bound it could meet.
+func around(bounds []orb.Bound, from []int32, rings int) []int32 {
+	in := make([]bool, len(bounds))
 	frontier := make([]int32, 0, len(from))
 	for _, a := range from {
 		if !in[a] {
@@ -235,23 +182,23 @@ func aroundStored(ctx context.Context, db querier, name string, areas []overlap.
 		if len(frontier) == 0 {
 			break
 		}
-		box := widen(widen(bounds[frontier[0]]))
+		box := bounds[frontier[0]]
 		for _, a := range frontier[1:] {
-			box = box.Union(widen(widen(bounds[a])))
-		}
-		if err := read("areas_bound", `minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?`, box.Max[0], box.Min[0], box.Max[1], box.Min[1]); err != nil {
-			return nil, fmt.Errorf("areas: %w", err)
+			box = box.Union(bounds[a])
 		}
 		var next []int32
-		for _, i := range candidates {
+		for i := range bounds {
 			if in[i] {
 				continue
 			}
 			b := widen(bounds[i])
+			if !b.Intersects(box) {
+				continue
+			}
 			for _, a := range frontier {
 				if b.Intersects(bounds[a]) {
 					in[i] = true
-					next = append(next, i)
+					next = append(next, int32(i))
 					break
 				}
 			}
@@ -264,7 +211,7 @@ func aroundStored(ctx context.Context, db querier, name string, areas []overlap.
 			out = append(out, int32(i))
 		}
 	}
-	return out, nil
+	return out
 }
 
 func widen(b orb.Bound) orb.Bound {

@@ -22,24 +22,17 @@ import (
 // it against Load: the same cells, no-PCN practice counts and totals everywhere (so every figure is
 // the whole release's), the same geometry for the unit's areas and their surroundings, and no
 // geometry for the areas beyond (unless the unit is nearly everything), and no rows or LSOAs. It
-// does so on the workspace as saved, and again with some areas' bounds gone; a release without its
-// counts or its names is corrupt.
+// does so on the workspace as saved, and again with some areas' bounds gone from the directory (as
+// the migration to schema 7 leaves those the migration to schema 5 could not read); a release
+// without its counts or its directory is corrupt.
 func TestLoadAround(t *testing.T) {
 	ctx := context.Background()
 	path := saved(t, fixture(t))
 	checkLoadAround(t, path)
-	// Areas without a stored bound (as the migration to schema 5 leaves those whose geometry it
-	// could not read) take their geometry's.
-	w, err := Open(ctx, path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.db.Exec(`UPDATE areas SET minx = NULL, miny = NULL, maxx = NULL, maxy = NULL WHERE idx % 3 = 0`); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	reopenedAfter(t, path, `UPDATE areas SET minx = NULL, miny = NULL, maxx = NULL, maxy = NULL WHERE idx % 3 = 0`,
+		`DROP TABLE release_directory`, `UPDATE meta SET value = '6' WHERE key = 'schema'`)
 	checkLoadAround(t, path)
-	for _, table := range []string{"area_counts", "release_names"} {
+	for _, table := range []string{"area_counts", "release_directory"} {
 		w := reopenedAfter(t, saved(t, fixture(t)), `DELETE FROM `+table)
 		if _, err := w.LoadAround(ctx, "", func(*overlap.Area) bool { return true }); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), table) {
 			t.Errorf("LoadAround without %s: %v, want ErrCorrupt naming it", table, err)
@@ -99,8 +92,8 @@ func checkLoadAround(t *testing.T, path string) {
 		if !slices.Equal(d.Practices, full.Practices) {
 			t.Fatalf("LoadAround(%v): the practices differ", u)
 		}
-		// The areas drawn are around's on every area's bound: the stored bounds read near the unit
-		// only (aroundStored) miss none.
+		// The areas drawn are those within AroundRings of the unit's on the bounds of Load's
+		// geometry: the directory's bounds are theirs, and the box of each ring misses none.
 		var from, withGeom []int32
 		for i := range full.Areas {
 			if full.Areas[i].Units[k] == la {
@@ -110,7 +103,7 @@ func checkLoadAround(t *testing.T, path string) {
 				withGeom = append(withGeom, int32(i))
 			}
 		}
-		if want := around(bounds, from, AroundRings); !slices.Equal(withGeom, want) {
+		if want := aroundEvery(bounds, from, AroundRings); !slices.Equal(withGeom, want) {
 			t.Fatalf("LoadAround(%v): %d areas drawn, around gives %d", u, len(withGeom), len(want))
 		}
 		inLA, drawn := 0, 0
@@ -189,10 +182,9 @@ func BenchmarkLoadNational(b *testing.B) {
 	})
 }
 
-// around returns, ascending, the areas of from and those within rings steps of neighbours of them,
-// an area's neighbours being those whose bounds (widened by aroundMargin) meet its own: the
-// reference TestLoadAround checks aroundStored (LoadAround's search of the stored bounds) against.
-func around(bounds []orb.Bound, from []int32, rings int) []int32 {
+// aroundEvery is around without the box of each ring's frontier, every candidate against every
+// area of the frontier: the reference TestLoadAround checks LoadAround's areas against.
+func aroundEvery(bounds []orb.Bound, from []int32, rings int) []int32 {
 	in := make([]bool, len(bounds))
 	frontier := make([]int32, 0, len(from))
 	for _, a := range from {

@@ -278,6 +278,14 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 			return finishError{err}
 		}
 	}
+	// The areas' bounds, as their columns and the directory keep them (none without a vertex).
+	bounds := make([]orb.Bound, len(d.Areas))
+	bounded := make([]bool, len(d.Areas))
+	for i := range d.Areas {
+		if bounded[i] = hasPoint(d.Areas[i].Geom); bounded[i] {
+			bounds[i] = featureBound(&d.Areas[i].Feature)
+		}
+	}
 	if err := insert(ctx, tx, "areas", []string{"release", "idx", "code", "name", "registered", "in_pcn", "units", "geom", "minx", "miny", "maxx", "maxy"}, len(d.Areas), func(i int, v []any) error {
 		a := &d.Areas[i]
 		g, err := geoms.marshal(i, a.Geom)
@@ -286,15 +294,14 @@ func saveRelease(ctx context.Context, tx *sql.Tx, d *overlap.Dataset, ingestedAt
 		}
 		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] = d.Release, int64(i), a.Code, a.Name, a.Registered, a.InPCN, unitsJSON(&a.Units), g
 		v[8], v[9], v[10], v[11] = nil, nil, nil, nil
-		if hasPoint(a.Geom) {
-			b := featureBound(&a.Feature)
+		if b := bounds[i]; bounded[i] {
 			v[8], v[9], v[10], v[11] = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
-	if err := saveNames(ctx, tx, d); err != nil {
+	if err := saveDirectory(ctx, tx, d, bounds, bounded); err != nil {
 		return err
 	}
 	coverage, err := json.Marshal(d.Coverage)

@@ -78,9 +78,9 @@ var migrations = map[string]migration{
 	// 5 → 6: each release's cells and no-PCN practice counts per area, derived from its rows (see
 	// addAreaCounts).
 	"5": addAreaCounts,
-	// 6 → 7: each release's names in one blob, derived from its rows (see addNames), and the index
-	// of the areas' bounds by index in place of the one that also covered their names.
-	"6": addNames,
+	// 6 → 7: each release's directory (the names, the areas' units and bounds) in one blob, derived
+	// from its rows (see addDirectory), in place of the index that covered the areas' names.
+	"6": addDirectory,
 }
 
 // areaBoundIndex lets a point lookup read the bounds of a release's areas, and the index of the
@@ -128,10 +128,10 @@ CREATE TABLE IF NOT EXISTS area_pcn(release TEXT NOT NULL, area INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS registrations(release TEXT PRIMARY KEY, rows BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS boundaries(release TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,
 	geom BLOB NOT NULL, PRIMARY KEY(release, kind, code));
-` + lsoaPolygonSchema + unitAliasSchema + areaCountSchema + areaBoundByIndex + releaseNameSchema
+` + lsoaPolygonSchema + unitAliasSchema + areaCountSchema + directorySchema
 
 // releaseTables are the tables holding one release's rows, cleared when it is re-ingested.
-var releaseTables = []string{"units", "unit_aliases", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "area_counts", "release_names", "boundaries", "lsoa_polygons", "releases"}
+var releaseTables = []string{"units", "unit_aliases", "areas", "pcns", "practices", "lsoas", "area_pcn", "registrations", "area_counts", "release_directory", "boundaries", "lsoa_polygons", "releases"}
 
 // Workspace is an open workspace file.
 type Workspace struct {
