@@ -121,7 +121,7 @@ func TestLoadUnitSameDocument(t *testing.T) {
 		all := written(t, full, report.Options{Threshold: 0.01, Format: report.FormatHTML, By: k})
 		for i, code := range cs {
 			units++
-			d, err := app.LoadUnit(ctx, path, "", k, code)
+			d, _, err := app.LoadUnit(ctx, path, "", k, code)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func TestLoadUnitSameDocument(t *testing.T) {
 			same(t, k.String()+" "+code, map[string][]byte{name: all[name]}, map[string][]byte{name: got[name]})
 			if i == 0 || i == len(cs)-1 { // the index page and summary, and the bare --unit, for two units a kind
 				same(t, k.String()+" "+code, written(t, full, report.Options{Threshold: 0.01, Format: report.FormatHTML, By: k, Unit: code}), got)
-				bare, err := app.LoadUnit(ctx, path, "", nhs.KindUnset, code)
+				bare, _, err := app.LoadUnit(ctx, path, "", nhs.KindUnset, code)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -171,7 +171,7 @@ func TestNationalLoadUnitSameDocument(t *testing.T) {
 		}
 		for _, code := range pick {
 			opt := report.Options{Threshold: 0.01, Format: report.FormatHTML, By: k, Unit: code}
-			d, err := app.LoadUnit(ctx, path, "", k, code)
+			d, _, err := app.LoadUnit(ctx, path, "", k, code)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -99,6 +99,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	var d *overlap.Dataset
+	var choice string
 	var ta *report.TeamAlignment
 	var np *report.NeighbourhoodPlan
 	switch {
@@ -112,7 +113,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			defer debug.SetMemoryLimit(debug.SetMemoryLimit(unitMemLimit))
 			defer debug.SetGCPercent(debug.SetGCPercent(-1))
 		}
-		d, err = app.LoadUnit(ctx, *db, *release, opt.By, opt.Unit)
+		d, choice, err = app.LoadUnit(ctx, *db, *release, opt.By, opt.Unit)
 	case *teamSet == "" && *nbhdSet == "":
 		d, err = app.Load(ctx, *db, *release)
 	default:
@@ -121,8 +122,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if c, err := app.ChoiceAt(ctx, *db, *release, d.Release); err == nil {
-		fmt.Fprintln(e.stderr, "pcnmap: report:", c)
+	if choice == "" {
+		choice, _ = app.ChoiceAt(ctx, *db, *release, d.Release)
+	}
+	if choice != "" {
+		fmt.Fprintln(e.stderr, "pcnmap: report:", choice)
 	}
 	if ta != nil && (opt.Format == report.FormatHTML || opt.Format == report.FormatPDF) {
 		opt.Sections = append(opt.Sections, ta)
