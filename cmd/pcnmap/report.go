@@ -105,9 +105,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	switch {
 	case *teamSet == "" && *nbhdSet == "" && opt.Unit != "":
 		// One unit's document reads the geometry of that unit's surroundings only. It is a short
-		// run whose garbage dies young (~25 MB allocated for a local authority, ~45 MB peak RSS): the GC
+		// run whose garbage dies young (~15 MB allocated for a local authority, ~40 MB peak RSS): the GC
 		// collects only near unitMemLimit instead of each time the heap doubles from 4 MB (four
-		// collections, ~12 of ~85 CPU-ms). GOGC or GOMEMLIMIT, when set, keep their pacing; both are
+		// collections, ~12 of ~85 CPU-ms when this was measured). GOGC or GOMEMLIMIT, when set, keep their pacing; both are
 		// put back on return, for a run inside a test or benchmark process.
 		if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 			defer debug.SetMemoryLimit(debug.SetMemoryLimit(unitMemLimit))
