@@ -403,18 +403,19 @@ func (r *run) document(ctx context.Context, sc scope) (*document, figures, error
 		doc.HistNote = "Bars are shares of the urban and of the rural areas, so that the two compare; an area is urban when most of its registered residents live in LSOAs the ONS rural-urban classification calls urban."
 	}
 
+	// The tables before the map: the map waits for its shapes, prepared on another core meanwhile.
+	doc.PCNs = r.pcnRows(sc, here, basedIn)
+	doc.PCNNote = fmt.Sprintf("%d PCNs hold ≥ %s of some area's registered residents here or are placed here; %s of them are placed here.",
+		len(doc.PCNs), ts, strconv.Itoa(based))
+	doc.Pairs = r.pairRows(sc, here)
+	doc.Quality = r.quality(sc, f)
+
 	m, note, err := r.unitMap(ctx, sc, ts)
 	if err != nil {
 		return nil, figures{}, err
 	}
 	doc.Map, doc.MapNote = m, note
 	doc.MapTitle = "Areas coloured by the number of PCNs holding ≥ " + ts + " of their registered residents"
-
-	doc.PCNs = r.pcnRows(sc, here, basedIn)
-	doc.PCNNote = fmt.Sprintf("%d PCNs hold ≥ %s of some area's registered residents here or are placed here; %s of them are placed here.",
-		len(doc.PCNs), ts, strconv.Itoa(based))
-	doc.Pairs = r.pairRows(sc, here)
-	doc.Quality = r.quality(sc, f)
 
 	for _, s := range r.opt.Sections {
 		body, err := s.HTML(ctx, Scope{Dataset: d, Kind: sc.kind, Code: sc.code, Name: sc.name, Areas: sc.areas, Threshold: t})
