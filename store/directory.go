@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/nhs"
 	"pcnmap/overlap"
-
-	"github.com/paulmach/orb"
 )
 
 // directorySchema keeps, per release, its directory: the codes and names of its PCNs, practices and
@@ -255,7 +255,7 @@ func (r *directoryReader) areas(d *overlap.Dataset, kinds map[string]nhs.Kind) (
 	for i := range ks {
 		name := r.str()
 		k, ok := kinds[name]
-		if r.err == nil && (!ok || k == nhs.KindUnset) {
+		if r.err == nil && !ok {
 			return nil, nil, fmt.Errorf("%w: release_directory: unknown unit kind %q", ErrCorrupt, name)
 		}
 		ks[i].k = k

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+
 	"pcnmap/nhs"
 	"pcnmap/overlap"
-
-	"github.com/paulmach/orb"
 )
 
 // kindsByName maps every kind's name to it, as loadRelease does.
