@@ -34,7 +34,7 @@ const aroundMargin = 1e-6
 // add up to (the cells and the no-PCN practices' residents per area, stored beside the rows at the
 // save), but it decodes the geometry of only the areas keep selects and of those within AroundRings
 // steps of neighbours of them. So it reads a fraction of what Load reads (a local authority's
-// report: a few hundred of England's 6,791 polygons, the names in one blob, and none of its 840k
+// report: a few hundred of England's 6,791 polygons, the directory in one blob, and none of its 840k
 // registration rows). The Dataset differs from Load's in ways the callers of a document need not
 // see: an area outside that neighbourhood has no Geom and an empty Bound; there are no Rows and no
 // LSOAs; and Boundaries is empty.
@@ -61,8 +61,8 @@ func loadAround(ctx context.Context, db querier, name string, keep func(*overlap
 	if err != nil {
 		return nil, err
 	}
-	// The counts the rows add up to and the names, as the save derived them. The workspace has one
-	// connection, so the statements run one after the other; the Go work on what they return (the
+	// The counts the rows add up to and the directory, as the save derived them. The workspace has
+	// one connection, so the statements run one after the other; the Go work on what they return (the
 	// counts' decoding, then the totals and the index) runs on another core beside the next ones.
 	cellBlob, noPCNBlob, err := readCountBlobs(ctx, db, name)
 	if errors.Is(err, errNoCounts) {
