@@ -203,8 +203,13 @@ export class TeamsUI {
       // Loaded when a link carries moves: not needed to draw the map.
       mc = await import('./movecheck');
       c = await mc.checkMoves(moves, det, names, this.ctrl?.signal);
-    } catch {
-      return; // another set was chosen
+    } catch (e) {
+      // Aborted: another set was chosen. Anything else (the server unreachable, say) is shown, not lost.
+      if ((e as Error).name !== 'AbortError' && seq === this.movesSeq) {
+        this.error = `The link's moves could not be checked: ${(e as Error).message}`;
+        this.render();
+      }
+      return;
     }
     if (seq !== this.movesSeq || det !== this.detail) return;
     this.note = mc.leftOut(bad, [...c.dropped, ...ps.dropped]);
