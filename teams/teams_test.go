@@ -591,30 +591,36 @@ func splitTeams(d *overlap.Dataset, s *teams.Set) int {
 	for i, t := range team {
 		group[i] = int32(t)
 	}
-	// A breadth-first walk per team, independent of contig.Parts.
-	seen := make([]bool, len(group))
-	parts := map[int32]int{}
-	for s := range group {
-		if seen[s] {
-			continue
+	// Components by union–find over the links within a team, not contig.Parts' walk: a team is
+	// split when its LSOAs have more than one root.
+	root := make([]int32, len(group))
+	for i := range root {
+		root[i] = int32(i)
+	}
+	var find func(int32) int32
+	find = func(x int32) int32 {
+		if root[x] != x {
+			root[x] = find(root[x])
 		}
-		parts[group[s]]++
-		seen[s] = true
-		q := []int32{int32(s)}
-		for len(q) > 0 {
-			x := q[0]
-			q = q[1:]
-			for _, n := range g.Adj[x] {
-				if !seen[n.B] && group[n.B] == group[s] {
-					seen[n.B] = true
-					q = append(q, n.B)
-				}
+		return root[x]
+	}
+	for a, ns := range g.Adj {
+		for _, n := range ns {
+			if group[a] == group[n.B] {
+				root[find(int32(a))] = find(n.B)
 			}
 		}
 	}
+	roots := map[int32]map[int32]bool{}
+	for i := range group {
+		if roots[group[i]] == nil {
+			roots[group[i]] = map[int32]bool{}
+		}
+		roots[group[i]][find(int32(i))] = true
+	}
 	split := 0
-	for _, n := range parts {
-		if n > 1 {
+	for _, r := range roots {
+		if len(r) > 1 {
 			split++
 		}
 	}
