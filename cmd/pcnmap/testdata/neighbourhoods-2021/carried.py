@@ -14,9 +14,10 @@ residents: in total, in IMD deciles 1 ... 10 and none, in income deciles 1 ... 1
 Run from the repository root: python3 cmd/pcnmap/testdata/neighbourhoods-2021/carried.py
 """
 import csv
-import gzip
 import sys
 from collections import defaultdict
+
+import fixture2021
 
 SHOW = ["E01014212", "E01034052", "E01034053", "E01034054", "E01034056", "E01034058"]
 CENTRE = ["E02002959", "E02002966"]
@@ -62,14 +63,8 @@ def main(root="fixtures/2021"):
     for l in SHOW:
         print(f"{l}: from {'+'.join(parents[l])}; imd {c_imd.get(l)}; income {c_income.get(l)}; ruc {c_ruc.get(l)}")
 
-    msoa = {}
-    with open(f"{root}/lsoa21-msoa21.csv", encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            msoa[row["LSOA21CD"]] = row["MSOA21CD"]
-    residents = defaultdict(int)
-    with gzip.open(f"{root}/registrations-2025-10-icb-QNC-stoke.csv.gz", "rt", encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            residents[row["LSOA_CODE"]] += int(row["NUMBER_OF_PATIENTS"])
+    msoa = fixture2021.msoas(root)
+    residents = fixture2021.residents(root)
     lsoas = [l for l, m in msoa.items() if m in CENTRE]
     total = sum(residents[l] for l in lsoas)
     for name, by in (("imd", c_imd), ("income", c_income)):

@@ -10,26 +10,21 @@ fixtures/2021/registrations-2025-10-icb-QNC-stoke.csv.gz living in the LSOA. Pri
 Run from the repository root: python3 cmd/pcnmap/testdata/neighbourhoods-2021/wards.py
 """
 import csv
-import gzip
 import sys
 from collections import defaultdict
+
+import fixture2021
 
 TEAMS = {"North": ["E02002951", "E02002952"], "South": ["E02002980"]}
 
 
 def main(root="fixtures/2021"):
-    msoa = {}
-    with open(f"{root}/lsoa21-msoa21.csv", encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            msoa[row["LSOA21CD"]] = row["MSOA21CD"]
+    msoa = fixture2021.msoas(root)
     ward = {}
     with open(f"{root}/lsoa21-ward24-lad24.csv", encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
             ward[row["lsoa21_code"]] = row["ward24_name"]
-    residents = defaultdict(int)
-    with gzip.open(f"{root}/registrations-2025-10-icb-QNC-stoke.csv.gz", "rt", encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            residents[row["LSOA_CODE"]] += int(row["NUMBER_OF_PATIENTS"])
+    residents = fixture2021.residents(root)
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["neighbourhood", "residents", "ward", "share"])
     for team, msoas in TEAMS.items():
