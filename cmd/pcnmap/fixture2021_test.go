@@ -211,15 +211,7 @@ func TestNeighbourhoodsWards2021(t *testing.T) {
 		t.Errorf("geojson wards = %v", props)
 	}
 
-	html := filepath.Join(dir, "html")
-	if out, err := pcnmap(t, "report", "--db", db, "--neighbourhoods", "codes", "--format", "html", "--out", html); err != nil {
-		t.Fatalf("report: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(html, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "<th>Wards</th>") || !strings.Contains(sec, "<td>Great Chell &amp; Packmoor (48.2%), Goldenhill &amp; Sandyford (38.8%), Tunstall (13.1%)</td>") {
+	if sec := codesSection(t, db, dir); !strings.Contains(sec, "<th>Wards</th>") || !strings.Contains(sec, "<td>Great Chell &amp; Packmoor (48.2%), Goldenhill &amp; Sandyford (38.8%), Tunstall (13.1%)</td>") {
 		t.Errorf("report section lacks the wards:\n%s", sec)
 	} else if strings.Contains(sec, "Deprivation and rural-urban mix") || !strings.Contains(sec, "Not given: deprivation: the release has no IMD decile") ||
 		!strings.Contains(sec, "Not given: rural-urban class: the release has no rural-urban class") {
@@ -301,15 +293,7 @@ func TestNeighbourhoodsCarried2021(t *testing.T) {
 	if strings.Contains(out, "not given") {
 		t.Errorf("assess says a profile is not given:\n%s", out)
 	}
-	html := filepath.Join(dir, "html")
-	if out, err := pcnmap(t, "report", "--db", db, "--neighbourhoods", "codes", "--format", "html", "--out", html); err != nil {
-		t.Fatalf("report: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(html, "report.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sec := nbhdSection(t, string(b)); !strings.Contains(sec, "Carried: deprivation: IMD 2019 on 2011 LSOAs carried to 2021") ||
+	if sec := codesSection(t, db, dir); !strings.Contains(sec, "Carried: deprivation: IMD 2019 on 2011 LSOAs carried to 2021") ||
 		!strings.Contains(sec, "Residents by IMD income domain decile") || strings.Contains(sec, "Not given") {
 		t.Errorf("report section does not carry the profile:\n%s", sec)
 	}
@@ -341,4 +325,19 @@ func TestDesign2021NHSCode(t *testing.T) {
 	if out, err := design("icb:QXX"); err == nil || !strings.Contains(out+err.Error(), `--within icb:QXX: release 2025-10 knows no icb "QXX"`) {
 		t.Errorf("design within icb:QXX: %v %s, want an error naming --within", err, out)
 	}
+}
+
+// codesSection writes the whole-release HTML report of the workspace db with the neighbourhood set
+// "codes" into dir/html and returns the document's neighbourhood section.
+func codesSection(t *testing.T, db, dir string) string {
+	t.Helper()
+	html := filepath.Join(dir, "html")
+	if out, err := pcnmap(t, "report", "--db", db, "--neighbourhoods", "codes", "--format", "html", "--out", html); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(html, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nbhdSection(t, string(b))
 }
