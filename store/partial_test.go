@@ -182,37 +182,33 @@ func BenchmarkLoadNational(b *testing.B) {
 	})
 }
 
-// aroundEvery is around without the box of each ring's frontier, every candidate against every
-// area of the frontier: the reference TestLoadAround checks LoadAround's areas against.
+// aroundEvery is the reference TestLoadAround checks LoadAround's areas against, by another road
+// than around's: every pair of areas whose bounds meet (one widened by aroundMargin) is a link,
+// and an area's distance from from is its number of links away; those within rings, ascending.
 func aroundEvery(bounds []orb.Bound, from []int32, rings int) []int32 {
-	in := make([]bool, len(bounds))
-	frontier := make([]int32, 0, len(from))
-	for _, a := range from {
-		if !in[a] {
-			in[a] = true
-			frontier = append(frontier, a)
-		}
+	dist := make([]int, len(bounds))
+	for i := range dist {
+		dist[i] = -1
 	}
-	for range rings {
-		var next []int32
+	for _, a := range from {
+		dist[a] = 0
+	}
+	for step := 1; step <= rings; step++ {
 		for i := range bounds {
-			if in[i] {
+			if dist[i] >= 0 {
 				continue
 			}
-			b := widen(bounds[i])
-			for _, a := range frontier {
-				if b.Intersects(bounds[a]) {
-					in[i] = true
-					next = append(next, int32(i))
+			for a := range bounds {
+				if dist[a] == step-1 && widen(bounds[i]).Intersects(bounds[a]) {
+					dist[i] = step
 					break
 				}
 			}
 		}
-		frontier = next
 	}
 	var out []int32
-	for i, ok := range in {
-		if ok {
+	for i, d := range dist {
+		if d >= 0 {
 			out = append(out, int32(i))
 		}
 	}
