@@ -546,10 +546,14 @@ func validText(raw []byte) bool {
 	return true
 }
 
-// plainDeclaration: the XML declaration, in UTF-8 (or naming no encoding); any other processing
-// instruction, or another encoding, is left to excelize.
+// plainDeclaration: the XML declaration, in UTF-8 (or naming no encoding), as encoding/xml reads it
+// (its version, its parameters' quoting); any other processing instruction, another encoding, or a
+// declaration encoding/xml refuses (where excelize's reading stops) is left to excelize.
 func plainDeclaration(pi []byte) bool {
 	if !bytes.HasPrefix(pi, []byte("<?xml ")) {
+		return false
+	}
+	if _, err := xml.NewDecoder(bytes.NewReader(pi)).Token(); err != nil {
 		return false
 	}
 	l := bytes.ToLower(pi)
